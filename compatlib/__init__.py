@@ -1,0 +1,56 @@
+"""compatlib: the ML stack as constraints, solved, locked and explained.
+
+The top level is lazy: heavy modules load on first use, so ``import compatlib``
+stays cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from compatlib.errors import CompatError, InputError, UnsatisfiableError
+
+if TYPE_CHECKING:
+    from compatlib.api import load_index, solve
+    from compatlib.explain.tree import Explanation
+    from compatlib.index.memory import Index
+    from compatlib.resolution import Resolution
+    from compatlib.target import Target
+
+__all__ = [
+    "CompatError",
+    "Explanation",
+    "Index",
+    "InputError",
+    "Resolution",
+    "Target",
+    "UnsatisfiableError",
+    "__version__",
+    "load_index",
+    "solve",
+]
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "solve": "compatlib.api",
+    "load_index": "compatlib.api",
+    "Explanation": "compatlib.explain.tree",
+    "Index": "compatlib.index.memory",
+    "Resolution": "compatlib.resolution",
+    "Target": "compatlib.target",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'compatlib' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,160 @@
+"""The top-level Python API: ``solve`` and ``load_index``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from compatlib.errors import InputError, UnsatisfiableError
+from compatlib.index.memory import Index, Repository
+from compatlib.providers.python import (
+    PYTHON,
+    PythonProvider,
+    requirement_dependencies,
+    split_key,
+)
+from compatlib.resolution import Resolution
+from compatlib.solver.provider import Dependency
+from compatlib.target import Target
+
+__all__ = ["load_index", "parse_requirements", "solve"]
+
+
+def load_index(path: str | os.PathLike[str]) -> Index:
+    """Read an in-memory index from a peer-suite file (resolvelib, CocoaPods,
+    SwiftPM JSON, uv packse TOML, pubgrub RON)."""
+    from compatlib.index.peer import load_index as _load
+
+    return _load(path)
+
+
+def parse_requirements(
+    requirements: Iterable[str], *, source: str = "<request>"
+) -> list[Requirement]:
+    """Parse PEP 508 requirement strings, with a clear error for a bad one."""
+    out: list[Requirement] = []
+    for i, text in enumerate(requirements, 1):
+        try:
+            out.append(Requirement(text))
+        except InvalidRequirement as exc:
+            raise InputError(
+                f"invalid requirement {text!r}: {exc}",
+                source=source,
+                field=f"requirement {i}",
+                expected="a PEP 508 requirement such as 'torch>=2.1'",
+            ) from None
+    return out
+
+
+def _exact_pins(reqs: Sequence[Requirement]) -> list[tuple[str, Version]]:
+    pins: list[tuple[str, Version]] = []
+    for req in reqs:
+        for spec in req.specifier:
+            if spec.operator in ("==", "===") and "*" not in spec.version:
+                try:
+                    pins.append((canonicalize_name(req.name), Version(spec.version)))
+                except InvalidVersion:
+                    continue
+    return pins
+
+
+def _names_with_prerelease(reqs: Sequence[Requirement]) -> list[str]:
+    out: list[str] = []
+    for req in reqs:
+        for spec in req.specifier:
+            try:
+                if Version(spec.version.rstrip(".*")).is_prerelease:
+                    out.append(req.name)
+            except InvalidVersion:
+                continue
+    return out
+
+
+def solve(
+    requirements: Sequence[str],
+    *,
+    index: Repository,
+    target: Target | None = None,
+    constraints: Sequence[str] = (),
+    strategy: str = "newest",
+    prefer: Mapping[str, str] | None = None,
+    prereleases: bool | None = None,
+) -> Resolution:
+    """Resolve PEP 508 ``requirements`` against ``index`` for ``target``.
+
+    ``target=None`` means the running interpreter on this host, as pip does.
+    ``constraints`` apply only to packages that end up present (pip ``-c``).
+    ``strategy`` is ``"newest"`` or ``"lowest"``; ``prefer`` maps names to
+    versions to keep when they fit (a previous lock: minimal updates).
+    Raises :class:`~compatlib.errors.UnsatisfiableError` with an explanation.
+    """
+    from compatlib.solver.pubgrub import Solver, SolverFailure
+
+    if target is None:
+        target = Target.current()
+    reqs = parse_requirements(requirements)
+    cons = parse_requirements(constraints, source="<constraints>")
+    env = target.marker_environment()
+    provider = PythonProvider(
+        index,
+        target,
+        prereleases=prereleases,
+        allow_yanked=_exact_pins(reqs),
+        explicit_prereleases=_names_with_prerelease(reqs),
+    )
+    root: list[Dependency] = []
+    for req in reqs:
+        if req.marker is None or req.marker.evaluate(dict(env)):
+            root.extend(requirement_dependencies(req))
+    for req in cons:
+        if req.marker is None or req.marker.evaluate(dict(env)):
+            root.extend(requirement_dependencies(req, kind="constrains"))
+    preferred: dict[Hashable, Hashable] = {}
+    if prefer:
+        from packaging.specifiers import SpecifierSet
+
+        for name, version in prefer.items():
+            preferred[canonicalize_name(name)] = SpecifierSet(f"=={version}")
+    solver = Solver(provider, strategy=strategy, prefer=dict(preferred))
+    try:
+        result = solver.solve(root)
+    except SolverFailure as failure:
+        from compatlib.solver.report import build_explanation
+
+        raise UnsatisfiableError(build_explanation(failure, list(requirements))) from None
+    versions: dict[str, Version] = {}
+    extras: dict[str, list[str]] = {}
+    system: dict[str, str] = {}
+    for key, cand in result.decisions.items():
+        assert isinstance(key, str)
+        if key == PYTHON:
+            system["python"] = str(cand)
+            continue
+        name, extra = split_key(key)
+        if extra is None:
+            versions[name] = cand
+        else:
+            extras.setdefault(name, []).append(extra)
+    edges: list[tuple[str | None, str, str]] = []
+    for src, dst, text in result.edges:
+        assert isinstance(dst, str)
+        if dst == PYTHON:
+            continue
+        s = None if src is None else split_key(str(src))[0]
+        d = split_key(dst)[0]
+        if s == d:
+            continue
+        edge = (s, d, text)
+        if edge not in edges:
+            edges.append(edge)
+    return Resolution(
+        dict(sorted(versions.items())),
+        tuple(sorted(edges, key=lambda e: (e[0] or "", e[1], e[2]))),
+        {n: tuple(sorted(e)) for n, e in sorted(extras.items())},
+        system,
+        target,
+    )

@@ -1,0 +1,237 @@
+"""Render an :class:`~compatlib.explain.tree.Explanation` as plain text.
+
+The layout follows PubGrub's reporter: each derived fact is explained once from
+the two facts it came from; a derived fact used more than once gets a number,
+``(1)``, so later lines can refer back to it. Wording aims at one fact per
+sentence, names the package when no version matches, and ends with the request.
+The walk is iterative: deep trees cannot overflow the stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+from compatlib.explain.tree import Explanation, Node, TermInfo
+
+__all__ = ["describe_node", "render_text"]
+
+
+def _versions(name: str, versions: str) -> str:
+    """``a >=1.0``; ``a`` for any version."""
+    if versions == "*":
+        return name
+    if versions.startswith("=="):
+        return f"{name} {versions[2:]}"
+    return f"{name} {versions}"
+
+
+def _pos(t: TermInfo) -> str:
+    """The term as a positive statement about the package."""
+    return _versions(t.package, t.versions)
+
+
+def _neg(t: TermInfo) -> str:
+    """The negated term: what it requires instead."""
+    return _versions(t.package, t.complement)
+
+
+def _join(items: list[str], word: str = "and") -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def _request(expl: Explanation) -> str:
+    if expl.request:
+        return "the request (" + ", ".join(expl.request) + ")"
+    return "the request"
+
+
+def _subject(t: TermInfo) -> str:
+    """How a positive term reads as the subject of a sentence."""
+    if t.single is not None:
+        return f"{t.package} {t.single}"
+    if t.versions == "*":
+        return f"every version of {t.package}"
+    return f"{t.package} {t.versions}"
+
+
+def describe_node(node: Node, expl: Explanation) -> str:
+    """One incompatibility as a clause (no final period)."""
+    if node.kind == "dependency":
+        who = "you require" if node.package is None else f"{node.package} {node.version} depends on"
+        clause = f"{who} {node.requirement}"
+        if node.dependency_fixed is not None and node.matching == "∅":
+            clause += f", but {node.dependency_fixed}"
+        elif not node.dependency_exists:
+            clause += f", but there is no package named {node.dependency} in the index"
+        elif node.matching == "∅":
+            clause += f", but no version of {node.dependency} matches {_req_spec(node)}"
+        return clause
+    if node.kind == "constraint":
+        who = "your constraints" if node.package is None else f"{node.package} {node.version}"
+        clause = f"{who} limit{'s' if node.package else ''} {node.dependency} to {_req_spec(node)}"
+        return clause
+    if node.kind == "unavailable":
+        return f"{node.package} {node.version} cannot be used: {node.reason}"
+    if node.kind == "no_versions":
+        t = node.terms[0]
+        return f"there is no version of {t.package} matching {t.versions}"
+    return _describe_terms(node.terms, expl)
+
+
+def _req_spec(node: Node) -> str:
+    req = node.requirement or ""
+    dep = node.dependency or ""
+    if req.startswith(dep):
+        rest = req[len(dep) :].strip()
+        return rest or "any version"
+    return req
+
+
+def _describe_terms(terms: tuple[TermInfo, ...], expl: Explanation) -> str:
+    """A derived incompatibility as a sentence."""
+    real = [t for t in terms if not t.is_root]
+    has_root = len(real) != len(terms)
+    pos = [t for t in real if t.positive]
+    neg = [t for t in real if not t.positive]
+    if not real:
+        return f"{_request(expl)} cannot be satisfied"
+    if has_root:
+        if not pos and neg:
+            return f"{_request(expl)} requires " + _join([_neg(t) for t in neg], "or")
+        if pos and not neg:
+            return f"{_request(expl)} rules out " + _join([_pos(t) for t in pos])
+        return f"{_request(expl)} requires " + _join(
+            [_neg(t) for t in neg] + [f"not {_pos(t)}" for t in pos], "or"
+        )
+    if len(pos) == 1 and not neg:
+        t = pos[0]
+        if t.fixed is not None:
+            return f"{t.fixed} cannot be used"
+        if t.versions == "*":
+            return f"no version of {t.package} can be used"
+        return f"{_subject(t)} cannot be used"
+    if not pos:
+        return _join([_neg(t) for t in neg], "or") + (
+            " is required" if len(neg) == 1 else " must hold"
+        )
+    if len(pos) == 1:
+        return f"{_subject(pos[0])} requires " + _join([_neg(t) for t in neg], "or")
+    if not neg:
+        return _join([_subject(t) for t in pos]) + " cannot be used together"
+    return (
+        _join([_subject(t) for t in pos])
+        + " together require "
+        + _join([_neg(t) for t in neg], "or")
+    )
+
+
+def _capitalize(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def render_text(expl: Explanation) -> str:
+    """The whole explanation, one line per step."""
+    root = expl.node(expl.root)
+    if root.kind != "derived":
+        return _capitalize(describe_node(root, expl)) + "."
+    # how often each derived node is used as a cause: shared ones get numbers
+    uses: dict[int, int] = {}
+    for n in expl.nodes:
+        if n.causes is not None:
+            for c in n.causes:
+                uses[c] = uses.get(c, 0) + 1
+    lines: list[str] = []
+    numbers: dict[int, int] = {}
+
+    def emit(text: str, node: Node, numbered: bool) -> None:
+        if numbered and node.id not in numbers:
+            numbers[node.id] = len(numbers) + 1
+            text += f" ({numbers[node.id]})"
+        lines.append(text)
+
+    def ref(node: Node) -> str:
+        return f"{describe_node(node, expl)} ({numbers[node.id]})"
+
+    def visit(node: Node, numbered: bool) -> Generator[tuple[Node, bool], None, None]:
+        assert node.causes is not None
+        left, right = expl.node(node.causes[0]), expl.node(node.causes[1])
+        concl = describe_node(node, expl)
+        if node.id == expl.root:
+            concl = _final(node, expl)
+        ld, rd = left.kind == "derived", right.kind == "derived"
+        if ld and rd:
+            if left.id in numbers and right.id in numbers:
+                emit(f"Because {ref(left)} and {ref(right)}, {concl}.", node, numbered)
+            elif left.id in numbers or right.id in numbers:
+                known, other = (left, right) if left.id in numbers else (right, left)
+                yield other, uses.get(other.id, 0) > 1
+                emit(f"And because {ref(known)}, {concl}.", node, numbered)
+            else:
+                yield left, True
+                yield right, uses.get(right.id, 0) > 1
+                emit(f"And because {ref(left)}, {concl}.", node, numbered)
+        elif ld or rd:
+            derived, ext = (left, right) if ld else (right, left)
+            if derived.id in numbers:
+                emit(
+                    f"Because {describe_node(ext, expl)} and {ref(derived)}, {concl}.",
+                    node,
+                    numbered,
+                )
+            else:
+                assert derived.causes is not None
+                dl, dr = expl.node(derived.causes[0]), expl.node(derived.causes[1])
+                collapsible = uses.get(derived.id, 0) <= 1 and (
+                    (dl.kind == "derived") != (dr.kind == "derived")
+                )
+                if collapsible:
+                    inner_d, inner_e = (dl, dr) if dl.kind == "derived" else (dr, dl)
+                    if inner_d.id in numbers:
+                        emit(
+                            f"Because {describe_node(inner_e, expl)} and {ref(inner_d)}, "
+                            f"{describe_node(derived, expl)}.",
+                            derived,
+                            False,
+                        )
+                    else:
+                        yield inner_d, uses.get(inner_d.id, 0) > 1
+                        emit(
+                            f"And because {describe_node(inner_e, expl)} and "
+                            f"{describe_node(ext, expl)}, {concl}.",
+                            node,
+                            numbered,
+                        )
+                        return
+                    emit(f"And because {describe_node(ext, expl)}, {concl}.", node, numbered)
+                else:
+                    yield derived, uses.get(derived.id, 0) > 1
+                    emit(f"And because {describe_node(ext, expl)}, {concl}.", node, numbered)
+        else:
+            emit(
+                f"Because {describe_node(left, expl)} and {describe_node(right, expl)}, {concl}.",
+                node,
+                numbered,
+            )
+
+    stack: list[Generator[tuple[Node, bool], None, None]] = [visit(root, False)]
+    while stack:
+        try:
+            child, numbered = next(stack[-1])
+        except StopIteration:
+            stack.pop()
+            continue
+        stack.append(visit(child, numbered))
+    # the first line of a report reads better as "Because" than "And because"
+    if lines and lines[0].startswith("And because"):
+        lines[0] = "Because" + lines[0][len("And because") :]
+    return "\n".join(_tidy(line) for line in lines)
+
+
+def _tidy(line: str) -> str:
+    return line.replace("Because Because", "Because")
+
+
+def _final(node: Node, expl: Explanation) -> str:
+    return f"{_request(expl)} cannot be satisfied"

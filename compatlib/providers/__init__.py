@@ -1,0 +1,1 @@
+"""Providers: adapt package sources to the solver's provider protocol."""

@@ -1,0 +1,255 @@
+"""The PEP 440 provider: Python packages from any :class:`~compatlib.index.Repository`.
+
+It turns releases into solver candidates and dependencies, evaluating markers for
+the target (never the host), with these rules:
+
+* extras are proxy packages ``name[extra]`` that pin ``name`` to the same version;
+* ``Requires-Python`` is a dependency on the virtual package ``__python``, whose
+  single version is the target's Python;
+* pre-releases are used when a requirement names one explicitly, when a package
+  has nothing but pre-releases, or when the caller allows them (``prereleases``);
+* yanked releases are skipped unless the root requirements pin them exactly;
+* ``constrains`` (pip ``-c``) apply only when the package is present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from packaging.markers import Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from compatlib.errors import InputError
+from compatlib.index.memory import IndexRelease, Repository
+from compatlib.solver.provider import Dependency, Unavailable
+from compatlib.target import Target
+
+__all__ = ["PYTHON", "Exact", "PythonProvider", "parse_requirement", "split_key"]
+
+PYTHON = "__python"
+
+
+@dataclass(frozen=True, slots=True)
+class Exact:
+    """A constraint matching one version exactly (local label included)."""
+
+    version: Version
+
+    def __str__(self) -> str:
+        return f"=={self.version}"
+
+
+@lru_cache(maxsize=65536)
+def parse_requirement(text: str) -> Requirement:
+    """Parse a PEP 508 requirement (cached: indexes repeat the same strings)."""
+    return Requirement(text)
+
+
+@lru_cache(maxsize=65536)
+def _specifier(text: str) -> SpecifierSet:
+    return SpecifierSet(text)
+
+
+def split_key(key: str) -> tuple[str, str | None]:
+    """``"name[extra]"`` -> ``("name", "extra")``; ``"name"`` -> ``("name", None)``."""
+    if key.endswith("]") and "[" in key:
+        name, _, extra = key[:-1].partition("[")
+        return name, extra
+    return key, None
+
+
+def _has_explicit_prerelease(spec: SpecifierSet) -> bool:
+    return any(Version(s.version.rstrip(".*")).is_prerelease for s in spec if s.operator != "===")
+
+
+class PythonProvider:
+    """Serve PEP 440 packages from ``repository`` for ``target``.
+
+    ``prereleases``: ``None`` (if necessary or explicit, the default), ``True``
+    (always allowed) or ``False`` (only when a requirement names one).
+    """
+
+    def __init__(
+        self,
+        repository: Repository,
+        target: Target,
+        *,
+        prereleases: bool | None = None,
+        allow_yanked: Iterable[tuple[str, Version]] = (),
+        explicit_prereleases: Iterable[str] = (),
+    ) -> None:
+        self.repository = repository
+        self.target = target
+        self.prereleases = prereleases
+        self.env = target.marker_environment()
+        self.allow_yanked = set(allow_yanked)
+        self.explicit_prereleases = {canonicalize_name(n) for n in explicit_prereleases}
+        self._python = target.python_version
+        self._cands: dict[str, list[Version]] = {}
+        self._releases: dict[str, dict[Version, IndexRelease | _Lazy]] = {}
+        self._only_pre: dict[str, bool] = {}
+        self._marker_cache: dict[tuple[str, str], bool] = {}
+
+    # -- provider protocol -------------------------------------------------------
+    def candidates(self, package: Hashable) -> Sequence[Any]:
+        assert isinstance(package, str)
+        if package == PYTHON:
+            return [self._python]
+        name, _extra = split_key(package)
+        cands = self._cands.get(name)
+        if cands is None:
+            table: dict[Version, IndexRelease | _Lazy] = {}
+            for vtext in self.repository.versions(name):
+                try:
+                    v = Version(vtext)
+                except InvalidVersion:
+                    continue
+                table[v] = _Lazy(vtext)
+            cands = sorted(table)
+            self._cands[name] = cands
+            self._releases[name] = table
+            self._only_pre[name] = bool(cands) and all(v.is_prerelease for v in cands)
+        return cands
+
+    def _release(self, name: str, version: Version) -> IndexRelease:
+        table = self._releases[name]
+        rel = table[version]
+        if isinstance(rel, _Lazy):
+            rel = self.repository.release(name, rel.text)
+            table[version] = rel
+        return rel
+
+    def contains(self, package: Hashable, constraint: Hashable, candidate: Any) -> bool:
+        assert isinstance(package, str)
+        if isinstance(constraint, Exact):
+            return bool(candidate == constraint.version)
+        assert isinstance(constraint, SpecifierSet)
+        if package == PYTHON:
+            return constraint.contains(candidate, prereleases=True)
+        name, _ = split_key(package)
+        if (
+            self.prereleases is False
+            and candidate.is_prerelease
+            and not self._prerelease_ok(name, constraint)
+        ):
+            return False
+        if not constraint.contains(candidate, prereleases=True):
+            return False
+        return not (self._yanked(name, candidate) and (name, candidate) not in self.allow_yanked)
+
+    def _yanked(self, name: str, version: Version) -> bool:
+        rel = self._releases[name][version]
+        if isinstance(rel, _Lazy):
+            probe = getattr(self.repository, "is_yanked", None)
+            if probe is not None:
+                return bool(probe(name, rel.text))
+            rel = self._release(name, version)
+        return rel.yanked
+
+    def is_preferred(self, package: Hashable, candidate: Any) -> bool:
+        """Stable releases are tried before pre-releases (unless pre-releases are on)."""
+        return bool(self.prereleases or not candidate.is_prerelease)
+
+    def fixed_value(self, package: Hashable) -> str | None:
+        if package == PYTHON:
+            return f"the target's Python is {self._python}"
+        return None
+
+    def _prerelease_ok(self, name: str, spec: SpecifierSet) -> bool:
+        if self._only_pre.get(name, False):
+            return True
+        if name in self.explicit_prereleases:
+            return True
+        return _has_explicit_prerelease(spec)
+
+    def dependencies(self, package: Hashable, candidate: Any) -> Sequence[Dependency] | Unavailable:
+        assert isinstance(package, str)
+        if package == PYTHON:
+            return ()
+        name, extra = split_key(package)
+        try:
+            rel = self._release(name, candidate)
+        except Exception as exc:  # a broken source: the candidate cannot be used
+            return Unavailable(f"its metadata could not be read: {exc}")
+        deps: list[Dependency] = []
+        if extra is not None:
+            deps.append(Dependency(name, Exact(candidate), f"{name}=={candidate}"))
+        elif rel.requires_python:
+            try:
+                spec = _specifier(rel.requires_python)
+            except InvalidSpecifier:
+                return Unavailable(f"its Requires-Python {rel.requires_python!r} is invalid")
+            deps.append(Dependency(PYTHON, spec, f"Python{spec}"))
+        for text in rel.requires:
+            try:
+                req = parse_requirement(text)
+            except InvalidRequirement as exc:
+                return Unavailable(f"its requirement {text!r} is invalid: {exc}")
+            if not self._active(req.marker, extra):
+                continue
+            deps.extend(requirement_dependencies(req))
+        return deps
+
+    def _active(self, marker: Marker | None, extra: str | None) -> bool:
+        """Is a requirement active for this package (or for this extra only)?"""
+        if marker is None:
+            return extra is None
+        key = (str(marker), extra or "")
+        hit = self._marker_cache.get(key)
+        if hit is None:
+            env = dict(self.env)
+            env["extra"] = extra or ""
+            hit = marker.evaluate(env)
+            if extra is not None and hit:
+                env["extra"] = ""
+                hit = not marker.evaluate(env)
+            self._marker_cache[key] = hit
+        return hit
+
+    def package_text(self, package: Hashable) -> str:
+        return "Python" if package == PYTHON else str(package)
+
+    def version_text(self, package: Hashable, candidate: Any) -> str:
+        return str(candidate)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lazy:
+    text: str
+
+
+def requirement_dependencies(req: Requirement, kind: str = "requires") -> list[Dependency]:
+    """The solver dependencies one PEP 508 requirement stands for."""
+    name = canonicalize_name(req.name)
+    spec = req.specifier
+    out: list[Dependency] = []
+    shown = f"{name}{spec}" if str(spec) else name
+    if req.url:
+        raise InputError(
+            f"direct URL requirement {req} is not supported by this index",
+            text=str(req),
+            expected="a requirement with a version specifier",
+        )
+    pin = _exact_pin(spec)
+    constraint: Hashable = pin if pin is not None else spec
+    out.append(Dependency(name, constraint, shown, kind))
+    for extra in sorted(req.extras):
+        ek = f"{name}[{canonicalize_name(extra)}]"
+        out.append(Dependency(ek, constraint, f"{ek}{spec}", kind))
+    return out
+
+
+def _exact_pin(spec: SpecifierSet) -> Exact | None:
+    items = list(spec)
+    if len(items) == 1 and items[0].operator == "===":
+        try:
+            return Exact(Version(items[0].version))
+        except InvalidVersion:
+            return None
+    return None

@@ -1,0 +1,74 @@
+"""The result of a successful solve."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from packaging.version import Version
+
+if TYPE_CHECKING:
+    import networkx
+
+    from compatlib.target import Target
+
+__all__ = ["Resolution"]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Chosen versions and the dependency graph between them.
+
+    ``versions`` maps canonical names to versions (``str()`` gives the version).
+    ``extras`` maps names to the extras that were requested of them.
+    ``edges`` are ``(from, to, requirement)``; ``from`` is ``None`` for the request.
+    ``system`` maps virtual/system packages (``__python``, ``__cuda``, ...) to the
+    value the solve relied on.
+    """
+
+    versions: Mapping[str, Version]
+    edges: tuple[tuple[str | None, str, str], ...] = ()
+    extras: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    system: Mapping[str, str] = field(default_factory=dict)
+    target: Target | None = None
+
+    def __getitem__(self, name: str) -> Version:
+        return self.versions[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.versions
+
+    def __len__(self) -> int:
+        return len(self.versions)
+
+    def requirements_of(self, name: str | None) -> list[tuple[str, str]]:
+        """``(package, requirement)`` pairs that ``name`` (``None``: the request) pulls in."""
+        return [(dst, req) for src, dst, req in self.edges if src == name]
+
+    def dependents_of(self, name: str) -> list[str | None]:
+        """Who requires ``name`` (``None`` stands for the request)."""
+        return sorted({src for src, dst, _ in self.edges if dst == name}, key=lambda s: s or "")
+
+    def graph(self) -> networkx.DiGraph:
+        """The dependency graph as a networkx ``DiGraph`` (imported on demand)."""
+        import networkx as nx
+
+        g = nx.DiGraph()
+        g.add_node("<request>")
+        for name, version in sorted(self.versions.items()):
+            g.add_node(name, version=str(version))
+        for src, dst, req in self.edges:
+            g.add_edge(src or "<request>", dst, requirement=req)
+        return g
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "versions": {n: str(v) for n, v in sorted(self.versions.items())},
+            "extras": {n: list(e) for n, e in sorted(self.extras.items()) if e},
+            "system": dict(sorted(self.system.items())),
+            "edges": [[s, d, r] for s, d, r in self.edges],
+        }
+
+    def __str__(self) -> str:
+        return "\n".join(f"{n}=={v}" for n, v in sorted(self.versions.items()))

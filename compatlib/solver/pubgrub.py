@@ -1,0 +1,465 @@
+"""A conflict-driven solver in the PubGrub family.
+
+Vocabulary follows the PubGrub write-up: a *term* says something about one
+package (it is present with a version in a set, or it is absent or outside a
+set); an *incompatibility* is a set of terms that must not all hold; the
+*partial solution* is the ordered list of *assignments* (decisions and
+derivations) at *decision levels*. Unit propagation derives new assignments,
+conflict resolution learns new incompatibilities and backjumps.
+
+Version sets are bitsets over a package's candidates (Python ints), so set
+algebra is a few integer operations. A term is ``(allowed, absent_ok)``: the
+candidates it allows, and whether the package may be missing. Positive terms
+have ``absent_ok=False``; negative terms have ``absent_ok=True``.
+
+Everything here is iterative; there is no recursion to overflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from compatlib.solver.provider import Dependency, Provider, Unavailable
+
+__all__ = ["Cause", "Incompatibility", "SolveResult", "Solver", "SolverFailure"]
+
+ROOT = 0  # package id of the synthetic root package
+
+# relation results
+_SATISFIED = 0
+_CONTRADICTED = 1
+_INCONCLUSIVE = 2
+_ALMOST = 3
+
+Term = tuple[int, int, bool]  # (package id, allowed bitset, absent_ok)
+
+
+@dataclass(slots=True)
+class Cause:
+    """Why an incompatibility holds.
+
+    ``kind`` is one of ``root`` (the root must be chosen), ``no_versions`` (no
+    candidate matches), ``dependency`` / ``constraint`` (a candidate's
+    requirement; ``dep`` holds it, ``version`` the candidate index),
+    ``unavailable`` (a candidate cannot be used; ``reason``), ``derived``
+    (learned from ``left`` and ``right``).
+    """
+
+    kind: str
+    package: int = -1
+    version: int = -1
+    dep: Dependency | None = None
+    reason: str = ""
+    left: Incompatibility | None = None
+    right: Incompatibility | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Incompatibility:
+    """Terms that must not all be true at once."""
+
+    terms: tuple[Term, ...]
+    cause: Cause
+
+
+@dataclass(slots=True)
+class _Assignment:
+    package: int
+    allowed: int
+    absent_ok: bool
+    level: int
+    cause: Incompatibility | None  # None for decisions
+    acc_allowed: int  # the package's accumulated term after this assignment
+    acc_absent: bool
+
+
+@dataclass(slots=True)
+class _Package:
+    key: Hashable
+    candidates: Sequence[Any]
+    full: int
+    acc_allowed: int
+    acc_absent: bool = True
+    decided: int = -1  # candidate index, -1 when undecided
+    assignments: list[int] = field(default_factory=list)  # global indices
+    incompats: list[Incompatibility] = field(default_factory=list)
+    order: int = -1  # when it first became required (for decision order)
+    conflicts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SolveResult:
+    """A solution: chosen candidates and the requires-edges between them."""
+
+    decisions: dict[Hashable, Any]
+    edges: tuple[tuple[Hashable, Hashable, str], ...]  # (from, to, requirement text)
+
+
+class SolverFailure(Exception):
+    """Raised by :meth:`Solver.solve` with the root-cause incompatibility."""
+
+    def __init__(self, incompat: Incompatibility, solver: Solver) -> None:
+        super().__init__("unsatisfiable")
+        self.incompatibility = incompat
+        self.solver = solver
+
+
+class Solver:
+    """One solve over a provider. Create a new one per solve.
+
+    ``strategy`` is ``"newest"`` or ``"lowest"``; ``prefer`` maps packages to a
+    constraint whose matching candidates are tried first (prefer-locked).
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        strategy: str = "newest",
+        prefer: Mapping[Hashable, Hashable] | None = None,
+    ) -> None:
+        if strategy not in ("newest", "lowest"):
+            raise ValueError(f"unknown strategy {strategy!r}")
+        self.provider = provider
+        self.strategy = strategy
+        self.prefer = dict(prefer or {})
+        self.packages: list[_Package] = []
+        self.ids: dict[Hashable, int] = {}
+        self.trail: list[_Assignment] = []
+        self.level = 0
+        self._set_cache: dict[tuple[int, Hashable], int] = {}
+        self._pref_masks: dict[int, int] = {}
+        self._required_counter = 0
+        self.root_deps: tuple[Dependency, ...] = ()
+        self.deps_of: dict[tuple[int, int], Sequence[Dependency]] = {}
+        self.rounds = 0
+
+    # -- packages and sets -----------------------------------------------------
+    def _package_id(self, key: Hashable) -> int:
+        pid = self.ids.get(key)
+        if pid is None:
+            cands = self.provider.candidates(key) if self.packages else ("root",)
+            full = (1 << len(cands)) - 1
+            pid = len(self.packages)
+            self.packages.append(_Package(key, cands, full, full))
+            self.ids[key] = pid
+        return pid
+
+    def allowed_set(self, pid: int, constraint: Hashable) -> int:
+        """The bitset of ``pid``'s candidates that satisfy ``constraint``."""
+        ck = (pid, constraint)
+        bits = self._set_cache.get(ck)
+        if bits is None:
+            pkg = self.packages[pid]
+            contains = self.provider.contains
+            bits = 0
+            for i, c in enumerate(pkg.candidates):
+                if contains(pkg.key, constraint, c):
+                    bits |= 1 << i
+            self._set_cache[ck] = bits
+        return bits
+
+    # -- incompatibilities -----------------------------------------------------
+    def _make(self, terms: Sequence[Term], cause: Cause) -> Incompatibility | None:
+        """Build an incompatibility, merging terms per package.
+
+        Returns ``None`` when a term can never hold (the incompatibility is void).
+        Terms that always hold are dropped.
+        """
+        merged: dict[int, tuple[int, bool]] = {}
+        for pid, allowed, absent_ok in terms:
+            prev = merged.get(pid)
+            if prev is not None:
+                allowed, absent_ok = prev[0] & allowed, prev[1] and absent_ok
+            merged[pid] = (allowed, absent_ok)
+        out: list[Term] = []
+        for pid, (allowed, absent_ok) in merged.items():
+            full = self.packages[pid].full
+            if allowed == 0 and not absent_ok:
+                return None  # never true
+            if allowed == full and absent_ok:
+                continue  # always true
+            out.append((pid, allowed, absent_ok))
+        return Incompatibility(tuple(out), cause)
+
+    def _add(self, incompat: Incompatibility) -> None:
+        for pid, _, _ in incompat.terms:
+            self.packages[pid].incompats.append(incompat)
+
+    def _dependency_incompat(
+        self, pid: int, version: int, dep: Dependency
+    ) -> Incompatibility | None:
+        did = self._package_id(dep.package)
+        dpkg = self.packages[did]
+        bits = self.allowed_set(did, dep.constraint)
+        if dep.kind == "constrains":
+            cause = Cause("constraint", pid, version, dep)
+            dterm: Term = (did, dpkg.full & ~bits, False)
+        else:
+            cause = Cause("dependency", pid, version, dep)
+            dterm = (did, dpkg.full & ~bits, True)
+        own: Term = (pid, 1 << version, False) if pid != ROOT else (ROOT, 1, False)
+        return self._make((own, dterm), cause)
+
+    # -- partial solution ----------------------------------------------------------
+    def _assign(
+        self, pid: int, allowed: int, absent_ok: bool, cause: Incompatibility | None
+    ) -> None:
+        pkg = self.packages[pid]
+        acc_allowed = pkg.acc_allowed & allowed
+        acc_absent = pkg.acc_absent and absent_ok
+        pkg.acc_allowed, pkg.acc_absent = acc_allowed, acc_absent
+        if not acc_absent and pkg.order < 0:
+            pkg.order = self._required_counter
+            self._required_counter += 1
+        pkg.assignments.append(len(self.trail))
+        self.trail.append(
+            _Assignment(pid, allowed, absent_ok, self.level, cause, acc_allowed, acc_absent)
+        )
+
+    def _backtrack(self, level: int) -> None:
+        trail = self.trail
+        while trail and trail[-1].level > level:
+            a = trail.pop()
+            pkg = self.packages[a.package]
+            pkg.assignments.pop()
+            if pkg.assignments:
+                last = trail[pkg.assignments[-1]]
+                pkg.acc_allowed, pkg.acc_absent = last.acc_allowed, last.acc_absent
+            else:
+                pkg.acc_allowed, pkg.acc_absent = pkg.full, True
+            if a.cause is None:
+                pkg.decided = -1
+            if pkg.acc_absent:
+                pkg.order = -1
+        self.level = level
+
+    def _relation(self, incompat: Incompatibility) -> tuple[int, Term | None]:
+        unsatisfied: Term | None = None
+        packages = self.packages
+        for term in incompat.terms:
+            pid, allowed, absent_ok = term
+            pkg = packages[pid]
+            acc_a, acc_o = pkg.acc_allowed, pkg.acc_absent
+            if not (acc_a & ~allowed) and (absent_ok or not acc_o):
+                continue  # satisfied
+            if not (acc_a & allowed) and not (acc_o and absent_ok):
+                return _CONTRADICTED, None
+            if unsatisfied is not None:
+                return _INCONCLUSIVE, None
+            unsatisfied = term
+        if unsatisfied is None:
+            return _SATISFIED, None
+        return _ALMOST, unsatisfied
+
+    # -- the main loop -------------------------------------------------------------------
+    def solve(self, root_dependencies: Sequence[Dependency]) -> SolveResult:
+        """Solve for the root dependencies; raise :class:`SolverFailure` if impossible."""
+        self.root_deps = tuple(root_dependencies)
+        self._package_id("\x00root")
+        root_incompat = Incompatibility(((ROOT, 0, True),), Cause("root"))
+        self._add(root_incompat)
+        nxt = ROOT
+        while True:
+            self.rounds += 1
+            self._propagate(nxt)
+            chosen = self._choose()
+            if chosen < 0:
+                return self._result()
+            nxt = chosen
+
+    def _propagate(self, start: int) -> None:
+        changed = [start]
+        in_changed = {start}
+        packages = self.packages
+        while changed:
+            pid = changed.pop()
+            in_changed.discard(pid)
+            incompats = packages[pid].incompats
+            for i in range(len(incompats) - 1, -1, -1):
+                incompat = incompats[i]
+                rel, term = self._relation(incompat)
+                if rel == _SATISFIED:
+                    root_cause = self._resolve_conflict(incompat)
+                    rel, term = self._relation(root_cause)
+                    assert rel == _ALMOST
+                    assert term is not None
+                    tpid, t_allowed, t_absent = term
+                    self._assign(tpid, packages[tpid].full & ~t_allowed, not t_absent, root_cause)
+                    changed = [tpid]
+                    in_changed = {tpid}
+                    break
+                if rel == _ALMOST:
+                    assert term is not None
+                    tpid, t_allowed, t_absent = term
+                    self._assign(tpid, packages[tpid].full & ~t_allowed, not t_absent, incompat)
+                    if tpid not in in_changed:
+                        changed.append(tpid)
+                        in_changed.add(tpid)
+
+    def _satisfier(self, term: Term, start_allowed: int, start_absent: bool) -> int:
+        """Global index of the earliest assignment of ``term``'s package whose
+        accumulation (intersected with a starting term) satisfies ``term``; -1 if
+        the starting term alone does."""
+        pid, allowed, absent_ok = term
+        if not (start_allowed & ~allowed) and (absent_ok or not start_absent):
+            return -1
+        trail = self.trail
+        for gi in self.packages[pid].assignments:
+            a = trail[gi]
+            acc_a = a.acc_allowed & start_allowed
+            acc_o = a.acc_absent and start_absent
+            if not (acc_a & ~allowed) and (absent_ok or not acc_o):
+                return gi
+        raise AssertionError("term is not satisfied by the partial solution")
+
+    def _resolve_conflict(self, incompat: Incompatibility) -> Incompatibility:
+        trail = self.trail
+        packages = self.packages
+        original = incompat
+        while True:
+            terms = incompat.terms
+            if not terms or (len(terms) == 1 and terms[0][0] == ROOT and not terms[0][2]):
+                raise SolverFailure(incompat, self)
+            # the satisfier: the latest among each term's earliest satisfier
+            sat_index = -1
+            sat_term: Term = terms[0]
+            sat_of: list[int] = []
+            for term in terms:
+                pkg = packages[term[0]]
+                gi = self._satisfier(term, pkg.full, True)
+                sat_of.append(gi)
+                if gi > sat_index:
+                    sat_index, sat_term = gi, term
+            satisfier = trail[sat_index]
+            prev_level = 1
+            for term, gi in zip(terms, sat_of, strict=True):
+                if term is not sat_term and gi >= 0:
+                    prev_level = max(prev_level, trail[gi].level)
+            # for the satisfier's own package: an earlier assignment that, with the
+            # satisfier's own term, already satisfies the incompatibility's term
+            spid = sat_term[0]
+            pgi = self._satisfier(sat_term, satisfier.allowed, satisfier.absent_ok)
+            if 0 <= pgi < sat_index:
+                prev_level = max(prev_level, trail[pgi].level)
+            if satisfier.cause is None or prev_level != satisfier.level:
+                if incompat is not original:
+                    self._add(incompat)
+                for term in terms:
+                    packages[term[0]].conflicts += 1
+                self._backtrack(prev_level)
+                return incompat
+            cause_incompat = satisfier.cause
+            new_terms: list[Term] = [t for t in terms if t[0] != spid]
+            new_terms.extend(t for t in cause_incompat.terms if t[0] != spid)
+            # satisfier \ term = satisfier.term ∩ not(term)
+            full = packages[spid].full
+            diff_allowed = satisfier.allowed & (full & ~sat_term[1])
+            diff_absent = satisfier.absent_ok and not sat_term[2]
+            if diff_allowed or diff_absent:
+                # add not(diff)
+                new_terms.append((spid, full & ~diff_allowed, not diff_absent))
+            made = self._make(new_terms, Cause("derived", left=incompat, right=cause_incompat))
+            assert made is not None
+            incompat = made
+
+    def _choose(self) -> int:
+        """Pick the next package to decide and decide it; -1 when all are decided."""
+        best = -1
+        best_key: tuple[int, int, int] | None = None
+        for pid, pkg in enumerate(self.packages):
+            if pkg.decided >= 0 or pkg.acc_absent:
+                continue
+            count = pkg.acc_allowed.bit_count()
+            key = (0 if count == 1 else 1, -pkg.conflicts, pkg.order)
+            if best_key is None or key < best_key:
+                best, best_key = pid, key
+        if best < 0:
+            return -1
+        self._decide(best)
+        return best
+
+    def _preferred_mask(self, pid: int) -> int:
+        mask = self._pref_masks.get(pid)
+        if mask is None:
+            pkg = self.packages[pid]
+            probe = getattr(self.provider, "is_preferred", None)
+            mask = 0
+            for i, c in enumerate(pkg.candidates):
+                if probe is None or pid == ROOT or probe(pkg.key, c):
+                    mask |= 1 << i
+            self._pref_masks[pid] = mask
+        return mask
+
+    def _pick_version(self, pid: int, allowed: int) -> int:
+        pkg = self.packages[pid]
+        pref = self.prefer.get(pkg.key)
+        if pref is not None:
+            preferred = allowed & self.allowed_set(pid, pref)
+            if preferred:
+                allowed = preferred
+        tier = allowed & self._preferred_mask(pid)
+        if tier:
+            allowed = tier
+        if self.strategy == "lowest":
+            return (allowed & -allowed).bit_length() - 1
+        return allowed.bit_length() - 1
+
+    def _dependencies(self, pid: int, version: int) -> Sequence[Dependency] | Unavailable:
+        if pid == ROOT:
+            return self.root_deps
+        pkg = self.packages[pid]
+        return self.provider.dependencies(pkg.key, pkg.candidates[version])
+
+    def _decide(self, pid: int) -> None:
+        pkg = self.packages[pid]
+        version = self._pick_version(pid, pkg.acc_allowed)
+        deps = self._dependencies(pid, version)
+        if isinstance(deps, Unavailable):
+            self._add(
+                Incompatibility(
+                    ((pid, 1 << version, False),),
+                    Cause("unavailable", pid, version, reason=deps.reason),
+                )
+            )
+            return
+        self.deps_of[(pid, version)] = deps
+        conflict = False
+        for dep in deps:
+            incompat = self._dependency_incompat(pid, version, dep)
+            if incompat is None:
+                continue
+            self._add(incompat)
+            # would deciding make this incompatibility satisfied right away?
+            if not conflict:
+                for tpid, allowed, absent_ok in incompat.terms:
+                    if tpid == pid:
+                        continue
+                    tp = self.packages[tpid]
+                    if (tp.acc_allowed & ~allowed) or (tp.acc_absent and not absent_ok):
+                        break
+                else:
+                    conflict = True
+        if not conflict:
+            self.level += 1
+            self._assign(pid, 1 << version, False, None)
+            pkg.decided = version
+
+    def _result(self) -> SolveResult:
+        decisions: dict[Hashable, Any] = {}
+        edges: list[tuple[Hashable, Hashable, str]] = []
+        for pid, pkg in enumerate(self.packages):
+            if pid == ROOT or pkg.decided < 0:
+                continue
+            decisions[pkg.key] = pkg.candidates[pkg.decided]
+        for pid, pkg in enumerate(self.packages):
+            if pkg.decided < 0:
+                continue
+            deps = self.deps_of.get((pid, pkg.decided), ())
+            src: Hashable = None if pid == ROOT else pkg.key
+            for dep in deps:
+                if dep.kind == "requires" and dep.package in decisions:
+                    edges.append((src, dep.package, dep.text))
+        return SolveResult(decisions, tuple(edges))

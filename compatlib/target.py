@@ -1,0 +1,127 @@
+"""The environment a solve is for: Python version, platform, and system facts.
+
+Markers are evaluated for the target, never for the host unless asked
+(:meth:`Target.current`). Platforms use conda's subdir names.
+"""
+
+from __future__ import annotations
+
+import platform as _platform
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from compatlib.errors import InputError
+
+__all__ = ["PLATFORMS", "Target"]
+
+#: conda subdir -> (sys_platform, platform_system, platform_machine, os_name)
+PLATFORMS: dict[str, tuple[str, str, str, str]] = {
+    "linux-64": ("linux", "Linux", "x86_64", "posix"),
+    "linux-aarch64": ("linux", "Linux", "aarch64", "posix"),
+    "linux-ppc64le": ("linux", "Linux", "ppc64le", "posix"),
+    "osx-64": ("darwin", "Darwin", "x86_64", "posix"),
+    "osx-arm64": ("darwin", "Darwin", "arm64", "posix"),
+    "win-64": ("win32", "Windows", "AMD64", "nt"),
+    "win-arm64": ("win32", "Windows", "ARM64", "nt"),
+}
+
+DEFAULT_PLATFORM = "linux-64"
+
+
+def _host_platform() -> str:
+    machine = _platform.machine().lower()
+    if sys.platform.startswith("linux"):
+        return "linux-aarch64" if machine in ("aarch64", "arm64") else "linux-64"
+    if sys.platform == "darwin":
+        return "osx-arm64" if machine == "arm64" else "osx-64"
+    if sys.platform == "win32":
+        return "win-arm64" if machine == "arm64" else "win-64"
+    return DEFAULT_PLATFORM
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to solve for.
+
+    ``python``: ``"3.12"`` or ``"3.12.4"`` (``None``: the running interpreter's).
+    ``platform``: a conda subdir such as ``"linux-64"`` (``None``: ``linux-64``, the
+    usual deployment target; use :meth:`current` for the host).
+    ``glibc``: the C library version wheels are selected for (``None``: unknown).
+    ``system``: a system profile from :mod:`compatlib.stack` (driver, GPU, ...).
+    ``markers``: extra marker variables that override the derived ones.
+    """
+
+    python: str | None = None
+    platform: str | None = None
+    implementation: str = "cpython"
+    glibc: str | None = None
+    system: Any = None
+    markers: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.python is not None:
+            try:
+                v = Version(self.python)
+            except InvalidVersion:
+                raise InputError(
+                    f"invalid Python version {self.python!r}",
+                    field="python",
+                    expected="a version such as 3.12 or 3.12.4",
+                ) from None
+            if len(v.release) < 2:
+                raise InputError(
+                    f"Python version {self.python!r} needs a minor version",
+                    field="python",
+                    expected="a version such as 3.12",
+                )
+        if self.platform is not None and self.platform not in PLATFORMS:
+            raise InputError(
+                f"unknown platform {self.platform!r}",
+                field="platform",
+                expected="one of " + ", ".join(sorted(PLATFORMS)),
+            )
+
+    @classmethod
+    def current(cls) -> Target:
+        """The running interpreter on this host."""
+        v = sys.version_info
+        return cls(python=f"{v.major}.{v.minor}.{v.micro}", platform=_host_platform())
+
+    @property
+    def python_version(self) -> Version:
+        """The full Python version (``3.12`` reads as ``3.12.0``)."""
+        if self.python is None:
+            v = sys.version_info
+            return Version(f"{v.major}.{v.minor}.{v.micro}")
+        return Version(self.python)
+
+    @property
+    def subdir(self) -> str:
+        return self.platform or DEFAULT_PLATFORM
+
+    def marker_environment(self) -> dict[str, str]:
+        """PEP 508 marker variables for this target."""
+        pv = self.python_version
+        sys_platform, system, machine, os_name = PLATFORMS[self.subdir]
+        impl = self.implementation.lower()
+        env = {
+            "python_version": f"{pv.major}.{pv.minor}",
+            "python_full_version": str(pv),
+            "implementation_name": impl,
+            "implementation_version": str(pv),
+            "platform_python_implementation": {"cpython": "CPython", "pypy": "PyPy"}.get(
+                impl, self.implementation
+            ),
+            "os_name": os_name,
+            "sys_platform": sys_platform,
+            "platform_system": system,
+            "platform_machine": machine,
+            "platform_release": "",
+            "platform_version": "",
+            "extra": "",
+        }
+        env.update(dict(self.markers))
+        return env

@@ -1,0 +1,70 @@
+"""Dotted-numeric versions for system components: drivers, CUDA, compute capability.
+
+``535.104.05``, ``12.1`` and ``8.6`` compare numerically component by component,
+with missing trailing components equal to zero (``12.1 == 12.1.0``). The original
+spelling is kept for printing (driver versions keep their leading zeros).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import total_ordering
+
+from compatlib.errors import InputError
+
+__all__ = ["DottedVersion"]
+
+_DOTTED = re.compile(r"^\s*v?(\d+(?:\.\d+)*)\s*$")
+
+
+@total_ordering
+class DottedVersion:
+    """An immutable numeric version such as ``535.104.05`` or ``8.6``."""
+
+    __slots__ = ("_key", "_text")
+
+    def __init__(self, text: str | int | float) -> None:
+        raw = str(text)
+        m = _DOTTED.match(raw)
+        if m is None:
+            raise InputError(
+                f"invalid version {raw!r}",
+                expected="dot-separated numbers such as 535.104.05 or 12.1",
+            )
+        parts = [int(p) for p in m.group(1).split(".")]
+        while len(parts) > 1 and parts[-1] == 0:
+            parts.pop()
+        self._text = m.group(1)
+        self._key = tuple(parts)
+
+    @property
+    def parts(self) -> tuple[int, ...]:
+        """The numeric components with trailing zeros dropped."""
+        return self._key
+
+    @property
+    def major(self) -> int:
+        return self._key[0]
+
+    @property
+    def minor(self) -> int:
+        return self._key[1] if len(self._key) > 1 else 0
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"<DottedVersion({self._text!r})>"
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DottedVersion):
+            return NotImplemented
+        return self._key == other._key
+
+    def __lt__(self, other: DottedVersion) -> bool:
+        if not isinstance(other, DottedVersion):
+            return NotImplemented
+        return self._key < other._key
