@@ -1,0 +1,551 @@
+"""HTTP and file:// fetching with an on-disk cache, retries, credentials and offline mode.
+
+* Responses of ``GET`` requests are cached on disk keyed by URL (credentials
+  stripped) and revalidated with ``If-None-Match`` / ``If-Modified-Since``; a
+  ``Cache-Control: max-age`` from the server lets a fresh entry be used without
+  a request.
+* ``offline=True`` never opens a network connection: cached entries and local
+  files only, and a :class:`OfflineError` naming the URL otherwise.
+* Credentials come from the URL's userinfo, from userinfo given on an index URL
+  for the same host, from ``~/.netrc`` (or ``$NETRC``), or from
+  ``COMPATLIB_INDEX_USERNAME`` / ``COMPATLIB_INDEX_PASSWORD`` for the hosts of the
+  configured indexes. They are sent as an unredirected header (never carried
+  to another host on redirect) and never written to the cache, to messages or
+  to logs: every URL stored or shown is redacted.
+* Transient failures (connection errors, timeouts, HTTP 429 and 5xx) are
+  retried with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import email.utils
+import hashlib
+import json
+import netrc
+import os
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from compatlib.errors import CompatError
+
+__all__ = [
+    "FetchError",
+    "Fetcher",
+    "OfflineError",
+    "RangeResult",
+    "Response",
+    "atomic_write",
+    "default_cache_dir",
+    "path_to_url",
+    "redact_url",
+    "url_to_path",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+_USER_AGENT = "compatlib (+https://pypi.org/project/compatlib/)"
+
+
+class FetchError(CompatError):
+    """A URL could not be fetched. ``status`` is the HTTP status where there was one."""
+
+    def __init__(
+        self,
+        url: str,
+        reason: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.url = redact_url(url)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+        super().__init__(f"cannot fetch {self.url}: {reason}")
+
+
+class OfflineError(FetchError):
+    """Offline mode needed something that is neither cached nor local."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, "offline mode and no cached copy")
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A fetched document. ``url`` is redacted (no credentials)."""
+
+    url: str
+    status: int
+    content: bytes
+    content_type: str = ""
+    from_cache: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RangeResult:
+    """The answer to a range request: ``total`` is the full file size.
+
+    ``partial`` is False when the server ignored the range and sent everything.
+    """
+
+    content: bytes
+    start: int
+    total: int
+    partial: bool
+
+
+def redact_url(url: str) -> str:
+    """``url`` without userinfo (``https://user:pw@host/x`` -> ``https://host/x``)."""
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urllib.parse.urlunsplit(parts._replace(netloc=host))
+
+
+def url_to_path(url: str) -> Path:
+    """The local path of a ``file://`` URL."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "file":
+        raise ValueError(f"not a file URL: {url}")
+    path = urllib.request.url2pathname(urllib.parse.unquote(parts.path))
+    if parts.netloc not in ("", "localhost"):
+        path = f"//{parts.netloc}{path}"
+    return Path(path)
+
+
+def path_to_url(path: str | os.PathLike[str]) -> str:
+    """A ``file://`` URL for a local path (made absolute)."""
+    return Path(path).resolve().as_uri()
+
+
+def default_cache_dir() -> Path:
+    """``$COMPATLIB_CACHE_DIR``, else the platform's user cache folder + ``compatlib``.
+
+    Linux and others: ``$XDG_CACHE_HOME/compatlib`` (default ``~/.cache/compatlib``);
+    macOS: ``~/Library/Caches/compatlib``; Windows: ``%LOCALAPPDATA%\\compatlib\\Cache``.
+    """
+    env = os.environ.get("COMPATLIB_CACHE_DIR")
+    if env:
+        return Path(env)
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "compatlib" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "compatlib"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "compatlib"
+
+
+def _host_key(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+class _Credentials:
+    """Looks up (username, password) for a URL; holds secrets in memory only."""
+
+    def __init__(self, index_urls: Sequence[str]) -> None:
+        self._by_host: dict[str, tuple[str, str]] = {}
+        self._index_hosts: set[str] = set()
+        for url in index_urls:
+            parts = urllib.parse.urlsplit(url)
+            if parts.scheme not in ("http", "https"):
+                continue
+            key = _host_key(url)
+            self._index_hosts.add(key)
+            if parts.username is not None and key not in self._by_host:
+                self._by_host[key] = (
+                    urllib.parse.unquote(parts.username),
+                    urllib.parse.unquote(parts.password or ""),
+                )
+        self._netrc: netrc.netrc | bool | None = False  # False: not read yet
+
+    def _netrc_lookup(self, host: str) -> tuple[str, str] | None:
+        if self._netrc is False:
+            path = os.environ.get("NETRC") or str(Path.home() / ".netrc")
+            try:
+                self._netrc = netrc.netrc(path) if os.path.isfile(path) else None
+            except (OSError, netrc.NetrcParseError):
+                self._netrc = None
+        if not isinstance(self._netrc, netrc.netrc):
+            return None
+        auth = self._netrc.authenticators(host)
+        if auth is None:
+            return None
+        login, _account, password = auth
+        return (login or "", password or "")
+
+    def for_url(self, url: str) -> tuple[str, str] | None:
+        parts = urllib.parse.urlsplit(url)
+        if parts.username is not None:
+            return (
+                urllib.parse.unquote(parts.username),
+                urllib.parse.unquote(parts.password or ""),
+            )
+        key = _host_key(url)
+        if key in self._by_host:
+            return self._by_host[key]
+        found = self._netrc_lookup(parts.hostname or "")
+        if found is not None:
+            return found
+        user = os.environ.get("COMPATLIB_INDEX_USERNAME")
+        password = os.environ.get("COMPATLIB_INDEX_PASSWORD")
+        if key in self._index_hosts and (user or password):
+            return (user or "", password or "")
+        return None
+
+
+class _Progress:
+    """A one-line counter on stderr; silent unless enabled."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._count = 0
+        self._lock = threading.Lock()
+        self._shown = False
+
+    def tick(self, url: str) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            self._count += 1
+            name = urllib.parse.urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+            line = f"compatlib: fetched {self._count} ({name[:50]})"
+            sys.stderr.write("\r" + line.ljust(72))
+            sys.stderr.flush()
+            self._shown = True
+
+    def done(self) -> None:
+        with self._lock:
+            if self._shown:
+                sys.stderr.write("\r" + " " * 72 + "\r")
+                sys.stderr.flush()
+                self._shown = False
+
+
+def _cache_key(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _max_age(cache_control: str | None) -> int | None:
+    if not cache_control:
+        return None
+    directives = [d.strip().lower() for d in cache_control.split(",")]
+    if "no-cache" in directives or "no-store" in directives:
+        return None
+    for d in directives:
+        if d.startswith("max-age="):
+            with contextlib.suppress(ValueError):
+                return max(0, int(d.split("=", 1)[1]))
+    return None
+
+
+class Fetcher:
+    """Fetches URLs (``https``, ``http``, ``file``) through an on-disk cache.
+
+    Thread-safe; :meth:`map` runs a function over items on a thread pool of
+    ``max_workers`` and returns the results in input order.
+    """
+
+    def __init__(
+        self,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        offline: bool = False,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_workers: int = 8,
+        index_urls: Sequence[str] = (),
+        progress: bool | None = None,
+    ) -> None:
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.offline = offline
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self.max_workers = max(1, max_workers)
+        self._credentials = _Credentials(index_urls)
+        stderr_tty = bool(getattr(sys.stderr, "isatty", lambda: False)())
+        self._progress = _Progress(progress is True or (progress is None and stderr_tty))
+        self._memo: dict[tuple[str, str], Response] = {}
+        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._lock = threading.Lock()
+        self._opener = urllib.request.build_opener()
+        #: Network requests actually sent (for tests and benchmarks).
+        self.requests_sent = 0
+
+    # -- public API -------------------------------------------------------------
+
+    def get(self, url: str, *, accept: str = "") -> Response:
+        """GET ``url`` (memoised per fetcher, cached on disk for http/https).
+
+        Raises :class:`FetchError` (``status`` set for HTTP errors, 404 for a
+        missing local file) or :class:`OfflineError`.
+        """
+        key = (redact_url(url), accept)
+        with self._lock:
+            hit = self._memo.get(key)
+            if hit is not None:
+                return hit
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                hit = self._memo.get(key)
+            if hit is not None:
+                return hit
+            response = self._get_uncached(url, accept)
+            with self._lock:
+                self._memo[key] = response
+            return response
+
+    def get_range(self, url: str, start: int, end: int | None = None) -> RangeResult:
+        """Bytes ``start..end`` (inclusive) of a remote file; a negative ``start``
+        with ``end=None`` asks for the last ``-start`` bytes. Not cached: callers
+        cache what they extract."""
+        scheme = urllib.parse.urlsplit(url).scheme
+        if scheme == "file":
+            data = url_to_path(url).read_bytes()
+            lo = max(0, len(data) + start) if start < 0 else start
+            hi = len(data) if end is None else min(len(data), end + 1)
+            return RangeResult(data[lo:hi], lo, len(data), True)
+        if self.offline:
+            raise OfflineError(url)
+        spec = f"bytes={start}" if start < 0 else f"bytes={start}-{'' if end is None else end}"
+        status, headers, body = self._request(url, {"Range": spec})
+        if status == 206:
+            content_range = headers.get("content-range", "")
+            try:
+                span, total_text = content_range.split(" ", 1)[1].split("/", 1)
+                lo = int(span.split("-", 1)[0])
+                total = int(total_text) if total_text != "*" else -1
+            except (IndexError, ValueError):
+                raise FetchError(
+                    url, f"bad Content-Range header {content_range!r}", status=status
+                ) from None
+            if total < 0:
+                raise FetchError(url, "server did not report the file size", status=status)
+            return RangeResult(body, lo, total, True)
+        return RangeResult(body, 0, len(body), False)
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``[fn(x) for x in items]`` on the thread pool, results in input order.
+
+        The first exception raised by ``fn`` propagates after all tasks finish.
+        """
+        todo = list(items)
+        if len(todo) <= 1 or self.max_workers == 1:
+            return [fn(x) for x in todo]
+        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(todo))) as pool:
+            futures = [pool.submit(fn, x) for x in todo]
+            return [f.result() for f in futures]
+
+    def close(self) -> None:
+        """Clear the progress line, if one is shown."""
+        self._progress.done()
+
+    # -- cache --------------------------------------------------------------------
+
+    def _cache_paths(self, url: str, accept: str) -> tuple[Path, Path]:
+        key = _cache_key("http", redact_url(url), accept)
+        folder = self.cache_dir / "http" / key[:2]
+        return folder / f"{key}.json", folder / f"{key}.body"
+
+    def _read_cache(self, url: str, accept: str) -> tuple[dict[str, Any], bytes] | None:
+        meta_path, body_path = self._cache_paths(url, accept)
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+            body = body_path.read_bytes()
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict) or meta.get("url") != redact_url(url):
+            return None
+        if hashlib.sha256(body).hexdigest() != meta.get("sha256"):
+            return None
+        return meta, body
+
+    def _write_cache(self, url: str, accept: str, meta: dict[str, Any], body: bytes) -> None:
+        meta_path, body_path = self._cache_paths(url, accept)
+        meta = {**meta, "url": redact_url(url), "sha256": hashlib.sha256(body).hexdigest()}
+        try:
+            meta_path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(body_path, body)
+            atomic_write(meta_path, json.dumps(meta, sort_keys=True).encode())
+        except OSError:
+            pass  # a read-only or full cache folder must not fail a resolve
+
+    # -- fetching -------------------------------------------------------------------
+
+    def _get_uncached(self, url: str, accept: str) -> Response:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme == "file":
+            return self._get_file(url)
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(url, f"unsupported URL scheme {parts.scheme!r}")
+        cached = self._read_cache(url, accept)
+        if self.offline:
+            if cached is None:
+                raise OfflineError(url)
+            meta, body = cached
+            return Response(redact_url(url), 200, body, str(meta.get("content_type", "")), True)
+        headers: dict[str, str] = {}
+        if accept:
+            headers["Accept"] = accept
+        if cached is not None:
+            meta, body = cached
+            max_age = meta.get("max_age")
+            stored_at = meta.get("stored_at")
+            if (
+                isinstance(max_age, int)
+                and isinstance(stored_at, (int, float))
+                and time.time() < stored_at + max_age
+            ):
+                return Response(redact_url(url), 200, body, str(meta.get("content_type", "")), True)
+            if meta.get("etag"):
+                headers["If-None-Match"] = str(meta["etag"])
+            if meta.get("last_modified"):
+                headers["If-Modified-Since"] = str(meta["last_modified"])
+        status, resp_headers, content = self._request(url, headers, allow_not_modified=True)
+        if status == 304:
+            if cached is None:
+                raise FetchError(url, "304 Not Modified without a cached copy", status=304)
+            meta, body = cached
+            age = _max_age(resp_headers.get("cache-control"))
+            meta["stored_at"] = time.time()
+            if age is not None:
+                meta["max_age"] = age
+            self._write_cache(url, accept, meta, body)
+            return Response(redact_url(url), 200, body, str(meta.get("content_type", "")), True)
+        content_type = resp_headers.get("content-type", "")
+        new_meta: dict[str, Any] = {
+            "etag": resp_headers.get("etag"),
+            "last_modified": resp_headers.get("last-modified"),
+            "content_type": content_type,
+            "stored_at": time.time(),
+            "max_age": _max_age(resp_headers.get("cache-control")),
+        }
+        if "no-store" not in resp_headers.get("cache-control", "").lower():
+            self._write_cache(url, accept, new_meta, content)
+        return Response(redact_url(url), status, content, content_type, False)
+
+    def _get_file(self, url: str) -> Response:
+        path = url_to_path(url)
+        if path.is_dir():
+            for name, ctype in (
+                ("index.json", "application/vnd.pypi.simple.v1+json"),
+                ("index.html", "text/html"),
+            ):
+                candidate = path / name
+                if candidate.is_file():
+                    return Response(redact_url(url), 200, candidate.read_bytes(), ctype)
+            raise FetchError(url, "no index.html or index.json in folder", status=404)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise FetchError(url, "no such file", status=404) from None
+        except OSError as exc:
+            raise FetchError(url, str(exc)) from None
+        ctype = "application/vnd.pypi.simple.v1+json" if path.suffix == ".json" else ""
+        if path.suffix in (".html", ".htm"):
+            ctype = "text/html"
+        return Response(redact_url(url), 200, data, ctype)
+
+    def _request(
+        self, url: str, headers: Mapping[str, str], *, allow_not_modified: bool = False
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One request with retries; returns (status, lower-cased headers, body)."""
+        clean = redact_url(url)
+        creds = self._credentials.for_url(url)
+        last: FetchError | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                delay = self.backoff * (2 ** (attempt - 1))
+                if last is not None and last.retry_after is not None:
+                    delay = max(delay, min(last.retry_after, 10.0))
+                time.sleep(delay)
+            request = urllib.request.Request(clean, headers={"User-Agent": _USER_AGENT})
+            for name, value in headers.items():
+                request.add_header(name, value)
+            if creds is not None:
+                token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode("ascii")
+                # Unredirected: never forwarded to whatever host a redirect names.
+                request.add_unredirected_header("Authorization", f"Basic {token}")
+            try:
+                with self._lock:
+                    self.requests_sent += 1
+                with self._opener.open(request, timeout=self.timeout) as resp:
+                    body = resp.read()
+                    status = int(resp.status)
+                    resp_headers = {k.lower(): v for k, v in resp.headers.items()}
+                self._progress.tick(clean)
+                return status, resp_headers, body
+            except urllib.error.HTTPError as exc:
+                code = exc.code
+                resp_headers = {k.lower(): v for k, v in exc.headers.items()}
+                with contextlib.suppress(Exception):
+                    exc.read()
+                exc.close()
+                if code == 304 and allow_not_modified:
+                    self._progress.tick(clean)
+                    return 304, resp_headers, b""
+                if code in _RETRY_STATUS:
+                    last = FetchError(
+                        url,
+                        f"HTTP {code}",
+                        status=code,
+                        retry_after=_retry_after(resp_headers.get("retry-after")),
+                    )
+                    continue
+                reason = "authentication required" if code in (401, 403) else f"HTTP {code}"
+                raise FetchError(url, reason, status=code) from None
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+                cause = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+                last = FetchError(url, f"network error: {cause}")
+                continue
+        assert last is not None
+        raise last
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and an atomic rename."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    f: IO[bytes]
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,181 @@
+"""Wheel tags a :class:`~compatlib.target.Target` accepts, best first.
+
+The list is computed for the *target* (its Python, platform, glibc), never for
+the host running compatlib. It follows the order pip and packaging use on a real
+interpreter: the most specific interpreter/ABI first, and within one
+interpreter/ABI the newest platform first (``manylinux_2_28`` before
+``manylinux_2_17``), so the index of a tag in the list ranks wheels.
+
+Defaults when the target leaves a fact open (documented in ``docs/pypi.md``):
+
+* glibc: :data:`DEFAULT_GLIBC` (``2.28``) -- the manylinux baseline of current
+  PyTorch and NumPy wheels, met by RHEL/Rocky 8+, Debian 10+ and Ubuntu 20.04+.
+  Set ``Target.glibc="2.17"`` for CentOS 7-era hosts.
+* macOS: :data:`DEFAULT_MACOS` (``13.0``) for both ``osx-64`` and ``osx-arm64``.
+* musllinux wheels are never accepted unless a musl version is passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from packaging.tags import Tag, compatible_tags, cpython_tags, generic_tags, mac_platforms
+
+from compatlib.errors import InputError
+from compatlib.target import Target
+
+__all__ = [
+    "DEFAULT_GLIBC",
+    "DEFAULT_MACOS",
+    "TagRanker",
+    "platform_tags_for",
+    "target_tags",
+]
+
+DEFAULT_GLIBC = "2.28"
+DEFAULT_MACOS = "13.0"
+
+#: conda subdir -> (kind, machine as used in wheel platform tags)
+_SUBDIR_ARCH: dict[str, tuple[str, str]] = {
+    "linux-64": ("linux", "x86_64"),
+    "linux-aarch64": ("linux", "aarch64"),
+    "linux-ppc64le": ("linux", "ppc64le"),
+    "osx-64": ("macos", "x86_64"),
+    "osx-arm64": ("macos", "arm64"),
+    "win-64": ("windows", "win_amd64"),
+    "win-arm64": ("windows", "win_arm64"),
+}
+
+# PEP 600 legacy aliases: manylinux1 = glibc 2.5, manylinux2010 = 2.12,
+# manylinux2014 = 2.17 (each only for the architectures the old PEP covered).
+_LEGACY_MANYLINUX: dict[tuple[int, int], tuple[str, frozenset[str]]] = {
+    (2, 5): ("manylinux1", frozenset({"x86_64", "i686"})),
+    (2, 12): ("manylinux2010", frozenset({"x86_64", "i686"})),
+    (2, 17): (
+        "manylinux2014",
+        frozenset({"x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x"}),
+    ),
+}
+
+
+def _major_minor(text: str, what: str) -> tuple[int, int]:
+    parts = text.strip().split(".")
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) not in (1, 2, 3) or any(n < 0 for n in numbers):
+        raise InputError(
+            f"invalid {what} version {text!r}", field=what, expected="a version such as 2.28"
+        )
+    return (numbers[0], numbers[1] if len(numbers) > 1 else 0)
+
+
+def _manylinux_platforms(glibc: tuple[int, int], arch: str) -> list[str]:
+    # manylinux_2_17 is the oldest policy for the non-x86 architectures.
+    oldest = 5 if arch in ("x86_64", "i686") else 17
+    major, newest = glibc
+    if major != 2:
+        raise InputError(f"unsupported glibc major version {major}", field="glibc", expected="2.x")
+    out: list[str] = []
+    for minor in range(newest, oldest - 1, -1):
+        out.append(f"manylinux_2_{minor}_{arch}")
+        legacy = _LEGACY_MANYLINUX.get((2, minor))
+        if legacy is not None and arch in legacy[1]:
+            out.append(f"{legacy[0]}_{arch}")
+    return out
+
+
+def _musllinux_platforms(musl: tuple[int, int], arch: str) -> list[str]:
+    major, newest = musl
+    return [f"musllinux_{major}_{minor}_{arch}" for minor in range(newest, -1, -1)]
+
+
+def platform_tags_for(
+    target: Target, *, macos: str | None = None, musllinux: str | None = None
+) -> list[str]:
+    """Wheel platform tags for the target's platform, most specific first.
+
+    ``macos`` overrides :data:`DEFAULT_MACOS`; ``musllinux`` (e.g. ``"1.2"``)
+    adds ``musllinux_1_X`` tags after the manylinux ones (Linux only).
+    """
+    kind, arch = _SUBDIR_ARCH[target.subdir]
+    if kind == "linux":
+        glibc = _major_minor(target.glibc or DEFAULT_GLIBC, "glibc")
+        plats = _manylinux_platforms(glibc, arch)
+        if musllinux is not None:
+            plats += _musllinux_platforms(_major_minor(musllinux, "musllinux"), arch)
+        # Locally built, non-portable wheels (``linux_x86_64``) rank last, as in pip.
+        plats.append(f"linux_{arch}")
+        return plats
+    if kind == "macos":
+        version = _major_minor(macos or DEFAULT_MACOS, "macos")
+        return list(mac_platforms(version, arch))
+    return [arch]
+
+
+def _python_tuple(target: Target) -> tuple[int, int]:
+    v = target.python_version
+    return (v.major, v.minor)
+
+
+@lru_cache(maxsize=64)
+def _tags_cached(
+    python: tuple[int, int],
+    implementation: str,
+    platforms: tuple[str, ...],
+) -> tuple[Tag, ...]:
+    nodot = f"{python[0]}{python[1]}"
+    out: list[Tag] = []
+    if implementation == "cpython":
+        out.extend(cpython_tags(python, [f"cp{nodot}"], platforms))
+        interpreter = f"cp{nodot}"
+    elif implementation == "pypy":
+        # PyPy 7.3.x is the only ABI line published for Python 3 in years.
+        interpreter = f"pp{nodot}"
+        out.extend(generic_tags(interpreter, [f"pypy{nodot}_pp73"], platforms))
+    else:
+        interpreter = f"{implementation[:2]}{nodot}"
+        out.extend(generic_tags(interpreter, [], platforms))
+    out.extend(compatible_tags(python, interpreter, platforms))
+    seen: set[Tag] = set()
+    unique: list[Tag] = []
+    for tag in out:
+        if tag not in seen:
+            seen.add(tag)
+            unique.append(tag)
+    return tuple(unique)
+
+
+def target_tags(
+    target: Target, *, macos: str | None = None, musllinux: str | None = None
+) -> list[Tag]:
+    """All wheel tags the target accepts, best first (see the module docstring)."""
+    platforms = tuple(platform_tags_for(target, macos=macos, musllinux=musllinux))
+    return list(_tags_cached(_python_tuple(target), target.implementation.lower(), platforms))
+
+
+class TagRanker:
+    """Ranks wheel tag sets for one target: lower is better, ``None`` is incompatible."""
+
+    __slots__ = ("_rank", "tags")
+
+    def __init__(self, tags: Sequence[Tag]) -> None:
+        self.tags: tuple[Tag, ...] = tuple(tags)
+        self._rank = {tag: i for i, tag in enumerate(self.tags)}
+
+    @classmethod
+    def for_target(
+        cls, target: Target, *, macos: str | None = None, musllinux: str | None = None
+    ) -> TagRanker:
+        return cls(target_tags(target, macos=macos, musllinux=musllinux))
+
+    def rank(self, wheel_tags: frozenset[Tag]) -> int | None:
+        """The best rank among a wheel's tags, or ``None`` if none is accepted."""
+        best: int | None = None
+        for tag in wheel_tags:
+            r = self._rank.get(tag)
+            if r is not None and (best is None or r < best):
+                best = r
+        return best
