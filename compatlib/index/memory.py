@@ -15,8 +15,6 @@ from typing import Protocol
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from compatlib.errors import InputError
-
 __all__ = ["Artifact", "Index", "IndexRelease", "Repository"]
 
 
@@ -61,20 +59,13 @@ class Repository(Protocol):
         ...
 
 
-def _sort_key(v: str) -> tuple[int, Version | str]:
-    try:
-        return (1, Version(v))
-    except InvalidVersion:
-        return (0, v)
-
-
 class Index:
     """An immutable in-memory index: ``{name: {version: IndexRelease}}``.
 
     ``source`` names where it was loaded from, for messages.
     """
 
-    __slots__ = ("_packages", "source")
+    __slots__ = ("_packages", "invalid", "source")
 
     def __init__(
         self,
@@ -83,6 +74,10 @@ class Index:
         source: str | None = None,
     ) -> None:
         self.source = source
+        #: ``(name, version)`` pairs skipped because the version is not PEP 440
+        #: (pip and uv ignore such releases too).
+        self.invalid: tuple[tuple[str, str], ...] = ()
+        invalid: list[tuple[str, str]] = []
         table: dict[str, dict[str, IndexRelease]] = {}
         for raw_name in sorted(packages):
             name = canonicalize_name(raw_name)
@@ -91,14 +86,12 @@ class Index:
                 try:
                     Version(rel.version)
                 except InvalidVersion:
-                    raise InputError(
-                        f"invalid version {rel.version!r} for package {name!r}",
-                        source=source,
-                        expected="a PEP 440 version",
-                    ) from None
+                    invalid.append((name, rel.version))
+                    continue
                 releases[rel.version] = rel
+        self.invalid = tuple(sorted(invalid))
         self._packages = {
-            name: dict(sorted(rels.items(), key=lambda kv: _sort_key(kv[0])))
+            name: dict(sorted(rels.items(), key=lambda kv: Version(kv[0])))
             for name, rels in sorted(table.items())
         }
 

@@ -41,15 +41,15 @@ class Cause:
     """Why an incompatibility holds.
 
     ``kind`` is one of ``root`` (the root must be chosen), ``no_versions`` (no
-    candidate matches), ``dependency`` / ``constraint`` (a candidate's
-    requirement; ``dep`` holds it, ``version`` the candidate index),
+    candidate matches), ``dependency`` / ``constraint`` (a requirement shared by
+    the candidates in the bitset ``versions``; ``dep`` holds the latest one),
     ``unavailable`` (a candidate cannot be used; ``reason``), ``derived``
     (learned from ``left`` and ``right``).
     """
 
     kind: str
     package: int = -1
-    version: int = -1
+    versions: int = 0
     dep: Dependency | None = None
     reason: str = ""
     left: Incompatibility | None = None
@@ -131,6 +131,7 @@ class Solver:
         self.level = 0
         self._set_cache: dict[tuple[int, Hashable], int] = {}
         self._pref_masks: dict[int, int] = {}
+        self._merged: dict[tuple[int, int, int, str], Incompatibility] = {}
         self._required_counter = 0
         self.root_deps: tuple[Dependency, ...] = ()
         self.deps_of: dict[tuple[int, int], Sequence[Dependency]] = {}
@@ -191,17 +192,36 @@ class Solver:
     def _dependency_incompat(
         self, pid: int, version: int, dep: Dependency
     ) -> Incompatibility | None:
+        """The incompatibility for one dependency of one candidate.
+
+        Candidates of the same package whose dependency allows the same set of
+        the other package's versions share one incompatibility (the older one is
+        retired), so learned clauses and explanations speak of version ranges.
+        """
         did = self._package_id(dep.package)
         dpkg = self.packages[did]
         bits = self.allowed_set(did, dep.constraint)
-        if dep.kind == "constrains":
-            cause = Cause("constraint", pid, version, dep)
+        kind = "constraint" if dep.kind == "constrains" else "dependency"
+        own_bits = 1 << version if pid != ROOT else 1
+        key = (pid, did, bits, kind)
+        previous = self._merged.get(key)
+        if previous is not None and pid != ROOT:
+            own_bits |= previous.cause.versions
+            for tpid, _, _ in previous.terms:
+                lst = self.packages[tpid].incompats
+                for i in range(len(lst) - 1, -1, -1):
+                    if lst[i] is previous:
+                        del lst[i]
+                        break
+        cause = Cause(kind, pid, own_bits, dep)
+        if kind == "constraint":
             dterm: Term = (did, dpkg.full & ~bits, False)
         else:
-            cause = Cause("dependency", pid, version, dep)
             dterm = (did, dpkg.full & ~bits, True)
-        own: Term = (pid, 1 << version, False) if pid != ROOT else (ROOT, 1, False)
-        return self._make((own, dterm), cause)
+        made = self._make(((pid, own_bits, False), dterm), cause)
+        if made is not None:
+            self._merged[key] = made
+        return made
 
     # -- partial solution ----------------------------------------------------------
     def _assign(
@@ -421,7 +441,7 @@ class Solver:
             self._add(
                 Incompatibility(
                     ((pid, 1 << version, False),),
-                    Cause("unavailable", pid, version, reason=deps.reason),
+                    Cause("unavailable", pid, 1 << version, reason=deps.reason),
                 )
             )
             return

@@ -50,6 +50,13 @@ def render_bits(bits: int, versions: Sequence[str]) -> str:
     return " | ".join(parts)
 
 
+def _versions_label(bits: int, versions: Sequence[str]) -> str:
+    """``1.2`` for one version, else the readable set (``>=1.0, <2.0``)."""
+    if bits.bit_count() == 1:
+        return versions[bits.bit_length() - 1]
+    return render_bits(bits, versions)
+
+
 def build_explanation(failure: SolverFailure, request: Sequence[str] = ()) -> Explanation:
     """The derivation tree of ``failure``, numbered children-first."""
     solver = failure.solver
@@ -124,7 +131,9 @@ def build_explanation(failure: SolverFailure, request: Sequence[str] = ()) -> Ex
                 cause.kind,
                 terms,
                 package=None if is_root else name_of(cause.package),
-                version=None if is_root else versions_of(cause.package)[cause.version],
+                version=None
+                if is_root
+                else _versions_label(cause.versions, versions_of(cause.package)),
                 requirement=dep.text,
                 dependency=name_of(did),
                 matching=render_bits(bits, dvs),
@@ -137,7 +146,7 @@ def build_explanation(failure: SolverFailure, request: Sequence[str] = ()) -> Ex
                 "unavailable",
                 terms,
                 package=name_of(cause.package),
-                version=versions_of(cause.package)[cause.version],
+                version=_versions_label(cause.versions, versions_of(cause.package)),
                 reason=cause.reason,
             )
         else:
