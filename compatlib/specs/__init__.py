@@ -1,1 +1,164 @@
-"""compatlib.specs."""
+"""Spec-file readers: the files users hand to ``compatlib lock``.
+
+Every reader returns a :class:`Spec` (see :mod:`compatlib.specs.model`) whose
+items remember the file and line they came from. :func:`read_spec` picks the
+reader from the file name (and, for YAML, the content); :func:`merge_specs`
+combines several specs the way conda-lock combines several ``--file``s.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from compatlib.errors import InputError
+from compatlib.specs.azureml import read_azureml_environment
+from compatlib.specs.environment import (
+    CONDA_PLATFORMS,
+    SELECTOR_PLATFORMS,
+    read_environment,
+    selector_applies,
+)
+from compatlib.specs.model import (
+    MAIN_CATEGORY,
+    MERGED_SOURCE,
+    AzureMLEnvironment,
+    BuildContext,
+    CondaDependency,
+    Hash,
+    IndexOptions,
+    InferenceConfig,
+    InstallOptions,
+    Located,
+    Location,
+    PipRequirement,
+    PythonRequirement,
+    Route,
+    Spec,
+    Variable,
+    conda_package_name,
+    merge_specs,
+    redact_url,
+)
+from compatlib.specs.pyproject import read_pyproject
+from compatlib.specs.requirements import HASH_ALGORITHMS, parse_requirement, read_requirements
+
+__all__ = [
+    # readers
+    "read_spec",
+    "spec_kind",
+    "read_requirements",
+    "read_environment",
+    "read_pyproject",
+    "read_azureml_environment",
+    "merge_specs",
+    "parse_requirement",
+    "selector_applies",
+    # model
+    "Spec",
+    "PipRequirement",
+    "CondaDependency",
+    "PythonRequirement",
+    "IndexOptions",
+    "InstallOptions",
+    "Variable",
+    "Hash",
+    "Located",
+    "Location",
+    "AzureMLEnvironment",
+    "BuildContext",
+    "InferenceConfig",
+    "Route",
+    "conda_package_name",
+    "redact_url",
+    # constants
+    "MAIN_CATEGORY",
+    "MERGED_SOURCE",
+    "HASH_ALGORITHMS",
+    "CONDA_PLATFORMS",
+    "SELECTOR_PLATFORMS",
+    "SPEC_KINDS",
+]
+
+SPEC_KINDS: tuple[str, ...] = ("requirements", "environment", "pyproject", "azureml")
+"""The kinds of spec file :func:`read_spec` understands."""
+
+_AZUREML_ONLY_KEYS = frozenset({"image", "build", "conda_file", "inference_config", "os_type"})
+
+
+def spec_kind(path: str | os.PathLike[str]) -> str:
+    """Which reader a file needs: one of :data:`SPEC_KINDS`.
+
+    ``*.toml`` is a pyproject; ``*.txt``/``*.in`` are requirements files; a
+    YAML file is an Azure ML environment when its ``$schema`` names the
+    environment schema or it has Azure ML keys (``image``, ``build``,
+    ``conda_file``...) and no ``dependencies``, otherwise a conda environment.
+    """
+    file = Path(path)
+    suffix = file.suffix.lower()
+    if suffix == ".toml":
+        return "pyproject"
+    if suffix in (".txt", ".in") or file.name.lower().startswith("requirements"):
+        return "requirements"
+    if suffix in (".yml", ".yaml"):
+        from compatlib.specs.environment import _YamlDocument
+
+        doc = _YamlDocument.load(file, what="spec file")
+        try:
+            import yaml
+
+            if not isinstance(doc.root, yaml.MappingNode):
+                return "environment"  # the environment reader reports the shape error
+            keys = {
+                doc.value(key): value
+                for key, value in doc.root.value
+                if isinstance(key, yaml.ScalarNode)
+            }
+            schema = keys.get("$schema")
+            schema_text = doc.value(schema) if isinstance(schema, yaml.ScalarNode) else None
+            if isinstance(schema_text, str) and schema_text.endswith("environment.schema.json"):
+                return "azureml"
+            if "dependencies" not in keys and _AZUREML_ONLY_KEYS & set(keys):
+                return "azureml"
+            return "environment"
+        finally:
+            doc.dispose()
+    raise InputError(
+        f"cannot tell what kind of spec file {file.name!r} is",
+        source=str(file),
+        expected="requirements*.txt / *.in, environment *.yml / *.yaml, pyproject.toml, "
+        "or an Azure ML environment *.yml",
+    )
+
+
+def read_spec(
+    path: str | os.PathLike[str],
+    *,
+    extras: Iterable[str] = (),
+    groups: Iterable[str] = (),
+    environ: Mapping[str, str] | None = None,
+) -> Spec:
+    """Read any supported spec file, choosing the reader with :func:`spec_kind`.
+
+    ``extras`` and ``groups`` select pyproject optional-dependencies and
+    dependency groups; giving them for another kind of file is an error.
+    ``environ`` supplies ``${NAME}`` values for pip lines (default: the process
+    environment).
+    """
+    kind = spec_kind(path)
+    extras = (extras,) if isinstance(extras, str) else tuple(extras)
+    groups = (groups,) if isinstance(groups, str) else tuple(groups)
+    if kind == "pyproject":
+        return read_pyproject(path, extras=extras, groups=groups)
+    if extras or groups:
+        raise InputError(
+            f"extras and dependency groups apply to pyproject.toml, not to a {kind} file",
+            source=str(path),
+            expected="no extras/groups for this file",
+        )
+    if kind == "requirements":
+        return read_requirements(path, environ=environ)
+    if kind == "azureml":
+        return read_azureml_environment(path, environ=environ)
+    return read_environment(path, environ=environ)

@@ -1,0 +1,455 @@
+"""Read conda ``environment.yml`` files, with the conda-lock extensions.
+
+Standard keys: ``name``, ``channels`` (``nodefaults`` is recorded as
+:attr:`Spec.nodefaults <compatlib.specs.model.Spec.nodefaults>`),
+``dependencies`` (conda MatchSpec strings, plus ``pip:`` lists whose items are
+requirements-file lines: ``-r file`` and ``--index-url`` work relative to the
+YAML file, as they do when conda hands them to pip), ``variables`` and
+``prefix``. conda-lock's documented extensions are supported as well:
+``platforms`` (the default target platforms), ``category`` (the category of
+every dependency in the file, ``main`` by default) and platform selectors in
+trailing comments (``- pywin32  # [win]``), which conda-lock limits to single
+OS names, without ``not``/``and``/``or`` or comparisons.
+
+Every dependency keeps its line and column; YAML syntax errors keep theirs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from compatlib.errors import InputError
+from compatlib.specs.model import (
+    MAIN_CATEGORY,
+    CondaDependency,
+    Located,
+    Location,
+    PythonRequirement,
+    Spec,
+    Variable,
+    conda_package_name,
+)
+from compatlib.specs.requirements import _COMMENT_RE, _Collector, _Context, _handle_line
+
+if TYPE_CHECKING:
+    import yaml
+
+__all__ = [
+    "CONDA_PLATFORMS",
+    "SELECTOR_PLATFORMS",
+    "read_environment",
+    "selector_applies",
+]
+
+CONDA_PLATFORMS: tuple[str, ...] = (
+    "emscripten-wasm32",
+    "wasi-wasm32",
+    "freebsd-64",
+    "linux-32",
+    "linux-64",
+    "linux-aarch64",
+    "linux-armv6l",
+    "linux-armv7l",
+    "linux-ppc64",
+    "linux-ppc64le",
+    "linux-riscv64",
+    "linux-s390x",
+    "osx-64",
+    "osx-arm64",
+    "win-32",
+    "win-64",
+    "win-arm64",
+    "zos-z",
+)
+"""The platform subdirs conda knows (``conda.base.constants.PLATFORMS``), without ``noarch``."""
+
+SELECTOR_PLATFORMS: dict[str, frozenset[str]] = {
+    "linux-64": frozenset({"linux64", "unix", "linux"}),
+    "linux-aarch64": frozenset({"aarch64", "unix", "linux"}),
+    "linux-ppc64le": frozenset({"ppc64le", "unix", "linux"}),
+    "osx-64": frozenset({"osx64", "osx", "unix"}),
+    "osx-arm64": frozenset({"arm64", "osx", "unix"}),
+    "win-64": frozenset({"win", "win64"}),
+}
+"""conda-lock's selector table: which selector names hold on which platform."""
+
+_SELECTOR_NAMES = frozenset().union(*SELECTOR_PLATFORMS.values())
+_SELECTOR_RE = re.compile(r"#.*\[([^\[\]]+)\][^()]*$")
+_KNOWN_KEYS = ("name", "channels", "dependencies", "variables", "prefix", "platforms", "category")
+
+
+def selector_applies(selector: str | None, platform: str) -> bool:
+    """Whether a dependency with conda-lock ``selector`` is part of ``platform``.
+
+    No selector means every platform. Platforms outside conda-lock's selector
+    table match no selector.
+    """
+    if selector is None:
+        return True
+    return selector in SELECTOR_PLATFORMS.get(platform, frozenset())
+
+
+def read_environment(
+    path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None
+) -> Spec:
+    """Read a conda ``environment.yml`` (and the requirement files its pip section names).
+
+    ``environ`` supplies ``${NAME}`` values inside the ``pip:`` section
+    (default: the process environment, as pip does).
+    """
+    file = Path(path)
+    document = _YamlDocument.load(file)
+    try:
+        return _environment_from_node(
+            document,
+            document.root,
+            base_dir=file.parent,
+            environ=os.environ if environ is None else environ,
+            field_prefix="",
+        )
+    finally:
+        document.dispose()
+
+
+# --------------------------------------------------------------------------- YAML helpers
+
+
+@dataclass
+class _YamlDocument:
+    """A composed YAML file: the node tree (with marks) and a loader to build scalars."""
+
+    source: str
+    lines: list[str]
+    loader: yaml.SafeLoader
+    root: yaml.Node
+
+    @classmethod
+    def load(cls, file: Path, *, what: str = "environment file") -> _YamlDocument:
+        import yaml
+
+        source = str(file)
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise InputError(
+                f"cannot read {what} {source!r}: {exc.strerror or exc}",
+                source=source,
+                expected="an existing, readable file",
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{what} is not valid UTF-8", source=source, expected="UTF-8 text"
+            ) from exc
+        lines = text.splitlines()
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            loader.dispose()
+            mark = exc.problem_mark or exc.context_mark
+            line = None if mark is None else mark.line + 1
+            column = None if mark is None else mark.column + 1
+            shown = lines[mark.line] if mark is not None and mark.line < len(lines) else None
+            problem = exc.problem or exc.context or "syntax error"
+            raise InputError(
+                f"invalid YAML: {problem}",
+                source=source,
+                line=line,
+                column=column,
+                text=shown,
+                expected="valid YAML",
+            ) from exc
+        except yaml.YAMLError as exc:
+            loader.dispose()
+            raise InputError(f"invalid YAML: {exc}", source=source, expected="valid YAML") from exc
+        if root is None:
+            loader.dispose()
+            raise InputError(f"{what} is empty", source=source, expected="a YAML mapping")
+        return cls(source, lines, loader, root)
+
+    def dispose(self) -> None:
+        self.loader.dispose()
+
+    def where(self, node: yaml.Node, field: str | None) -> Location:
+        mark = node.start_mark
+        return Location(self.source, mark.line + 1, mark.column + 1, field or None)
+
+    def fail(self, node: yaml.Node, field: str, message: str, expected: str) -> InputError:
+        mark = node.start_mark
+        text = self.lines[mark.line] if mark.line < len(self.lines) else None
+        return InputError(
+            message,
+            source=self.source,
+            line=mark.line + 1,
+            column=mark.column + 1,
+            field=field or None,
+            text=text,
+            expected=expected,
+        )
+
+    def value(self, node: yaml.Node) -> Any:
+        return self.loader.construct_object(node, deep=True)
+
+    def mapping(self, node: yaml.Node, field: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """The entries of a mapping node: key -> (key node, value node); duplicates are errors."""
+        import yaml
+
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(
+                node, field, f"{_describe(field)} must be a mapping", "a mapping (key: value)"
+            )
+        result: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            key = self.value(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                raise self.fail(
+                    key_node, field, f"keys of {_describe(field)} must be strings", "a string key"
+                )
+            if key in result:
+                first = result[key][0].start_mark.line + 1
+                raise self.fail(
+                    key_node,
+                    _join(field, key),
+                    f"duplicate key {key!r} (first defined on line {first})",
+                    "each key once",
+                )
+            result[key] = (key_node, value_node)
+        return result
+
+    def sequence(self, node: yaml.Node, field: str) -> list[yaml.Node]:
+        import yaml
+
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(
+                node, field, f"{_describe(field)} must be a list", "a YAML list (- item)"
+            )
+        return list(node.value)
+
+    def string(self, node: yaml.Node, field: str, expected: str = "a string") -> str:
+        import yaml
+
+        value = self.value(node) if isinstance(node, yaml.ScalarNode) else None
+        if not isinstance(value, str):
+            got = _kind(node, value)
+            raise self.fail(
+                node, field, f"{_describe(field)} must be a string, not {got}", expected
+            )
+        return value
+
+    def selector(self, node: yaml.Node, field: str) -> str | None:
+        """The conda-lock selector in a comment after ``node`` on its last line."""
+        end = node.end_mark
+        if end.line >= len(self.lines):
+            return None
+        rest = self.lines[end.line][end.column :]
+        match = _SELECTOR_RE.search(rest)
+        if match is None:
+            return None
+        selector = match.group(1).strip()
+        if selector not in _SELECTOR_NAMES:
+            raise InputError(
+                f"unsupported platform selector [{selector}]",
+                source=self.source,
+                line=end.line + 1,
+                column=end.column + rest.index("[") + 2,
+                field=field,
+                text=self.lines[end.line],
+                expected="one OS selector conda-lock supports: "
+                + ", ".join(sorted(_SELECTOR_NAMES)),
+            )
+        return selector
+
+
+def _describe(field: str) -> str:
+    return f"'{field}'" if field else "the document"
+
+
+def _join(prefix: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _kind(node: yaml.Node, value: object) -> str:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if value is None:
+        return "empty (null)"
+    return f"{type(value).__name__} {value!r}"
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def _environment_from_node(
+    doc: _YamlDocument,
+    node: yaml.Node,
+    *,
+    base_dir: Path,
+    environ: Mapping[str, str],
+    field_prefix: str,
+) -> Spec:
+    entries = doc.mapping(node, field_prefix)
+    for key in sorted(entries):
+        if key not in _KNOWN_KEYS:
+            raise doc.fail(
+                entries[key][0],
+                _join(field_prefix, key),
+                f"unknown key {key!r} in environment file",
+                "one of " + ", ".join(_KNOWN_KEYS),
+            )
+    if "dependencies" not in entries:
+        raise doc.fail(
+            node, field_prefix, "environment file has no 'dependencies'", "a 'dependencies:' list"
+        )
+
+    def get(key: str) -> tuple[yaml.Node, str] | None:
+        item = entries.get(key)
+        return None if item is None else (item[1], _join(field_prefix, key))
+
+    name: str | None = None
+    if (item := get("name")) is not None:
+        name = doc.string(*item)
+
+    category = MAIN_CATEGORY
+    if (item := get("category")) is not None:
+        category = doc.string(*item, expected="a category name such as 'dev'").strip()
+        if not category:
+            raise doc.fail(item[0], item[1], "'category' is empty", "a category name such as 'dev'")
+
+    channels: list[Located[str]] = []
+    nodefaults = False
+    if (item := get("channels")) is not None:
+        seq_node, seq_field = item
+        for index, child in enumerate(doc.sequence(seq_node, seq_field)):
+            child_field = _join(seq_field, index)
+            channel = doc.string(child, child_field, "a channel name or URL").strip()
+            if not channel:
+                raise doc.fail(child, child_field, "empty channel", "a channel name or URL")
+            if channel == "nodefaults":
+                nodefaults = True
+            elif channel not in (c.value for c in channels):
+                channels.append(Located(channel, doc.where(child, child_field)))
+
+    platforms: list[Located[str]] = []
+    if (item := get("platforms")) is not None:
+        seq_node, seq_field = item
+        for index, child in enumerate(doc.sequence(seq_node, seq_field)):
+            child_field = _join(seq_field, index)
+            platform = doc.string(child, child_field, "a conda platform such as linux-64")
+            if platform not in CONDA_PLATFORMS:
+                raise doc.fail(
+                    child,
+                    child_field,
+                    f"unknown platform {platform!r}",
+                    "one of " + ", ".join(CONDA_PLATFORMS),
+                )
+            if platform not in (p.value for p in platforms):
+                platforms.append(Located(platform, doc.where(child, child_field)))
+
+    variables: list[Variable] = []
+    if (item := get("variables")) is not None:
+        map_node, map_field = item
+        for var_name, (key_node, value_node) in doc.mapping(map_node, map_field).items():
+            var_field = _join(map_field, var_name)
+            value = doc.value(value_node)
+            if isinstance(value, bool):
+                text = "true" if value else "false"
+            elif isinstance(value, (str, int, float)):
+                text = str(value)
+            else:
+                raise doc.fail(
+                    value_node,
+                    var_field,
+                    f"variable {var_name!r} must be a string, not {_kind(value_node, value)}",
+                    "a string, number or boolean",
+                )
+            variables.append(Variable(var_name, text, doc.where(key_node, var_field)))
+        variables.sort()
+
+    if (item := get("prefix")) is not None:
+        doc.string(*item, expected="a path")  # validated, not used: locks do not install
+
+    source = doc.source
+    collector = _Collector()
+    collector.add_source(source)
+    conda: list[CondaDependency] = []
+    python: list[PythonRequirement] = []
+    deps_node, deps_field = entries["dependencies"][1], _join(field_prefix, "dependencies")
+    import yaml
+
+    for index, child in enumerate(doc.sequence(deps_node, deps_field)):
+        child_field = _join(deps_field, index)
+        if isinstance(child, yaml.MappingNode):
+            sections = doc.mapping(child, child_field)
+            for key, (key_node, value_node) in sections.items():
+                if key != "pip":
+                    raise doc.fail(
+                        key_node,
+                        _join(child_field, key),
+                        f"unknown installer section {key!r} in dependencies",
+                        "a 'pip:' list",
+                    )
+                pip_field = _join(child_field, "pip")
+                ctx = _Context(
+                    source=source,
+                    base_dir=base_dir,
+                    constraint=False,
+                    stack=(Path(source).resolve(),),
+                    environ=environ,
+                    category=category,
+                )
+                for pip_index, pip_node in enumerate(doc.sequence(value_node, pip_field)):
+                    item_field = _join(pip_field, pip_index)
+                    text = doc.string(pip_node, item_field, "a pip requirement line")
+                    text = _COMMENT_RE.sub("", text).strip()
+                    selector = doc.selector(pip_node, item_field)
+                    if text:
+                        _handle_line(
+                            text, doc.where(pip_node, item_field), ctx, collector, selector
+                        )
+            continue
+        spec = doc.string(
+            child, child_field, "a conda MatchSpec such as 'pytorch>=2.1' or a 'pip:' list"
+        )
+        spec = spec.strip()
+        if not spec:
+            raise doc.fail(child, child_field, "empty dependency", "a conda MatchSpec")
+        where = doc.where(child, child_field)
+        package = conda_package_name(spec)
+        conda.append(
+            CondaDependency(
+                spec=spec,
+                location=where,
+                category=category,
+                selector=doc.selector(child, child_field),
+                name=package,
+            )
+        )
+        if package == "python" and spec.lower() != "python":
+            python.append(PythonRequirement(spec, "conda", where))
+
+    return Spec(
+        source=source,
+        name=name,
+        pip=tuple(collector.pip),
+        conda=tuple(conda),
+        constraints=tuple(collector.constraints),
+        channels=tuple(channels),
+        nodefaults=nodefaults,
+        indexes=collector.index_options(),
+        install=collector.install_options(),
+        platforms=tuple(platforms),
+        variables=tuple(variables),
+        python=tuple(python),
+        sources=tuple(collector.sources),
+    )
