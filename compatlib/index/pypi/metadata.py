@@ -177,7 +177,7 @@ def read_wheel_metadata(
                     )
                 matching = sorted(candidates)
             return _read_member(zf, candidates[matching[0]], src)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
         raise MetadataError(f"not a readable wheel: {exc}", package=name, source=src) from None
 
 

@@ -81,6 +81,7 @@ class _Candidate:
 class _Project:
     name: NormalizedName
     candidates: dict[str, tuple[_Candidate, ...]]  # normalized version -> sorted candidates
+    keys: dict[Version, str]  # any spelling of a version -> its key in candidates
     skipped: dict[str, str]  # normalized version -> why no file is usable
     files: tuple[DistFile, ...]
 
@@ -171,15 +172,18 @@ class PyPIRepository:
         file's metadata can be read (offline and uncached, dynamic sdist, ...).
         """
         project = self._project(name)
-        key_version = _normalize_version(version)
-        key = (project.name, key_version or version)
+        try:
+            key_version = project.keys.get(Version(version))
+        except InvalidVersion:
+            key_version = None
+        if key_version is None:
+            raise UnknownReleaseError(project.name, version)
+        key = (project.name, key_version)
         with self._lock:
             hit = self._releases.get(key)
         if hit is not None:
             return hit
-        candidates = project.candidates.get(key_version or "")
-        if not candidates:
-            raise UnknownReleaseError(project.name, version)
+        candidates = project.candidates[key_version]
         meta = self._metadata(project.name, key[1], candidates)
         artifacts = tuple(self._artifact(c) for c in candidates)
         requires_python = meta.requires_python
@@ -312,6 +316,7 @@ class PyPIRepository:
         return _Project(
             name=name,
             candidates=candidates,
+            keys={Version(v): v for v in candidates},
             skipped={str(v): why for v, why in sorted(skipped.items()) if v not in by_version},
             files=tuple(sorted(unique, key=lambda f: (f.filename, f.url))),
         )
@@ -503,13 +508,6 @@ class PyPIRepository:
 def _file_project(f: DistFile) -> NormalizedName | None:
     parsed = parse_dist_filename(f.filename)
     return parsed.name if parsed is not None else None
-
-
-def _normalize_version(version: str) -> str | None:
-    try:
-        return str(Version(version))
-    except InvalidVersion:
-        return None
 
 
 def _verify(data: bytes, hashes: tuple[tuple[str, str], ...], what: str, name: str) -> None:
