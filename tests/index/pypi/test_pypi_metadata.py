@@ -96,7 +96,8 @@ def test_read_sdist_top_level_pkg_info(tmp_path: Path, fmt: str) -> None:
     data = read_sdist_metadata(sd, sd.name, "demo")
     meta = parse_core_metadata(data)
     # the nested egg-info PKG-INFO ("wrong") is not picked
-    assert meta.name == "demo" and meta.version == "2.0"
+    assert meta.name == "demo"
+    assert meta.version == "2.0"
     assert meta.requires_dist == ("six",)
     assert is_static(meta)
     assert read_sdist_metadata(io.BytesIO(sd.read_bytes()), sd.name, "demo") == data

@@ -191,7 +191,8 @@ def test_unknown_names_and_versions(tmp_path: Path, index: Path) -> None:
     assert repo.versions("does-not-exist") == []
     with pytest.raises(UnknownReleaseError) as info:
         repo.release("fastlib", "3.1")
-    assert isinstance(info.value, CompatError) and isinstance(info.value, KeyError)
+    assert isinstance(info.value, CompatError)
+    assert isinstance(info.value, KeyError)
     assert "fastlib 3.1" in str(info.value)
     with pytest.raises(UnknownReleaseError):
         repo.release("fastlib", "not a version")
@@ -304,7 +305,7 @@ def test_find_links_are_merged_and_listing_order_does_not_matter(
     real_listdir = os.listdir
 
     def reversed_listdir(path: str | os.PathLike[str]) -> list[str]:
-        return list(reversed(sorted(real_listdir(path))))
+        return sorted(real_listdir(path), reverse=True)
 
     monkeypatch.setattr(os, "listdir", reversed_listdir)
     again = _repo(tmp_path, index.as_uri(), find_links=[links.as_uri()])

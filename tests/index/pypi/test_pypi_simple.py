@@ -43,11 +43,14 @@ def test_html_page_links_hashes_and_attributes() -> None:
     assert a.hashes == (("md5", "cc"), ("sha256", "aabb"))
     assert a.hash() == "aabb"
     assert a.requires_python == ">=3.8,<4"
-    assert not a.yanked and a.metadata is None
+    assert not a.yanked
+    assert a.metadata is None
     assert b.url == "https://files.example.org/demo-1.1.tar.gz"
-    assert b.yanked and b.yanked_reason is None
+    assert b.yanked
+    assert b.yanked_reason is None
     assert c.url == "https://example.org/p/demo-1.2-py3-none-any.whl"
-    assert c.yanked and c.yanked_reason == "broken build"
+    assert c.yanked
+    assert c.yanked_reason == "broken build"
     # PEP 714: data-core-metadata wins over the older data-dist-info-metadata
     assert c.metadata == (("sha256", "ee"),)
     assert d.metadata == ()
@@ -95,7 +98,8 @@ def test_json_page() -> None:
     # no JSON hashes: the URL fragment is used
     assert b.hashes == (("sha256", "99"),)
     assert b.url == "https://files.example.org/demo-1.1.tar.gz"
-    assert b.yanked and b.yanked_reason == "security issue"
+    assert b.yanked
+    assert b.yanked_reason == "security issue"
     assert b.metadata == ()
 
 
@@ -121,13 +125,18 @@ def test_dispatch_on_content_type() -> None:
 
 def test_parse_dist_filename() -> None:
     w = parse_dist_filename("torch-2.3.1+cu121-cp311-cp311-linux_x86_64.whl")
-    assert w is not None and w.kind == "wheel"
-    assert w.name == "torch" and w.version == Version("2.3.1+cu121")
+    assert w is not None
+    assert w.kind == "wheel"
+    assert w.name == "torch"
+    assert w.version == Version("2.3.1+cu121")
     assert {str(t) for t in w.tags} == {"cp311-cp311-linux_x86_64"}
     s = parse_dist_filename("Foo_Bar-1.0.post1.tar.gz")
-    assert s is not None and s.kind == "sdist" and s.name == "foo-bar"
+    assert s is not None
+    assert s.kind == "sdist"
+    assert s.name == "foo-bar"
     z = parse_dist_filename("foo-2.0.zip")
-    assert z is not None and z.version == Version("2.0")
+    assert z is not None
+    assert z.version == Version("2.0")
     assert parse_dist_filename("foo-1.0.egg") is None
     assert parse_dist_filename("foo-1.0.tar.bz2") is None
     assert parse_dist_filename("not a wheel.whl") is None

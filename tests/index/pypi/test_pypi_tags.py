@@ -36,7 +36,8 @@ def test_glibc_228_prefers_manylinux_2_28_over_2014() -> None:
     r = ranker(python="3.11", platform="linux-64", glibc="2.28")
     new = rank(r, "cp311-cp311-manylinux_2_28_x86_64")
     old = rank(r, "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64")
-    assert new is not None and old is not None
+    assert new is not None
+    assert old is not None
     assert new < old
     assert rank(r, "cp311-cp311-manylinux_2_29_x86_64") is None
 
@@ -78,7 +79,9 @@ def test_musllinux_only_when_asked() -> None:
     # manylinux still ranks ahead of musllinux
     many = rank(r, "cp311-cp311-manylinux_2_17_x86_64")
     musl = rank(r, tag)
-    assert many is not None and musl is not None and many < musl
+    assert many is not None
+    assert musl is not None
+    assert many < musl
 
 
 def test_windows_target_is_not_the_host() -> None:
@@ -90,7 +93,9 @@ def test_windows_target_is_not_the_host() -> None:
     assert rank(r, "py3-none-any") is not None
     pure = rank(r, "py3-none-any")
     binary = rank(r, "cp312-cp312-win_amd64")
-    assert binary is not None and pure is not None and binary < pure
+    assert binary is not None
+    assert pure is not None
+    assert binary < pure
 
 
 def test_osx_arm64_macos_version() -> None:
@@ -102,7 +107,9 @@ def test_osx_arm64_macos_version() -> None:
     newer = ranker(python="3.12", platform="osx-arm64", macos="14.0")
     a = rank(newer, "cp312-cp312-macosx_14_0_arm64")
     b = rank(newer, "cp312-cp312-macosx_11_0_arm64")
-    assert a is not None and b is not None and a < b
+    assert a is not None
+    assert b is not None
+    assert a < b
 
 
 def test_osx_64() -> None:
@@ -121,7 +128,9 @@ def test_python_version_abi3_and_pure() -> None:
     exact = rank(r, "cp312-cp312-manylinux_2_17_x86_64")
     abi3 = rank(r, "cp38-abi3-manylinux_2_17_x86_64")
     pure = rank(r, "py3-none-any")
-    assert exact is not None and abi3 is not None and pure is not None
+    assert exact is not None
+    assert abi3 is not None
+    assert pure is not None
     assert exact < abi3 < pure
 
 
