@@ -107,12 +107,12 @@ def solve(
         explicit_prereleases=_names_with_prerelease(reqs),
     )
     root: list[Dependency] = []
-    for req in reqs:
+    for req, text in zip(reqs, requirements, strict=True):
         if req.marker is None or req.marker.evaluate(dict(env)):
-            root.extend(requirement_dependencies(req))
-    for req in cons:
+            root.extend(requirement_dependencies(req, text=text))
+    for req, text in zip(cons, constraints, strict=True):
         if req.marker is None or req.marker.evaluate(dict(env)):
-            root.extend(requirement_dependencies(req, kind="constrains"))
+            root.extend(requirement_dependencies(req, kind="constrains", text=text))
     preferred: dict[Hashable, Hashable] = {}
     if prefer:
         from packaging.specifiers import SpecifierSet

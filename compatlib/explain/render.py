@@ -56,28 +56,56 @@ def _subject(t: TermInfo) -> str:
     return f"{t.package} {t.versions}"
 
 
+def _candidates(package: str | None, label: str | None) -> str:
+    """``a 1.0``, ``every version of a``, ``a >=1.0, <2.0``."""
+    if label == "*":
+        return f"every version of {package}"
+    return f"{package} {label}"
+
+
+def _short(t: TermInfo) -> str:
+    """A positive term inside a list: the bare name stands for any version."""
+    return t.package if t.versions == "*" else _subject(t)
+
+
 def describe_node(node: Node, expl: Explanation) -> str:
     """One incompatibility as a clause (no final period)."""
     if node.kind == "dependency":
-        who = "you require" if node.package is None else f"{node.package} {node.version} depends on"
-        clause = f"{who} {node.requirement}"
-        if node.dependency_fixed is not None and node.matching == "∅":
-            clause += f", but {node.dependency_fixed}"
-        elif not node.dependency_exists:
-            clause += f", but there is no package named {node.dependency} in the index"
-        elif node.matching == "∅":
-            clause += f", but no version of {node.dependency} matches {_req_spec(node)}"
-        return clause
+        if node.package is None:
+            clause = f"you require {node.requirement}"
+        else:
+            clause = f"{_candidates(node.package, node.version)} depends on {node.requirement}"
+        return clause + _unmet(node)
     if node.kind == "constraint":
-        who = "your constraints" if node.package is None else f"{node.package} {node.version}"
-        clause = f"{who} limit{'s' if node.package else ''} {node.dependency} to {_req_spec(node)}"
-        return clause
+        spec = _req_spec(node)
+        if node.package is None:
+            return f"your constraints limit {node.dependency} to {spec}" + _unmet(node)
+        return (
+            f"{_candidates(node.package, node.version)} limits {node.dependency} to {spec}"
+            + _unmet(node)
+        )
     if node.kind == "unavailable":
         return f"{node.package} {node.version} cannot be used: {node.reason}"
     if node.kind == "no_versions":
         t = node.terms[0]
         return f"there is no version of {t.package} matching {t.versions}"
     return _describe_terms(node.terms, expl)
+
+
+def _unmet(node: Node) -> str:
+    """A parenthesis saying why nothing can satisfy a requirement, if so."""
+    if node.kind == "constraint":
+        return ""
+    if node.dependency_fixed is not None and node.matching == "∅":
+        return f" ({node.dependency_fixed})"
+    if not node.dependency_exists:
+        return f" ({node.dependency} is not in the index)"
+    if node.matching == "∅":
+        spec = _req_spec(node)
+        if spec == "any version":
+            return f" (no version of {node.dependency} can be used)"
+        return f" (no usable version of {node.dependency} matches {spec})"
+    return ""
 
 
 def _req_spec(node: Node) -> str:
@@ -119,11 +147,9 @@ def _describe_terms(terms: tuple[TermInfo, ...], expl: Explanation) -> str:
     if len(pos) == 1:
         return f"{_subject(pos[0])} requires " + _join([_neg(t) for t in neg], "or")
     if not neg:
-        return _join([_subject(t) for t in pos]) + " cannot be used together"
+        return _join([_short(t) for t in pos]) + " cannot be used together"
     return (
-        _join([_subject(t) for t in pos])
-        + " together require "
-        + _join([_neg(t) for t in neg], "or")
+        _join([_short(t) for t in pos]) + " together require " + _join([_neg(t) for t in neg], "or")
     )
 
 
@@ -148,7 +174,7 @@ def render_text(expl: Explanation) -> str:
     def emit(text: str, node: Node, numbered: bool) -> None:
         if numbered and node.id not in numbers:
             numbers[node.id] = len(numbers) + 1
-            text += f" ({numbers[node.id]})"
+            text = text[:-1] + f" ({numbers[node.id]})."
         lines.append(text)
 
     def ref(node: Node) -> str:

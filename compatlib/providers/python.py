@@ -193,7 +193,7 @@ class PythonProvider:
                 return Unavailable(f"its requirement {text!r} is invalid: {exc}")
             if not self._active(req.marker, extra):
                 continue
-            deps.extend(requirement_dependencies(req))
+            deps.extend(requirement_dependencies(req, text=text))
         return deps
 
     def _active(self, marker: Marker | None, extra: str | None) -> bool:
@@ -224,12 +224,21 @@ class _Lazy:
     text: str
 
 
-def requirement_dependencies(req: Requirement, kind: str = "requires") -> list[Dependency]:
-    """The solver dependencies one PEP 508 requirement stands for."""
+def requirement_dependencies(
+    req: Requirement, kind: str = "requires", *, text: str | None = None
+) -> list[Dependency]:
+    """The solver dependencies one PEP 508 requirement stands for.
+
+    ``text`` is the requirement as written; it is shown (without its marker) in
+    explanations, so people see what the metadata says.
+    """
     name = canonicalize_name(req.name)
     spec = req.specifier
     out: list[Dependency] = []
-    shown = f"{name}{spec}" if str(spec) else name
+    if text is not None:
+        shown = text.split(";", 1)[0].strip()
+    else:
+        shown = f"{name}{spec}" if str(spec) else name
     if req.url:
         raise InputError(
             f"direct URL requirement {req} is not supported by this index",

@@ -1,0 +1,127 @@
+"""The ``compatlib`` command line: parse arguments, call the library, print.
+
+Exit codes: 0 success, 1 unsatisfiable (explanation on stderr), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from compatlib.errors import CompatError, InputError, UnsatisfiableError
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_UNSAT = 1
+EXIT_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="compatlib",
+        description="Solve, lock and explain ML environments across the whole stack.",
+    )
+    from compatlib import __version__
+
+    parser.add_argument("--version", action="version", version=f"compatlib {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    solve = sub.add_parser(
+        "solve",
+        help="solve requirements against an index or scenario file",
+        description=(
+            "Solve requirements against an index file (resolvelib JSON, CocoaPods, "
+            "SwiftPM, uv packse TOML, pubgrub RON). For a packse scenario with no "
+            "requirements given, its own root requirements are used."
+        ),
+    )
+    solve.add_argument("index", help="index or scenario file")
+    solve.add_argument("requirements", nargs="*", help="PEP 508 requirements")
+    solve.add_argument("--python", help="target Python version (default: this interpreter)")
+    solve.add_argument("--platform", help="target platform as a conda subdir (linux-64, ...)")
+    solve.add_argument(
+        "-c", "--constraint", action="append", default=[], help="constraint (if present)"
+    )
+    solve.add_argument(
+        "--strategy", choices=("newest", "lowest"), default="newest", help="version preference"
+    )
+    solve.add_argument("--pre", action="store_true", help="allow pre-releases everywhere")
+    solve.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from compatlib.api import load_index, solve
+    from compatlib.target import Target
+
+    requirements: list[str] = list(args.requirements)
+    index = load_index(args.index)
+    if not requirements:
+        requirements = _scenario_requirements(args.index)
+    if not requirements:
+        raise InputError("no requirements given", expected="one or more PEP 508 requirements")
+    target = Target(python=args.python, platform=args.platform)
+    try:
+        res = solve(
+            requirements,
+            index=index,
+            target=target,
+            constraints=args.constraint,
+            strategy=args.strategy,
+            prereleases=True if args.pre else None,
+        )
+    except UnsatisfiableError as exc:
+        if args.json:
+            print(json.dumps({"unsatisfiable": exc.explanation.to_dict()}, indent=2))
+        print(exc.explanation.text, file=sys.stderr)
+        return EXIT_UNSAT
+    if args.json:
+        print(json.dumps(res.to_dict(), indent=2, sort_keys=True))
+    else:
+        print(res)
+    return EXIT_OK
+
+
+def _scenario_requirements(path: str) -> list[str]:
+    if not path.endswith(".toml"):
+        return []
+    from compatlib.index.peer import load_scenario
+
+    return list(load_scenario(path).root_requires)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "solve":
+            return _cmd_solve(args)
+    except InputError as exc:
+        print(f"compatlib: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except FileNotFoundError as exc:
+        print(f"compatlib: error: {exc.filename}: file not found", file=sys.stderr)
+        return EXIT_INPUT
+    except IsADirectoryError as exc:
+        print(f"compatlib: error: {exc.filename}: is a directory", file=sys.stderr)
+        return EXIT_INPUT
+    except CompatError as exc:
+        print(f"compatlib: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    parser.error(f"unknown command {args.command!r}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
