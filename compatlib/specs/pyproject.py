@@ -216,15 +216,23 @@ class _TomlLines:
                 return start if cut == len(parts) - 1 else None
         return None
 
-    def string_line(self, value: str, start: int | None, used: set[int]) -> int | None:
-        """0-based line of the first ``"value"`` at or after ``start`` not yet ``used``."""
-        if start is None:
+    def string_line(self, value: str, cursor: list[int] | None) -> int | None:
+        """0-based line of the next ``"value"`` at or after ``cursor`` ([line, column]).
+
+        The cursor moves past the match, so the items of one list, which appear in
+        file order, map to successive occurrences.
+        """
+        if cursor is None:
             return None
         needles = (f'"{value}"', f"'{value}'")
-        for index in range(start, len(self.lines)):
-            if index not in used and any(n in self.lines[index] for n in needles):
-                used.add(index)
-                return index
+        line, column = cursor
+        while line < len(self.lines):
+            text = self.lines[line]
+            hits = [found for n in needles if (found := text.find(n, column)) >= 0]
+            if hits:
+                cursor[0], cursor[1] = line, min(hits) + len(value) + 2
+                return line
+            line, column = line + 1, 0
         return None
 
     def location(self, field: str, line: int | None) -> Location:
@@ -275,7 +283,7 @@ def _requirement_list(
             "a list of PEP 508 strings",
         )
     start = lines.key_line(field)
-    used: set[int] = set()
+    cursor = None if start is None else [start, 0]
     result: list[PipRequirement] = []
     for index, item in enumerate(value):
         item_field = f"{field}[{index}]"
@@ -286,7 +294,7 @@ def _requirement_list(
                 "a PEP 508 string such as 'torch>=2.1'",
                 line=start,
             )
-        line = lines.string_line(item, start, used)
+        line = lines.string_line(item, cursor)
         result.append(parse_requirement(item, lines.location(item_field, line), category=category))
     return result
 
@@ -465,12 +473,12 @@ def _expand_group(
         )
     chain = (*chain, group)
     start = lines.key_line(field)
-    used: set[int] = set()
+    cursor = None if start is None else [start, 0]
     result: list[PipRequirement] = []
     for index, entry in enumerate(entries):
         entry_field = f"{field}[{index}]"
         if isinstance(entry, str):
-            line = lines.string_line(entry, start, used)
+            line = lines.string_line(entry, cursor)
             result.append(
                 parse_requirement(entry, lines.location(entry_field, line), category=category)
             )

@@ -463,7 +463,8 @@ def _apply_option(
     collector: _Collector,
     fail: _Fail,
 ) -> None:
-    here = Location(where.source, where.line, column, where.field)
+    # in a file the option's column; in an environment.yml item, where the item starts
+    here = where if where.column is not None else Location(where.source, where.line, column)
     if name == "--hash":
         raise fail(
             "--hash must follow a requirement on the same line",
