@@ -249,6 +249,7 @@ class ServerState:
     fail: dict[str, int] = field(default_factory=dict)  # path -> 503s still to send
     ignore_range: bool = False
     auth: str | None = None  # expected "user:password"
+    cache_control: str | None = None  # sent with every 200 response
     bytes_sent: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -311,6 +312,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
         mtime = email.utils.formatdate(target.stat().st_mtime, usegmt=True)
         common = {"ETag": etag, "Last-Modified": mtime, "Content-Type": ctype}
+        if st.cache_control is not None:
+            common["Cache-Control"] = st.cache_control
         if self.headers.get("If-None-Match") == etag:
             self._send(304, b"", {"ETag": etag})
             return

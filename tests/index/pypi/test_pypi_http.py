@@ -119,6 +119,23 @@ def test_etag_revalidation_metadata_cache_and_offline(tmp_path: Path, http_serve
     assert "offline mode" in str(info2.value)
 
 
+def test_max_age_skips_revalidation(tmp_path: Path, http_server: Server) -> None:
+    base, state = http_server
+    _publish(state)
+    state.cache_control = "max-age=600, public"
+    index = f"{base}/simple/"
+    assert _repo(tmp_path, index).versions("demo") == ["0.5", "1.0"]
+    warm = _repo(tmp_path, index)
+    assert warm.versions("demo") == ["0.5", "1.0"]
+    assert warm.fetcher.requests_sent == 0
+    assert len(state.requests("/simple/demo/")) == 1
+    state.cache_control = "no-cache"
+    assert _repo(tmp_path, index, cache="nc").versions("demo") == ["0.5", "1.0"]
+    again = _repo(tmp_path, index, cache="nc")
+    again.versions("demo")
+    assert again.fetcher.requests_sent == 1
+
+
 def test_changed_page_is_refetched(tmp_path: Path, http_server: Server) -> None:
     base, state = http_server
     _publish(state)
