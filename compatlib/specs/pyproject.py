@@ -196,6 +196,9 @@ class _TomlLines:
 
     def key_line(self, dotted: str) -> int | None:
         """0-based line of ``a.b.c``: ``c = `` in table ``[a.b]``, else ``b`` in ``[a]``, ..."""
+        whole = self._table_span(dotted)
+        if whole is not None:
+            return whole[0]
         parts = dotted.split(".")
         for cut in range(len(parts) - 1, -1, -1):
             table, key = ".".join(parts[:cut]), parts[cut]
@@ -206,8 +209,6 @@ class _TomlLines:
                 start, end = span
             else:
                 start, end = 0, self.headers[0][0] if self.headers else len(self.lines)
-                if cut == 0 and self._table_span(key) is not None:
-                    return self._table_span(key)[0]  # type: ignore[index]
             pattern = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
             for index in range(start, end):
                 if pattern.match(self.lines[index]):
