@@ -98,7 +98,7 @@ def _scenario_requirements(path: str) -> list[str]:
         return []
     from compatlib.index.peer import load_scenario
 
-    return list(load_scenario(path).root_requires)
+    return list(load_scenario(path).requires)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

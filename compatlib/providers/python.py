@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -26,6 +26,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from compatlib.errors import InputError
+
+if TYPE_CHECKING:
+    from compatlib.index.pypi.tags import TagRanker
 from compatlib.index.memory import IndexRelease, Repository
 from compatlib.solver.provider import Dependency, Unavailable
 from compatlib.target import Target
@@ -95,6 +98,7 @@ class PythonProvider:
         self._releases: dict[str, dict[Version, IndexRelease | _Lazy]] = {}
         self._only_pre: dict[str, bool] = {}
         self._marker_cache: dict[tuple[str, str], bool] = {}
+        self._ranker: TagRanker | None = None
 
     # -- provider protocol -------------------------------------------------------
     def candidates(self, package: Hashable) -> Sequence[Any]:
@@ -177,6 +181,10 @@ class PythonProvider:
             rel = self._release(name, candidate)
         except Exception as exc:  # a broken source: the candidate cannot be used
             return Unavailable(f"its metadata could not be read: {exc}")
+        if rel.artifacts and extra is None:
+            problem = self._no_usable_file(rel)
+            if problem is not None:
+                return Unavailable(problem)
         deps: list[Dependency] = []
         if extra is not None:
             deps.append(Dependency(name, Exact(candidate), f"{name}=={candidate}"))
@@ -195,6 +203,31 @@ class PythonProvider:
                 continue
             deps.extend(requirement_dependencies(req, text=text))
         return deps
+
+    def _no_usable_file(self, rel: IndexRelease) -> str | None:
+        """Why none of a release's files can be installed on the target, if so."""
+        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+        from compatlib.index.pypi.tags import TagRanker
+
+        if self._ranker is None:
+            self._ranker = TagRanker.for_target(self.target)
+        wheels = 0
+        for art in rel.artifacts:
+            if not art.filename.endswith(".whl"):
+                return None  # a source distribution can be built anywhere
+            wheels += 1
+            try:
+                tags = parse_wheel_filename(art.filename)[3]
+            except InvalidWheelFilename:
+                continue
+            if self._ranker.rank(tags) is not None:
+                return None
+        py = self.target.python_version
+        return (
+            f"none of its {wheels} wheel{'s' if wheels != 1 else ''} fits the target "
+            f"(Python {py.major}.{py.minor}, {self.target.subdir}) and it has no source distribution"
+        )
 
     def _active(self, marker: Marker | None, extra: str | None) -> bool:
         """Is a requirement active for this package (or for this extra only)?"""

@@ -1,0 +1,1 @@
+"""Other solvers run on compatlib's own inputs, for differential checks and benchmarks."""
