@@ -448,14 +448,6 @@ def merge_specs(*specs: Spec) -> Spec:
     image: Located[str] | None = None
     azureml: AzureMLEnvironment | None = None
     for spec in specs:
-        if spec.image is not None:
-            if image is not None and image.value != spec.image.value:
-                raise conflict(
-                    f"image {spec.image.value!r} differs from {image.value!r} given in {image.location}",
-                    spec.image.location,
-                    "one base image",
-                )
-            image = image or spec.image
         if spec.azureml is not None:
             if azureml is not None and azureml != spec.azureml:
                 raise conflict(
@@ -465,6 +457,14 @@ def merge_specs(*specs: Spec) -> Spec:
                     "one Azure ML environment file",
                 )
             azureml = azureml or spec.azureml
+        if spec.image is not None:
+            if image is not None and image.value != spec.image.value:
+                raise conflict(
+                    f"image {spec.image.value!r} differs from {image.value!r} given in {image.location}",
+                    spec.image.location,
+                    "one base image",
+                )
+            image = image or spec.image
 
     def union(items: Iterable[Located[str]]) -> tuple[Located[str], ...]:
         seen: set[str] = set()
