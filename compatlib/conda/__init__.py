@@ -1,0 +1,1 @@
+"""Conda: match specs, package records, repodata loading, channels, virtual packages."""
