@@ -200,8 +200,12 @@ class _YamlDocument:
         import yaml
 
         if not isinstance(node, yaml.MappingNode):
+            got = _kind(node, self.value(node) if isinstance(node, yaml.ScalarNode) else None)
             raise self.fail(
-                node, field, f"{_describe(field)} must be a mapping", "a mapping (key: value)"
+                node,
+                field,
+                f"{_describe(field)} must be a mapping, not {got}",
+                "a mapping (key: value)",
             )
         result: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key_node, value_node in node.value:
@@ -225,8 +229,9 @@ class _YamlDocument:
         import yaml
 
         if not isinstance(node, yaml.SequenceNode):
+            got = _kind(node, self.value(node) if isinstance(node, yaml.ScalarNode) else None)
             raise self.fail(
-                node, field, f"{_describe(field)} must be a list", "a YAML list (- item)"
+                node, field, f"{_describe(field)} must be a list, not {got}", "a YAML list (- item)"
             )
         return list(node.value)
 
