@@ -246,3 +246,14 @@ def test_reader_errors_name_file_and_field(tmp_path: Any) -> None:
     assert err.value.expected == "an https:// URL"
     with pytest.raises(InputError):
         kb._Reader(["not", "a", "mapping"], path, "releases[0]")
+
+
+def test_cudnn_rows_are_unique() -> None:
+    keys = [(r.version, r.cuda_major, r.cuda, r.driver_linux) for r in kb.cudnn_releases()]
+    assert len(keys) == len(set(keys))
+
+
+def test_cudnn_cuda11_builds_narrow_to_11_8_from_9_5() -> None:
+    for row in kb.cudnn_releases():
+        if row.cuda_major == 11 and V(row.version) >= V("9.5"):
+            assert row.cuda == ("11.8",), row.version
