@@ -53,11 +53,11 @@ def _handler(root: Path, stats: _Stats) -> type[http.server.BaseHTTPRequestHandl
             for k, v in headers.items():
                 self.send_header(k, v)
             self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            with stats.lock:
+            with stats.lock:  # before writing: the client may be done first
                 stats.requests += 1
                 stats.bytes += len(body)
+            self.end_headers()
+            self.wfile.write(body)
 
         def do_GET(self) -> None:
             path = (root / self.path.split("?")[0].lstrip("/")).resolve()

@@ -284,7 +284,7 @@ class Fetcher:
         self.max_workers = max(1, max_workers)
         self._credentials = _Credentials(index_urls)
         stderr_tty = bool(getattr(sys.stderr, "isatty", lambda: False)())
-        self._progress = _Progress(progress is True or (progress is None and stderr_tty))
+        self._progress = _Progress(progress is not False and stderr_tty)
         self._memo: dict[tuple[str, str], Response] = {}
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()

@@ -104,8 +104,8 @@ class PyPIRepository:
     (Metadata-Version >= 2.2, nothing that matters ``Dynamic``).
     ``offline``: no network at all; cache and local files only.
     ``cache_dir``: on-disk cache (default :func:`~compatlib.index.pypi.fetch.default_cache_dir`).
-    ``progress``: ``None`` shows a counter on stderr when it is a terminal;
-    ``True`` always; ``False`` never.
+    ``progress``: a fetch counter on stderr, shown only when stderr is a
+    terminal and ``progress`` is not ``False``.
     ``macos``/``musllinux``: see :func:`~compatlib.index.pypi.tags.target_tags`.
     """
 

@@ -113,6 +113,14 @@ def _split_fragment(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     return base, tuple(sorted(hashes))
 
 
+def _allowed_link(url: str, page_url: str) -> bool:
+    """Only http(s) and file links; a remote page may not point at local files."""
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme == "file":
+        return urllib.parse.urlsplit(page_url).scheme.lower() == "file"
+    return scheme in ("http", "https")
+
+
 def _filename_from_url(url: str) -> str:
     path = urllib.parse.urlsplit(url).path
     return urllib.parse.unquote(posixpath.basename(path))
@@ -162,7 +170,7 @@ def parse_html_page(text: str, page_url: str) -> list[DistFile]:
             continue
         url, hashes = _split_fragment(urllib.parse.urljoin(base, href.strip()))
         filename = _filename_from_url(url)
-        if not filename:
+        if not filename or not _allowed_link(url, page_url):
             continue
         yanked_attr = "data-yanked" in attrs
         reason = attrs.get("data-yanked")
@@ -231,6 +239,8 @@ def parse_json_page(data: bytes | str, page_url: str) -> list[DistFile]:
                 expected="a URL string",
             )
         url, frag_hashes = _split_fragment(urllib.parse.urljoin(page_url, entry["url"]))
+        if not _allowed_link(url, page_url):
+            continue
         filename = entry.get("filename")
         if not isinstance(filename, str) or not filename:
             filename = _filename_from_url(url)

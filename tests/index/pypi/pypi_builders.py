@@ -270,11 +270,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         for k, v in headers.items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
+        # counted before writing: the client may finish reading before we return
+        with self.state.lock:
+            self.state.bytes_sent += len(body)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        with self.state.lock:
-            self.state.bytes_sent += len(body)
 
     def do_GET(self) -> None:
         st = self.state

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -244,22 +246,30 @@ def test_find_links_html_page_over_http(tmp_path: Path, http_server: Server) -> 
     assert repo.release("flat", "1.5").requires == ("attrs",)
 
 
-def test_progress_goes_to_stderr_only_when_enabled(
-    tmp_path: Path, http_server: Server, capsys: pytest.CaptureFixture[str]
+class _FakeTTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_only_on_a_terminal(
+    tmp_path: Path, http_server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base, state = http_server
     _publish(state)
-    quiet = _repo(tmp_path, f"{base}/simple/", cache="q")
-    quiet.versions("demo")
-    assert capsys.readouterr().err == ""  # not a terminal, progress=False
-    auto = _repo(tmp_path, f"{base}/simple/", cache="a", progress=None)
-    auto.versions("demo")
-    assert capsys.readouterr().err == ""  # progress=None: stderr is not a tty here
-    with _repo(tmp_path, f"{base}/simple/", cache="p", progress=True) as loud:
+    plain = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", plain)
+    _repo(tmp_path, f"{base}/simple/", cache="q", progress=True).versions("demo")
+    assert plain.getvalue() == ""  # not a terminal: never, even with progress=True
+
+    tty = _FakeTTY()
+    monkeypatch.setattr(sys, "stderr", tty)
+    _repo(tmp_path, f"{base}/simple/", cache="off", progress=False).versions("demo")
+    assert tty.getvalue() == ""
+    with _repo(tmp_path, f"{base}/simple/", cache="p", progress=None) as loud:
         loud.release("demo", "1.0")
-    err = capsys.readouterr().err
+    err = tty.getvalue()
     assert "compatlib: fetched" in err
-    assert err.endswith("\r")
+    assert err.endswith("\r")  # the line is cleared at close()
 
 
 def test_redact_url() -> None:

@@ -58,6 +58,20 @@ def test_html_page_links_hashes_and_attributes() -> None:
     assert all(f.source == PAGE for f in files)
 
 
+def test_remote_pages_cannot_point_at_local_files() -> None:
+    html = (
+        '<a href="file:///etc/demo-1.0.tar.gz">a</a>'
+        '<a href="javascript:alert(1)">b</a>'
+        '<a href="ftp://x/demo-1.1.tar.gz">c</a>'
+        '<a href="demo-1.2.tar.gz">d</a>'
+    )
+    assert [f.filename for f in parse_html_page(html, PAGE)] == ["demo-1.2.tar.gz"]
+    local = parse_html_page(html, "file:///srv/simple/demo/")
+    assert [f.filename for f in local] == ["demo-1.0.tar.gz", "demo-1.2.tar.gz"]
+    doc = {"files": [{"url": "file:///etc/demo-1.0.tar.gz"}, {"url": "demo-1.2.tar.gz"}]}
+    assert [f.filename for f in parse_json_page(json.dumps(doc), PAGE)] == ["demo-1.2.tar.gz"]
+
+
 def test_html_base_href() -> None:
     html = '<html><head><base href="https://mirror.example/pkgs/"></head><body><a href="x-1.0.tar.gz">x</a></body></html>'
     (f,) = parse_html_page(html, PAGE)
