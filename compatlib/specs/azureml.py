@@ -128,9 +128,10 @@ def _read(doc: _YamlDocument, file: Path, environ: Mapping[str, str]) -> Spec:
     if "version" in entries:
         version_node = entries["version"][1]
         value = doc.value(version_node)
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
+        # like the SDK's VersionField: strings as they are, numbers through str()
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise doc.fail(
-                version_node, "version", "'version' must be a string or an integer", "version: 1"
+                version_node, "version", "'version' must be a string or a number", "version: 1"
             )
         version = str(value)
 
@@ -192,6 +193,8 @@ def _read(doc: _YamlDocument, file: Path, environ: Mapping[str, str]) -> Spec:
         if isinstance(value_node, yaml.ScalarNode):
             value = doc.string(value_node, "conda_file", "a path or an inline conda environment")
             conda_file = value
+            if value.startswith("file:"):  # the SDK's explicit local-file prefix
+                value = value[len("file:") :]
             if _SCHEME_RE.match(value) and not re.match(r"^[A-Za-z]:[\\/]", value):
                 raise doc.fail(
                     value_node,

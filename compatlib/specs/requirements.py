@@ -150,7 +150,6 @@ class _Context:
     stack: tuple[Path, ...]  # resolved files being read, outermost first (cycle check)
     environ: Mapping[str, str]
     category: str = MAIN_CATEGORY
-    field_prefix: str | None = None  # environment.yml: "dependencies[4].pip"
 
 
 # --------------------------------------------------------------------------- public
@@ -160,12 +159,15 @@ def read_requirements(
     path: str | os.PathLike[str],
     *,
     environ: Mapping[str, str] | None = None,
+    category: str = MAIN_CATEGORY,
     _seen: tuple[Path, ...] | None = None,
 ) -> Spec:
     """Read a pip requirements file and the files it includes.
 
     ``environ`` supplies the values for ``${NAME}`` references (default: the
-    process environment, as pip does). ``_seen`` is the chain of files already
+    process environment, as pip does). ``category`` is given to every
+    requirement read (``"dev"`` for a ``requirements-dev.txt``, say), as
+    conda-lock's ``category`` key does for environment files. ``_seen`` is the chain of files already
     being read, used to report include cycles; callers leave it out.
 
     Raises :class:`~compatlib.errors.InputError` naming the file, line and
@@ -180,6 +182,7 @@ def read_requirements(
         constraint=False,
         stack=_seen or (),
         environ=os.environ if environ is None else environ,
+        category=category,
     )
     _read_file(file, ctx, collector, included_from=None)
     return Spec(

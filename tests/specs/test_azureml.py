@@ -203,12 +203,12 @@ def test_windows_os_type_and_dockerfile_path(tmp_path: Path) -> None:
             "unknown os_type 'macos'",
             "linux or windows",
         ),
-        ("name: e\nimage: img\nversion: [1]\n", 3, "version", "string or an integer", "version: 1"),
+        ("name: e\nimage: img\nversion: [1]\n", 3, "version", "string or a number", "version: 1"),
         (
             "name: e\nimage: img\nversion: true\n",
             3,
             "version",
-            "string or an integer",
+            "string or a number",
             "version: 1",
         ),
         ("name: e\nimage: img\ntags:\n  a: [1]\n", 4, "tags.a", "scalar value", "string"),
@@ -300,3 +300,14 @@ def test_yaml_error(tmp_path: Path) -> None:
     assert err.source == str(path)
     assert err.expected == "valid YAML"
     assert err.line is not None
+
+
+def test_file_prefix_and_numeric_versions(tmp_path: Path) -> None:
+    conda = tmp_path / "conda.yml"
+    conda.write_text("dependencies:\n  - python=3.11\n", encoding="utf-8")
+    path = write(tmp_path, "name: e\nversion: 1.5\nimage: img\nconda_file: file:conda.yml\n")
+    spec = read_azureml_environment(path, environ=NO_ENV)
+    assert [d.spec for d in spec.conda] == ["python=3.11"]
+    assert spec.azureml is not None
+    assert spec.azureml.version == "1.5"
+    assert spec.azureml.conda_file == "file:conda.yml"

@@ -486,3 +486,13 @@ def test_parse_requirement_for_pep508_strings() -> None:
 )
 def test_redact_url(url: str, redacted: str) -> None:
     assert redact_url(url) == redacted
+
+
+def test_category_is_given_to_included_requirements_too(tmp_path: Path) -> None:
+    write(tmp_path, "lint.txt", "ruff\n")
+    path = write(tmp_path, "requirements-dev.txt", "pytest\n-r lint.txt\n-c c.txt\n")
+    write(tmp_path, "c.txt", "pluggy<2\n")
+    spec = read_requirements(path, environ=NO_ENV, category="dev")
+    assert [(p.text, p.category) for p in spec.pip] == [("pytest", "dev"), ("ruff", "dev")]
+    assert spec.constraints[0].category == "dev"
+    assert spec.categories == ("dev",)
