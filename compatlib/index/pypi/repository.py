@@ -154,6 +154,7 @@ class PyPIRepository:
         self._lock = threading.Lock()
         self._projects: dict[NormalizedName, _Project] = {}
         self._releases: dict[tuple[NormalizedName, str], IndexRelease] = {}
+        self._failures: dict[tuple[NormalizedName, str], MetadataUnavailableError] = {}
         self._sdist_static: dict[str, bool] = {}
         self._hashes: dict[str, str] = {}
 
@@ -181,10 +182,18 @@ class PyPIRepository:
         key = (project.name, key_version)
         with self._lock:
             hit = self._releases.get(key)
+            failure = self._failures.get(key)
         if hit is not None:
             return hit
+        if failure is not None:  # a solver may ask again; don't refetch to fail again
+            raise failure
         candidates = project.candidates[key_version]
-        meta = self._metadata(project.name, key[1], candidates)
+        try:
+            meta = self._metadata(project.name, key[1], candidates)
+        except MetadataUnavailableError as exc:
+            with self._lock:
+                self._failures[key] = exc
+            raise
         artifacts = tuple(self._artifact(c) for c in candidates)
         requires_python = meta.requires_python
         if requires_python is None:
@@ -245,7 +254,7 @@ class PyPIRepository:
     def __repr__(self) -> str:
         return (
             f"<PyPIRepository indexes={[redact_url(i) for i in self.indexes]} "
-            f"find_links={list(self.find_links.locations)} strategy={self.strategy}>"
+            f"find_links={[redact_url(u) for u in self.find_links.locations]} strategy={self.strategy}>"
         )
 
     # -- project pages -----------------------------------------------------------------

@@ -342,6 +342,12 @@ def test_missing_metadata_everywhere_is_a_clear_error(tmp_path: Path) -> None:
     assert info.value.package == "ghost"
     assert info.value.version == "1.0"
     assert "ghost-1.0-py3-none-any.whl" in str(info.value)
+    # the failure is remembered, not retried on every call
+    build_wheel(files, "ghost", "1.0")
+    with pytest.raises(MetadataUnavailableError):
+        repo.release("ghost", "1.0")
+    fresh = _repo(tmp_path, (tmp_path / "m" / "simple").as_uri(), hash_local_files=False)
+    assert fresh.release("ghost", "1.0").version == "1.0"
 
 
 def test_metadata_cache_survives_the_files(tmp_path: Path) -> None:
