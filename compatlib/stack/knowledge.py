@@ -121,6 +121,8 @@ class Architecture:
 
     ``added``/``removed`` are CUDA ``major.minor`` versions; ``added is None`` means
     before the oldest release covered (10.2), ``removed is None`` still supported.
+    ``tegra`` marks integrated Jetson GPUs, whose machine code is not binary
+    compatible with other compute capabilities.
     """
 
     compute_capability: str
@@ -128,6 +130,7 @@ class Architecture:
     removed: str | None
     source: str
     note: str | None = None
+    tegra: bool = False
 
 
 @dataclass(frozen=True)
@@ -292,6 +295,12 @@ class _Reader:
             raise self.error(key, f"missing or non-integer {key!r}", "an integer")
         return value
 
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            raise self.error(key, f"non-boolean {key!r}", "true or false")
+        return value
+
     def str_list(self, key: str, *, required: bool = True) -> tuple[str, ...]:
         value = self.data.get(key)
         if value is None and not required:
@@ -365,6 +374,7 @@ def _cuda_data() -> tuple[
             removed=r.opt_version("removed"),
             source=r.source(),
             note=r.opt_text("note"),
+            tegra=r.flag("tegra"),
         )
         for r in _records(data, path, "architectures")
     )
@@ -835,6 +845,11 @@ def _arch_entries(arch_list: Sequence[str] | str) -> list[str]:
     return [a for a in arch_list if a.strip()]
 
 
+@cache
+def _tegra() -> frozenset[tuple[int, int]]:
+    return frozenset(_split_cc(a.compute_capability)[:2] for a in cuda_architectures() if a.tegra)
+
+
 def can_run(arch_list: Sequence[str], compute_capability: str) -> bool:
     """Whether a binary built for ``arch_list`` has code the GPU can execute.
 
@@ -843,10 +858,14 @@ def can_run(arch_list: Sequence[str], compute_capability: str) -> bool:
     string such as ``"7.0;8.0+PTX"`` is split. SASS for sm_XY runs on GPUs of the same
     major X with minor >= Y; PTX for XY is JIT-compiled for any GPU with compute
     capability >= X.Y. Architecture-specific targets (``sm_90a``) run only on that
-    exact GPU; family targets (``sm_100f``) on the same major with minor >= Y. The
-    driver must also be new enough to JIT the PTX; that is not checked here.
+    exact GPU; family targets (``sm_100f``) on the same major with minor >= Y.
+    Integrated Jetson (Tegra) GPUs such as Orin (8.7) have no SASS compatibility:
+    their machine code must match exactly, in both directions. The driver must also
+    be new enough to JIT the PTX; that is not checked here.
     """
     gmajor, gminor, _ = _split_cc(compute_capability)
+    gpu_cc = (gmajor, gminor)
+    tegra = _tegra()
     entries = _arch_entries(arch_list)
     if not entries:
         raise InputError(
@@ -854,13 +873,22 @@ def can_run(arch_list: Sequence[str], compute_capability: str) -> bool:
         )
     for entry in entries:
         t = _parse_arch(entry)
+        target = (t.major, t.minor)
         if t.variant == "a":
-            if (t.major, t.minor) == (gmajor, gminor):
+            if target == gpu_cc:
                 return True
             continue
-        if t.sass and t.major == gmajor and gminor >= t.minor:
-            return True
-        if t.ptx and t.variant == "" and (gmajor, gminor) >= (t.major, t.minor):
+        if t.sass:
+            if target == gpu_cc:
+                return True
+            if (
+                t.major == gmajor
+                and gminor >= t.minor
+                and gpu_cc not in tegra
+                and target not in tegra
+            ):
+                return True
+        if t.ptx and t.variant == "" and gpu_cc >= target:
             return True
         if t.ptx and t.variant == "f" and t.major == gmajor and gminor >= t.minor:
             return True

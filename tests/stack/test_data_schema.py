@@ -257,3 +257,11 @@ def test_cudnn_cuda11_builds_narrow_to_11_8_from_9_5() -> None:
     for row in kb.cudnn_releases():
         if row.cuda_major == 11 and V(row.version) >= V("9.5"):
             assert row.cuda == ("11.8",), row.version
+
+
+def test_tegra_architectures_are_jetson_gpus() -> None:
+    tegra = {a.compute_capability for a in kb.cuda_architectures() if a.tegra}
+    assert {"5.3", "6.2", "7.2", "8.7"} <= tegra
+    for model in kb.gpus():
+        if model.compute_capability in tegra:
+            assert model.name.startswith("Jetson"), model.name

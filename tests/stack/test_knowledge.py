@@ -288,6 +288,13 @@ def test_cuda_supports_unknown_compute_capability() -> None:
         (["sm_100f"], "12.0", False),
         (["86"], "8.6", True),
         ("7.0;8.0+PTX", "9.0", True),
+        # Jetson (Tegra) GPUs: no SASS compatibility across minor versions or with desktop
+        (["8.0"], "8.7", False),
+        (["8.7"], "8.7", True),
+        (["8.7"], "8.9", False),
+        (["compute_80"], "8.7", True),
+        (["7.0"], "7.2", False),
+        (["5.0"], "5.3", False),
         ("7.0 7.5", "8.0", False),
     ],
 )
