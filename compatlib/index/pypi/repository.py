@@ -214,6 +214,21 @@ class PyPIRepository:
 
     # -- extras ----------------------------------------------------------------------------
 
+    def is_yanked(self, name: str, version: str) -> bool:
+        """Whether every usable file of ``name==version`` is yanked (PEP 592).
+
+        Answers from the project page alone, without reading metadata, so a
+        provider can skip yanked versions cheaply. False for unknown versions.
+        """
+        project = self._project(name)
+        try:
+            key_version = project.keys.get(Version(version))
+        except InvalidVersion:
+            return False
+        if key_version is None:
+            return False
+        return all(c.file.yanked for c in project.candidates[key_version])
+
     def files(self, name: str) -> list[DistFile]:
         """Every file listed for ``name`` by the chosen sources, usable or not."""
         return list(self._project(name).files)

@@ -158,6 +158,15 @@ def test_yanked_release_is_kept_but_marked(tmp_path: Path, index: Path) -> None:
     assert not repo.release("fastlib", "2.0").yanked
 
 
+def test_is_yanked_needs_no_metadata(tmp_path: Path, index: Path) -> None:
+    repo = _repo(tmp_path, index.as_uri())
+    assert repo.is_yanked("fastlib", "3.0")
+    assert not repo.is_yanked("fastlib", "2.0")
+    assert not repo.is_yanked("fastlib", "9.9")
+    assert not repo.is_yanked("fastlib", "bogus")
+    assert not (tmp_path / "cache" / "metadata").exists()  # nothing was read
+
+
 def test_requires_python_from_index_when_metadata_lacks_it(tmp_path: Path, index: Path) -> None:
     rel = _repo(tmp_path, index.as_uri()).release("fastlib", "1.0")
     assert rel.requires_python == ">=3.8"
