@@ -49,6 +49,7 @@ __all__ = [
     "Scenario",
     "load_case",
     "load_index",
+    "load_index_cached",
     "load_scenario",
     "detect_format",
     "foreign_version",
@@ -107,9 +108,24 @@ class _Src:
             found = pos = j
         return found
 
-    def locate_re(self, pattern: str) -> int | None:
-        m = re.search(pattern, self.text, re.MULTILINE)
-        return m.start() if m else None
+    def locate_re(self, pattern: str, start: int = 0) -> int | None:
+        """Offset of the first match of ``pattern`` (multi-line mode) at or after
+        ``start``; of its last group if it has groups."""
+        m = re.compile(pattern, re.MULTILINE).search(self.text, start)
+        if m is None:
+            return None
+        return m.start(m.lastindex) if m.lastindex else m.start()
+
+    def locate_toml_key(self, table_pos: int | None, key: str) -> int | None:
+        """Offset of ``key = ...`` inside the TOML table whose header is at
+        ``table_pos`` (``table_pos`` itself when the key is not found there)."""
+        if table_pos is None:
+            return None
+        end = self.locate_re(r"^\s*\[", table_pos + 1)
+        pos = self.locate_re(rf"^\s*({re.escape(key)})\s*=", table_pos)
+        if pos is None or (end is not None and pos > end):
+            return table_pos
+        return pos
 
     def error(
         self,
@@ -184,7 +200,8 @@ def _load_toml(src: _Src) -> dict[str, Any]:
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         if m is None:
-            raise src.error(f"invalid TOML: {msg}") from None
+            # "(at end of document)": point after the last character
+            raise src.error(f"invalid TOML: {msg}", pos=len(src.text.rstrip("\n"))) from None
         line, column = int(m.group(1)), int(m.group(2))  # also e.lineno/e.colno from 3.14
         lines = src.text.splitlines()
         text = lines[line - 1] if 0 < line <= len(lines) else None
@@ -280,6 +297,7 @@ def _public(version: str) -> str:
 _GEM_OP_RE = re.compile(r"\s*(~>|>=|<=|!=|=|>|<)?\s*(\S+)\s*")
 
 
+@functools.lru_cache(maxsize=65536)
 def gem_specifier(requirement: str) -> str:
     """The PEP 440 specifier for a RubyGems/CocoaPods requirement string such as
     ``"~> 1.2, != 1.2.5"`` (empty string: any version).
@@ -424,9 +442,15 @@ def load_index(path: PathArg) -> Index:
     )
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=64)
 def _cached_index(resolved: str) -> Index:
     return load_index(resolved)
+
+
+def load_index_cached(path: PathArg) -> Index:
+    """:func:`load_index`, memoised per resolved path for the life of the process
+    (the last 64 files): a later change to the file is not seen."""
+    return _cached_index(os.path.realpath(os.fspath(path)))
 
 
 # ------------------------------------------------------------ resolvelib: python
@@ -720,6 +744,13 @@ def _ron_version(value: Any) -> str | None:
     return None
 
 
+def _ron_order(key: Any) -> tuple[int, Any]:
+    """Sort key for RON map keys: integers numerically, anything else by repr."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return (0, key)
+    return (1, repr(key))
+
+
 def _ron_bound(value: Any, lower: bool) -> str | None:
     """One bound of a segment as a PEP 440 clause ('' for unbounded); None if bad.
 
@@ -761,18 +792,21 @@ def _pubgrub_index(src: _Src, data: Any) -> Index:
     def err(
         message: str, field: str, keys: Sequence[Any], expected: str | None = None
     ) -> InputError:
-        pattern = r"^\s*" + r":[\s\S]*?^\s*".join(re.escape(str(k)) for k in keys) + ":"
+        # best effort: each key followed by ':' after the previous one
+        parts = [rf"(?<![\w.]){re.escape(str(k))}\s*:" for k in keys]
+        parts[-1] = f"({parts[-1]})"
+        pattern = r"[\s\S]*?".join(parts)
         return src.error(message, field=field, pos=src.locate_re(pattern), expected=expected)
 
     packages: dict[str, list[IndexRelease]] = {}
-    for pkg in sorted(data, key=repr):
+    for pkg in sorted(data, key=_ron_order):
         name = _ron_version(pkg)  # package ids are integers too
         versions = data[pkg]
         if name is None or not isinstance(pkg, int) or not isinstance(versions, dict):
             raise err(f"bad package entry {pkg!r}", str(pkg), [pkg],
                       expected="integer package -> {version: {dependency: [ranges]}}")  # fmt: skip
         releases = []
-        for ver in sorted(versions, key=repr):
+        for ver in sorted(versions, key=_ron_order):
             version = _ron_version(ver)
             deps = versions[ver]
             field = f"{pkg}.{ver}"
@@ -780,7 +814,7 @@ def _pubgrub_index(src: _Src, data: Any) -> Index:
                 raise err(f"package {pkg}: bad version entry {ver!r}", field, [pkg, ver],
                           expected="integer version -> {dependency: [ranges]}")  # fmt: skip
             requires = []
-            for dep in sorted(deps, key=repr):
+            for dep in sorted(deps, key=_ron_order):
                 ranges = deps[dep]
                 dfield = f"{field}.{dep}"
                 if (
@@ -964,18 +998,31 @@ def _scenario_release(
     src: _Src, name: str, version: str, meta: Any, field: str, pos: int | None
 ) -> IndexRelease:
     meta = _check_keys(src, meta, "version", field, pos)
+
+    def at(key: str) -> int | None:
+        return src.locate_toml_key(pos, key)
+
+    extras_pos = None if pos is None else src.locate_re(r"^\[[^\]\n]*\.extras\]", pos)
     requires = list(
-        _string_list(src, meta.get("requires", []), f"{field}.requires", pos, requirement=True)
+        _string_list(
+            src, meta.get("requires", []), f"{field}.requires", at("requires"), requirement=True
+        )
     )
     extras_table = meta.get("extras", {})
     if not isinstance(extras_table, dict):
         raise src.error(
-            "expected a table of extra -> requirements", field=f"{field}.extras", pos=pos
+            "expected a table of extra -> requirements", field=f"{field}.extras", pos=at("extras")
         )
     extras = []
     for extra in sorted(extras_table):
         efield = f"{field}.extras.{extra}"
-        reqs = _string_list(src, extras_table[extra], efield, pos, requirement=True)
+        reqs = _string_list(
+            src,
+            extras_table[extra],
+            efield,
+            src.locate_toml_key(extras_pos, extra),
+            requirement=True,
+        )
         normalized = canonicalize_name(extra)
         extras.append(normalized)
         requires.extend(_with_extra(r, normalized) for r in reqs)
@@ -983,20 +1030,20 @@ def _scenario_release(
         src,
         meta.get("requires_python", PACKSE_DEFAULT_REQUIRES_PYTHON),
         f"{field}.requires_python",
-        pos,
+        at("requires_python"),
     )
     yanked = meta.get("yanked", False)
     if not isinstance(yanked, bool):
-        raise src.error("expected true or false", field=f"{field}.yanked", pos=pos)
-    sdist = _artifact_flag(src, meta.get("sdist", True), f"{field}.sdist", pos)
-    wheel = _artifact_flag(src, meta.get("wheel", True), f"{field}.wheel", pos)
-    tags = _string_list(src, meta.get("wheel_tags", []), f"{field}.wheel_tags", pos)
+        raise src.error("expected true or false", field=f"{field}.yanked", pos=at("yanked"))
+    sdist = _artifact_flag(src, meta.get("sdist", True), f"{field}.sdist", at("sdist"))
+    wheel = _artifact_flag(src, meta.get("wheel", True), f"{field}.wheel", at("wheel"))
+    tags = _string_list(src, meta.get("wheel_tags", []), f"{field}.wheel_tags", at("wheel_tags"))
     for tag in tags:
         if len(tag.split("-")) != 3 or not all(tag.split("-")):
             raise src.error(
                 f"wheel tag {tag!r} does not have three components",
                 field=f"{field}.wheel_tags",
-                pos=pos,
+                pos=at("wheel_tags"),
                 expected="python-abi-platform, e.g. py3-none-any",
             )
     # packse publishes wheels named {dist}-{version}-{tag}.whl (py3-none-any when
@@ -1042,18 +1089,29 @@ def _scenario(src: _Src, data: dict[str, Any]) -> Scenario:
     root = section("root", required=True)
     root_pos = src.locate_re(r"^\[root\]")
     requires = _string_list(
-        src, root.get("requires", []), "root.requires", root_pos, requirement=True
+        src,
+        root.get("requires", []),
+        "root.requires",
+        src.locate_toml_key(root_pos, "requires"),
+        requirement=True,
     )
     root_python = root.get("requires_python")
     if root_python is not None:
-        root_python = _specifier(src, root_python, "root.requires_python", root_pos)
+        root_python = _specifier(
+            src,
+            root_python,
+            "root.requires_python",
+            src.locate_toml_key(root_pos, "requires_python"),
+        )
 
     expected = section("expected", required=True)
     exp_pos = src.locate_re(r"^\[expected\]")
     satisfiable = expected.get("satisfiable")
     if not isinstance(satisfiable, bool):
         raise src.error(
-            "missing or non-boolean satisfiable", field="expected.satisfiable", pos=exp_pos
+            "missing or non-boolean satisfiable",
+            field="expected.satisfiable",
+            pos=src.locate_toml_key(exp_pos, "satisfiable"),
         )
     exp_packages: dict[str, str] = {}
     raw_expected = expected.get("packages", {})
@@ -1175,7 +1233,7 @@ class Case:
 
     def index(self) -> Index:
         """The case's index, loaded once per process for each resolved index path."""
-        return _cached_index(self.index_path)
+        return load_index_cached(self.index_path)
 
 
 def _description(value: Any) -> str | None:

@@ -152,7 +152,7 @@ def _string(raw: str, text: str, pos: int, source: str | None) -> str:
             return chr(int(esc[1:], 16))
         if esc in _SIMPLE_ESCAPES:
             return _SIMPLE_ESCAPES[esc]
-        raise _error(f"unknown string escape '\\{esc}'", text, pos + m.start(), source)
+        raise _error(f"unknown string escape '\\{esc}'", text, pos + 1 + m.start(), source)
 
     return _ESCAPE_RE.sub(unescape, raw[1:-1])
 
