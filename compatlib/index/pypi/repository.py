@@ -452,6 +452,18 @@ class PyPIRepository:
                 pass
         return key
 
+    @staticmethod
+    def _checked(data: bytes, c: _Candidate, name: str, version: str) -> CoreMetadata:
+        meta = parse_core_metadata(data, source=c.file.filename)
+        check_identity(meta, name, version, source=c.file.filename)
+        if c.kind == "sdist" and not is_static(meta):
+            raise MetadataError(
+                "sdist metadata is dynamic or older than Metadata-Version 2.2",
+                package=name,
+                source=c.file.filename,
+            )
+        return meta
+
     def _metadata(
         self, name: NormalizedName, version: str, candidates: tuple[_Candidate, ...]
     ) -> CoreMetadata:
@@ -462,28 +474,27 @@ class PyPIRepository:
                 continue
             cache_file = self._cache_file("metadata", self._metadata_cache_key(c.file))
             try:
+                cached: bytes | None = cache_file.read_bytes()
+            except OSError:
+                cached = None
+            if cached is not None:
                 try:
-                    data = cache_file.read_bytes()
-                    cached = True
-                except OSError:
-                    data = self._read_metadata(name, c)
-                    cached = False
-                meta = parse_core_metadata(data, source=c.file.filename)
-                check_identity(meta, name, version, source=c.file.filename)
-                if c.kind == "sdist" and not is_static(meta):
-                    raise MetadataError(
-                        "sdist metadata is dynamic or older than Metadata-Version 2.2",
-                        package=name,
-                        source=c.file.filename,
-                    )
-                if not cached:
-                    self._store(cache_file, data)
-                return meta
+                    return self._checked(cached, c, name, version)
+                except MetadataError:  # a damaged cache entry: drop it, read the source
+                    with contextlib.suppress(OSError):
+                        cache_file.unlink()
+            try:
+                data = self._read_metadata(name, c)
+                meta = self._checked(data, c, name, version)
             except OfflineError as exc:
                 offline = True
                 reasons.append(f"{c.file.filename}: {exc}")
+                continue
             except (FetchError, MetadataError) as exc:
                 reasons.append(f"{c.file.filename}: {exc}")
+                continue
+            self._store(cache_file, data)  # only validated metadata is cached
+            return meta
         raise MetadataUnavailableError(name, version, tuple(reasons), offline=offline)
 
     def _read_metadata(self, name: str, c: _Candidate) -> bytes:

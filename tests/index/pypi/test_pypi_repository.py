@@ -378,6 +378,15 @@ def test_metadata_cache_survives_the_files(tmp_path: Path) -> None:
         _repo(tmp_path, url, hash_local_files=False).release("cached", "1.0")
 
 
+def test_damaged_metadata_cache_entry_is_replaced(tmp_path: Path, index: Path) -> None:
+    rel = _repo(tmp_path, index.as_uri()).release("fastlib", "2.0")
+    entries = [p for p in (tmp_path / "cache" / "metadata").rglob("*") if p.is_file()]
+    assert len(entries) == 1
+    entries[0].write_bytes(b"garbage")
+    assert _repo(tmp_path, index.as_uri()).release("fastlib", "2.0") == rel
+    assert entries[0].read_bytes().startswith(b"Metadata-Version")
+
+
 def test_prefetch_concurrently(tmp_path: Path, index: Path) -> None:
     repo = _repo(tmp_path, index.as_uri(), max_workers=4)
     repo.prefetch(["fastlib", "purelib", "nothing-here"])
