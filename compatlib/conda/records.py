@@ -146,19 +146,24 @@ def candidate_key(record: PackageRecord) -> tuple[Any, ...]:
 # -- building records from repodata JSON -----------------------------------
 
 
-def _field_error(source: str | None, field: str, message: str, expected: str) -> InputError:
+def _field_error(
+    source: str | None, where: str, key: str | None, message: str, expected: str
+) -> InputError:
+    field = f"{where}.{key}" if key else where
     return InputError(message, source=source, field=field, expected=expected)
 
 
-def _str_list(value: Any, source: str | None, field: str) -> tuple[str, ...]:
+def _str_list(value: Any, source: str | None, where: str, key: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, list) and all(isinstance(x, str) for x in value):
         return tuple(value)
-    raise _field_error(source, field, f"expected a list of strings, got {value!r}", "[str, ...]")
+    raise _field_error(
+        source, where, key, f"expected a list of strings, got {value!r}", "[str, ...]"
+    )
 
 
-def _features(value: Any, source: str | None, field: str) -> tuple[str, ...]:
+def _features(value: Any, source: str | None, where: str, key: str) -> tuple[str, ...]:
     """``"mkl debug"``, ``"foo,bar"`` or ``["foo", " bar "]`` -> ``("foo", "bar")``."""
     if value is None:
         return ()
@@ -169,26 +174,26 @@ def _features(value: Any, source: str | None, field: str) -> tuple[str, ...]:
         items = [x.strip() for x in value]
     else:
         raise _field_error(
-            source, field, f"expected a string or list of strings, got {value!r}", "str"
+            source, where, key, f"expected a string or list of strings, got {value!r}", "str"
         )
     return tuple(x for x in items if x)
 
 
-def _opt_str(value: Any, source: str | None, field: str) -> str | None:
+def _opt_str(value: Any, source: str | None, where: str, key: str) -> str | None:
     if value is None or isinstance(value, str):
         return value or None
-    raise _field_error(source, field, f"expected a string, got {value!r}", "str")
+    raise _field_error(source, where, key, f"expected a string, got {value!r}", "str")
 
 
-def _opt_int(value: Any, source: str | None, field: str) -> int | None:
+def _opt_int(value: Any, source: str | None, where: str, key: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _field_error(source, field, f"expected a number, got {value!r}", "int")
+        raise _field_error(source, where, key, f"expected a number, got {value!r}", "int")
     return int(value)
 
 
-def _noarch(value: Any, source: str | None, field: str) -> str | None:
+def _noarch(value: Any, source: str | None, where: str, key: str) -> str | None:
     # conda's NoarchType.coerce: true -> generic, false/null -> none
     if value is None or value is False:
         return None
@@ -199,7 +204,7 @@ def _noarch(value: Any, source: str | None, field: str) -> str | None:
     if isinstance(value, str) and not value:
         return None
     raise _field_error(
-        source, field, f"unknown noarch type {value!r}", "'python', 'generic', true or false"
+        source, where, key, f"unknown noarch type {value!r}", "'python', 'generic', true or false"
     )
 
 
@@ -222,7 +227,7 @@ def record_from_json(
     """
     where = field or filename
     if not isinstance(data, Mapping):
-        raise _field_error(source, where, f"expected an object, got {data!r}", "{...}")
+        raise _field_error(source, where, None, f"expected an object, got {data!r}", "{...}")
     name = data.get("name")
     version = data.get("version")
     build = data.get("build", data.get("build_string"))
@@ -236,6 +241,7 @@ def record_from_json(
             raise _field_error(
                 source,
                 where,
+                None,
                 f"record lacks {', '.join(missing)} and its file name does not supply them",
                 "name, version and build fields",
             ) from None
@@ -245,7 +251,7 @@ def record_from_json(
     for key, value in (("name", name), ("version", version), ("build", build)):
         if not isinstance(value, str) or not value:
             raise _field_error(
-                source, f"{where}.{key}", f"expected a non-empty string, got {value!r}", "str"
+                source, where, key, f"expected a non-empty string, got {value!r}", "str"
             )
     try:
         parsed = parse_conda_version(version)
@@ -253,27 +259,27 @@ def record_from_json(
         raise InputError(
             exc.message, source=source, field=f"{where}.version", expected=exc.expected
         ) from None
-    build_number = _opt_int(data.get("build_number"), source, f"{where}.build_number") or 0
-    timestamp = _opt_int(data.get("timestamp"), source, f"{where}.timestamp")
-    rec_subdir = _opt_str(data.get("subdir"), source, f"{where}.subdir") or subdir
+    build_number = _opt_int(data.get("build_number"), source, where, "build_number") or 0
+    timestamp = _opt_int(data.get("timestamp"), source, where, "timestamp")
+    rec_subdir = _opt_str(data.get("subdir"), source, where, "subdir") or subdir
     return PackageRecord(
         name=name.lower(),
         version=parsed,
         build=build,
         build_number=build_number,
-        depends=_str_list(data.get("depends"), source, f"{where}.depends"),
-        constrains=_str_list(data.get("constrains"), source, f"{where}.constrains"),
-        track_features=_features(data.get("track_features"), source, f"{where}.track_features"),
-        features=_features(data.get("features"), source, f"{where}.features"),
+        depends=_str_list(data.get("depends"), source, where, "depends"),
+        constrains=_str_list(data.get("constrains"), source, where, "constrains"),
+        track_features=_features(data.get("track_features"), source, where, "track_features"),
+        features=_features(data.get("features"), source, where, "features"),
         timestamp=normalize_timestamp(timestamp),
-        md5=_opt_str(data.get("md5"), source, f"{where}.md5"),
-        sha256=_opt_str(data.get("sha256"), source, f"{where}.sha256"),
-        size=_opt_int(data.get("size"), source, f"{where}.size"),
+        md5=_opt_str(data.get("md5"), source, where, "md5"),
+        sha256=_opt_str(data.get("sha256"), source, where, "sha256"),
+        size=_opt_int(data.get("size"), source, where, "size"),
         subdir=rec_subdir,
         filename=filename,
         url=(base_url.rstrip("/") + "/" + filename) if base_url else "",
         channel=channel,
-        license=_opt_str(data.get("license"), source, f"{where}.license"),
-        license_family=_opt_str(data.get("license_family"), source, f"{where}.license_family"),
-        noarch=_noarch(data.get("noarch"), source, f"{where}.noarch"),
+        license=_opt_str(data.get("license"), source, where, "license"),
+        license_family=_opt_str(data.get("license_family"), source, where, "license_family"),
+        noarch=_noarch(data.get("noarch"), source, where, "noarch"),
     )

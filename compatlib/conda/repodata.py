@@ -187,16 +187,20 @@ def parse_repodata(
     """Records of one decoded repodata document (or plain index).
 
     ``location_url`` is where the document was read from (its ``file://`` or
-    ``https://`` URL); it gives record URLs and the channel name.
+    ``https://`` URL); it gives record URLs and the channel name. A record's
+    subdir is its own ``subdir`` field, else the document's (``info`` /
+    ``metadata``), else the folder it was read from when that is a known
+    subdir name, else ``subdir``.
     """
     maps = _package_maps(doc, source)
     meta = _meta(doc, source) if maps and maps[0][0] else {}
     meta_subdir = meta.get("subdir")
-    doc_subdir = meta_subdir if isinstance(meta_subdir, str) and meta_subdir else (subdir or "")
+    doc_subdir = meta_subdir if isinstance(meta_subdir, str) and meta_subdir else ""
     if not doc_subdir and location_url:
         parent = location_url.rsplit("/", 2)
         if len(parent) == 3 and parent[1] in KNOWN_SUBDIRS:
             doc_subdir = parent[1]
+    doc_subdir = doc_subdir or subdir or ""
     base_url = _resolve_base_url(meta, location_url, doc_subdir)
     if channel is None:
         channel = _channel_from_url(base_url)
@@ -308,7 +312,7 @@ def _load_remote(
     clean = strip_credentials(url)
     path = urlsplit(url).path
     if path.endswith((".json", ".json.bz2", ".json.zst")):
-        targets = [url]
+        targets = [(url, subdir)]
     else:
         if subdir is None:
             raise InputError(
@@ -318,9 +322,9 @@ def _load_remote(
             )
         base = url.rstrip("/")
         names = [subdir] if subdir == "noarch" else [subdir, "noarch"]
-        targets = [f"{base}/{name}/repodata.json" for name in names]
+        targets = [(f"{base}/{name}/repodata.json", name) for name in names]
     out: list[PackageRecord] = []
-    for target in targets:
+    for target, target_subdir in targets:
         shown = strip_credentials(target)
         try:
             raw = fetch(target, timeout)
@@ -330,7 +334,9 @@ def _load_remote(
             ) from None
         doc = read_repodata_bytes(raw, shown)
         out.extend(
-            parse_repodata(doc, source=shown, subdir=subdir, channel=channel, location_url=shown)
+            parse_repodata(
+                doc, source=shown, subdir=target_subdir, channel=channel, location_url=shown
+            )
         )
     return out
 
