@@ -347,9 +347,11 @@ def _parse_options(
                 column,
                 "options only after the first '-'",
             )
-        spelling, eq, value = token.partition("=")
-        if not eq and not token.startswith("--") and len(token) > 2:
-            spelling, value, eq = token[:2], token[2:], "="  # -ihttps://... like optparse
+        if token.startswith("--"):
+            spelling, eq, value = token.partition("=")
+        else:  # short options take the rest of the token as their value, like optparse
+            spelling, value = token[:2], token[2:]
+            eq = "=" if value else ""
         known = _OPTIONS.get(spelling)
         if known is None:
             raise fail(f"unknown or unsupported option {spelling!r}", column, _EXPECTED_OPTION)

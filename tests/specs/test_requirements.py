@@ -227,9 +227,12 @@ def test_index_and_install_options(tmp_path: Path) -> None:
 
 
 def test_short_option_with_attached_value(tmp_path: Path) -> None:
-    spec = read_requirements(write(tmp_path, "r.txt", "-ihttps://mirror/simple\n"), environ=NO_ENV)
+    text = "-ihttps://mirror/simple?token=a=b\n-rother.txt\n"
+    write(tmp_path, "other.txt", "six\n")
+    spec = read_requirements(write(tmp_path, "r.txt", text), environ=NO_ENV)
     assert spec.indexes.index_url is not None
-    assert spec.indexes.index_url.value == "https://mirror/simple"
+    assert spec.indexes.index_url.value == "https://mirror/simple?token=a=b"
+    assert [p.text for p in spec.pip] == ["six"]
 
 
 def test_default_index_options() -> None:
