@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from compatlib.errors import InputError
 from compatlib.specs import (
@@ -374,3 +376,25 @@ def test_error_in_pip_included_file_points_at_that_file(tmp_path: Path) -> None:
         read_environment(path, environ=NO_ENV)
     assert info.value.source == str(tmp_path / "reqs.txt")
     assert info.value.line == 2
+
+
+VARIABLES = {
+    "CUDA_VISIBLE_DEVICES": "0,1",
+    "NCCL_DEBUG": "INFO",
+    "OMP_NUM_THREADS": "8",
+    "HF_HOME": "/mnt/hf",
+}
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(order=st.permutations(sorted(VARIABLES)), keys_first=st.booleans())
+def test_variables_do_not_depend_on_file_order(
+    tmp_path: Path, order: list[str], keys_first: bool
+) -> None:
+    variables = "variables:\n" + "".join(f"  {k}: '{VARIABLES[k]}'\n" for k in order)
+    deps = "dependencies:\n  - pytorch\n"
+    path = write(tmp_path, variables + deps if keys_first else deps + variables)
+    spec = read_environment(path, environ=NO_ENV)
+    assert [(v.name, v.value) for v in spec.variables] == sorted(VARIABLES.items())

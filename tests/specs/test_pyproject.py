@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from compatlib.errors import InputError
 from compatlib.specs import (
@@ -357,3 +360,36 @@ def test_extras_for_other_kinds_are_refused(tmp_path: Path) -> None:
         read_spec(path, extras=["gpu"])
     assert info.value.source == str(path)
     assert "pyproject.toml" in info.value.message
+
+
+EXTRAS = {
+    "cuda": ["nvidia-cudnn-cu12>=8.9", "nvidia-nccl-cu12"],
+    "onnx": ["onnxruntime-gpu>=1.17"],
+    "viz": ["matplotlib", "seaborn>=0.13"],
+    "all": ["demo[cuda,viz]"],
+}
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    table_order=st.permutations(sorted(EXTRAS)),
+    request=st.lists(st.sampled_from(sorted(EXTRAS)), min_size=1, max_size=4),
+    request_order=st.randoms(use_true_random=False),
+)
+def test_extras_selection_ignores_table_and_request_order(
+    tmp_path: Path, table_order: list[str], request: list[str], request_order: random.Random
+) -> None:
+    body = "".join(f"{name} = {EXTRAS[name]!r}\n".replace("'", '"') for name in table_order)
+    path = write(tmp_path, f'[project]\nname = "demo"\n[project.optional-dependencies]\n{body}')
+    shuffled = list(request)
+    request_order.shuffle(shuffled)
+    first = read_pyproject(path, extras=request)
+    second = read_pyproject(path, extras=shuffled)
+    assert first == second
+    expected: list[tuple[str, str]] = []
+    for extra in sorted(set(request)):
+        names = ["cuda", "viz"] if extra == "all" else [extra]
+        expected += [(req, extra) for name in names for req in EXTRAS[name]]
+    assert [(p.text, p.category) for p in first.pip] == expected
