@@ -20,7 +20,6 @@ Unknown inputs raise :class:`compatlib.errors.InputError` naming what is known n
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -320,8 +319,9 @@ def _load(name: str) -> tuple[dict[str, Any], Path]:
     import yaml
 
     path = data_path("stack", name)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yaml.load(fh, Loader=loader)  # the C or Python *safe* loader
     if not isinstance(data, dict) or data.get("schema") != 1:
         raise InputError(
             "unsupported knowledge-base file",
@@ -558,6 +558,8 @@ def curated_environments() -> tuple[CuratedEnvironment, ...]:
 
 
 def _nearby(wanted: str, known: Iterable[str], limit: int = 6) -> str:
+    import difflib
+
     names = sorted(set(known))
     close = difflib.get_close_matches(wanted, names, n=limit, cutoff=0.4)
     return ", ".join(close or names[:limit])

@@ -20,10 +20,12 @@ from typing import Any
 
 from compatlib.errors import InputError
 from compatlib.stack import knowledge
+from compatlib.stack.knowledge import driver_max_cuda
 from compatlib.versions.dotted import DottedVersion
 
 __all__ = [
     "SystemProfile",
+    "driver_max_cuda",
     "parse_system",
     "preset",
     "presets",

@@ -109,6 +109,9 @@ def test_gpu_counts_and_lists() -> None:
 
 
 def test_driver_gives_max_cuda() -> None:
+    from compatlib.stack.profile import driver_max_cuda
+
+    assert driver_max_cuda("535.104.05") == "12.2"
     p = parse_system("driver=535.104.05")
     assert p.cuda is None
     assert p.max_cuda() == "12.2"
