@@ -1,1 +1,24 @@
-"""Conda: match specs, package records, repodata loading, channels, virtual packages."""
+"""Conda: match specs, package records, repodata loading, channels, virtual packages.
+
+See ``docs/conda.md``. The submodules import only the standard library.
+"""
+
+from compatlib.conda.channel import Channel, ChannelPriority, Channels
+from compatlib.conda.matchspec import MatchSpec, parse_matchspec
+from compatlib.conda.records import PackageRecord, candidate_key, record_from_json
+from compatlib.conda.repodata import load_repodata, parse_repodata
+from compatlib.conda.virtual import virtual_packages
+
+__all__ = [
+    "Channel",
+    "ChannelPriority",
+    "Channels",
+    "MatchSpec",
+    "PackageRecord",
+    "candidate_key",
+    "load_repodata",
+    "parse_matchspec",
+    "parse_repodata",
+    "record_from_json",
+    "virtual_packages",
+]

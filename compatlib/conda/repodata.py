@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
-from urllib.request import url2pathname
 
 from compatlib.conda.naming import KNOWN_SUBDIRS, canonical_channel_name, strip_credentials
 from compatlib.conda.records import PackageRecord, record_from_json
@@ -241,6 +240,8 @@ def _default_fetch(url: str, timeout: float) -> bytes:
 
 
 def _file_url_to_path(url: str) -> Path:
+    from urllib.request import url2pathname
+
     parts = urlsplit(url)
     if parts.netloc not in ("", "localhost"):
         raise InputError(

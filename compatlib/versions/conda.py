@@ -152,7 +152,13 @@ class CondaVersion:
     _key: tuple[_Parts, _Parts]
     _bound: Literal["", "lower", "upper"]
 
-    def __init__(self, text: str | int | float) -> None:
+    def __init__(self, text: str | int) -> None:
+        if isinstance(text, float):
+            # YAML and JSON readers turn 3.10 into 3.1: refuse rather than guess
+            raise InputError(
+                f"conda version given as a number ({text!r})",
+                expected="the version as a string, e.g. '3.10'",
+            )
         raw = str(text)
         stripped = raw.strip()
         lead = len(raw) - len(raw.lstrip())

@@ -224,6 +224,12 @@ def test_invalid_versions_point_at_the_problem(bad: str, column: int | None) -> 
     assert "conda version" in info.value.expected
 
 
+def test_numbers_are_refused_but_integers_read() -> None:
+    with pytest.raises(InputError, match="as a number"):
+        CondaVersion(3.10)  # type: ignore[arg-type]
+    assert CondaVersion(3) == CondaVersion("3.0")
+
+
 def test_column_counts_leading_whitespace() -> None:
     with pytest.raises(InputError) as info:
         CondaVersion("  1.2$")
