@@ -426,3 +426,11 @@ def test_importing_knowledge_does_not_import_yaml() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_curated_environment_whose_name_misleads() -> None:
+    env = next(e for e in kb.curated_environments() if e.name == "acpt-pytorch-2.2-cuda12.1")
+    assert env.cuda == "11.8"
+    assert dict(env.packages)["torch"] == "2.7.1"
+    assert env.note is not None
+    assert "name says" in env.note
