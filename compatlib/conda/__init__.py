@@ -4,7 +4,7 @@ See ``docs/conda.md``. The submodules import only the standard library.
 """
 
 from compatlib.conda.channel import Channel, ChannelPriority, Channels
-from compatlib.conda.matchspec import MatchSpec, parse_matchspec
+from compatlib.conda.matchspec import MatchSpec, parse_matchspec, record_specs
 from compatlib.conda.records import PackageRecord, candidate_key, record_from_json
 from compatlib.conda.repodata import load_repodata, parse_repodata
 from compatlib.conda.virtual import virtual_packages
@@ -20,5 +20,6 @@ __all__ = [
     "parse_matchspec",
     "parse_repodata",
     "record_from_json",
+    "record_specs",
     "virtual_packages",
 ]

@@ -66,7 +66,7 @@ from compatlib.versions.conda_spec import (
 if TYPE_CHECKING:
     from compatlib.conda.records import PackageRecord
 
-__all__ = ["FIELD_NAMES", "MatchSpec", "parse_matchspec"]
+__all__ = ["FIELD_NAMES", "MatchSpec", "parse_matchspec", "record_specs"]
 
 FIELD_NAMES = (
     "channel",
@@ -710,3 +710,30 @@ def _parse(text: str, source: str | None) -> MatchSpec:
 def parse_matchspec(text: str) -> MatchSpec:
     """:meth:`MatchSpec.parse`, cached: repodata repeats the same dependency strings."""
     return _parse(text, None)
+
+
+def record_specs(record: PackageRecord) -> tuple[tuple[MatchSpec, ...], tuple[MatchSpec, ...]]:
+    """A record's ``depends`` and ``constrains`` as parsed specs (cached per string).
+
+    A string that does not parse raises :class:`InputError` whose ``source`` is
+    the record's URL (or file name) and ``field`` is ``depends[i]`` /
+    ``constrains[i]``.
+    """
+    out: list[tuple[MatchSpec, ...]] = []
+    for kind in ("depends", "constrains"):
+        texts: tuple[str, ...] = getattr(record, kind)
+        specs: list[MatchSpec] = []
+        for i, text in enumerate(texts):
+            try:
+                specs.append(parse_matchspec(text))
+            except InputError as exc:
+                raise InputError(
+                    exc.message,
+                    source=record.url or record.filename or None,
+                    field=f"{kind}[{i}]",
+                    column=exc.column,
+                    text=exc.text,
+                    expected=exc.expected,
+                ) from None
+        out.append(tuple(specs))
+    return out[0], out[1]

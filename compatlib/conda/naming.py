@@ -9,6 +9,8 @@ otherwise. ``defaults`` stands for Anaconda's default channels. Credentials
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
@@ -74,6 +76,7 @@ def split_subdir(channel: str) -> tuple[str, str | None]:
     return text, None
 
 
+@lru_cache(maxsize=4096)
 def canonical_channel_name(channel: str) -> str:
     """The name conda shows for a channel given by name or URL (no subdir)."""
     text = strip_credentials(channel.strip()).rstrip("/")
@@ -92,11 +95,19 @@ def canonical_channel_name(channel: str) -> str:
 def channel_matches(wanted: str, record_channel: str) -> bool:
     """Whether a spec's channel (canonical name) accepts a record's channel.
 
-    ``defaults`` accepts the default channels; a name never accepts
+    ``defaults`` accepts the default channels; ``*`` in ``wanted`` is a
+    wildcard (``conda-*``); a name never accepts
     ``defaults`` itself as a stand-in (``pkgs/main::x`` does not match a record
     whose channel is only known as ``defaults``), as in conda's ``ChannelMatch``.
     """
     have = canonical_channel_name(record_channel) if record_channel else ""
     if wanted == have:
         return True
+    if "*" in wanted:
+        return _glob(wanted).fullmatch(have) is not None
     return wanted == "defaults" and have in DEFAULT_CHANNELS
+
+
+@lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from compatlib.conda.matchspec import MatchSpec, parse_matchspec
+from compatlib.conda.matchspec import MatchSpec, parse_matchspec, record_specs
 from compatlib.conda.records import PackageRecord, record_from_json
 from compatlib.errors import InputError
 from compatlib.versions.conda import CondaVersion
@@ -234,6 +234,9 @@ def test_channel_matching() -> None:
     assert MatchSpec.parse("conda-forge::a").match(forge)
     assert MatchSpec.parse("a[channel=https://conda.anaconda.org/conda-forge]").match(forge)
     assert not MatchSpec.parse("defaults::a").match(forge)
+    assert MatchSpec.parse("conda-*::a").match(forge)
+    assert not MatchSpec.parse("conda-*::a").match(main)
+    assert str(MatchSpec.parse("conda-*::a")) == "conda-*::a"
     token = MatchSpec.parse("https://user:secret@conda.example.com/t/tk-123/private::a")
     assert str(token) == "https://conda.example.com/private::a"
     assert "secret" not in repr(token)
@@ -353,9 +356,12 @@ def test_real_dependency_strings_all_parse() -> None:
         for text in sorted(seen):
             count += 1
             try:
-                MatchSpec.parse(text)
+                spec = MatchSpec.parse(text)
             except InputError:
                 failures.append(text)
+                continue
+            # the canonical form reads back as the same spec
+            assert MatchSpec.parse(str(spec)) == spec, text
     if not count:
         pytest.skip("peer data not available")
     assert count > 10000
@@ -400,3 +406,16 @@ def test_real_records_match() -> None:
     )
     assert str(MatchSpec.parse(abi_dep)) == "python_abi=3.12[build=*_cp312]"
     assert MatchSpec.parse(abi_dep).match(abi)
+
+
+def test_record_specs_name_the_record_and_field() -> None:
+    good = rec("a-1.0-0.tar.bz2", depends=["b >=1", "c"], constrains=["d <2"])
+    depends, constrains = record_specs(good)
+    assert [str(d) for d in depends] == ["b[version='>=1']", "c"]
+    assert [str(c) for c in constrains] == ["d[version='<2']"]
+    bad = rec("issue-1.0-0.tar.bz2", constrains=["ok", "ray[default,data] >=2.9.0,<3.0.0"])
+    with pytest.raises(InputError) as info:
+        record_specs(bad)
+    assert info.value.field == "constrains[1]"
+    assert info.value.source == "issue-1.0-0.tar.bz2"
+    assert info.value.column == 5
