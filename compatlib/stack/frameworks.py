@@ -38,6 +38,7 @@ __all__ = [
     "builds",
     "canonical_framework",
     "frameworks",
+    "load_file",
     "nvidia_cuda_version",
     "nvidia_packages",
     "parse_local_version",
@@ -147,20 +148,19 @@ class FrameworkBuild:
         """Whether a GPU of ``compute_capability`` can run this build's kernels.
 
         Machine code for X.Y runs on X.Z with Z >= Y (same major); PTX for X.Y
-        is JIT-compiled for any GPU of X.Y or newer. Builds without an
-        ``arch_list`` (JAX) run on ``min_compute_capability`` and newer.
+        is JIT-compiled for any GPU of X.Y or newer (the rules of
+        ``compatlib.stack.knowledge.can_run``, which also knows Jetson
+        exceptions). Builds without an ``arch_list`` (JAX) run on
+        ``min_compute_capability`` and newer. CPU builds run on no GPU.
         """
         if self.cuda is None:
             return False
-        cc = DottedVersion(compute_capability)
-        if not self.arch_list:
-            floor = self.min_compute_capability
-            return floor is not None and cc >= DottedVersion(floor)
-        for arch in self.sass:
-            a = DottedVersion(arch)
-            if a.major == cc.major and a.minor <= cc.minor:
-                return True
-        return any(DottedVersion(p) <= cc for p in self.ptx)
+        if self.arch_list:
+            from compatlib.stack.knowledge import can_run
+
+            return can_run(self.arch_list, compute_capability)
+        floor = self.min_compute_capability
+        return floor is not None and DottedVersion(compute_capability) >= DottedVersion(floor)
 
     def supports_python(self, python: str) -> bool:
         """Whether wheels of this build exist for Python ``python`` ("3.11")."""
@@ -329,15 +329,20 @@ def _parse_pin(reader: _Reader, node: _Mapping, field: str, name: str, spec: str
 
 
 def _load_framework(
-    framework: str, nvidia: Mapping[tuple[str, str], str], rules: Mapping[str, str]
+    path: Path, nvidia: Mapping[tuple[str, str], str], rules: Mapping[str, str]
 ) -> tuple[_Release, ...]:
-    path = data_path("frameworks", _FILES[framework])
     reader = _Reader(path)
-    doc = reader.mapping(_load_yaml(path), "<root>")
+    doc = reader.mapping(
+        _load_yaml(path), "<root>", frozenset({"schema", "framework", "package", "series"})
+    )
     if doc.get("schema") != 1:
         raise reader.fail("unsupported schema", doc, "schema", "schema: 1")
-    if doc.get("framework") != framework:
-        raise reader.fail("wrong framework", doc, "framework", repr(framework))
+    declared = doc.get("framework")
+    if declared not in _FILES:
+        raise reader.fail(
+            f"unknown framework {declared!r}", doc, "framework", ", ".join(sorted(_FILES))
+        )
+    framework = str(declared)
     package = reader.req(doc, "package", "<root>")
     series_list = doc.get("series")
     if not isinstance(series_list, list) or not series_list:
@@ -630,7 +635,17 @@ def _lookup_cuda(
 @cache
 def _knowledge() -> _Knowledge:
     table, rules = _load_nvidia()
-    releases = {fw: _load_framework(fw, table, rules) for fw in _FILES}
+    releases = {
+        fw: _load_framework(data_path("frameworks", name), table, rules)
+        for fw, name in _FILES.items()
+    }
+    for fw, rels in releases.items():
+        if rels and rels[0].framework != fw:
+            raise InputError(
+                f"{_FILES[fw]} describes {rels[0].framework}, not {fw}",
+                source=str(data_path("frameworks", _FILES[fw])),
+                field="framework",
+            )
     return _Knowledge(releases=releases, nvidia=table, nvidia_rules=rules)
 
 
@@ -740,6 +755,16 @@ def build(framework: str, version: str, variant: str | None = None) -> Framework
         text=variant,
         expected="one of " + ", ".join(b.variant for b in release.builds),
     )
+
+
+def load_file(path: Path) -> list[FrameworkBuild]:
+    """Load and validate one framework YAML file (for maintainers and tests).
+
+    Uses the shipped ``nvidia-pypi.yaml`` for the CUDA of pinned packages.
+    Errors are InputError pointing at the file, line and field.
+    """
+    k = _knowledge()
+    return [b for r in _load_framework(path, k.nvidia, k.nvidia_rules) for b in r.builds]
 
 
 def builds(framework: str | None = None) -> list[FrameworkBuild]:
