@@ -17,9 +17,10 @@ from compatlib.providers.python import (
     requirement_dependencies,
     split_key,
 )
-from compatlib.resolution import Resolution
+from compatlib.resolution import Resolution, SystemRequirement
 from compatlib.solver.provider import Dependency
 from compatlib.target import Target
+from compatlib.versions.dotted import DottedVersion
 
 __all__ = ["load_index", "parse_requirements", "solve"]
 
@@ -129,10 +130,15 @@ def solve(
     versions: dict[str, Version] = {}
     extras: dict[str, list[str]] = {}
     system: dict[str, str] = {}
+    layers = provider.layers
     for key, cand in result.decisions.items():
         assert isinstance(key, str)
         if key == PYTHON:
             system["python"] = str(cand)
+            continue
+        if layers.is_layer(key):
+            if key in layers.fixed:
+                system[key.lstrip("_")] = str(cand)
             continue
         name, extra = split_key(key)
         if extra is None:
@@ -142,7 +148,7 @@ def solve(
     edges: list[tuple[str | None, str, str]] = []
     for src, dst, text in result.edges:
         assert isinstance(dst, str)
-        if dst == PYTHON:
+        if dst == PYTHON or layers.is_layer(dst):
             continue
         s = None if src is None else split_key(str(src))[0]
         d = split_key(dst)[0]
@@ -157,4 +163,47 @@ def solve(
         {n: tuple(sorted(e)) for n, e in sorted(extras.items())},
         system,
         target,
+        system_requirements(result.dependencies, provider),
     )
+
+
+def system_requirements(
+    dependencies: Mapping[Hashable, Sequence[Dependency]], provider: PythonProvider
+) -> dict[str, SystemRequirement]:
+    """What the chosen releases need of each system layer."""
+    from compatlib.stack.layers import LAYER_NAMES, ArchSet
+    from compatlib.versions.sets import VersionSet
+
+    layers = provider.layers
+    out: dict[str, SystemRequirement] = {}
+    for layer in sorted(LAYER_NAMES):
+        because: list[tuple[str, str]] = []
+        constraints: list[Hashable] = []
+        for src, deps in dependencies.items():
+            for dep in deps:
+                if dep.package == layer:
+                    because.append((split_key(str(src))[0], dep.text))
+                    constraints.append(dep.constraint)
+        if not constraints:
+            continue
+        interval: VersionSet[DottedVersion] = VersionSet.full()
+        arch: list[ArchSet] = []
+        for c in constraints:
+            if isinstance(c, VersionSet):
+                interval = interval & c
+            elif isinstance(c, ArchSet):
+                arch.append(c)
+        allowed: tuple[str, ...] = ()
+        text = str(interval) if not interval.is_full else ""
+        if arch:
+            values = [
+                v
+                for v in layers.candidates(layer)
+                if interval.contains(v) and all(a.contains(v) for a in arch)
+            ]
+            allowed = tuple(str(v) for v in values)
+            text = "one of " + ", ".join(allowed) if allowed else "none known"
+        out[layer.lstrip("_")] = SystemRequirement(
+            LAYER_NAMES[layer], layer, text, allowed, tuple(sorted(set(because)))
+        )
+    return out

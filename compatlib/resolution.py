@@ -13,7 +13,31 @@ if TYPE_CHECKING:
 
     from compatlib.target import Target
 
-__all__ = ["Resolution"]
+__all__ = ["Resolution", "SystemRequirement"]
+
+
+@dataclass(frozen=True)
+class SystemRequirement:
+    """What a resolution needs of one system layer.
+
+    ``requirement`` is readable (``>=525.60.13``); ``allowed`` lists the known
+    values that satisfy it where that is the clearest form (GPU compute
+    capabilities); ``because`` holds ``(package, requirement)`` pairs, the
+    releases that impose it.
+    """
+
+    layer: str
+    package: str
+    requirement: str
+    allowed: tuple[str, ...] = ()
+    because: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"layer": self.layer, "requirement": self.requirement}
+        if self.allowed:
+            d["allowed"] = list(self.allowed)
+        d["because"] = [list(b) for b in self.because]
+        return d
 
 
 @dataclass(frozen=True)
@@ -24,7 +48,8 @@ class Resolution:
     ``extras`` maps names to the extras that were requested of them.
     ``edges`` are ``(from, to, requirement)``; ``from`` is ``None`` for the request.
     ``system`` maps virtual/system packages (``__python``, ``__cuda``, ...) to the
-    value the solve relied on.
+    value the solve relied on. ``system_requirements`` says what the chosen
+    releases need of each system layer (driver, glibc, GPU), for a lock to carry.
     """
 
     versions: Mapping[str, Version]
@@ -32,6 +57,7 @@ class Resolution:
     extras: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     system: Mapping[str, str] = field(default_factory=dict)
     target: Target | None = None
+    system_requirements: Mapping[str, SystemRequirement] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Version:
         return self.versions[name]
@@ -67,6 +93,9 @@ class Resolution:
             "versions": {n: str(v) for n, v in sorted(self.versions.items())},
             "extras": {n: list(e) for n, e in sorted(self.extras.items()) if e},
             "system": dict(sorted(self.system.items())),
+            "system_requirements": {
+                k: r.to_dict() for k, r in sorted(self.system_requirements.items())
+            },
             "edges": [[s, d, r] for s, d, r in self.edges],
         }
 

@@ -73,6 +73,8 @@ def describe_node(node: Node, expl: Explanation) -> str:
     if node.kind == "dependency":
         if node.package is None:
             clause = f"you require {node.requirement}"
+        elif node.layer is not None:
+            clause = f"{_candidates(node.package, node.version)} needs {node.requirement}"
         else:
             clause = f"{_candidates(node.package, node.version)} depends on {node.requirement}"
         return clause + _unmet(node)

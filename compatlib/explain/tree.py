@@ -70,6 +70,7 @@ class Node:
     matching: str | None = None
     dependency_exists: bool = True
     dependency_fixed: str | None = None
+    layer: str | None = None
     reason: str | None = None
     causes: tuple[int, int] | None = None
 
@@ -83,6 +84,7 @@ class Node:
             "dependency",
             "matching",
             "dependency_fixed",
+            "layer",
             "reason",
         ):
             value = getattr(self, name)

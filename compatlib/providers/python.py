@@ -36,6 +36,7 @@ from compatlib.target import Target
 __all__ = ["PYTHON", "Exact", "PythonProvider", "parse_requirement", "split_key"]
 
 PYTHON = "__python"
+_ANY_GLIBC = "2.50"  # wheel tags up to this glibc; the __glibc layer decides the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +100,17 @@ class PythonProvider:
         self._only_pre: dict[str, bool] = {}
         self._marker_cache: dict[tuple[str, str], bool] = {}
         self._ranker: TagRanker | None = None
+        from compatlib.stack.layers import Layers
+
+        self.layers = Layers(target, target.system)
 
     # -- provider protocol -------------------------------------------------------
     def candidates(self, package: Hashable) -> Sequence[Any]:
         assert isinstance(package, str)
         if package == PYTHON:
             return [self._python]
+        if self.layers.is_layer(package):
+            return self.layers.candidates(package)
         name, _extra = split_key(package)
         cands = self._cands.get(name)
         if cands is None:
@@ -133,7 +139,8 @@ class PythonProvider:
         assert isinstance(package, str)
         if isinstance(constraint, Exact):
             return bool(candidate == constraint.version)
-        assert isinstance(constraint, SpecifierSet)
+        if not isinstance(constraint, SpecifierSet):  # a layer's set (VersionSet, ArchSet)
+            return bool(constraint.contains(candidate))  # type: ignore[attr-defined]
         if package == PYTHON:
             return constraint.contains(candidate, prereleases=True)
         name, _ = split_key(package)
@@ -158,12 +165,24 @@ class PythonProvider:
 
     def is_preferred(self, package: Hashable, candidate: Any) -> bool:
         """Stable releases are tried before pre-releases (unless pre-releases are on)."""
+        if not isinstance(candidate, Version):
+            return True
         return bool(self.prereleases or not candidate.is_prerelease)
 
     def fixed_value(self, package: Hashable) -> str | None:
         if package == PYTHON:
             return f"the target's Python is {self._python}"
+        if isinstance(package, str) and self.layers.is_layer(package):
+            return self.layers.describe_fixed(package)
         return None
+
+    def layer_of(self, package: Hashable) -> str | None:
+        """The system layer a virtual package stands for (``None`` for real packages)."""
+        from compatlib.stack.layers import LAYER_NAMES
+
+        if package == PYTHON:
+            return "Python"
+        return LAYER_NAMES.get(str(package))
 
     def _prerelease_ok(self, name: str, spec: SpecifierSet) -> bool:
         if self._only_pre.get(name, False):
@@ -174,15 +193,16 @@ class PythonProvider:
 
     def dependencies(self, package: Hashable, candidate: Any) -> Sequence[Dependency] | Unavailable:
         assert isinstance(package, str)
-        if package == PYTHON:
+        if package == PYTHON or self.layers.is_layer(package):
             return ()
         name, extra = split_key(package)
         try:
             rel = self._release(name, candidate)
         except Exception as exc:  # a broken source: the candidate cannot be used
             return Unavailable(f"its metadata could not be read: {exc}")
+        usable: list[str] = []
         if rel.artifacts and extra is None:
-            problem = self._no_usable_file(rel)
+            problem, usable = self._usable_files(rel)
             if problem is not None:
                 return Unavailable(problem)
         deps: list[Dependency] = []
@@ -202,31 +222,44 @@ class PythonProvider:
             if not self._active(req.marker, extra):
                 continue
             deps.extend(requirement_dependencies(req, text=text))
+        if extra is None:
+            deps.extend(self.layers.rules(name, candidate, usable))
         return deps
 
-    def _no_usable_file(self, rel: IndexRelease) -> str | None:
-        """Why none of a release's files can be installed on the target, if so."""
+    def _usable_files(self, rel: IndexRelease) -> tuple[str | None, list[str]]:
+        """The release's files that can be installed on the target, or why none can.
+
+        glibc is left to the ``__glibc`` layer (so a wheel too new for the target's
+        glibc is explained as such), hence the tags here accept any manylinux.
+        """
+        from dataclasses import replace
+
         from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
         from compatlib.index.pypi.tags import TagRanker
 
         if self._ranker is None:
-            self._ranker = TagRanker.for_target(self.target)
+            self._ranker = TagRanker.for_target(replace(self.target, glibc=_ANY_GLIBC))
+        usable: list[str] = []
         wheels = 0
         for art in rel.artifacts:
             if not art.filename.endswith(".whl"):
-                return None  # a source distribution can be built anywhere
+                usable.append(art.filename)  # a source distribution builds anywhere
+                continue
             wheels += 1
             try:
                 tags = parse_wheel_filename(art.filename)[3]
             except InvalidWheelFilename:
                 continue
             if self._ranker.rank(tags) is not None:
-                return None
+                usable.append(art.filename)
+        if usable:
+            return None, usable
         py = self.target.python_version
         return (
             f"none of its {wheels} wheel{'s' if wheels != 1 else ''} fits the target "
-            f"(Python {py.major}.{py.minor}, {self.target.subdir}) and it has no source distribution"
+            f"(Python {py.major}.{py.minor}, {self.target.subdir}) and it has no source distribution",
+            [],
         )
 
     def _active(self, marker: Marker | None, extra: str | None) -> bool:
@@ -246,7 +279,7 @@ class PythonProvider:
         return hit
 
     def package_text(self, package: Hashable) -> str:
-        return "Python" if package == PYTHON else str(package)
+        return self.layer_of(package) or str(package)
 
     def version_text(self, package: Hashable, candidate: Any) -> str:
         return str(candidate)

@@ -95,6 +95,7 @@ class SolveResult:
 
     decisions: dict[Hashable, Any]
     edges: tuple[tuple[Hashable, Hashable, str], ...]  # (from, to, requirement text)
+    dependencies: dict[Hashable, tuple[Dependency, ...]] = field(default_factory=dict)
 
 
 class SolverFailure(Exception):
@@ -474,12 +475,14 @@ class Solver:
             if pid == ROOT or pkg.decided < 0:
                 continue
             decisions[pkg.key] = pkg.candidates[pkg.decided]
+        dependencies: dict[Hashable, tuple[Dependency, ...]] = {}
         for pid, pkg in enumerate(self.packages):
             if pkg.decided < 0:
                 continue
             deps = self.deps_of.get((pid, pkg.decided), ())
             src: Hashable = None if pid == ROOT else pkg.key
+            dependencies[src] = tuple(deps)
             for dep in deps:
                 if dep.kind == "requires" and dep.package in decisions:
                     edges.append((src, dep.package, dep.text))
-        return SolveResult(decisions, tuple(edges))
+        return SolveResult(decisions, tuple(edges), dependencies)

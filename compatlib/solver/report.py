@@ -79,6 +79,10 @@ def build_explanation(failure: SolverFailure, request: Sequence[str] = ()) -> Ex
             fixed_cache[pid] = probe(pkg.key) if probe is not None else None
         return fixed_cache[pid]
 
+    def layer_of(pid: int) -> str | None:
+        probe = getattr(provider, "layer_of", None)
+        return probe(solver.packages[pid].key) if probe is not None else None
+
     def name_of(pid: int) -> str:
         return provider.package_text(solver.packages[pid].key)
 
@@ -139,6 +143,7 @@ def build_explanation(failure: SolverFailure, request: Sequence[str] = ()) -> Ex
                 matching=render_bits(bits, dvs),
                 dependency_exists=bool(dvs),
                 dependency_fixed=fixed_of(did),
+                layer=layer_of(did),
             )
         elif cause.kind == "unavailable":
             node = Node(

@@ -1,0 +1,283 @@
+"""The system layers as virtual packages, and the rules that tie real packages to them.
+
+Every layer below pip and conda becomes a package the solver already understands:
+
+============================  ================================  =========================
+package                       layer                             version
+============================  ================================  =========================
+``__nvidia_driver``           the NVIDIA driver                 ``535.104.05``
+``__cuda``                    CUDA the driver can run (conda)   ``12.2``
+``__cuda_arch``               the GPU's compute capability      ``8.0``
+``__glibc``                   the C library                     ``2.35``
+============================  ================================  =========================
+
+A target's :class:`~compatlib.stack.profile.SystemProfile` fixes the layers it
+knows (a single version each); the others stay free, with the values the
+knowledge base knows as candidates, and a resolution then reports what it needs
+of them (``driver >= 525.60.13``).
+
+Rules attach knowledge to real releases: an ``nvidia-cuda-runtime-cu12 12.1.*``
+wheel needs a driver that runs CUDA 12.1 (the minor-version-compatibility
+floor); a torch/TensorFlow/JAX build needs a GPU its kernels run on and a driver
+for its CUDA; a ``manylinux_2_28`` wheel needs glibc >= 2.28.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from compatlib.errors import InputError
+from compatlib.solver.provider import Dependency
+from compatlib.versions.dotted import DottedVersion
+from compatlib.versions.sets import VersionSet
+
+if TYPE_CHECKING:
+    from compatlib.stack.profile import SystemProfile
+    from compatlib.target import Target
+
+__all__ = [
+    "CUDA",
+    "CUDA_ARCH",
+    "DRIVER",
+    "GLIBC",
+    "LAYER_NAMES",
+    "ArchSet",
+    "Layers",
+    "glibc_of_wheel",
+]
+
+DRIVER = "__nvidia_driver"
+CUDA = "__cuda"
+CUDA_ARCH = "__cuda_arch"
+GLIBC = "__glibc"
+
+#: how each layer is named to people
+LAYER_NAMES = {
+    DRIVER: "NVIDIA driver",
+    CUDA: "CUDA (driver support)",
+    CUDA_ARCH: "GPU compute capability",
+    GLIBC: "glibc",
+}
+
+_MANYLINUX = re.compile(r"^manylinux_(\d+)_(\d+)_")
+_LEGACY = {"manylinux1": "2.5", "manylinux2010": "2.12", "manylinux2014": "2.17"}
+
+
+@dataclass(frozen=True, slots=True)
+class ArchSet:
+    """GPUs a binary runs on: built for ``arch_list`` (``"8.6"``, ``"9.0+PTX"``)."""
+
+    arch_list: tuple[str, ...]
+
+    def contains(self, compute_capability: DottedVersion) -> bool:
+        from compatlib.stack.knowledge import can_run
+
+        return can_run(self.arch_list, str(compute_capability))
+
+    def __str__(self) -> str:
+        return "a GPU that runs code built for " + ", ".join(self.arch_list)
+
+
+def glibc_of_wheel(filename: str) -> DottedVersion | None:
+    """The glibc a wheel's platform tags need (``None`` for non-manylinux wheels)."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        tags = parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return None
+    best: DottedVersion | None = None
+    for tag in tags:
+        plat = tag.platform
+        m = _MANYLINUX.match(plat)
+        need: DottedVersion | None = None
+        if m is not None:
+            need = DottedVersion(f"{m.group(1)}.{m.group(2)}")
+        else:
+            for legacy, version in _LEGACY.items():
+                if plat.startswith(legacy + "_"):
+                    need = DottedVersion(version)
+        if need is None:
+            if plat == "any" or not plat.startswith("manylinux"):
+                return None if plat == "any" else best
+            continue
+        if best is None or need < best:
+            best = need
+    return best
+
+
+@cache
+def _known_values(layer: str) -> tuple[DottedVersion, ...]:
+    """Values a free layer may take: everything the knowledge base names."""
+    from compatlib.stack import knowledge as kb
+
+    values: set[DottedVersion] = set()
+    if layer == DRIVER:
+        for rel in kb.cuda_releases():
+            for d in (rel.driver_linux, rel.driver_windows):
+                if d:
+                    values.add(DottedVersion(d))
+        for mc in kb.minor_compatibility():
+            for d in (mc.driver_linux, mc.driver_windows):
+                if d:
+                    values.add(DottedVersion(d))
+    elif layer == CUDA:
+        for rel in kb.cuda_releases():
+            values.add(DottedVersion(".".join(rel.version.split(".")[:2])))
+    elif layer == CUDA_ARCH:
+        for g in kb.gpus():
+            values.add(DottedVersion(g.compute_capability))
+    elif layer == GLIBC:
+        for o in kb.os_releases():
+            values.add(DottedVersion(o.glibc))
+        for t in kb.manylinux_tags():
+            if re.fullmatch(r"\d+(\.\d+)+", t.glibc):  # skip the "2.X" pattern row
+                values.add(DottedVersion(t.glibc))
+    return tuple(sorted(values))
+
+
+class Layers:
+    """The virtual packages of one target, and the rules for real releases.
+
+    ``fixed`` holds the layers the target knows; the rest are free.
+    """
+
+    def __init__(self, target: Target, system: SystemProfile | None = None) -> None:
+        self.target = target
+        self.system = system
+        self.os = "windows" if target.subdir.startswith("win") else "linux"
+        fixed: dict[str, DottedVersion] = {}
+        glibc = target.glibc or (system.glibc if system is not None else None)
+        if glibc is not None:
+            fixed[GLIBC] = DottedVersion(glibc)
+        if system is not None:
+            if system.driver is not None:
+                fixed[DRIVER] = DottedVersion(system.driver)
+            cuda = system.max_cuda()
+            if cuda is not None:
+                fixed[CUDA] = DottedVersion(cuda)
+            if system.gpus:
+                fixed[CUDA_ARCH] = DottedVersion(system.compute_capabilities[0])
+        self.fixed = fixed
+
+    def is_layer(self, package: str) -> bool:
+        return package in LAYER_NAMES
+
+    def candidates(self, package: str) -> list[DottedVersion]:
+        value = self.fixed.get(package)
+        if value is not None:
+            return [value]
+        return list(_known_values(package))
+
+    def describe_fixed(self, package: str) -> str | None:
+        value = self.fixed.get(package)
+        if value is None:
+            return None
+        if package == CUDA_ARCH and self.system is not None:
+            names = [n for n in self.system.gpu_names if n]
+            gpu = f" ({names[0]})" if names else ""
+            return f"the target's GPU{gpu} has compute capability {value}"
+        return f"the target's {LAYER_NAMES[package]} is {value}"
+
+    # -- rules -----------------------------------------------------------------
+    def rules(self, name: str, version: Version, wheel_files: Sequence[str]) -> list[Dependency]:
+        """Layer dependencies of one PyPI release (``wheel_files``: its usable files)."""
+        deps: list[Dependency] = []
+        canonical = str(canonicalize_name(name))
+        if self.os == "linux" and wheel_files:
+            needs = [glibc_of_wheel(f) for f in wheel_files]
+            if needs and all(n is not None for n in needs):
+                low = min(n for n in needs if n is not None)
+                deps.append(
+                    Dependency(
+                        GLIBC,
+                        VersionSet.at_least(low),
+                        f"glibc >={low} for its manylinux wheels",
+                    )
+                )
+        cuda = _nvidia_runtime_cuda(canonical, str(version))
+        if cuda is not None:
+            deps.extend(self._driver_for(cuda, f"the CUDA {cuda} runtime"))
+        deps.extend(self._framework_rules(canonical, version))
+        return deps
+
+    def _driver_for(self, cuda: str, why: str) -> list[Dependency]:
+        from compatlib.stack.knowledge import min_driver
+
+        try:
+            floor = min_driver(cuda, os=self.os, compatibility="minor")
+        except InputError:
+            return []
+        low = DottedVersion(floor)
+        return [
+            Dependency(DRIVER, VersionSet.at_least(low), f"an NVIDIA driver >={floor} for {why}")
+        ]
+
+    def _framework_rules(self, name: str, version: Version) -> list[Dependency]:
+        b = _framework_build(name, str(version), self.target.subdir)
+        if b is None or b.cuda is None:
+            return []
+        deps = self._driver_for(b.cuda, f"its CUDA {b.cuda} build")
+        if b.arch_list:
+            deps.append(
+                Dependency(
+                    CUDA_ARCH,
+                    ArchSet(tuple(b.arch_list)),
+                    f"a GPU of compute capability {_arch_summary(b.arch_list)}",
+                )
+            )
+        elif b.min_compute_capability:
+            low = DottedVersion(b.min_compute_capability)
+            deps.append(
+                Dependency(
+                    CUDA_ARCH, VersionSet.at_least(low), f"a GPU of compute capability >={low}"
+                )
+            )
+        return deps
+
+
+def _arch_summary(arch_list: Iterable[str]) -> str:
+    items = list(arch_list)
+    return ", ".join(items[:-1]) + (" or " if len(items) > 1 else "") + items[-1]
+
+
+_RUNTIME = re.compile(r"^nvidia-cuda-runtime-cu(\d+)$")
+
+
+def _nvidia_runtime_cuda(name: str, version: str) -> str | None:
+    """The CUDA release of an ``nvidia-cuda-runtime-cuNN`` wheel version."""
+    if _RUNTIME.match(name) is None:
+        return None
+    from compatlib.stack.frameworks import nvidia_cuda_version
+
+    found = nvidia_cuda_version(name, version)
+    if found is not None:
+        return found
+    parts = version.split(".")
+    return ".".join(parts[:2]) if len(parts) >= 2 else None
+
+
+_FRAMEWORK_PACKAGES = {"torch": "pytorch", "tensorflow": "tensorflow"}
+
+
+def _framework_build(name: str, version: str, subdir: str):  # type: ignore[no-untyped-def]
+    """The knowledge base's build for a framework release, if it has one."""
+    framework = _FRAMEWORK_PACKAGES.get(name)
+    if framework is None:
+        return None
+    from compatlib.stack.frameworks import build
+
+    v = Version(version)
+    if v.local is None and subdir != "linux-64":
+        return None  # PyPI's default wheels off Linux x86_64 are CPU builds
+    try:
+        return build(framework, version)
+    except InputError:
+        return None
