@@ -355,6 +355,10 @@ class MatchSpec:
         if self.version is not None:
             v = str(self.version)
             if any(c in v for c in _SPECIAL_VERSION_CHARS) or not _simple_version(self.version):
+                if v.startswith("="):
+                    # parsing rewrites a leading '=' ("=1.2" -> "1.2*"); parentheses
+                    # keep the spec as it is
+                    v = f"({v})"
                 brackets.append(f"version='{v}'" if "'" not in v else f'version="{v}"')
             elif v[:2] in ("!=", "~="):
                 if self.build is not None:
@@ -400,7 +404,8 @@ class MatchSpec:
 def _simple_version(spec: CondaVersionSpec) -> bool:
     """Specs that the positional canonical form can carry and read back the same."""
     if isinstance(spec, StartsWith):
-        return "*" not in str(spec)[:-2]
+        text = str(spec)
+        return text.endswith(".*") and "*" not in text[:-2]
     if isinstance(spec, Compare):
         return spec.op in ("==", "!=")
     return isinstance(spec, CompatibleRelease)

@@ -387,6 +387,8 @@ def _leaf(raw: str, pos: int, ctx: _Ctx) -> CondaVersionSpec:
                     pos,
                 )
             return CompatibleRelease(text, version, _version_at(".".join(pieces[:-1]), vpos, ctx))
+        if op == "==" and "*" not in rest:
+            text = rest  # "==1.2" and "1.2" are the same spec: one canonical spelling
         return Compare(text, _COMPARE_OPS[op], version)
     if s == "*":
         return AnyVersion()

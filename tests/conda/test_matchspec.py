@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compatlib.conda.matchspec import MatchSpec, parse_matchspec, record_specs
 from compatlib.conda.records import PackageRecord, record_from_json
@@ -419,3 +421,60 @@ def test_record_specs_name_the_record_and_field() -> None:
     assert info.value.field == "constrains[1]"
     assert info.value.source == "issue-1.0-0.tar.bz2"
     assert info.value.column == 5
+
+
+_VERSION_LEAVES = st.sampled_from(
+    [
+        "1.7",
+        "==1.7.1",
+        "!=1.7",
+        ">=1.5",
+        "<2",
+        "1.7.*",
+        "=1.7",
+        "=1.7*",
+        "~=1.7.0",
+        "!=1.8.*",
+        "1.*.1",
+        "^1\\.7.*$",
+        "*",
+        "1.7.1*",
+        ">1.7.1a",
+    ]
+)
+
+
+@st.composite
+def _matchspecs(draw: st.DrawFn) -> MatchSpec:
+    name = draw(st.sampled_from(["numpy", "NumPy", "num*", "*"]))
+    leaves = draw(st.lists(_VERSION_LEAVES, min_size=0, max_size=3))
+    version = draw(st.sampled_from([",", "|"])).join(leaves) if leaves else None
+    build = draw(st.sampled_from([None, "py27_0", "py2*", "^py.*_0$", "*"]))
+    return MatchSpec(
+        name,
+        version,
+        build,
+        channel=draw(st.sampled_from([None, "defaults", "conda-forge", "pkgs/main/linux-64"])),
+        subdir=draw(st.sampled_from([None, "linux-64", "osx-64"])),
+        build_number=draw(st.sampled_from([None, 0, ">=1", "!=0"])),
+        md5=draw(st.sampled_from([None, "012345789"])),
+        track_features=draw(st.sampled_from([None, "mkl", "mkl debug"])),
+    )
+
+
+_RECORDS = [
+    rec("numpy-1.7.1-py27_0.tar.bz2"),
+    rec("numpy-1.7-py27_1.tar.bz2", track_features="mkl"),
+    rec("numpy-1.8.0-py36_0.tar.bz2"),
+    record_from_json("numpy-1.7.1-py27_0.tar.bz2", {}, channel="pkgs/main", subdir="linux-64"),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_matchspecs())
+def test_canonical_string_round_trips_and_matches_alike(spec: MatchSpec) -> None:
+    again = MatchSpec.parse(str(spec))
+    assert again == spec
+    assert str(again) == str(spec)
+    for r in _RECORDS:
+        assert again.match(r) == spec.match(r), (str(spec), r.filename)
