@@ -163,6 +163,9 @@ def test_canonical_strings_and_identity() -> None:
     )
     assert str(parse_version_spec(">=1.8 , <2")) == ">=1.8,<2"
     assert str(parse_version_spec("=1.2")) == "1.2.*"
+    assert str(parse_version_spec("==1.2")) == "1.2"
+    assert parse_version_spec("==1.2") == parse_version_spec("1.2")
+    assert str(parse_version_spec("==1.2*")) == "==1.2*"  # not the same as 1.2*
     assert str(parse_version_spec(">=1.2.*")) == ">=1.2"
     assert str(parse_version_spec("!=1.2.*")) == "!=1.2.*"
     assert repr(parse_version_spec(">=1.2")) == "<CondaVersionSpec '>=1.2'>"
