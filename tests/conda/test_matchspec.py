@@ -100,6 +100,8 @@ CANONICAL = [
     ("conda-forge::foo[version=1.0.*]", "conda-forge::foo=1.0"),
     ("conda-forge/linux-64::foo>=1.0", "conda-forge/linux-64::foo[version='>=1.0']"),
     ("*/linux-64::foo>=1.0", "foo[subdir=linux-64,version='>=1.0']"),
+    ("conda-forge::numpy[version='>=1.20']", "conda-forge::numpy[version='>=1.20']"),
+    ("conda-forge::numpy >=1.20", "conda-forge::numpy[version='>=1.20']"),
     ("NumPy", "numpy"),
     ("numpy *", "numpy"),
     ("numpy=", "numpy"),

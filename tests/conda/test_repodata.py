@@ -338,6 +338,29 @@ def test_remote_channel_with_injected_fetch() -> None:
     assert info.value.source == "https://conda.example.com/forge/osx-64/repodata.json"
 
 
+def test_channel_load_from_url_and_import_cost() -> None:
+    doc = {"info": {"subdir": "noarch"}, "packages": {"q-1-0.tar.bz2": _pkg("q", "1", "0")}}
+
+    def fetch(url: str, timeout: float) -> bytes:
+        assert url == "https://conda.example.com/forge/noarch/repodata.json"
+        return json.dumps(doc).encode()
+
+    ch = Channel.load("https://conda.example.com/forge", "noarch", name="forge", fetch=fetch)
+    assert ch.url == "https://conda.example.com/forge"
+    assert [(r.channel, r.subdir) for r in ch] == [("forge", "noarch")]
+    # the conda modules pull in nothing heavy
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, compatlib.conda; "
+        "print(sorted(m for m in ('yaml', 'networkx', 'zstandard', 'urllib.request', 'packaging')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_conda_forge_channel_name_from_url() -> None:
     doc = {"packages": {"q-1-0.tar.bz2": _pkg("q", "1", "0")}}
     fetch: Callable[[str, float], bytes] = lambda url, timeout: json.dumps(doc).encode()  # noqa: E731
