@@ -54,6 +54,14 @@ class Channel:
         self.name = name
         self.url = url
 
+    def __setattr__(self, name: str, value: object) -> None:
+        if hasattr(self, name):
+            raise AttributeError(f"{type(self).__name__} is immutable")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
     @classmethod
     def load(
         cls,
@@ -124,6 +132,14 @@ class Channels:
         self.channels = tuple(channels)
         self.priority: ChannelPriority = priority
         self._cache: dict[str, tuple[PackageRecord, ...]] = {}
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if hasattr(self, name):
+            raise AttributeError(f"{type(self).__name__} is immutable")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
 
     def names(self) -> tuple[str, ...]:
         return tuple(sorted({n for ch in self.channels for n in ch.names()}))

@@ -204,6 +204,14 @@ class MatchSpec:
     fields: tuple[tuple[str, str], ...]
     text: str
 
+    def __setattr__(self, name: str, value: object) -> None:
+        if hasattr(self, name):
+            raise AttributeError(f"{type(self).__name__} is immutable")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
     def __init__(
         self,
         name: str = "*",

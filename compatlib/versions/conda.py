@@ -152,6 +152,14 @@ class CondaVersion:
     _key: tuple[_Parts, _Parts]
     _bound: Literal["", "lower", "upper"]
 
+    def __setattr__(self, name: str, value: object) -> None:
+        if hasattr(self, name):
+            raise AttributeError(f"{type(self).__name__} is immutable")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
     def __init__(self, text: str | int) -> None:
         if isinstance(text, float):
             # YAML and JSON readers turn 3.10 into 3.1: refuse rather than guess

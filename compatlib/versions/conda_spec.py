@@ -89,6 +89,14 @@ class CondaVersionSpec(ABC):
     def __init__(self, text: str) -> None:
         self._text = text
 
+    def __setattr__(self, name: str, value: object) -> None:
+        if hasattr(self, name):
+            raise AttributeError(f"{type(self).__name__} is immutable")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
     @abstractmethod
     def contains(self, version: CondaVersion | str) -> bool:
         """Whether ``version`` (a record's version) satisfies the spec."""
