@@ -267,6 +267,18 @@ def test_identity_and_hashing() -> None:
     assert a.get("name") == "numpy"
 
 
+def test_specs_are_immutable() -> None:
+    spec = MatchSpec.parse("numpy >=1.2")
+    with pytest.raises(AttributeError, match="immutable"):
+        spec.name = "scipy"
+    with pytest.raises(AttributeError, match="immutable"):
+        del spec.version
+    assert spec.version is not None
+    with pytest.raises(AttributeError, match="immutable"):
+        spec.version._text = "<1"
+    assert str(spec) == "numpy[version='>=1.2']"
+
+
 def test_exact_spec_for_a_record() -> None:
     spec = MatchSpec.exact(NUMPY_171)
     assert str(spec) == "defaults/linux-64::numpy==1.7.1=py27_0"

@@ -177,6 +177,13 @@ def test_equal_versions_hash_alike(a: str, b: str) -> None:
     assert len({va, vb}) == 1
 
 
+def test_versions_are_immutable() -> None:
+    v = CondaVersion("1.2")
+    with pytest.raises(AttributeError, match="immutable"):
+        v._text = "9"
+    assert str(v) == "1.2"
+
+
 def test_different_versions_are_not_equal() -> None:
     assert CondaVersion("0.4") != CondaVersion("0.4.1")
     assert CondaVersion("0.4.a1") != CondaVersion("0.4.1a1")
