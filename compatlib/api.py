@@ -84,6 +84,7 @@ def solve(
     strategy: str = "newest",
     prefer: Mapping[str, str] | None = None,
     prereleases: bool | None = None,
+    fixes: bool = True,
 ) -> Resolution:
     """Resolve PEP 508 ``requirements`` against ``index`` for ``target``.
 
@@ -91,7 +92,9 @@ def solve(
     ``constraints`` apply only to packages that end up present (pip ``-c``).
     ``strategy`` is ``"newest"`` or ``"lowest"``; ``prefer`` maps names to
     versions to keep when they fit (a previous lock: minimal updates).
-    Raises :class:`~compatlib.errors.UnsatisfiableError` with an explanation.
+    Raises :class:`~compatlib.errors.UnsatisfiableError` with an explanation;
+    with ``fixes`` (the default) the explanation carries fixes, each proven by
+    solving again with one thing changed.
     """
     from compatlib.solver.pubgrub import Solver, SolverFailure
 
@@ -126,7 +129,26 @@ def solve(
     except SolverFailure as failure:
         from compatlib.solver.report import build_explanation
 
-        raise UnsatisfiableError(build_explanation(failure, list(requirements))) from None
+        expl = build_explanation(failure, list(requirements))
+        if fixes:
+            from dataclasses import replace
+
+            from compatlib.explain.fixes import suggest_fixes
+
+            def again(reqs: Sequence[str], tgt: Target) -> Resolution:
+                return solve(
+                    reqs,
+                    index=index,
+                    target=tgt,
+                    constraints=constraints,
+                    strategy=strategy,
+                    prefer=prefer,
+                    prereleases=prereleases,
+                    fixes=False,
+                )
+
+            expl = replace(expl, fixes=suggest_fixes(expl, list(requirements), target, again))
+        raise UnsatisfiableError(expl) from None
     versions: dict[str, Version] = {}
     extras: dict[str, list[str]] = {}
     system: dict[str, str] = {}

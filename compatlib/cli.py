@@ -84,7 +84,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     except UnsatisfiableError as exc:
         if args.json:
             print(json.dumps({"unsatisfiable": exc.explanation.to_dict()}, indent=2))
-        print(exc.explanation.text, file=sys.stderr)
+        print(exc.explanation.report, file=sys.stderr)
         return EXIT_UNSAT
     if args.json:
         print(json.dumps(res.to_dict(), indent=2, sort_keys=True))

@@ -71,4 +71,4 @@ class UnsatisfiableError(CompatError):
 
     def __init__(self, explanation: Explanation) -> None:
         self.explanation = explanation
-        super().__init__(explanation.text)
+        super().__init__(explanation.report)

@@ -10,7 +10,10 @@ node is the conclusion. ``text`` renders it in plain words; ``to_dict()`` is JSO
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from compatlib.explain.fixes import Fix
 
 __all__ = ["Explanation", "Node", "TermInfo"]
 
@@ -105,16 +108,26 @@ class Explanation:
     root: int
     request: tuple[str, ...] = ()
     hints: tuple[str, ...] = field(default=())
+    fixes: tuple[Fix, ...] = field(default=())
 
     def node(self, node_id: int) -> Node:
         return self.nodes[node_id]
 
     @property
     def text(self) -> str:
-        """The explanation in plain words, one fact per sentence."""
+        """The derivation in plain words, ending with the request."""
         from compatlib.explain.render import render_text
 
         return render_text(self)
+
+    @property
+    def report(self) -> str:
+        """``text``, then the verified fixes, if any: what the CLI prints."""
+        text = self.text
+        if self.fixes:
+            text += "\n\nFixes (each verified by solving again):"
+            text += "".join(f"\n- {f.text}" for f in self.fixes)
+        return text
 
     def external_facts(self) -> list[Node]:
         """The leaves: facts about the index and the request, in tree order."""
@@ -126,5 +139,6 @@ class Explanation:
             "request": list(self.request),
             "nodes": [n.to_dict() for n in self.nodes],
             "hints": list(self.hints),
+            "fixes": [f.to_dict() for f in self.fixes],
             "text": self.text,
         }

@@ -33,9 +33,10 @@ from compatlib.index.memory import IndexRelease, Repository
 from compatlib.solver.provider import Dependency, Unavailable
 from compatlib.target import Target
 
-__all__ = ["PYTHON", "Exact", "PythonProvider", "parse_requirement", "split_key"]
+__all__ = ["PYTHON", "Exact", "PythonChoice", "PythonProvider", "parse_requirement", "split_key"]
 
 PYTHON = "__python"
+_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 _ANY_GLIBC = "2.50"  # wheel tags up to this glibc; the __glibc layer decides the rest
 
 
@@ -100,6 +101,7 @@ class PythonProvider:
         self._only_pre: dict[str, bool] = {}
         self._marker_cache: dict[tuple[str, str], bool] = {}
         self._ranker: TagRanker | None = None
+        self._py_rankers: dict[str, TagRanker] = {}
         from compatlib.stack.layers import Layers
 
         self.layers = Layers(target, target.system)
@@ -204,6 +206,17 @@ class PythonProvider:
         if rel.artifacts and extra is None:
             problem, usable = self._usable_files(rel)
             if problem is not None:
+                pythons = self._pythons_with_wheels(rel)
+                if pythons:
+                    # the files exist, for other Pythons: say so as a Python requirement
+                    shown = ", ".join(pythons[:-1]) + (" or " if len(pythons) > 1 else "")
+                    return [
+                        Dependency(
+                            PYTHON,
+                            PythonChoice(tuple(pythons)),
+                            f"Python {shown}{pythons[-1]} for its wheels",
+                        )
+                    ]
                 return Unavailable(problem)
         deps: list[Dependency] = []
         if extra is not None:
@@ -213,7 +226,7 @@ class PythonProvider:
                 spec = _specifier(rel.requires_python)
             except InvalidSpecifier:
                 return Unavailable(f"its Requires-Python {rel.requires_python!r} is invalid")
-            deps.append(Dependency(PYTHON, spec, f"Python{spec}"))
+            deps.append(Dependency(PYTHON, spec, f"Python{rel.requires_python.strip()}"))
         for text in rel.requires:
             try:
                 req = parse_requirement(text)
@@ -262,6 +275,30 @@ class PythonProvider:
             [],
         )
 
+    def _pythons_with_wheels(self, rel: IndexRelease) -> list[str]:
+        """The Python versions some wheel of ``rel`` is built for, on this platform."""
+        from dataclasses import replace
+
+        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+        from compatlib.index.pypi.tags import TagRanker
+
+        tag_sets = []
+        for art in rel.artifacts:
+            try:
+                tag_sets.append(parse_wheel_filename(art.filename)[3])
+            except InvalidWheelFilename:
+                continue
+        found: list[str] = []
+        for py in _PYTHONS:
+            ranker = self._py_rankers.get(py)
+            if ranker is None:
+                ranker = TagRanker.for_target(replace(self.target, python=py, glibc=_ANY_GLIBC))
+                self._py_rankers[py] = ranker
+            if any(ranker.rank(tags) is not None for tags in tag_sets):
+                found.append(py)
+        return found
+
     def _active(self, marker: Marker | None, extra: str | None) -> bool:
         """Is a requirement active for this package (or for this extra only)?"""
         if marker is None:
@@ -283,6 +320,19 @@ class PythonProvider:
 
     def version_text(self, package: Hashable, candidate: Any) -> str:
         return str(candidate)
+
+
+@dataclass(frozen=True, slots=True)
+class PythonChoice:
+    """A constraint on the target's Python: one of these ``major.minor`` versions."""
+
+    versions: tuple[str, ...]
+
+    def contains(self, version: Version) -> bool:
+        return f"{version.major}.{version.minor}" in self.versions
+
+    def __str__(self) -> str:
+        return " | ".join(self.versions)
 
 
 @dataclass(frozen=True, slots=True)

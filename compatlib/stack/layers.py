@@ -39,6 +39,7 @@ from compatlib.versions.dotted import DottedVersion
 from compatlib.versions.sets import VersionSet
 
 if TYPE_CHECKING:
+    from compatlib.stack.frameworks import FrameworkBuild
     from compatlib.stack.profile import SystemProfile
     from compatlib.target import Target
 
@@ -264,20 +265,27 @@ def _nvidia_runtime_cuda(name: str, version: str) -> str | None:
     return ".".join(parts[:2]) if len(parts) >= 2 else None
 
 
-_FRAMEWORK_PACKAGES = {"torch": "pytorch", "tensorflow": "tensorflow"}
+#: PyPI package -> (framework, variant); ``None``: the release's default variant
+_FRAMEWORK_PACKAGES: dict[str, tuple[str, str | None]] = {
+    "torch": ("pytorch", None),
+    "tensorflow": ("tensorflow", None),
+    "jax-cuda12-plugin": ("jax", "cuda12"),
+    "jax-cuda13-plugin": ("jax", "cuda13"),
+}
 
 
-def _framework_build(name: str, version: str, subdir: str):  # type: ignore[no-untyped-def]
+def _framework_build(name: str, version: str, subdir: str) -> FrameworkBuild | None:
     """The knowledge base's build for a framework release, if it has one."""
-    framework = _FRAMEWORK_PACKAGES.get(name)
-    if framework is None:
+    known = _FRAMEWORK_PACKAGES.get(name)
+    if known is None:
         return None
+    framework, variant = known
     from compatlib.stack.frameworks import build
 
     v = Version(version)
-    if v.local is None and subdir != "linux-64":
-        return None  # PyPI's default wheels off Linux x86_64 are CPU builds
+    if v.local is None and variant is None and subdir != "linux-64":
+        return None  # PyPI's default torch/tensorflow wheels off Linux x86_64 are CPU builds
     try:
-        return build(framework, version)
+        return build(framework, version, variant if v.local is None else None)
     except InputError:
         return None

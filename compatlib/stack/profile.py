@@ -181,6 +181,15 @@ def _one_gpu(text: str, source: str) -> tuple[str, str | None]:
     return model.compute_capability, model.name
 
 
+def _is_gpu_name(text: str) -> bool:
+    """Is ``text`` a known GPU as a whole (``RTX 5090`` is not 5090 RT GPUs)?"""
+    try:
+        knowledge.gpu(text)
+    except InputError:
+        return False
+    return True
+
+
 def _gpus(value: Any, source: str) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
     """GPUs from ``"A100"``, ``"8xA100"``, ``"A100+T4"``, a list, or dicts with count."""
     items: list[Any]
@@ -213,7 +222,7 @@ def _gpus(value: Any, source: str) -> tuple[tuple[str, ...], tuple[str | None, .
         elif isinstance(item, str):
             text = item
             m = _COUNT.match(item)
-            if m is not None and not _CC_LIKE.match(item):
+            if m is not None and not _CC_LIKE.match(item) and not _is_gpu_name(item):
                 if m.group(1):
                     count, text = int(m.group(1)), m.group(2)
                 else:
