@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from compatlib.errors import CompatError, InputError, UnsatisfiableError
 
@@ -57,7 +57,18 @@ def _build_parser() -> argparse.ArgumentParser:
         "--strategy", choices=("newest", "lowest"), default="newest", help="version preference"
     )
     solve.add_argument("--pre", action="store_true", help="allow pre-releases everywhere")
+    solve.add_argument(
+        "--system",
+        help="target system: a preset, a YAML file, or key=value,... (driver, gpu, glibc, os)",
+    )
     solve.add_argument("--json", action="store_true", help="print JSON")
+
+    from compatlib.commands import stack
+
+    stack.add_parser(sub)
+    lock = _optional_command("lock")
+    if lock is not None:
+        lock.add_parser(sub)
     return parser
 
 
@@ -71,7 +82,12 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         requirements = _scenario_requirements(args.index)
     if not requirements:
         raise InputError("no requirements given", expected="one or more PEP 508 requirements")
-    target = Target(python=args.python, platform=args.platform)
+    system = None
+    if args.system:
+        from compatlib.stack.profile import parse_system
+
+        system = parse_system(args.system)
+    target = Target(python=args.python, platform=args.platform, system=system)
     try:
         res = solve(
             requirements,
@@ -101,6 +117,16 @@ def _scenario_requirements(path: str) -> list[str]:
     return list(load_scenario(path).requires)
 
 
+def _optional_command(name: str) -> Any:
+    """A subcommand module that may not be installed in this build."""
+    from importlib import import_module
+
+    try:
+        return import_module(f"compatlib.commands.{name}")
+    except ModuleNotFoundError:
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = _build_parser()
@@ -108,6 +134,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "solve":
             return _cmd_solve(args)
+        if args.command == "stack":
+            from compatlib.commands import stack
+
+            return stack.run(args)
+        if args.command == "lock":
+            lock = _optional_command("lock")
+            assert lock is not None
+            return int(lock.run(args))
     except InputError as exc:
         print(f"compatlib: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

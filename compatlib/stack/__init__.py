@@ -1,1 +1,87 @@
-"""compatlib.stack."""
+"""The ML stack: a sourced knowledge base of drivers, CUDA, GPUs, cuDNN, frameworks,
+OS releases and Azure, system profiles and detection, and the queries users ask.
+
+Names load on first use, so importing ``compatlib.stack`` reads no data.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from compatlib.stack.detect import detect
+    from compatlib.stack.frameworks import FrameworkBuild, build, builds, frameworks, variants
+    from compatlib.stack.knowledge import (
+        Gpu,
+        can_run,
+        cuda_supports,
+        driver_max_cuda,
+        glibc_of,
+        gpu,
+        manylinux_glibc,
+        min_driver,
+    )
+    from compatlib.stack.profile import SystemProfile, parse_system, preset, presets
+    from compatlib.stack.query import BuildVerdict, check_build, newest_build
+
+__all__ = [
+    "BuildVerdict",
+    "FrameworkBuild",
+    "Gpu",
+    "SystemProfile",
+    "build",
+    "builds",
+    "can_run",
+    "check_build",
+    "cuda_supports",
+    "detect",
+    "driver_max_cuda",
+    "frameworks",
+    "glibc_of",
+    "gpu",
+    "manylinux_glibc",
+    "min_driver",
+    "newest_build",
+    "parse_system",
+    "preset",
+    "presets",
+    "variants",
+]
+
+_LAZY = {
+    "detect": "compatlib.stack.detect",
+    "FrameworkBuild": "compatlib.stack.frameworks",
+    "build": "compatlib.stack.frameworks",
+    "builds": "compatlib.stack.frameworks",
+    "frameworks": "compatlib.stack.frameworks",
+    "variants": "compatlib.stack.frameworks",
+    "Gpu": "compatlib.stack.knowledge",
+    "can_run": "compatlib.stack.knowledge",
+    "cuda_supports": "compatlib.stack.knowledge",
+    "driver_max_cuda": "compatlib.stack.knowledge",
+    "glibc_of": "compatlib.stack.knowledge",
+    "gpu": "compatlib.stack.knowledge",
+    "manylinux_glibc": "compatlib.stack.knowledge",
+    "min_driver": "compatlib.stack.knowledge",
+    "SystemProfile": "compatlib.stack.profile",
+    "parse_system": "compatlib.stack.profile",
+    "preset": "compatlib.stack.profile",
+    "presets": "compatlib.stack.profile",
+    "BuildVerdict": "compatlib.stack.query",
+    "check_build": "compatlib.stack.query",
+    "newest_build": "compatlib.stack.query",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'compatlib.stack' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,149 @@
+"""``compatlib stack ...``: answer questions about the ML stack (parsing and printing only)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "stack",
+        help="questions about drivers, CUDA, GPUs, OS and framework builds",
+        description="Query compatlib's sourced knowledge base of the ML stack.",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    q = p.add_subparsers(dest="query", metavar="QUERY", parser_class=type(p))
+    q.required = True
+
+    a = q.add_parser("min-driver", help="minimum NVIDIA driver for a CUDA release")
+    a.add_argument("cuda")
+    a.add_argument("--os", default="linux", choices=("linux", "windows"))
+    a.add_argument(
+        "--minor",
+        action="store_true",
+        help="the minor-version-compatibility floor of that CUDA major",
+    )
+    a = q.add_parser("gpu", help="compute capability and architecture of a GPU")
+    a.add_argument("name")
+    a = q.add_parser("cuda-supports", help="can a CUDA release build for a GPU")
+    a.add_argument("cuda")
+    a.add_argument("compute_capability")
+    a = q.add_parser("can-run", help="can code built for an arch list run on a GPU")
+    a.add_argument("arch_list", help="comma-separated, e.g. 8.0,8.6,9.0+PTX")
+    a.add_argument("compute_capability")
+    a = q.add_parser("glibc", help="glibc of an OS release")
+    a.add_argument("os")
+    a = q.add_parser("build", help="a framework build: CUDA, cuDNN, Python, GPU archs, glibc")
+    a.add_argument("framework")
+    a.add_argument("version")
+    a.add_argument("--variant")
+    a = q.add_parser("newest", help="the newest framework build that works on a system")
+    a.add_argument("framework")
+    a.add_argument("--system", required=True, help="preset, YAML file or key=value,...")
+    a.add_argument("--python", help="target Python (X.Y)")
+    a.add_argument("--variant")
+    a = q.add_parser("matrix", help="compatibility matrix of a framework's builds")
+    a.add_argument("framework")
+    a.add_argument("--markdown", action="store_true")
+    q.add_parser("detect", help="detect this machine's driver, GPUs, glibc and OS")
+    q.add_parser("presets", help="list system presets")
+    a = q.add_parser("system", help="show the profile a --system spec gives")
+    a.add_argument("spec")
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    if args.json:
+        print(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        print(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    from compatlib import stack
+
+    q = args.query
+    if q == "min-driver":
+        mode = "minor" if args.minor else "toolkit"
+        d = stack.min_driver(args.cuda, os=args.os, compatibility=mode)
+        _emit(args, {"cuda": args.cuda, "os": args.os, "compatibility": mode, "driver": d}, d)
+    elif q == "gpu":
+        model = stack.gpu(args.name)
+        info = {
+            "name": model.name,
+            "compute_capability": model.compute_capability,
+            "architecture": model.architecture,
+        }
+        _emit(
+            args,
+            info,
+            f"{model.name}: compute capability {model.compute_capability} ({model.architecture})",
+        )
+    elif q == "cuda-supports":
+        ok = stack.cuda_supports(args.cuda, args.compute_capability)
+        _emit(args, {"supported": ok}, "yes" if ok else "no")
+    elif q == "can-run":
+        arch = [a.strip() for a in args.arch_list.split(",") if a.strip()]
+        ok = stack.can_run(arch, args.compute_capability)
+        _emit(args, {"runs": ok}, "yes" if ok else "no")
+    elif q == "glibc":
+        glibc = stack.glibc_of(args.os)
+        _emit(args, {"os": args.os, "glibc": glibc}, glibc)
+    elif q == "build":
+        b = stack.build(args.framework, args.version, args.variant)
+        data: dict[str, Any] = {
+            "framework": b.framework,
+            "version": b.version,
+            "variant": b.variant,
+            "cuda": b.cuda,
+            "cudnn": b.cudnn,
+            "python": b.python,
+            "arch_list": list(b.arch_list),
+            "min_glibc": b.min_glibc,
+            "source": b.source,
+        }
+        text = "\n".join(f"{k}: {v}" for k, v in data.items() if v)
+        _emit(args, data, text)
+    elif q == "newest":
+        best, rejected = stack.newest_build(
+            args.framework, args.system, args.python, variant=args.variant
+        )
+        lines = [f"newest that works: {best.label if best else 'none'}"]
+        for v in rejected:
+            lines.append(f"  not {v.label}: " + "; ".join(v.reasons))
+        result: dict[str, Any] = {
+            "newest": best.to_dict() if best else None,
+            "rejected": [v.to_dict() for v in rejected],
+        }
+        _emit(args, result, "\n".join(lines))
+        return 0 if best is not None else 1
+    elif q == "matrix":
+        from compatlib.stack.matrix import matrix, render_markdown, render_text
+
+        rows = matrix(args.framework)
+        if args.json:
+            print(json.dumps([r.__dict__ for r in rows], indent=2, sort_keys=True, default=str))
+        else:
+            print(render_markdown(rows) if args.markdown else render_text(rows))
+    elif q == "detect":
+        p = stack.detect()
+        _emit(args, p.to_dict(), _profile_text(p.to_dict()))
+    elif q == "presets":
+        names = list(stack.presets())
+        _emit(args, names, "\n".join(names))
+    elif q == "system":
+        p = stack.parse_system(args.spec)
+        _emit(args, p.to_dict(), _profile_text(p.to_dict()))
+    return 0
+
+
+def _profile_text(d: dict[str, Any]) -> str:
+    lines = []
+    for k, v in d.items():
+        if k == "gpus":
+            v = ", ".join(f"{g.get('name', '?')} ({g['compute_capability']})" for g in v)
+        lines.append(f"{k}: {v}")
+    return "\n".join(lines) or "(nothing known)"
