@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compatlib.conda.naming import KNOWN_SUBDIRS
 from compatlib.errors import InputError
 from compatlib.specs.model import (
     MAIN_CATEGORY,
@@ -46,26 +47,7 @@ __all__ = [
     "selector_applies",
 ]
 
-CONDA_PLATFORMS: tuple[str, ...] = (
-    "emscripten-wasm32",
-    "wasi-wasm32",
-    "freebsd-64",
-    "linux-32",
-    "linux-64",
-    "linux-aarch64",
-    "linux-armv6l",
-    "linux-armv7l",
-    "linux-ppc64",
-    "linux-ppc64le",
-    "linux-riscv64",
-    "linux-s390x",
-    "osx-64",
-    "osx-arm64",
-    "win-32",
-    "win-64",
-    "win-arm64",
-    "zos-z",
-)
+CONDA_PLATFORMS: tuple[str, ...] = tuple(sorted(KNOWN_SUBDIRS - {"noarch"}))
 """The platform subdirs conda knows (``conda.base.constants.PLATFORMS``), without ``noarch``."""
 
 SELECTOR_PLATFORMS: dict[str, frozenset[str]] = {
