@@ -43,7 +43,7 @@ def best_of(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
 
 def ours(reqs: list[str], index: Index, target: Target) -> str:
     try:
-        solve(reqs, index=index, target=target)
+        solve(reqs, index=index, target=target, fixes=False)
     except UnsatisfiableError:
         return "unsat"
     return "solved"
