@@ -94,8 +94,12 @@ def test_yanked_only_when_pinned_exactly() -> None:
     idx = Index({"a": [R("1.0"), R("2.0", yanked=True)]})
     assert versions(solve(["a"], index=idx, target=PY312)) == {"a": "1.0"}
     assert versions(solve(["a==2.0"], index=idx, target=PY312)) == {"a": "2.0"}
-    with pytest.raises(UnsatisfiableError):
+    with pytest.raises(UnsatisfiableError) as info:
         solve(["a>1"], index=idx, target=PY312)
+    assert info.value.explanation.hints == (
+        "a 2.0 is yanked; pin one exactly (for example a==2.0) to use it anyway",
+    )
+    assert "Hints:" in info.value.explanation.report
 
 
 def test_constraints_apply_only_when_present() -> None:

@@ -122,8 +122,10 @@ class Explanation:
 
     @property
     def report(self) -> str:
-        """``text``, then the verified fixes, if any: what the CLI prints."""
+        """``text``, then hints and the verified fixes, if any: what the CLI prints."""
         text = self.text
+        if self.hints:
+            text += "\n\nHints:" + "".join(f"\n- {h}" for h in self.hints)
         if self.fixes:
             text += "\n\nFixes (each verified by solving again):"
             text += "".join(f"\n- {f.text}" for f in self.fixes)

@@ -178,6 +178,26 @@ class PythonProvider:
             return self.layers.describe_fixed(package)
         return None
 
+    def hint(self, package: Hashable, constraint: Hashable) -> str | None:
+        """Why versions that match ``constraint`` were not used (yanked), if so."""
+        if not isinstance(package, str) or not isinstance(constraint, SpecifierSet):
+            return None
+        name, _ = split_key(package)
+        if name not in self._cands:
+            return None
+        yanked = [
+            v
+            for v in self._cands[name]
+            if constraint.contains(v, prereleases=True) and self._yanked(name, v)
+        ]
+        if not yanked:
+            return None
+        shown = ", ".join(str(v) for v in yanked[-3:])
+        return (
+            f"{name} {shown} {'is' if len(yanked) == 1 else 'are'} yanked; "
+            f"pin one exactly (for example {name}=={yanked[-1]}) to use it anyway"
+        )
+
     def layer_of(self, package: Hashable) -> str | None:
         """The system layer a virtual package stands for (``None`` for real packages)."""
         from compatlib.stack.layers import LAYER_NAMES

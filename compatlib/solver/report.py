@@ -104,6 +104,8 @@ def build_explanation(failure: SolverFailure, request: Sequence[str] = ()) -> Ex
 
     ids: dict[int, int] = {}
     nodes: list[Node] = []
+    hints: list[str] = []
+    hint_of = getattr(provider, "hint", None)
     stack: list[tuple[Incompatibility, bool]] = [(failure.incompatibility, False)]
     while stack:
         inc, expanded = stack.pop()
@@ -130,6 +132,10 @@ def build_explanation(failure: SolverFailure, request: Sequence[str] = ()) -> Ex
             dvs = versions_of(did)
             bits = solver.allowed_set(did, dep.constraint)
             is_root = cause.package == ROOT
+            if hint_of is not None and not bits:
+                hint = hint_of(dep.package, dep.constraint)
+                if hint and hint not in hints:
+                    hints.append(hint)
             node = Node(
                 nid,
                 cause.kind,
@@ -158,4 +164,4 @@ def build_explanation(failure: SolverFailure, request: Sequence[str] = ()) -> Ex
             node = Node(nid, cause.kind, terms)
         ids[id(inc)] = nid
         nodes.append(node)
-    return Explanation(tuple(nodes), len(nodes) - 1, tuple(request))
+    return Explanation(tuple(nodes), len(nodes) - 1, tuple(request), tuple(hints))
