@@ -1,0 +1,385 @@
+"""``compatlib lock``: pin an environment for one or more targets (parsing and printing only).
+
+Exit codes: 0 locked, 1 unsatisfiable (the explanation on stderr), 2 bad input
+or an unreadable source (one line on stderr, no traceback). ``-o`` is written
+atomically and only after a successful lock, so a failed run never damages a
+good lock file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from compatlib.lock.model import Lock
+    from compatlib.specs.model import Spec
+    from compatlib.stack.profile import SystemProfile
+    from compatlib.target import Target
+
+__all__ = ["FORMATS", "add_parser", "main", "run", "write_atomic"]
+
+EXIT_OK = 0
+EXIT_UNSAT = 1
+EXIT_INPUT = 2
+
+FORMATS = ("json",)
+"""Output formats of ``--format``."""
+
+_PROG = "compatlib lock"
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    """Add the ``lock`` subcommand to ``sub`` (an ``add_subparsers()`` result)."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        "lock",
+        help="pin pip (and conda) packages for a target into a lock file",
+        description=(
+            "Resolve requirements against PyPI-style indexes and find-links folders for "
+            "a target (Python, platform, system) and write a lock: one file per package "
+            "with its URL and hashes. Exit 0: locked; 1: unsatisfiable (explanation on "
+            "stderr); 2: bad input or an unreadable source."
+        ),
+    )
+    _arguments(p)
+    return p
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("requirements", nargs="*", metavar="REQ", help="PEP 508 requirements")
+    p.add_argument(
+        "-r",
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a requirements file (pip syntax) or pyproject.toml; repeatable",
+    )
+    p.add_argument(
+        "-f",
+        "--file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a spec file: environment.yml, Azure ML environment, requirements, pyproject",
+    )
+    p.add_argument(
+        "--index",
+        "--index-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a simple index (URL or folder); repeatable, first has priority",
+    )
+    p.add_argument(
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder, file:// URL or HTML page of wheels and sdists; repeatable",
+    )
+    p.add_argument(
+        "--no-index",
+        action="store_true",
+        help="ignore index URLs in spec files and the PyPI default (find-links only)",
+    )
+    p.add_argument(
+        "--index-strategy",
+        choices=("first-index", "best-match"),
+        default="first-index",
+        help="take a project from the first index that has it (default) or merge all",
+    )
+    p.add_argument(
+        "--channel",
+        action="append",
+        default=[],
+        metavar="URL_OR_DIR",
+        help="a conda channel (makes this a conda lock); repeatable",
+    )
+    p.add_argument("--offline", action="store_true", help="no network: cache and local files")
+    p.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: per-user cache)")
+    p.add_argument(
+        "--python",
+        metavar="X.Y",
+        help="target Python (default: a python pin in the spec, else this interpreter's)",
+    )
+    p.add_argument(
+        "--platform",
+        action="append",
+        default=[],
+        metavar="SUBDIR",
+        help="target platform as a conda subdir (default: the spec's platforms, else "
+        "linux-64); repeatable",
+    )
+    p.add_argument(
+        "--system",
+        metavar="SPEC",
+        help="target system: a preset, a YAML file or key=value,... "
+        "(glibc, driver, gpu, os); glibc selects manylinux wheels",
+    )
+    p.add_argument("--pre", action="store_true", help="allow pre-releases everywhere")
+    p.add_argument(
+        "--strategy",
+        choices=("newest", "lowest"),
+        default="newest",
+        help="version preference (default: newest)",
+    )
+    p.add_argument("--format", choices=FORMATS, default="json", help="output format")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the lock here (atomically)")
+
+
+# -- running ------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``compatlib lock`` for parsed ``args``; returns the exit code."""
+    from compatlib.errors import CompatError, InputError, UnsatisfiableError
+
+    try:
+        lock = _lock(args)
+    except UnsatisfiableError as exc:
+        print(exc.explanation.report, file=sys.stderr)
+        return EXIT_UNSAT
+    except InputError as exc:
+        return _fail(str(exc))
+    except FileNotFoundError as exc:
+        return _fail(f"{exc.filename}: file not found")
+    except IsADirectoryError as exc:
+        return _fail(f"{exc.filename}: is a directory")
+    except PermissionError as exc:
+        return _fail(f"{exc.filename}: permission denied")
+    except CompatError as exc:
+        return _fail(str(exc))
+    text = _render(lock, args.format)
+    if args.output:
+        try:
+            write_atomic(args.output, text)
+        except OSError as exc:
+            return _fail(f"{args.output}: cannot write: {exc.strerror or exc}")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def _fail(message: str) -> int:
+    # one line: a caret diagram (InputError with a column) is dropped here
+    first = message.strip().splitlines()[0] if message.strip() else "failed"
+    print(f"{_PROG}: error: {first}", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def _render(lock: Lock, fmt: str) -> str:
+    if fmt == "json":
+        return lock.to_json()
+    raise AssertionError(f"unhandled format {fmt!r}")  # argparse restricts the choices
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder,
+    then rename it into place: readers see the old file or the new one, never a
+    partial one, and a failure leaves the old file as it was."""
+    import contextlib
+    import tempfile
+
+    target = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(target))
+    fd, tmp = tempfile.mkstemp(prefix=".compatlib-lock-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _lock(args: argparse.Namespace) -> Lock:
+    from compatlib.errors import InputError
+
+    spec = _read_inputs(args)
+    if args.channel or _needs_conda(spec):
+        return _conda_lock(args, spec)
+    if not spec.pip:
+        raise InputError(
+            "nothing to lock",
+            expected="requirements on the command line, -r FILE or -f FILE",
+        )
+    from compatlib.lock.pip import lock_pip
+
+    return lock_pip(
+        spec,
+        target=_targets(args, spec),
+        indexes=args.index,
+        find_links=args.find_links,
+        no_index=args.no_index,
+        offline=args.offline,
+        cache_dir=args.cache_dir,
+        strategy=args.strategy,
+        index_strategy=args.index_strategy,
+        prereleases=True if args.pre else None,
+    )
+
+
+def _read_inputs(args: argparse.Namespace) -> Spec:
+    from compatlib.specs import (
+        Location,
+        Spec,
+        merge_specs,
+        parse_requirement,
+        read_requirements,
+        read_spec,
+    )
+
+    specs: list[Spec] = []
+    if args.requirements:
+        reqs = tuple(
+            parse_requirement(text, Location("<command line>", field=f"requirement {i}"))
+            for i, text in enumerate(args.requirements, 1)
+        )
+        specs.append(Spec(source="<command line>", pip=reqs))
+    for path in args.requirement:
+        _check_file(path)
+        if str(path).endswith(".toml"):
+            specs.append(read_spec(path))
+        else:
+            specs.append(read_requirements(path))
+    for path in args.file:
+        _check_file(path)
+        specs.append(read_spec(path))
+    return merge_specs(*specs)
+
+
+def _check_file(path: str) -> None:
+    if not os.path.exists(path):
+        raise FileNotFoundError(2, "file not found", path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(21, "is a directory", path)
+
+
+#: conda dependencies that only say "this environment has Python and pip"
+_CONDA_BASICS = frozenset({"pip"})
+
+
+def _needs_conda(spec: Spec) -> bool:
+    """Does the spec ask for conda packages (beyond the interpreter and pip)?"""
+    return any((dep.name or "") not in _CONDA_BASICS and dep.name != "python" for dep in spec.conda)
+
+
+def _conda_lock(args: argparse.Namespace, spec: Spec) -> Lock:
+    from compatlib.errors import InputError
+
+    try:
+        from compatlib import conda_api  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        conda_api = None
+    solve_environment = getattr(conda_api, "solve_environment", None)
+    if solve_environment is None:
+        what = "--channel" if args.channel else "conda dependencies in the spec"
+        raise InputError(
+            f"conda locking is not available yet ({what})",
+            expected="pip requirements only (REQ, -r FILE) with --index/--find-links",
+        )
+    lock = solve_environment(
+        spec,
+        channels=list(args.channel),
+        targets=_targets(args, spec),
+        offline=args.offline,
+        cache_dir=args.cache_dir,
+    )
+    return lock  # type: ignore[no-any-return]
+
+
+# -- targets ------------------------------------------------------------------------
+
+
+def _targets(args: argparse.Namespace, spec: Spec) -> list[Target]:
+    from compatlib.target import Target
+
+    system: SystemProfile | None = None
+    if args.system:
+        from compatlib.stack.profile import parse_system
+
+        system = parse_system(args.system)
+    python = args.python or _spec_python(spec) or _running_python()
+    platforms: list[str] = list(args.platform) or list(spec.platform_names) or ["linux-64"]
+    glibc = system.glibc if system is not None else None
+    targets = [
+        Target(python=python, platform=plat, glibc=glibc, system=system)
+        for plat in dict.fromkeys(platforms)
+    ]
+    _check_requires_python(spec, targets[0])
+    return targets
+
+
+def _running_python() -> str:
+    v = sys.version_info
+    return f"{v.major}.{v.minor}"
+
+
+def _spec_python(spec: Spec) -> str | None:
+    """``X.Y`` from a conda ``python`` pin of the spec (``python=3.11``, ``python 3.11.*``)."""
+    import re
+
+    for req in spec.python:
+        if req.syntax != "conda":
+            continue
+        m = re.fullmatch(
+            r"\s*(?:[^\s:]+::)?python\s*(?:==?|\s)\s*(\d+\.\d+)(?:\.\d+|\.\*|\*)?\s*", req.spec
+        )
+        if m is not None:
+            return m.group(1)
+    return None
+
+
+def _check_requires_python(spec: Spec, target: Target) -> None:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    from compatlib.errors import InputError
+
+    for req in spec.python:
+        if req.syntax != "pep440":
+            continue
+        try:
+            allowed = SpecifierSet(req.spec)
+        except InvalidSpecifier:
+            continue  # the spec reader reports malformed values
+        if not allowed.contains(target.python_version, prereleases=True):
+            where = req.location
+            raise InputError(
+                f"the target Python {target.python_version} is outside requires-python "
+                f"{req.spec!r}",
+                source=where.source,
+                line=where.line,
+                field=where.field,
+                expected="a --python inside that range",
+            )
+
+
+# -- standalone entry point -----------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m compatlib.commands.lock ...``: the subcommand on its own."""
+    parser = _Parser(prog=_PROG, description="Pin requirements into a lock file.")
+    _arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

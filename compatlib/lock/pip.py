@@ -1,0 +1,469 @@
+"""Lock pip requirements against PyPI-style sources (simple indexes, find-links).
+
+:func:`lock_pip` solves a :class:`~compatlib.specs.Spec` (or plain PEP 508
+strings) for one :class:`~compatlib.target.Target` with
+:func:`compatlib.api.solve` over a lazy
+:class:`~compatlib.index.pypi.PyPIRepository`, then pins, for every chosen
+release, the one file the target installs: the best-ranked compatible wheel,
+else the source distribution. The result is a :class:`~compatlib.lock.Lock`
+with URLs (credentials removed), hashes, dependencies and what the lock needs
+of the system (glibc, NVIDIA driver, GPU).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from compatlib.errors import CompatError, InputError
+from compatlib.lock.model import Lock, LockedPackage
+
+if TYPE_CHECKING:
+    from compatlib.index.memory import Artifact, IndexRelease, Repository
+    from compatlib.index.pypi.tags import TagRanker
+    from compatlib.resolution import Resolution
+    from compatlib.specs.model import Spec
+    from compatlib.target import Target
+
+__all__ = [
+    "DEFAULT_INDEX",
+    "PipInputs",
+    "choose_artifact",
+    "lock_pip",
+    "lock_metadata",
+    "local_sha256",
+    "lock_resolution",
+    "pip_inputs",
+    "target_dict",
+]
+
+DEFAULT_INDEX = "https://pypi.org/simple"
+"""The index used when neither the caller nor the spec names an index or find-links."""
+
+#: hash algorithms a lock keeps (the ones pip's ``--hash`` accepts)
+_LOCK_HASHES = ("sha256", "sha384", "sha512")
+_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar")
+
+
+@dataclass(frozen=True, slots=True)
+class PipInputs:
+    """What a pip lock is computed from, after reading the spec.
+
+    ``requirements`` and ``constraints`` are PEP 508 strings as written;
+    ``indexes`` and ``find_links`` are the sources in priority order
+    (credentials kept: they are needed to fetch, and never written out);
+    ``prereleases`` is ``True`` when the spec says ``--pre``.
+    """
+
+    requirements: tuple[str, ...]
+    constraints: tuple[str, ...] = ()
+    indexes: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    prereleases: bool | None = None
+
+
+def pip_inputs(
+    spec_or_requirements: Spec | Sequence[str],
+    *,
+    indexes: Sequence[str] = (),
+    find_links: Sequence[str] = (),
+    no_index: bool = False,
+) -> PipInputs:
+    """The requirements, constraints and sources a lock uses.
+
+    Sources: ``indexes`` given here come first, then the spec's ``--index-url``
+    and ``--extra-index-url`` lines (unless ``no_index`` or the spec says
+    ``--no-index``); find-links from both are merged. With no index and no
+    find-links at all, :data:`DEFAULT_INDEX` is used, as pip does.
+    Requirements that name no project, or that are direct URL references, raise
+    :class:`~compatlib.errors.InputError` pointing at their line.
+    """
+    from compatlib.specs.model import Spec
+
+    if isinstance(spec_or_requirements, str):
+        raise InputError(
+            "requirements must be a sequence of strings or a Spec, not one string",
+            field="requirements",
+            expected="['requests>=2'] or read_spec(...)",
+        )
+    if not isinstance(spec_or_requirements, Spec):
+        reqs = tuple(spec_or_requirements)
+        return PipInputs(
+            requirements=reqs,
+            indexes=_unique(indexes) if indexes or find_links or no_index else (DEFAULT_INDEX,),
+            find_links=_unique(find_links),
+        )
+    spec = spec_or_requirements
+    requirements = [_requirement_text(item) for item in spec.pip]
+    constraints = [_requirement_text(item) for item in spec.constraints]
+    all_indexes = list(indexes)
+    options = spec.indexes
+    skip_spec_indexes = no_index or options.no_index
+    if not skip_spec_indexes:
+        if options.index_url is not None:
+            all_indexes.append(options.index_url.value)
+        all_indexes.extend(u.value for u in options.extra_index_urls)
+    all_links = [*find_links, *(f.value for f in options.find_links)]
+    if not all_indexes and not all_links and not skip_spec_indexes:
+        all_indexes.append(DEFAULT_INDEX)
+    return PipInputs(
+        requirements=tuple(requirements),
+        constraints=tuple(constraints),
+        indexes=_unique(all_indexes),
+        find_links=_unique(all_links),
+        prereleases=True if spec.install.pre else None,
+    )
+
+
+def _unique(items: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _requirement_text(item: Any) -> str:
+    """The PEP 508 text of a :class:`~compatlib.specs.PipRequirement`, checked."""
+    where = item.location
+    if item.requirement is None or item.url is not None or item.editable:
+        raise InputError(
+            f"cannot lock {item.text!r}: direct references, paths and editables "
+            "need a build step, which compatlib never runs",
+            source=where.source,
+            line=where.line,
+            column=where.column,
+            field=where.field,
+            expected="a requirement on a published version, such as 'name>=1.0'",
+        )
+    return str(item.text)
+
+
+def choose_artifact(
+    release: IndexRelease, target: Target, *, ranker: TagRanker | None = None
+) -> Artifact | None:
+    """The file of ``release`` the target would install: the best-ranked wheel
+    for its tags (non-yanked first), else a source distribution; ``None`` if no
+    file fits. ``ranker`` reuses a :class:`~compatlib.index.pypi.tags.TagRanker`
+    built for ``target``."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    if ranker is None:
+        from compatlib.index.pypi.tags import TagRanker
+
+        ranker = TagRanker.for_target(target)
+    best: tuple[tuple[bool, int, int, str], Artifact] | None = None
+    for art in release.artifacts:
+        name = art.filename
+        if name.endswith(".whl"):
+            try:
+                tags = parse_wheel_filename(name)[3]
+            except InvalidWheelFilename:
+                continue
+            rank = ranker.rank(tags)
+            if rank is None:
+                continue
+            key = (art.yanked, 0, rank, name)
+        elif name.endswith(_SDIST_SUFFIXES):
+            key = (art.yanked, 1, 0, name)
+        else:
+            continue
+        if best is None or key < best[0]:
+            best = (key, art)
+    return None if best is None else best[1]
+
+
+def lock_resolution(
+    resolution: Resolution,
+    repository: Repository,
+    target: Target,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> tuple[list[LockedPackage], dict[str, str]]:
+    """The locked packages and system requirements of one solved ``resolution``.
+
+    A chosen local (``file://``) file without a hash is hashed here (sha256,
+    cached under ``cache_dir`` by path, size and modification time), so only
+    the files that end up in the lock are ever read in full.
+    """
+    from compatlib.index.pypi.tags import TagRanker
+    from compatlib.specs.model import redact_url
+
+    ranker = TagRanker.for_target(target)
+    deps: dict[str, dict[str, list[str]]] = {}
+    for src, dst, text in resolution.edges:
+        if src is None:
+            continue
+        texts = deps.setdefault(src, {}).setdefault(dst, [])
+        if text not in texts:
+            texts.append(text)
+    platform = target.subdir
+    packages: list[LockedPackage] = []
+    for name, version in sorted(resolution.versions.items()):
+        release = repository.release(name, str(version))
+        art = choose_artifact(release, target, ranker=ranker)
+        if art is None:
+            raise CompatError(
+                f"{name} {version} was chosen but none of its files fits the target "
+                f"(Python {target.python_version}, {platform})"
+            )
+        hashes = tuple(sorted((a, h) for a, h in art.hashes if a in _LOCK_HASHES))
+        if not hashes and art.url.startswith("file:"):
+            digest = local_sha256(art.url, cache_dir)
+            if digest is not None:
+                hashes = (("sha256", digest),)
+        packages.append(
+            LockedPackage(
+                name=name,
+                version=str(version),
+                manager="pip",
+                platform=platform,
+                url=redact_url(art.url),
+                hashes=hashes,
+                filename=art.filename,
+                dependencies=tuple(
+                    (dep, "; ".join(sorted(texts)))
+                    for dep, texts in sorted(deps.get(name, {}).items())
+                ),
+            )
+        )
+    system = {
+        key: req.requirement
+        for key, req in sorted(resolution.system_requirements.items())
+        if req.requirement
+    }
+    return packages, system
+
+
+def local_sha256(url: str, cache_dir: str | os.PathLike[str] | None = None) -> str | None:
+    """The sha256 of a ``file://`` URL's file (``None`` if it cannot be read).
+
+    Digests are cached in ``<cache_dir>/sha256-files`` keyed by path, size and
+    modification time; ``cache_dir=None`` means the default cache folder.
+    """
+    from pathlib import Path
+
+    from compatlib.index.pypi.fetch import atomic_write, default_cache_dir, url_to_path
+
+    try:
+        path = url_to_path(url)
+        st = path.stat()
+    except (OSError, ValueError):
+        return None
+    key = f"{path}\0{st.st_size}\0{st.st_mtime_ns}"
+    name = hashlib.sha256(key.encode()).hexdigest()
+    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    cache_file = root / "sha256-files" / name[:2] / name
+    try:
+        cached = cache_file.read_text("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        cached = ""
+    if len(cached) == 64:
+        return cached
+    h = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    digest = h.hexdigest()
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(cache_file, digest.encode("ascii"))
+    except OSError:
+        pass  # a read-only cache only costs time
+    return digest
+
+
+def lock_pip(
+    spec_or_requirements: Spec | Sequence[str],
+    *,
+    target: Target | Sequence[Target] | None = None,
+    indexes: Sequence[str] = (),
+    find_links: Sequence[str] = (),
+    no_index: bool = False,
+    offline: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    constraints: Sequence[str] = (),
+    strategy: str = "newest",
+    index_strategy: str = "first-index",
+    prereleases: bool | None = None,
+    prefer: Mapping[str, str] | None = None,
+    fixes: bool = True,
+    progress: bool | None = False,
+    repository: Repository | None = None,
+) -> Lock:
+    """Lock pip requirements for one target, or for several (one solve each).
+
+    ``spec_or_requirements``: a :class:`~compatlib.specs.Spec` (its pip
+    requirements, constraints, index options and ``--pre``) or PEP 508
+    strings. ``target``: Python, platform (conda subdir), glibc and system
+    profile (default: ``Target()``, i.e. this interpreter's Python on
+    linux-64); a sequence of targets with distinct platforms gives a
+    multi-platform lock. ``indexes``/``find_links``/``no_index``: see
+    :func:`pip_inputs`. ``offline``, ``cache_dir`` and ``index_strategy``
+    (``"first-index"`` or ``"best-match"``) go to
+    :class:`~compatlib.index.pypi.PyPIRepository`; ``constraints``,
+    ``strategy``, ``prereleases``, ``prefer`` and ``fixes`` to
+    :func:`compatlib.api.solve`. ``repository`` replaces the PyPI repository
+    (any :class:`~compatlib.index.memory.Repository` whose releases carry
+    artifacts; it must select files for the target(s) given).
+
+    Raises :class:`~compatlib.errors.UnsatisfiableError` (with the explanation)
+    when no set of versions works, :class:`~compatlib.errors.InputError` for bad
+    input, and other :class:`~compatlib.errors.CompatError` subclasses (such as
+    ``OfflineError``) when a source cannot be read.
+    """
+    from compatlib.target import Target
+
+    if target is None:
+        targets: list[Target] = [Target()]
+    elif isinstance(target, Target):
+        targets = [target]
+    else:
+        targets = list(target)
+    if not targets:
+        raise InputError("no target to lock for", field="target", expected="one or more targets")
+    platforms = [t.subdir for t in targets]
+    for i, plat in enumerate(platforms):
+        if plat in platforms[:i]:
+            raise InputError(
+                f"platform {plat!r} is given twice",
+                field="target",
+                expected="one target per platform",
+            )
+    if index_strategy not in ("first-index", "best-match"):
+        raise InputError(
+            f"unknown index strategy {index_strategy!r}",
+            field="index_strategy",
+            expected="'first-index' or 'best-match'",
+        )
+    inputs = pip_inputs(
+        spec_or_requirements, indexes=indexes, find_links=find_links, no_index=no_index
+    )
+    if not inputs.requirements:
+        raise InputError("nothing to lock", expected="one or more pip requirements")
+    all_constraints = (*inputs.constraints, *constraints)
+    pre = prereleases if prereleases is not None else inputs.prereleases
+    packages: list[LockedPackage] = []
+    system: dict[str, dict[str, str]] = {}
+    for tgt in targets:
+        found, needs = _lock_one(
+            inputs,
+            all_constraints,
+            tgt,
+            repository=repository,
+            offline=offline,
+            cache_dir=cache_dir,
+            index_strategy=index_strategy,
+            strategy=strategy,
+            prereleases=pre,
+            prefer=prefer,
+            fixes=fixes,
+            progress=progress,
+        )
+        packages.extend(found)
+        if needs:
+            system[tgt.subdir] = needs
+    return Lock.of(
+        packages,
+        system_requirements=system,
+        metadata=lock_metadata(inputs, all_constraints, targets),
+    )
+
+
+def _lock_one(
+    inputs: PipInputs,
+    constraints: Sequence[str],
+    target: Target,
+    *,
+    repository: Repository | None,
+    offline: bool,
+    cache_dir: str | os.PathLike[str] | None,
+    index_strategy: str,
+    strategy: str,
+    prereleases: bool | None,
+    prefer: Mapping[str, str] | None,
+    fixes: bool,
+    progress: bool | None,
+) -> tuple[list[LockedPackage], dict[str, str]]:
+    from compatlib.api import solve
+
+    own: Any = None
+    if repository is None:
+        from compatlib.index.pypi import PyPIRepository
+
+        own = PyPIRepository(
+            inputs.indexes,
+            inputs.find_links,
+            target=target,
+            offline=offline,
+            cache_dir=cache_dir,
+            strategy="best-match" if index_strategy == "best-match" else "first-index",
+            progress=progress,
+            hash_local_files=False,  # only the chosen files are hashed (lock_resolution)
+        )
+        repository = own
+    try:
+        resolution = solve(
+            list(inputs.requirements),
+            index=repository,
+            target=target,
+            constraints=list(constraints),
+            strategy=strategy,
+            prefer=prefer,
+            prereleases=prereleases,
+            fixes=fixes,
+        )
+        return lock_resolution(resolution, repository, target, cache_dir=cache_dir)
+    finally:
+        if own is not None:
+            own.close()
+
+
+def target_dict(target: Target) -> dict[str, Any]:
+    """A target as lock metadata: Python, platform and the system facts given."""
+    out: dict[str, Any] = {
+        "python": str(target.python_version),
+        "platform": target.subdir,
+        "implementation": target.implementation,
+    }
+    if target.glibc is not None:
+        out["glibc"] = target.glibc
+    system = target.system
+    if system is not None:
+        for key in ("os", "driver", "cuda", "arch"):
+            value = getattr(system, key, None)
+            if value is not None:
+                out[key] = str(value)
+        gpus = getattr(system, "gpus", ())
+        if gpus:
+            out["gpus"] = list(gpus)
+    return out
+
+
+def lock_metadata(
+    inputs: PipInputs, constraints: Sequence[str], targets: Sequence[Target]
+) -> dict[str, Any]:
+    """The lock's ``metadata``: inputs (sources redacted), targets and their hash.
+
+    ``inputs_sha256`` hashes everything that decides the result, so a later
+    run can tell whether the lock is stale without solving again.
+    """
+    from compatlib.specs.model import redact_url
+
+    data: dict[str, Any] = {
+        "requirements": list(inputs.requirements),
+        "constraints": list(constraints),
+        "indexes": [redact_url(u) for u in inputs.indexes],
+        "find_links": [redact_url(u) for u in inputs.find_links],
+        "targets": sorted(
+            (target_dict(t) for t in targets), key=lambda d: (d["platform"], d["python"])
+        ),
+    }
+    if inputs.prereleases:
+        data["prereleases"] = True
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    data["inputs_sha256"] = hashlib.sha256(blob).hexdigest()
+    return data
