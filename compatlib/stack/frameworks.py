@@ -79,6 +79,7 @@ _VARIANT_KEYS = frozenset(
         "pins_source",
         "pins",
         "note",
+        "arch_checked",
     }
 )
 _RELEASE_KEYS = frozenset(
@@ -101,6 +102,8 @@ class FrameworkBuild:
     Linux wheel runs on (its manylinux baseline). ``source`` is the main source
     of the compatibility facts; ``sources`` lists every URL the record cites
     (release notes, build scripts, the PyPI page whose METADATA was read).
+    ``arch_checked`` is true where ``arch_list`` was confirmed by reading the
+    GPU code objects in the published wheel (``data/build/fatbin_archs.py``).
     """
 
     framework: str
@@ -119,6 +122,7 @@ class FrameworkBuild:
     min_compute_capability: str | None = None
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    arch_checked: bool = False
 
     @property
     def is_gpu(self) -> bool:
@@ -175,13 +179,15 @@ class NvidiaPin:
 
     ``version`` is the pinned version (``==``) or, for TensorFlow's ranges,
     the lower bound; ``specifier`` is the requirement as written. ``cuda`` is
-    the CUDA release (major.minor) the package version belongs to, where known.
+    the CUDA release (major.minor) the package version belongs to, where known;
+    ``source`` the page of the wheel whose METADATA it was read from.
     """
 
     name: str
     version: str
     specifier: str
     cuda: str | None
+    source: str = ""
 
 
 # --------------------------------------------------------------------------
@@ -286,7 +292,6 @@ class _Release:
     default_variant: str
     builds: tuple[FrameworkBuild, ...]
     pins: Mapping[str, tuple[NvidiaPin, ...]]  # variant -> pins
-    pins_source: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,7 +422,6 @@ def _load_framework(
                 )
             builds: list[FrameworkBuild] = []
             pins: dict[str, tuple[NvidiaPin, ...]] = {}
-            pins_source: dict[str, str] = {}
             for name, v in variant_nodes.items():
                 vfield = f"{sfield}.variants.{name}"
                 over = overrides.get(name)
@@ -443,9 +447,6 @@ def _load_framework(
                 builds.append(b)
                 if p is not None:
                     pins[name] = p
-                    pins_source[name] = (
-                        reader.text(merged, "pins_source", vfield, optional=True) or b.source
-                    )
             releases.append(
                 _Release(
                     framework=framework,
@@ -453,7 +454,6 @@ def _load_framework(
                     default_variant=r_default,
                     builds=tuple(sorted(builds, key=_variant_order)),
                     pins=pins,
-                    pins_source=pins_source,
                 )
             )
     releases.sort(key=lambda rel: _version_key(rel.version))
@@ -529,6 +529,7 @@ def _make_build(
             raise reader.fail(f"sources must be https URLs, got {url!r}", v, f"{field}.source")
     pins: tuple[NvidiaPin, ...] | None = None
     raw_pins = v.get("pins")
+    pins_source = reader.text(v, "pins_source", field, optional=True) or release_source or source
     if raw_pins is not None:
         pin_map = reader.mapping(raw_pins, f"{field}.pins")
         parsed = []
@@ -543,6 +544,7 @@ def _make_build(
                     pin.version,
                     pin.specifier,
                     _lookup_cuda(pin.name, pin.version, nvidia, rules),
+                    pins_source,
                 )
             )
         pins = tuple(parsed)
@@ -563,8 +565,16 @@ def _make_build(
         min_compute_capability=min_cc,
         notes=notes + reader.notes(v),
         sources=sources,
+        arch_checked=_flag(reader, v, "arch_checked", field),
     )
     return b, pins
+
+
+def _flag(reader: _Reader, node: _Mapping, key: str, field: str) -> bool:
+    value = node.get(key, False)
+    if not isinstance(value, bool):
+        raise reader.fail(f"{key!r} must be true or false", node, f"{field}.{key}")
+    return value
 
 
 def _load_nvidia() -> tuple[dict[tuple[str, str], str], dict[str, str]]:

@@ -85,7 +85,7 @@ def _gpus(b: FrameworkBuild) -> str:
     if b.cuda is None:
         return "-"
     if b.arch_list:
-        return " ".join(b.arch_list)
+        return " ".join(b.arch_list) + (" *" if b.arch_checked else "")
     return f">= {b.min_compute_capability} (JIT)"
 
 
@@ -175,7 +175,8 @@ def render_page(framework: str) -> str:
         "Linux x86_64 wheels. *(PyPI)* marks the variant `pip install` gets from PyPI; "
         "the others come from the framework's own index. *GPU architectures* are the "
         "compute capabilities with machine code in the build (`+PTX`: PTX as well, "
-        "which newer GPUs can JIT-compile). *Driver (minor compat.)* is the oldest Linux "
+        "which newer GPUs can JIT-compile); `*` marks lists confirmed by reading the GPU "
+        "code in the published wheel. *Driver (minor compat.)* is the oldest Linux "
         "driver that runs the build through CUDA minor-version compatibility (PTX newer "
         "than the driver cannot be JIT-compiled there); *Driver (toolkit)* is the driver "
         "NVIDIA lists for that CUDA release, which supports everything it does. "

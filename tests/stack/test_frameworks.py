@@ -89,6 +89,9 @@ def test_blackwell_builds() -> None:
     assert "7.0" not in build("torch", "2.11.0", "cu128").arch_list
     # The 2.14.1 PyPI wheel was read: machine code only, no PTX.
     assert build("torch", "2.14.1").arch_list == ("7.5", "8.0", "8.6", "9.0", "10.0", "12.0")
+    assert build("torch", "2.14.1").arch_checked
+    assert not build("torch", "2.14.1", "cu132").arch_checked
+    assert not build("torch", "2.14.0", "cu126").arch_checked
 
 
 def test_tensorflow_python_ranges() -> None:
@@ -100,6 +103,15 @@ def test_tensorflow_python_ranges() -> None:
     assert build("tensorflow", "2.16.1").supports_python("3.12")
     assert build("tensorflow", "2.20.0").supports_python("3.13")
     assert not build("tensorflow", "2.21.0").supports_python("3.9")
+
+
+def test_tensorflow_architectures_read_from_the_wheels() -> None:
+    assert build("tf", "2.14.0").arch_list[0] == "3.5"
+    assert build("tf", "2.15.0").arch_list == ("5.0", "6.0", "7.0", "7.5", "8.0+PTX")
+    assert build("tf", "2.17.0").arch_list == ("6.0", "7.0", "8.0", "8.9", "9.0+PTX")
+    assert all(b.arch_checked for b in builds("tensorflow"))
+    assert not build("tf", "2.17.0").runs_on("5.2")  # Maxwell dropped in 2.17
+    assert build("tf", "2.16.1").runs_on("5.2")
 
 
 def test_tensorflow_cuda_and_glibc() -> None:
@@ -186,6 +198,7 @@ def test_nvidia_pins_of_torch_231() -> None:
     pins = {p.name: p for p in nvidia_packages("torch", "2.3.1")}
     runtime = pins["nvidia-cuda-runtime-cu12"]
     assert (runtime.version, runtime.specifier, runtime.cuda) == ("12.1.105", "==12.1.105", "12.1")
+    assert runtime.source == "https://pypi.org/project/torch/2.3.1/"
     assert pins["nvidia-cudnn-cu12"].version == "8.9.2.26"
     assert pins["nvidia-cudnn-cu12"].cuda is None  # cuDNN has its own numbering
     assert pins["nvidia-cufft-cu12"].cuda == "12.1"
