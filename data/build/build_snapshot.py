@@ -254,7 +254,11 @@ class _Builder:
         if requirement.url:
             return
         spec = requirement.specifier
-        matching = [v for v in pkg.available if str(v) not in pkg.yanked and spec.contains(v)]
+        matching = [
+            v
+            for v in pkg.available
+            if str(v) not in pkg.yanked and spec.contains(v, prereleases=False)
+        ]
         if not matching:
             matching = [v for v in pkg.available if spec.contains(v, prereleases=True)]
         if matching:
