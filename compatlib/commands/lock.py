@@ -49,7 +49,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("requirements", nargs="*", metavar="REQ", help="PEP 508 requirements")
+    p.add_argument(
+        "requirements",
+        nargs="*",
+        metavar="REQ",
+        help="PEP 508 requirements (conda match specs with --channel)",
+    )
     p.add_argument(
         "-r",
         "--requirement",
@@ -241,7 +246,19 @@ def _read_inputs(args: argparse.Namespace) -> Spec:
     )
 
     specs: list[Spec] = []
-    if args.requirements:
+    if args.requirements and args.channel:  # with --channel, REQs are conda match specs
+        from compatlib.specs import CondaDependency, conda_package_name
+
+        deps = tuple(
+            CondaDependency(
+                text,
+                Location("<command line>", field=f"requirement {i}"),
+                name=conda_package_name(text),
+            )
+            for i, text in enumerate(args.requirements, 1)
+        )
+        specs.append(Spec(source="<command line>", conda=deps))
+    elif args.requirements:
         reqs = tuple(
             parse_requirement(text, Location("<command line>", field=f"requirement {i}"))
             for i, text in enumerate(args.requirements, 1)
@@ -276,33 +293,87 @@ def _needs_conda(spec: Spec) -> bool:
 
 
 def _conda_lock(args: argparse.Namespace, spec: Spec) -> Lock:
+    """A conda (+ pip) lock through ``compatlib.conda_api.solve_environment``."""
     from compatlib.errors import InputError
 
     try:
-        from compatlib import conda_api  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        conda_api = None
+        from compatlib import conda_api
+    except ImportError:  # pragma: no cover - conda support is part of this build
+        conda_api = None  # type: ignore[assignment,unused-ignore]
     solve_environment = getattr(conda_api, "solve_environment", None)
-    if solve_environment is None:
+    if solve_environment is None:  # pragma: no cover - as above
         what = "--channel" if args.channel else "conda dependencies in the spec"
         raise InputError(
             f"conda locking is not available yet ({what})",
             expected="pip requirements only (REQ, -r FILE) with --index/--find-links",
         )
-    lock = solve_environment(
-        spec,
-        channels=list(args.channel),
-        targets=_targets(args, spec),
-        offline=args.offline,
-        cache_dir=args.cache_dir,
+    from compatlib.lock.model import Lock
+    from compatlib.lock.pip import lock_metadata, pip_inputs
+
+    python = args.python or _spec_python(spec)
+    if spec.pip and python is None:
+        raise InputError(
+            "locking pip packages together with conda packages needs the target Python",
+            field="python",
+            expected="--python X.Y, or a python=X.Y pin in the environment",
+        )
+    inputs = pip_inputs(
+        spec, indexes=args.index, find_links=args.find_links, no_index=args.no_index
     )
-    return lock  # type: ignore[no-any-return]
+    packages = []
+    system: dict[str, dict[str, str]] = {}
+    targets = _targets(args, spec, python=python)
+    for target in targets:
+        repository = None
+        if spec.pip:
+            from compatlib.index.pypi import PyPIRepository
+
+            repository = PyPIRepository(
+                inputs.indexes,
+                inputs.find_links,
+                target=target,
+                offline=args.offline,
+                cache_dir=args.cache_dir,
+                strategy=args.index_strategy,
+                progress=False,
+            )
+        try:
+            resolution = solve_environment(
+                spec,
+                target=target,
+                pypi_repository=repository,
+                channels=list(args.channel) or None,
+            )
+        finally:
+            if repository is not None:
+                repository.close()
+        one = resolution.to_lock()
+        packages.extend(one.packages)
+        for plat, needs in one.system_requirements.items():
+            system[plat] = dict(needs)
+    metadata = lock_metadata(inputs, inputs.constraints, targets)
+    metadata["conda"] = [d.spec for d in spec.conda]
+    metadata["channels"] = [_redact(c) for c in (args.channel or spec.channel_names)]
+    return Lock.of(packages, system_requirements=system, metadata=metadata)
+
+
+def _redact(location: str) -> str:
+    from compatlib.specs.model import redact_url
+
+    return redact_url(location)
 
 
 # -- targets ------------------------------------------------------------------------
 
 
-def _targets(args: argparse.Namespace, spec: Spec) -> list[Target]:
+_RUNNING = "running"
+
+
+def _targets(
+    args: argparse.Namespace, spec: Spec, *, python: str | None = _RUNNING
+) -> list[Target]:
+    """One target per platform; ``python`` overrides the pip default (``--python``,
+    the spec's pin, else this interpreter's)."""
     from compatlib.target import Target
 
     system: SystemProfile | None = None
@@ -310,14 +381,16 @@ def _targets(args: argparse.Namespace, spec: Spec) -> list[Target]:
         from compatlib.stack.profile import parse_system
 
         system = parse_system(args.system)
-    python = args.python or _spec_python(spec) or _running_python()
+    if python == _RUNNING:
+        python = args.python or _spec_python(spec) or _running_python()
     platforms: list[str] = list(args.platform) or list(spec.platform_names) or ["linux-64"]
     glibc = system.glibc if system is not None else None
     targets = [
         Target(python=python, platform=plat, glibc=glibc, system=system)
         for plat in dict.fromkeys(platforms)
     ]
-    _check_requires_python(spec, targets[0])
+    if python is not None:
+        _check_requires_python(spec, targets[0])
     return targets
 
 
