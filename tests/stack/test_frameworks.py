@@ -130,6 +130,8 @@ def test_glibc_baselines() -> None:
     assert build("torch", "2.7.0", "cpu").min_glibc == "2.28"
     assert build("torch", "2.5.1").wheel_tag == "manylinux1_x86_64"
     assert build("jax", "0.10.2", "cuda13").min_glibc == "2.27"
+    assert build("jax", "0.10.2").min_glibc == "2.27"
+    assert build("jax", "0.7.0").min_glibc == "2.17"
 
 
 def test_runs_on_machine_code_and_ptx() -> None:
