@@ -38,6 +38,8 @@ class SnapshotInfo:
     requirements: tuple[str, ...]  # the root requirements it closes over
     pythons: tuple[str, ...]
     platforms: tuple[str, ...]
+    #: ``(local folder URL, index its files come from)`` for find-links folders read
+    find_links: tuple[tuple[str, str], ...]
     missing: tuple[str, ...]  # required somewhere but absent from the index
     packages: int
     releases: int
@@ -159,6 +161,8 @@ def snapshot_info(path: str | Path | None = None) -> SnapshotInfo:
     assert isinstance(targets, dict)
     missing = doc.get("missing") if isinstance(doc.get("missing"), dict) else {}
     assert isinstance(missing, dict)
+    links = doc.get("find_links") if isinstance(doc.get("find_links"), dict) else {}
+    assert isinstance(links, dict)
     return SnapshotInfo(
         path=key,
         source=_str_list(doc.get("source"), key, "source"),
@@ -167,6 +171,7 @@ def snapshot_info(path: str | Path | None = None) -> SnapshotInfo:
         requirements=_str_list(doc.get("requirements"), key, "requirements"),
         pythons=_str_list(targets.get("python", []), key, "targets.python"),
         platforms=_str_list(targets.get("platforms", []), key, "targets.platforms"),
+        find_links=tuple(sorted((str(k), str(v)) for k, v in links.items())),
         missing=tuple(sorted(missing)),
         packages=len(index),
         releases=sum(len(index.versions(n)) for n in index.packages()),

@@ -390,7 +390,7 @@ def build(
     date: str | None = None,
     pythons: Sequence[str] = DEFAULT_PYTHONS,
     platforms: Sequence[str] = DEFAULT_PLATFORMS,
-    versions: int = 3,
+    versions: int = 5,
     pypi_mirror: bool = False,
     cache_dir: str | None = None,
     offline: bool = False,
@@ -501,7 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "under /opt/pypi* if present, else https://pypi.org/simple)",
     )
     parser.add_argument("--date", help="the 'built' date, YYYY-MM-DD (default: today, UTC)")
-    parser.add_argument("--versions", type=int, default=3, help="newest versions per package")
+    parser.add_argument("--versions", type=int, default=5, help="newest versions per package")
     parser.add_argument("--python", action="append", default=[], help="repeatable")
     parser.add_argument("--platform", action="append", default=[], help="repeatable")
     parser.add_argument(

@@ -8,6 +8,7 @@ import importlib.util
 import json
 import re
 import sys
+import urllib.parse
 import zipfile
 from pathlib import Path
 from types import ModuleType
@@ -179,6 +180,7 @@ def test_snapshot_info_matches_the_file() -> None:
     assert info.requirements == tuple(doc["requirements"])
     assert info.pythons == ("3.10", "3.11", "3.12", "3.13")
     assert info.missing == tuple(sorted(doc["missing"]))
+    assert info.find_links == tuple(sorted(doc.get("find_links", {}).items()))
     assert info.packages == len(doc["packages"])
     assert info.releases == sum(len(r) for r in doc["packages"].values())
 
@@ -304,6 +306,21 @@ def test_solve_over_the_snapshot_explains_what_it_lacks() -> None:
     assert "numpy" in str(err.value)
 
 
+def test_pip_lock_over_the_snapshot_gets_urls_and_hashes() -> None:
+    from compatlib.lock.pip import lock_pip
+
+    lock = lock_pip(["scikit-learn", "requests"], target=LINUX_311, repository=load_snapshot())
+    names = {p.name for p in lock.packages}
+    assert {"scikit-learn", "numpy", "scipy", "requests", "urllib3"} <= names
+    ranker = TagRanker.for_target(LINUX_311)
+    for p in lock.packages:
+        assert p.filename is not None
+        assert p.url.startswith("https://files.pythonhosted.org/packages/")
+        assert p.url.endswith("/" + p.filename)
+        assert re.fullmatch(r"[0-9a-f]{64}", dict(p.hashes)["sha256"])
+        assert ranker.rank(parse_wheel_filename(p.filename)[3]) is not None
+
+
 def test_requirements_example_locks() -> None:
     path = ROOT / "examples" / "requirements-ml.txt"
     reqs = [
@@ -315,6 +332,9 @@ def test_requirements_example_locks() -> None:
     res = solve(reqs, index=load_snapshot(), target=LINUX_311)
     for r in reqs:
         assert canonicalize_name(Requirement(r).name) in res
+    # as the file's comment says: the CUDA torch needs cuda-bindings, absent here
+    assert "cuda-bindings" in snapshot_info().missing
+    assert res["torch"].local == "cpu"
 
 
 # -- the build script over a tiny file:// index ------------------------------------------
@@ -513,3 +533,40 @@ def test_build_script_rejects_bad_arguments(tmp_path: Path) -> None:
         _run(mod, simple, tmp_path / "a.json", tmp_path / "cache", "not a requirement!")
     with pytest.raises(SystemExit):
         _run(mod, simple, tmp_path / "a.json", tmp_path / "cache", "app", "--find-links", "x")
+
+
+# -- the shipped file against the mirror it was built from (where present) --------------
+
+
+def test_shipped_records_match_the_mirror_files() -> None:
+    doc = _shipped()
+    folders = [
+        Path(urllib.parse.urlsplit(url).path).parent / "files"
+        for url in doc["source"]
+        if url.startswith("file:")
+    ]
+    folders = [f for f in folders if f.is_dir()]
+    if not folders:
+        pytest.skip("the local index the snapshot was built from is not on this machine")
+    from compatlib.index.pypi.metadata import parse_core_metadata, read_wheel_metadata
+
+    checked = 0
+    for name in ("requests", "pyyaml", "tqdm", "scikit-learn", "transformers"):
+        for rel in doc["packages"][name]:
+            for f in rel["files"]:
+                path = next(
+                    (d / f["filename"] for d in folders if (d / f["filename"]).is_file()), None
+                )
+                if path is None:
+                    continue
+                data = path.read_bytes()
+                assert hashlib.sha256(data).hexdigest() == f["sha256"]
+                assert len(data) == f["size"]
+                b2 = hashlib.blake2b(data, digest_size=32).hexdigest()
+                assert f["url"].endswith(f"/{b2[:2]}/{b2[2:4]}/{b2[4:]}/{f['filename']}")
+                meta = parse_core_metadata(read_wheel_metadata(path, name))
+                assert list(meta.requires_dist) == rel["requires"]
+                assert meta.requires_python == rel["requires_python"]
+                assert sorted(meta.provides_extra) == rel["extras"]
+                checked += 1
+    assert checked >= 5
