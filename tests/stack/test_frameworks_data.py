@@ -3,8 +3,12 @@ stack knowledge base, error reporting, and the generated matrix pages."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import struct
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.specifiers import SpecifierSet
@@ -272,3 +276,117 @@ def test_committed_matrix_pages_are_current() -> None:
         pytest.skip("docs/matrices is not present (installed package)")
     stale = write_pages(docs, check=True)
     assert stale == [], "regenerate with: python -m compatlib.stack.matrix docs/matrices"
+
+
+# -- the maintainer tools under data/build ---------------------------------------
+
+
+def _build_tool(name: str) -> Any:
+    path = Path(compatlib.__file__).resolve().parents[1] / "data" / "build" / f"{name}.py"
+    if not path.exists():
+        pytest.skip("data/build is not present (installed package)")
+    spec = importlib.util.spec_from_file_location(f"_compatlib_build_{name}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _fatbin_entry(kind: int, arch: int, payload: bytes) -> bytes:
+    header = bytearray(64)
+    struct.pack_into("<HHIQ", header, 0, kind, 0x0101, 64, len(payload))
+    struct.pack_into("<I", header, 28, arch)
+    return bytes(header) + payload
+
+
+def _elf_with_section(name: bytes, body: bytes) -> bytes:
+    shstrtab = b"\0" + name + b"\0.shstrtab\0"
+    body_off = 64
+    str_off = body_off + len(body)
+    sh_off = str_off + len(shstrtab)
+    header = bytearray(64)
+    header[:6] = b"\x7fELF\x02\x01"
+    struct.pack_into("<Q", header, 0x28, sh_off)
+    struct.pack_into("<HHH", header, 0x3A, 64, 3, 2)
+
+    def section(name_off: int, offset: int, size: int) -> bytes:
+        sh = bytearray(64)
+        struct.pack_into("<I", sh, 0, name_off)
+        struct.pack_into("<QQ", sh, 0x18, offset, size)
+        return bytes(sh)
+
+    sections = (
+        section(0, 0, 0)
+        + section(1, body_off, len(body))
+        + section(2 + len(name), str_off, len(shstrtab))
+    )
+    return bytes(header) + body + shstrtab + sections
+
+
+def test_fatbin_reader_counts_machine_code_and_ptx() -> None:
+    tool = _build_tool("fatbin_archs")
+    entries = (
+        _fatbin_entry(2, 80, b"\0" * 24)
+        + _fatbin_entry(2, 90, b"\0" * 8)
+        + _fatbin_entry(1, 90, b"ptx text")
+    )
+    container = struct.pack("<IHHQ", 0xBA55ED50, 1, 16, len(entries)) + entries
+    # two containers with padding between them, as linkers lay them out
+    section = container + b"\0" * 8 + container
+    elf = _elf_with_section(b".nv_fatbin", section)
+    found = tool.fatbin_images(tool.nv_fatbin_section(elf))
+    assert dict(found) == {("sm", 80): 2, ("sm", 90): 2, ("compute", 90): 2}
+    with pytest.raises(ValueError, match=r"no \.nv_fatbin"):
+        tool.nv_fatbin_section(_elf_with_section(b".text", b"\0" * 16))
+    with pytest.raises(ValueError, match="not a 64-bit"):
+        tool.nv_fatbin_section(b"MZ" + b"\0" * 100)
+
+
+def test_local_torch_wheel_matches_the_data() -> None:
+    """Where this machine has the torch 2.14.1 PyPI wheel, its GPU code is what we record."""
+    wheel = Path("/opt/pypi-more/files/torch-2.14.1-cp311-cp311-manylinux_2_28_x86_64.whl")
+    if not wheel.exists():
+        pytest.skip("the torch 2.14.1 wheel is not on this machine")
+    tool = _build_tool("fatbin_archs")
+    with zipfile.ZipFile(wheel) as zf:
+        images = tool.fatbin_images(tool.nv_fatbin_section(zf.read("torch/lib/libtorch_cuda.so")))
+    biggest = max(images.values())
+    # architectures with code for (nearly) every kernel
+    full = sorted(
+        {f"{arch // 10}.{arch % 10}" for (kind, arch), n in images.items() if n > biggest // 2},
+        key=DottedVersion,
+    )
+    ptx = [arch for (kind, arch), _ in images.items() if kind == "compute"]
+    recorded = build("torch", "2.14.1")
+    assert tuple(full) == recorded.sass
+    assert ptx == []
+    assert recorded.ptx == ()
+
+
+def test_wheel_metadata_summary_of_a_wheel_file(tmp_path: Path) -> None:
+    tool = _build_tool("wheel_metadata")
+    wheel = tmp_path / "demo-1.0-py3-none-manylinux_2_28_x86_64.whl"
+    metadata = "\n".join(
+        [
+            "Metadata-Version: 2.1",
+            "Name: demo",
+            "Version: 1.0",
+            "Requires-Python: >=3.10",
+            "Classifier: Programming Language :: Python :: 3.11",
+            "Classifier: Programming Language :: Python :: 3.10",
+            'Requires-Dist: nvidia-cudnn-cu12==9.1.0.70; platform_system == "Linux"',
+            "Requires-Dist: numpy",
+            "",
+        ]
+    )
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("demo-1.0.dist-info/METADATA", metadata)
+    summary = tool.from_wheel(wheel)
+    assert summary["version"] == "1.0"
+    assert summary["requires_python"] == ">=3.10"
+    assert summary["python_classifiers"] == ["3.10", "3.11"]
+    assert summary["gpu_requirements"] == [
+        'nvidia-cudnn-cu12==9.1.0.70; platform_system == "Linux"'
+    ]
+    assert summary["wheel"] == wheel.name
