@@ -209,24 +209,20 @@ class _Builder:
         self.pypi_mirror = pypi_mirror
         self.packages: dict[str, _Package] = {}
         self.missing: dict[str, set[str]] = {}
+        #: name -> version -> Requires-Dist strings that do not parse (not followed)
+        self.invalid: dict[str, dict[str, list[str]]] = {}
         self._b2: dict[str, str] = {}
 
     # -- closure --------------------------------------------------------------------
 
     def _package(self, name: str) -> _Package | None:
-        from compatlib.index.pypi import FetchError
-
         if name in self.missing:
             return None
         pkg = self.packages.get(name)
         if pkg is not None:
             return pkg
-        try:
-            listed = self.repo.versions(name)
-        except FetchError as exc:
-            if exc.status not in (None, 404, 410):
-                raise
-            listed = []
+        # 404/410 pages read as "no files"; a network or server error is raised
+        listed = self.repo.versions(name)
         if not listed:
             return None
         pkg = _Package(name)
@@ -307,6 +303,9 @@ class _Builder:
                     try:
                         req = Requirement(text)
                     except InvalidRequirement:
+                        bad = self.invalid.setdefault(name, {}).setdefault(version, [])
+                        if text not in bad:
+                            bad.append(text)
                         continue
                     if self._active(req.marker, asked):
                         self._want(req, f"{name} {version}")
@@ -451,6 +450,10 @@ def build(
         "find_links": dict(sorted(builder.find_links)),
         "missing": {k: sorted(v) for k, v in sorted(builder.missing.items())},
         "metadata_unavailable": failed,
+        "invalid_requirements": {
+            name: dict(sorted(by_version.items(), key=lambda kv: Version(kv[0])))
+            for name, by_version in sorted(builder.invalid.items())
+        },
     }
     return Snapshot(header=header, packages=packages)
 

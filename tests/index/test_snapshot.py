@@ -393,7 +393,7 @@ def _tiny_index(root: Path) -> Path:
         add("lib", v, "cp311-cp311-manylinux_2_17_x86_64", "Requires-Dist: app[fast]")
         add("lib", v, "cp311-cp311-win_amd64", "Requires-Dist: app[fast]")
     add("lib", "0.9", "cp311-cp311-musllinux_1_2_x86_64")  # no snapshot target takes it
-    add("pinned", "1.0", "py3-none-any", "Requires-Dist: lib<1")
+    add("pinned", "1.0", "py3-none-any", "Requires-Dist: lib<1", "Requires-Dist: broken[")
     add("winonly", "1.0", "py3-none-win_amd64")
     add("speed", "1.0", "py3-none-any")
     add("never", "1.0", "py3-none-any")
@@ -451,6 +451,8 @@ def test_build_script_is_deterministic_and_closes_over_markers_and_extras(tmp_pa
     assert "ancient" not in pkgs
     assert "never" not in pkgs
     assert doc["missing"] == {"gone": ["app 3.0", "app 4.0"]}
+    assert doc["invalid_requirements"] == {"pinned": {"1.0": ["broken["]}}
+    assert doc["metadata_unavailable"] == {}
     app4 = pkgs["app"][-1]
     assert app4["source"] == "https://pypi.org/project/app/4.0/"
     assert app4["extras"] == ["fast", "slow"]
