@@ -476,6 +476,23 @@ def test_build_script_is_deterministic_and_closes_over_markers_and_extras(tmp_pa
     assert str(res["lib"]) == "2.1"
 
 
+def test_build_script_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    mod = _script()
+    simple = _tiny_index(tmp_path)
+    here = _run(mod, simple, tmp_path / "a.json", tmp_path / "cache", "app", "pinned")
+    out = tmp_path / "b.json"
+    argv = [sys.executable, str(SCRIPT), "--index", simple.as_uri(), "--date", "2026-01-02"]
+    argv += ["--cache-dir", str(tmp_path / "cache2"), "--versions", "2", "--output", str(out)]
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([*argv, "pinned", "app"], check=True, env=env, capture_output=True)
+    # same roots in another order: only the recorded list of roots differs
+    assert json.loads(out.read_bytes())["requirements"] == ["pinned", "app"]
+    assert out.read_bytes().replace(b'["pinned", "app"]', b'["app", "pinned"]') == here
+
+
 def test_build_script_changes_only_with_its_inputs(tmp_path: Path) -> None:
     mod = _script()
     simple = _tiny_index(tmp_path)
