@@ -397,15 +397,35 @@ class EnvironmentResolution:
         )
 
 
-def _python_minors(provider: CondaProvider, specs: Sequence[MatchSpec]) -> list[str]:
-    """``major.minor`` of the channels' Pythons that every python spec allows, newest first."""
+def _python_minors(
+    provider: CondaProvider, specs: Sequence[MatchSpec], pep440: Sequence[str] = ()
+) -> list[str]:
+    """``major.minor`` of the channels' Pythons that every python spec allows, newest first.
+
+    ``specs`` are conda match specs on python, ``pep440`` specifier sets such as
+    a pyproject's ``requires-python``.
+    """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     from compatlib.providers.mixed import pep440_of
 
+    sets: list[SpecifierSet] = []
+    for text in pep440:
+        try:
+            sets.append(SpecifierSet(text))
+        except InvalidSpecifier:
+            raise InputError(
+                f"invalid Python requirement {text!r}",
+                field="requires-python",
+                expected="a PEP 440 specifier set such as >=3.10",
+            ) from None
     found: set[tuple[int, int]] = set()
     for rec in provider.records("python"):
         if not all(s.match(rec) for s in specs):
             continue
         v = pep440_of(rec.version)
+        if v is not None and not all(ss.contains(v, prereleases=True) for ss in sets):
+            continue
         if v is not None and len(v.release) >= 2:
             found.add((v.release[0], v.release[1]))
     return [f"{a}.{b}" for a, b in sorted(found, reverse=True)]
@@ -515,7 +535,8 @@ def solve_environment(
         minors = [f"{v.major}.{v.minor}"]
     else:
         py_specs = [s for s in conda_specs if s.name == "python"]
-        minors = _python_minors(conda_provider, py_specs)
+        pep440 = [p.spec for p in spec.python if p.syntax == "pep440"]
+        minors = _python_minors(conda_provider, py_specs, pep440)
         if not minors:
             minors = ["3"]  # nothing to choose from: let the solve say why
     if pypi_repository is None:

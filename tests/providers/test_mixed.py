@@ -205,6 +205,20 @@ def test_python_minor_chosen_newest_first_until_pip_fits(channel: Path) -> None:
     assert fixed.python == "3.11.8"
 
 
+def test_requires_python_of_the_spec_limits_the_choice(channel: Path) -> None:
+    from dataclasses import replace
+
+    from compatlib.specs.model import PythonRequirement
+
+    base = spec(channel, ["numpy"], ["six"])
+    limited = replace(base, python=(PythonRequirement(">=3.10,<3.12", "pep440", HERE),))
+    res = solve_environment(limited, target=LINUX, pypi_repository=INDEX)
+    assert res.python == "3.11.8"
+    bad = replace(base, python=(PythonRequirement(">=3.10,<<3", "pep440", HERE),))
+    with pytest.raises(InputError, match="invalid Python requirement"):
+        solve_environment(bad, target=LINUX, pypi_repository=INDEX)
+
+
 def test_pip_markers_use_the_chosen_python(channel: Path) -> None:
     assert sorted(solve(channel, ["python=3.11"], ["marked"]).pip) == ["marked", "six"]
     res = solve(channel, ["python=3.12", "numpy"], ["marked"])
