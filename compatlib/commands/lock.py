@@ -210,7 +210,29 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
 
 def _lock(args: argparse.Namespace) -> Lock:
     from compatlib.errors import InputError
+    from compatlib.lock.pip import lock_pip
 
+    options: dict[str, Any] = {
+        "indexes": args.index,
+        "find_links": args.find_links,
+        "no_index": args.no_index,
+        "offline": args.offline,
+        "cache_dir": args.cache_dir,
+        "strategy": args.strategy,
+        "index_strategy": args.index_strategy,
+        "prereleases": True if args.pre else None,
+    }
+    if not (args.requirement or args.file or args.channel):
+        # requirements on the command line only: no spec files to read
+        if not args.requirements:
+            raise InputError(
+                "nothing to lock",
+                expected="requirements on the command line, -r FILE or -f FILE",
+            )
+        from compatlib.api import parse_requirements
+
+        parse_requirements(args.requirements, source="<command line>")
+        return lock_pip(list(args.requirements), target=_targets(args, None), **options)
     spec = _read_inputs(args)
     if args.channel or _needs_conda(spec):
         return _conda_lock(args, spec)
@@ -219,20 +241,7 @@ def _lock(args: argparse.Namespace) -> Lock:
             "nothing to lock",
             expected="requirements on the command line, -r FILE or -f FILE",
         )
-    from compatlib.lock.pip import lock_pip
-
-    return lock_pip(
-        spec,
-        target=_targets(args, spec),
-        indexes=args.index,
-        find_links=args.find_links,
-        no_index=args.no_index,
-        offline=args.offline,
-        cache_dir=args.cache_dir,
-        strategy=args.strategy,
-        index_strategy=args.index_strategy,
-        prereleases=True if args.pre else None,
-    )
+    return lock_pip(spec, target=_targets(args, spec), **options)
 
 
 def _read_inputs(args: argparse.Namespace) -> Spec:
@@ -370,7 +379,7 @@ _RUNNING = "running"
 
 
 def _targets(
-    args: argparse.Namespace, spec: Spec, *, python: str | None = _RUNNING
+    args: argparse.Namespace, spec: Spec | None, *, python: str | None = _RUNNING
 ) -> list[Target]:
     """One target per platform; ``python`` overrides the pip default (``--python``,
     the spec's pin, else this interpreter's)."""
@@ -383,13 +392,14 @@ def _targets(
         system = parse_system(args.system)
     if python == _RUNNING:
         python = args.python or _spec_python(spec) or _running_python()
-    platforms: list[str] = list(args.platform) or list(spec.platform_names) or ["linux-64"]
+    spec_platforms = list(spec.platform_names) if spec is not None else []
+    platforms: list[str] = list(args.platform) or spec_platforms or ["linux-64"]
     glibc = system.glibc if system is not None else None
     targets = [
         Target(python=python, platform=plat, glibc=glibc, system=system)
         for plat in dict.fromkeys(platforms)
     ]
-    if python is not None:
+    if python is not None and spec is not None:
         _check_requires_python(spec, targets[0])
     return targets
 
@@ -399,10 +409,12 @@ def _running_python() -> str:
     return f"{v.major}.{v.minor}"
 
 
-def _spec_python(spec: Spec) -> str | None:
+def _spec_python(spec: Spec | None) -> str | None:
     """``X.Y`` from a conda ``python`` pin of the spec (``python=3.11``, ``python 3.11.*``)."""
     import re
 
+    if spec is None:
+        return None
     for req in spec.python:
         if req.syntax != "conda":
             continue

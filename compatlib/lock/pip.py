@@ -82,21 +82,18 @@ def pip_inputs(
     Requirements that name no project, or that are direct URL references, raise
     :class:`~compatlib.errors.InputError` pointing at their line.
     """
-    from compatlib.specs.model import Spec
-
     if isinstance(spec_or_requirements, str):
         raise InputError(
             "requirements must be a sequence of strings or a Spec, not one string",
             field="requirements",
             expected="['requests>=2'] or read_spec(...)",
         )
+    if isinstance(spec_or_requirements, (list, tuple)):  # no spec import needed
+        return _plain_inputs(spec_or_requirements, indexes, find_links, no_index)
+    from compatlib.specs.model import Spec
+
     if not isinstance(spec_or_requirements, Spec):
-        reqs = tuple(spec_or_requirements)
-        return PipInputs(
-            requirements=reqs,
-            indexes=_unique(indexes) if indexes or find_links or no_index else (DEFAULT_INDEX,),
-            find_links=_unique(find_links),
-        )
+        return _plain_inputs(list(spec_or_requirements), indexes, find_links, no_index)
     spec = spec_or_requirements
     requirements = [_requirement_text(item) for item in spec.pip]
     constraints = [_requirement_text(item) for item in spec.constraints]
@@ -116,6 +113,19 @@ def pip_inputs(
         indexes=_unique(all_indexes),
         find_links=_unique(all_links),
         prereleases=True if spec.install.pre else None,
+    )
+
+
+def _plain_inputs(
+    requirements: Sequence[str],
+    indexes: Sequence[str],
+    find_links: Sequence[str],
+    no_index: bool,
+) -> PipInputs:
+    return PipInputs(
+        requirements=tuple(requirements),
+        indexes=_unique(indexes) if indexes or find_links or no_index else (DEFAULT_INDEX,),
+        find_links=_unique(find_links),
     )
 
 
@@ -186,8 +196,8 @@ def lock_resolution(
     cached under ``cache_dir`` by path, size and modification time), so only
     the files that end up in the lock are ever read in full.
     """
+    from compatlib.index.pypi.fetch import redact_url
     from compatlib.index.pypi.tags import TagRanker
-    from compatlib.specs.model import redact_url
 
     ranker = TagRanker.for_target(target)
     deps: dict[str, dict[str, list[str]]] = {}
@@ -446,12 +456,13 @@ def target_dict(target: Target) -> dict[str, Any]:
 def lock_metadata(
     inputs: PipInputs, constraints: Sequence[str], targets: Sequence[Target]
 ) -> dict[str, Any]:
-    """The lock's ``metadata``: inputs (sources redacted), targets and their hash.
+    """The lock's ``metadata``: inputs (credentials removed from URLs), targets
+    and their hash.
 
     ``inputs_sha256`` hashes everything that decides the result, so a later
     run can tell whether the lock is stale without solving again.
     """
-    from compatlib.specs.model import redact_url
+    from compatlib.index.pypi.fetch import redact_url
 
     data: dict[str, Any] = {
         "requirements": list(inputs.requirements),
