@@ -1,0 +1,359 @@
+"""``compatlib lock`` vs ``uv pip compile`` vs ``pip install --dry-run --report``.
+
+Each measurement is the wall time of one fresh process with an empty cache,
+resolving one requirement set for Python 3.11 on x86_64 Linux with glibc 2.36,
+offline, from the machine's local PyPI mirror (find-links over its wheel
+folders). Every tool's answer is checked against the others: a row whose
+versions differ is marked.
+
+    python benchmarks/bench_lock.py                  # print the table
+    python benchmarks/bench_lock.py --write-docs     # also update docs/benchmarks.md
+    python benchmarks/bench_lock.py --profile torch  # cProfile one compatlib run
+
+Python byte code is cached (in a temporary ``PYTHONPYCACHEPREFIX``, warmed by one
+untimed run of each tool) as it is for an installed package; ``--no-bytecode``
+measures with byte-code caching off instead. uv is timed twice: plain, and with
+``--generate-hashes``, since a compatlib lock always carries sha256 hashes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "benchmarks.md"
+FOLDERS = [Path("/opt/pypi/files"), Path("/opt/pypi-more/files"), Path("/opt/wheels")]
+PYTHON = "3.11"
+GLIBC = (2, 36)
+START = "<!-- bench_lock:start -->"
+END = "<!-- bench_lock:end -->"
+
+SETS: dict[str, list[str]] = {
+    "requests": ["requests"],
+    "numpy pandas": ["numpy", "pandas"],
+    "scikit-learn": ["scikit-learn"],
+    "torch": ["torch"],
+    "transformers": ["transformers"],
+    "fastapi uvicorn": ["fastapi", "uvicorn"],
+    "jax jaxlib": ["jax", "jaxlib"],
+    "datasets": ["datasets"],
+}
+
+
+@dataclass
+class Row:
+    name: str
+    times: dict[str, list[float]] = field(default_factory=dict)
+    versions: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def median(self, tool: str) -> float:
+        return statistics.median(self.times[tool])
+
+
+def _links() -> list[str]:
+    out: list[str] = []
+    for f in FOLDERS:
+        if f.is_dir():
+            out += ["--find-links", str(f)]
+    return out
+
+
+def _uv() -> str:
+    exe = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
+    if not os.access(exe, os.X_OK):
+        raise SystemExit("uv is not installed: pip install uv")
+    return exe
+
+
+def compatlib_cmd(reqs: Sequence[str], cache: Path, out: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "compatlib.cli",
+        "lock",
+        *reqs,
+        *_links(),
+        "--offline",
+        "--cache-dir",
+        str(cache),
+        "--python",
+        PYTHON,
+        "--platform",
+        "linux-64",
+        "--system",
+        f"glibc={GLIBC[0]}.{GLIBC[1]}",
+        "-o",
+        str(out),
+    ]
+
+
+def uv_cmd(reqs: Sequence[str], cache: Path, out: Path, *, hashes: bool = False) -> list[str]:
+    req = out.with_suffix(".in")
+    req.write_text("\n".join(reqs) + "\n")
+    cmd = [
+        _uv(),
+        "pip",
+        "compile",
+        "--python-version",
+        PYTHON,
+        "--python-platform",
+        f"x86_64-manylinux_{GLIBC[0]}_{GLIBC[1]}",
+        "--no-index",
+        *_links(),
+        "--offline",
+        "--no-header",
+        "--no-annotate",
+        "--cache-dir",
+        str(cache),
+        "-o",
+        str(out),
+        str(req),
+    ]
+    if hashes:
+        cmd.insert(3, "--generate-hashes")
+    return cmd
+
+
+def pip_cmd(reqs: Sequence[str], cache: Path, out: Path) -> list[str]:
+    # pip does not expand a manylinux_2_X platform to older ones: list them all
+    platforms: list[str] = []
+    for minor in range(GLIBC[1], 4, -1):
+        platforms += ["--platform", f"manylinux_2_{minor}_x86_64"]
+    for legacy in ("manylinux2014", "manylinux2010", "manylinux1"):
+        platforms += ["--platform", f"{legacy}_x86_64"]
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "--isolated",
+        "install",
+        "--dry-run",
+        "--quiet",
+        "--report",
+        str(out),
+        "--ignore-installed",
+        "--no-index",
+        *_links(),
+        "--python-version",
+        PYTHON,
+        *platforms,
+        "--only-binary=:all:",
+        "--target",
+        str(out.with_suffix(".target")),
+        "--cache-dir",
+        str(cache),
+        *reqs,
+    ]
+
+
+def read_versions(tool: str, out: Path) -> dict[str, str]:
+    if tool == "compatlib":
+        data = json.loads(out.read_text())
+        return {p["name"]: p["version"] for p in data["packages"]}
+    if tool == "pip":
+        data = json.loads(out.read_text())
+        return {
+            canonicalize_name(i["metadata"]["name"]): i["metadata"]["version"]
+            for i in data["install"]
+        }
+    pins: dict[str, str] = {}
+    for line in out.read_text().splitlines():
+        line = line.split("\\")[0].strip()
+        if line and not line.startswith(("#", "--")) and "==" in line:
+            name, _, version = line.partition("==")
+            pins[canonicalize_name(name)] = version.strip()
+    return pins
+
+
+TOOLS = ("compatlib", "uv", "uv --generate-hashes", "pip")
+
+
+def command(tool: str, reqs: Sequence[str], cache: Path, out: Path) -> list[str]:
+    if tool == "compatlib":
+        return compatlib_cmd(reqs, cache, out)
+    if tool == "uv":
+        return uv_cmd(reqs, cache, out)
+    if tool == "uv --generate-hashes":
+        return uv_cmd(reqs, cache, out, hashes=True)
+    return pip_cmd(reqs, cache, out)
+
+
+def run_once(
+    tool: str, reqs: Sequence[str], work: Path, env: dict[str, str]
+) -> tuple[float, dict[str, str]]:
+    run_dir = Path(tempfile.mkdtemp(dir=work))
+    cache = run_dir / "cache"  # empty: created by the tool
+    out = run_dir / ("out.json" if tool in ("compatlib", "pip") else "out.txt")
+    cmd = command(tool, reqs, cache, out)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{tool} failed on {' '.join(reqs)}:\n{proc.stderr[-2000:]}")
+    versions = read_versions(tool, out)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return elapsed, versions
+
+
+def bench(names: Sequence[str], repeat: int, bytecode: bool) -> list[Row]:
+    work = Path(tempfile.mkdtemp(prefix="bench-lock-"))
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    env["UV_NO_CONFIG"] = "1"
+    if bytecode:
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    try:
+        for tool in TOOLS:  # warm-up: byte code and the OS file cache, untimed
+            run_once(tool, SETS[names[0]], work, env)
+        rows = []
+        for name in names:
+            row = Row(name)
+            for _ in range(repeat):
+                for tool in TOOLS:  # interleaved, so load changes hit every tool alike
+                    elapsed, versions = run_once(tool, SETS[name], work, env)
+                    row.times.setdefault(tool, []).append(elapsed)
+                    row.versions[tool] = versions
+            rows.append(row)
+            print(_line(row), file=sys.stderr)
+        return rows
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _agree(row: Row) -> str:
+    ours = row.versions["compatlib"]
+    others = [t for t in TOOLS if t != "compatlib" and row.versions[t] != ours]
+    return "yes" if not others else "differs from " + ", ".join(others)
+
+
+def _line(row: Row) -> str:
+    c = row.median("compatlib")
+    return (
+        f"{row.name:18s} {len(row.versions['compatlib']):3d} pkgs  compatlib {c:.2f}s  "
+        f"uv {row.median('uv'):.2f}s  uv+hashes {row.median('uv --generate-hashes'):.2f}s  "
+        f"pip {row.median('pip'):.2f}s  ours/uv {c / row.median('uv'):.1f}x  "
+        f"pip/ours {row.median('pip') / c:.1f}x  same versions: {_agree(row)}"
+    )
+
+
+def table(rows: Sequence[Row]) -> str:
+    lines = [
+        "| set | packages | compatlib lock | uv pip compile | uv + hashes | pip --dry-run "
+        "| compatlib / uv | pip / compatlib | same versions |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        c = r.median("compatlib")
+        lines.append(
+            f"| {r.name} | {len(r.versions['compatlib'])} | {c:.2f} s | {r.median('uv'):.2f} s "
+            f"| {r.median('uv --generate-hashes'):.2f} s | {r.median('pip'):.2f} s "
+            f"| {c / r.median('uv'):.1f}x | {r.median('pip') / c:.1f}x | {_agree(r)} |"
+        )
+    tot = {t: sum(r.median(t) for r in rows) for t in TOOLS}
+    lines.append(
+        f"| **all** | | {tot['compatlib']:.2f} s | {tot['uv']:.2f} s "
+        f"| {tot['uv --generate-hashes']:.2f} s | {tot['pip']:.2f} s "
+        f"| {tot['compatlib'] / tot['uv']:.1f}x | {tot['pip'] / tot['compatlib']:.1f}x | |"
+    )
+    return "\n".join(lines)
+
+
+def _versions() -> str:
+    uv = subprocess.run([_uv(), "--version"], capture_output=True, text=True, check=False)
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "--version"], capture_output=True, text=True, check=False
+    )
+    return f"{uv.stdout.strip()}; pip {pip.stdout.split()[1]}; Python {platform.python_version()}"
+
+
+def write_docs(text: str) -> None:
+    current = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
+    block = f"{START}\n{text.rstrip()}\n{END}\n"
+    if START in current and END in current:
+        head, _, rest = current.partition(START)
+        _, _, tail = rest.partition(END)
+        new = head + block + tail.lstrip("\n")
+    else:
+        new = current.rstrip("\n") + "\n\n" + block
+    DOCS.write_text(new, encoding="utf-8")
+
+
+def profile(name: str) -> None:
+    """cProfile one compatlib lock run (in this process, empty cache): top functions."""
+    import cProfile
+    import pstats
+
+    from compatlib.commands import lock
+
+    with tempfile.TemporaryDirectory() as tmp:
+        argv = compatlib_cmd(SETS[name], Path(tmp) / "cache", Path(tmp) / "out.json")[4:]
+        prof = cProfile.Profile()
+        prof.enable()
+        code = lock.main(argv)
+        prof.disable()
+    if code != 0:
+        raise SystemExit(f"compatlib lock failed with exit {code}")
+    stats = pstats.Stats(prof, stream=sys.stdout)
+    stats.sort_stats("cumulative").print_stats(35)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per tool and set (median)")
+    parser.add_argument("--sets", help="comma-separated set names (default: all)")
+    parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--no-bytecode", action="store_true", help="no byte-code cache")
+    parser.add_argument("--profile", metavar="SET", help="cProfile compatlib on one set")
+    args = parser.parse_args(argv)
+    if not FOLDERS[0].is_dir():
+        raise SystemExit(f"the local PyPI mirror ({FOLDERS[0]}) is absent")
+    if args.profile:
+        profile(args.profile)
+        return 0
+    names = args.sets.split(",") if args.sets else list(SETS)
+    unknown = [n for n in names if n not in SETS]
+    if unknown:
+        raise SystemExit(f"unknown sets {unknown}; known: {', '.join(SETS)}")
+    rows = bench(names, args.repeat, bytecode=not args.no_bytecode)
+    shown = table(rows)
+    print(shown)
+    if args.write_docs:
+        cmd = "python benchmarks/bench_lock.py --write-docs" + (
+            f" --repeat {args.repeat}" if args.repeat != 3 else ""
+        )
+        if args.no_bytecode:
+            cmd += " --no-bytecode"
+        write_docs(
+            "## `compatlib lock` vs uv vs pip (fresh process, empty cache)\n\n"
+            f"`{cmd}`, on this 2-core machine ({_versions()}); median of "
+            f"{args.repeat} runs per cell, tools interleaved. Each cell is one new "
+            "process with an empty cache resolving the set for Python 3.11, linux-64 / "
+            "x86_64, glibc 2.36, offline, find-links over the local mirror's wheel "
+            "folders (/opt/pypi/files, /opt/pypi-more/files, /opt/wheels). "
+            "`uv + hashes` is `uv pip compile --generate-hashes`: a compatlib lock always "
+            "carries sha256 hashes, so that column is the like-for-like one. "
+            "pip is `pip install --dry-run --report --only-binary=:all:` with every "
+            "manylinux platform up to 2.36 listed.\n\n" + shown + "\n"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
