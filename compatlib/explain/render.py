@@ -98,7 +98,7 @@ def _unmet(node: Node) -> str:
     """A parenthesis saying why nothing can satisfy a requirement, if so."""
     if node.kind == "constraint":
         return ""
-    if node.dependency_fixed is not None and node.matching == "∅":
+    if node.dependency_fixed is not None and (node.matching == "∅" or not node.dependency_exists):
         return f" ({node.dependency_fixed})"
     if not node.dependency_exists:
         return f" ({node.dependency} is not in the index)"
@@ -131,7 +131,7 @@ def _describe_terms(terms: tuple[TermInfo, ...], expl: Explanation) -> str:
         if not pos and neg:
             return f"{_request(expl)} requires " + _join([_neg(t) for t in neg], "or")
         if pos and not neg:
-            return f"{_request(expl)} rules out " + _join([_pos(t) for t in pos])
+            return _join([_short(t) for t in pos]) + f" cannot be used with {_request(expl)}"
         return f"{_request(expl)} requires " + _join(
             [_neg(t) for t in neg] + [f"not {_pos(t)}" for t in pos], "or"
         )

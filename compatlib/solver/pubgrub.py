@@ -448,7 +448,9 @@ class Solver:
             return
         self.deps_of[(pid, version)] = deps
         conflict = False
-        for dep in deps:
+        # added last-first: propagation visits the newest first, so packages become
+        # required (and are decided) in the order the dependencies are declared
+        for dep in reversed(deps):
             incompat = self._dependency_incompat(pid, version, dep)
             if incompat is None:
                 continue

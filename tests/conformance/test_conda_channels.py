@@ -185,13 +185,9 @@ CASES: list[tuple[tuple[str, ...], list[str], tuple[tuple[str, str], ...]]] = [
 ]
 
 # Requests where both answers are valid but the solvers' heuristics pick differently.
-DIFFERENT = {
-    ("numpy=1.11", "scipy"): (
-        "both pick numpy 1.11.3 and scipy 1.1.0; rattler decides numpy first and keeps its mkl "
-        "build (scipy build 0), compatlib's PubGrub decides scipy first and takes its newer "
-        "openblas build 1, so blas/mkl/libopenblas differ"
-    ),
-}
+# Requests where both answers are valid but the solvers' heuristics pick differently
+# (none at present: decisions follow the order requirements are declared, as rattler's do).
+DIFFERENT: dict[tuple[str, ...], str] = {}
 
 
 def case_id(case: tuple[tuple[str, ...], list[str], tuple[tuple[str, str], ...]]) -> str:

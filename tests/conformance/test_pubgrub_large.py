@@ -52,7 +52,9 @@ def _valid(index: Index, chosen: dict[str, str]) -> bool:
     for name, v in chosen.items():
         for text in index.release(name, v).requires:
             req = Requirement(text)
-            if req.name not in chosen or not req.specifier.contains(chosen[req.name], prereleases=True):
+            if req.name not in chosen or not req.specifier.contains(
+                chosen[req.name], prereleases=True
+            ):
                 return False
     return True
 
