@@ -13,6 +13,7 @@ from compatlib.errors import CompatError, InputError, UnsatisfiableError
 
 if TYPE_CHECKING:
     from compatlib.api import load_index, solve
+    from compatlib.conda_api import solve_conda, solve_environment
     from compatlib.explain.tree import Explanation
     from compatlib.index.memory import Index
     from compatlib.resolution import Resolution
@@ -29,6 +30,8 @@ __all__ = [
     "__version__",
     "load_index",
     "solve",
+    "solve_conda",
+    "solve_environment",
 ]
 
 __version__ = "0.1.0"
@@ -36,6 +39,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "solve": "compatlib.api",
     "load_index": "compatlib.api",
+    "solve_conda": "compatlib.conda_api",
+    "solve_environment": "compatlib.conda_api",
     "Explanation": "compatlib.explain.tree",
     "Index": "compatlib.index.memory",
     "Resolution": "compatlib.resolution",
