@@ -60,7 +60,7 @@ _ALIASES = {
 _VARIANT_RE = re.compile(r"^(cpu|cu\d{3}|rocm\d+(\.\d+)*|cuda\d{2}|cuda|xpu)$")
 _CUDA_RE = re.compile(r"^\d{2}\.\d$")
 _ARCH_RE = re.compile(r"^\d{1,2}\.\d(\+PTX)?$")
-_VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+)*([a-z]+\d*)?$")
+_VERSION_RE = re.compile(r"^\d+(\.\d+)+(\.?(a|b|rc|post)\d+)?$")
 _DOTTED_RE = re.compile(r"^\d+(\.\d+)+$")
 _VARIANT_KEYS = frozenset(
     {
@@ -458,7 +458,9 @@ def _load_framework(
                     pins=pins,
                 )
             )
-    releases.sort(key=lambda rel: _version_key(rel.version))
+    from packaging.version import Version
+
+    releases.sort(key=lambda rel: Version(rel.version))
     return tuple(releases)
 
 

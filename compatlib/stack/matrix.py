@@ -196,7 +196,8 @@ def write_pages(directory: Path, *, check: bool = False) -> list[Path]:
     With ``check`` nothing is written and the returned list holds the pages
     whose content differs from what the data gives.
     """
-    directory.mkdir(parents=True, exist_ok=True) if not check else None
+    if not check:
+        directory.mkdir(parents=True, exist_ok=True)
     changed = []
     for fw in frameworks():
         path = directory / f"{fw}.md"
