@@ -163,6 +163,18 @@ def test_jax_builds_use_a_compute_capability_floor() -> None:
     assert not build("jax", "0.10.2").is_gpu
 
 
+def test_jax_cudnn_floors_follow_the_metadata() -> None:
+    # 0.4.26-0.4.28 took cuDNN 8.9 through jaxlib's cuda12_pip extra; 0.4.29 moved to 9.
+    assert build("jax", "0.4.27", "cuda12").cudnn == "8.9.2.26"
+    assert build("jax", "0.4.29", "cuda12").cudnn == "9.0"
+    assert build("jax", "0.6.0", "cuda12").cudnn == "9.8"
+    assert build("jax", "0.12.0", "cuda12").cudnn == "9.10.2.21"
+    assert build("jax", "0.12.0", "cuda13").cudnn == "9.12.0.46"
+    pins = {p.name: p for p in nvidia_packages("jax", "0.4.27", "cuda12")}
+    assert pins["nvidia-cudnn-cu12"].specifier == "<9.0,>=8.9.2.26"
+    assert pins["nvidia-cudnn-cu12"].source == "https://pypi.org/project/jaxlib/0.4.27/"
+
+
 def test_variants_and_versions() -> None:
     assert variants("torch", "2.3.1") == ("cu118", "cu121", "cpu")
     assert variants("pytorch", "2.14.1") == ("cu126", "cu130", "cu132", "cpu")
