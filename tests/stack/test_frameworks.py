@@ -178,6 +178,7 @@ def test_jax_cudnn_floors_follow_the_metadata() -> None:
 def test_variants_and_versions() -> None:
     assert variants("torch", "2.3.1") == ("cu118", "cu121", "cpu")
     assert variants("pytorch", "2.14.1") == ("cu126", "cu130", "cu132", "cpu")
+    assert variants("torch", "2.10.0") == ("cu126", "cu128", "cu129", "cu130", "cpu")
     assert variants("jax", "0.7.0") == ("cuda12", "cpu")
     assert variants("jax", "0.7.2") == ("cuda12", "cuda13", "cpu")
     torch_versions = versions("torch")
