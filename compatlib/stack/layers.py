@@ -249,11 +249,12 @@ def _arch_summary(arch_list: Iterable[str]) -> str:
     return ", ".join(items[:-1]) + (" or " if len(items) > 1 else "") + items[-1]
 
 
-_RUNTIME = re.compile(r"^nvidia-cuda-runtime-cu(\d+)$")
+# CUDA 11/12 runtime wheels carry a -cuNN suffix; from CUDA 13 the name has none
+_RUNTIME = re.compile(r"^nvidia-cuda-runtime(-cu\d+)?$")
 
 
 def _nvidia_runtime_cuda(name: str, version: str) -> str | None:
-    """The CUDA release of an ``nvidia-cuda-runtime-cuNN`` wheel version."""
+    """The CUDA release of an ``nvidia-cuda-runtime[-cuNN]`` wheel version."""
     if _RUNTIME.match(name) is None:
         return None
     from compatlib.stack.frameworks import nvidia_cuda_version
