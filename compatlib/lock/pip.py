@@ -208,7 +208,7 @@ def lock_resolution(
         if text not in texts:
             texts.append(text)
     platform = target.subdir
-    packages: list[LockedPackage] = []
+    chosen: list[tuple[str, str, Artifact]] = []
     for name, version in sorted(resolution.versions.items()):
         release = repository.release(name, str(version))
         art = choose_artifact(release, target, ranker=ranker)
@@ -217,15 +217,21 @@ def lock_resolution(
                 f"{name} {version} was chosen but none of its files fits the target "
                 f"(Python {target.python_version}, {platform})"
             )
-        hashes = tuple(sorted((a, h) for a, h in art.hashes if a in _LOCK_HASHES))
-        if not hashes and art.url.startswith("file:"):
-            digest = local_sha256(art.url, cache_dir)
-            if digest is not None:
-                hashes = (("sha256", digest),)
+        chosen.append((name, str(version), art))
+    digests = _hash_local_files(
+        [a.url for _, _, a in chosen if a.url.startswith("file:") and not _lock_hashes(a)],
+        cache_dir,
+    )
+    packages: list[LockedPackage] = []
+    for name, vtext, art in chosen:
+        hashes = _lock_hashes(art)
+        digest = digests.get(art.url)
+        if not hashes and digest is not None:
+            hashes = (("sha256", digest),)
         packages.append(
             LockedPackage(
                 name=name,
-                version=str(version),
+                version=vtext,
                 manager="pip",
                 platform=platform,
                 url=redact_url(art.url),
@@ -243,6 +249,28 @@ def lock_resolution(
         if req.requirement
     }
     return packages, system
+
+
+def _lock_hashes(art: Artifact) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((a, h) for a, h in art.hashes if a in _LOCK_HASHES))
+
+
+def _hash_local_files(
+    urls: Sequence[str], cache_dir: str | os.PathLike[str] | None
+) -> dict[str, str]:
+    """sha256 of several local files, on up to four threads (hashlib releases the
+    GIL while hashing, so large wheels hash in parallel)."""
+    if not urls:
+        return {}
+    if len(urls) == 1:
+        results = [local_sha256(urls[0], cache_dir)]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        workers = max(1, min(4, os.cpu_count() or 1, len(urls)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(lambda u: local_sha256(u, cache_dir), urls))
+    return {u: d for u, d in zip(urls, results, strict=True) if d is not None}
 
 
 def local_sha256(url: str, cache_dir: str | os.PathLike[str] | None = None) -> str | None:

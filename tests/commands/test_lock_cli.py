@@ -390,3 +390,19 @@ def test_through_the_compatlib_command(links: Path, tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert "invalid choice" in bad.stderr
+
+
+def test_registering_the_command_is_light() -> None:
+    """``compatlib --help`` builds every parser: adding ``lock`` must not import the
+    solver, the PyPI client, the spec readers or YAML."""
+    code = (
+        "import json, sys\n"
+        "import compatlib.commands.lock as m\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    loaded = set(json.loads(proc.stdout))
+    heavy = {"yaml", "compatlib.specs", "compatlib.index.pypi", "compatlib.api", "urllib.request"}
+    assert not heavy & loaded
