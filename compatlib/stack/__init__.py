@@ -11,7 +11,19 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from compatlib.stack.detect import detect
-    from compatlib.stack.frameworks import FrameworkBuild, build, builds, frameworks, variants
+    from compatlib.stack.frameworks import (
+        FrameworkBuild,
+        NvidiaPin,
+        build,
+        builds,
+        canonical_framework,
+        frameworks,
+        nvidia_cuda_version,
+        nvidia_packages,
+        parse_local_version,
+        variants,
+        versions,
+    )
     from compatlib.stack.knowledge import (
         Gpu,
         can_run,
@@ -22,6 +34,7 @@ if TYPE_CHECKING:
         manylinux_glibc,
         min_driver,
     )
+    from compatlib.stack.matrix import matrix, render_markdown, render_text
     from compatlib.stack.profile import SystemProfile, parse_system, preset, presets
     from compatlib.stack.query import BuildVerdict, check_build, newest_build
 
@@ -29,10 +42,12 @@ __all__ = [
     "BuildVerdict",
     "FrameworkBuild",
     "Gpu",
+    "NvidiaPin",
     "SystemProfile",
     "build",
     "builds",
     "can_run",
+    "canonical_framework",
     "check_build",
     "cuda_supports",
     "detect",
@@ -41,12 +56,19 @@ __all__ = [
     "glibc_of",
     "gpu",
     "manylinux_glibc",
+    "matrix",
     "min_driver",
     "newest_build",
+    "nvidia_cuda_version",
+    "nvidia_packages",
+    "parse_local_version",
     "parse_system",
     "preset",
     "presets",
+    "render_markdown",
+    "render_text",
     "variants",
+    "versions",
 ]
 
 _LAZY = {
@@ -56,6 +78,15 @@ _LAZY = {
     "builds": "compatlib.stack.frameworks",
     "frameworks": "compatlib.stack.frameworks",
     "variants": "compatlib.stack.frameworks",
+    "versions": "compatlib.stack.frameworks",
+    "NvidiaPin": "compatlib.stack.frameworks",
+    "canonical_framework": "compatlib.stack.frameworks",
+    "nvidia_cuda_version": "compatlib.stack.frameworks",
+    "nvidia_packages": "compatlib.stack.frameworks",
+    "parse_local_version": "compatlib.stack.frameworks",
+    "matrix": "compatlib.stack.matrix",
+    "render_markdown": "compatlib.stack.matrix",
+    "render_text": "compatlib.stack.matrix",
     "Gpu": "compatlib.stack.knowledge",
     "can_run": "compatlib.stack.knowledge",
     "cuda_supports": "compatlib.stack.knowledge",
