@@ -209,7 +209,8 @@ def run_once(
     return elapsed, versions
 
 
-def bench(names: Sequence[str], repeat: int, bytecode: bool) -> list[Row]:
+def bench(names: Sequence[str], repeat: int, bytecode: bool) -> tuple[list[Row], str]:
+    """The timing rows, and the phase table of a fresh compatlib process per set."""
     work = Path(tempfile.mkdtemp(prefix="bench-lock-"))
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -232,7 +233,7 @@ def bench(names: Sequence[str], repeat: int, bytecode: bool) -> list[Row]:
                     row.versions[tool] = versions
             rows.append(row)
             print(_line(row), file=sys.stderr)
-        return rows
+        return rows, phases(names, env)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -314,6 +315,77 @@ def profile(name: str) -> None:
     stats.sort_stats("cumulative").print_stats(35)
 
 
+#: (module, class or "", function, label): the phases timed by --phases
+PHASES = (
+    ("compatlib.index.pypi.findlinks", "FindLinks", "_table", "find-links folder scan"),
+    ("compatlib.index.pypi.repository", "PyPIRepository", "_metadata", "wheel metadata reads"),
+    ("compatlib.stack.frameworks", "", "_knowledge", "framework data (YAML)"),
+    ("compatlib.lock.pip", "", "_hash_local_files", "sha256 of the locked files"),
+    ("compatlib.api", "", "solve", "solve (incl. the three above it)"),
+)
+
+
+def phases_child(name: str) -> None:
+    """In a fresh process: time imports, then the lock's phases (wall clock)."""
+    import functools
+    import importlib
+
+    t0 = time.perf_counter()
+    from compatlib.commands import lock
+
+    for mod in ("compatlib.cli", "compatlib.lock.pip", "compatlib.api", "compatlib.index.pypi"):
+        importlib.import_module(mod)
+    for mod in ("compatlib.stack.profile", "compatlib.solver.pubgrub", "compatlib.stack.layers"):
+        importlib.import_module(mod)
+    imports = time.perf_counter() - t0
+    timers: dict[str, float] = {}
+    for mod_name, cls, func, label in PHASES:
+        module = importlib.import_module(mod_name)
+        owner = getattr(module, cls) if cls else module
+        original = getattr(owner, func, None)
+        if original is None:
+            continue
+
+        def timed(*a: object, _f: object = original, _l: str = label, **k: object) -> object:
+            start = time.perf_counter()
+            try:
+                return _f(*a, **k)  # type: ignore[operator]
+            finally:
+                timers[_l] = timers.get(_l, 0.0) + time.perf_counter() - start
+
+        setattr(owner, func, functools.wraps(original)(timed))
+    with tempfile.TemporaryDirectory() as tmp:
+        argv = compatlib_cmd(SETS[name], Path(tmp) / "cache", Path(tmp) / "out.json")[4:]
+        t1 = time.perf_counter()
+        code = lock.main(argv)
+        work = time.perf_counter() - t1
+    if code != 0:
+        raise SystemExit(f"compatlib lock failed with exit {code}")
+    print(json.dumps({"imports": imports, "work": work, **timers}))
+
+
+def phases(names: Sequence[str], env: dict[str, str]) -> str:
+    """A table of where a fresh compatlib process spends its time, per set."""
+    labels = ["imports", *(p[3] for p in PHASES), "work"]
+    rows = []
+    for name in names:
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, __file__, "--phases-child", name],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+        total = time.perf_counter() - start
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        cells = [f"{data.get(k, 0.0):.2f}" for k in labels]
+        rows.append(f"| {name} | {total:.2f} | " + " | ".join(cells) + " |")
+    head = "| set | process | " + " | ".join(labels) + " |"
+    return "\n".join([head, "|---" * (len(labels) + 2) + "|", *rows])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool and set (median)")
@@ -321,19 +393,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
     parser.add_argument("--no-bytecode", action="store_true", help="no byte-code cache")
     parser.add_argument("--profile", metavar="SET", help="cProfile compatlib on one set")
+    parser.add_argument("--phases-child", metavar="SET", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not FOLDERS[0].is_dir():
         raise SystemExit(f"the local PyPI mirror ({FOLDERS[0]}) is absent")
     if args.profile:
         profile(args.profile)
         return 0
+    if args.phases_child:
+        phases_child(args.phases_child)
+        return 0
     names = args.sets.split(",") if args.sets else list(SETS)
     unknown = [n for n in names if n not in SETS]
     if unknown:
         raise SystemExit(f"unknown sets {unknown}; known: {', '.join(SETS)}")
-    rows = bench(names, args.repeat, bytecode=not args.no_bytecode)
+    rows, phase_table = bench(names, args.repeat, bytecode=not args.no_bytecode)
     shown = table(rows)
     print(shown)
+    print()
+    print(phase_table)
     if args.write_docs:
         cmd = "python benchmarks/bench_lock.py --write-docs" + (
             f" --repeat {args.repeat}" if args.repeat != 3 else ""
@@ -350,7 +428,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "`uv + hashes` is `uv pip compile --generate-hashes`: a compatlib lock always "
             "carries sha256 hashes, so that column is the like-for-like one. "
             "pip is `pip install --dry-run --report --only-binary=:all:` with every "
-            "manylinux platform up to 2.36 listed.\n\n" + shown + "\n"
+            "manylinux platform up to 2.36 listed.\n\n"
+            + shown
+            + "\n\nWhere a fresh `compatlib lock` process spends its time (seconds, "
+            "one run per set, wall clock; `imports` is loading compatlib and its "
+            "dependencies, `work` everything after; the middle columns are parts of "
+            "`work`, and `solve` includes the scan, metadata and framework columns):\n\n"
+            + phase_table
+            + "\n"
         )
     return 0
 

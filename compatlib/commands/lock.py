@@ -158,6 +158,9 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{exc.filename}: permission denied")
     except CompatError as exc:
         return _fail(str(exc))
+    except OSError as exc:  # a disk or cache problem: say which file, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
     text = _render(lock, args.format)
     if args.output:
         try:

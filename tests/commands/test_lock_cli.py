@@ -406,3 +406,21 @@ def test_registering_the_command_is_light() -> None:
     loaded = set(json.loads(proc.stdout))
     heavy = {"yaml", "compatlib.specs", "compatlib.index.pypi", "compatlib.api", "urllib.request"}
     assert not heavy & loaded
+
+
+def test_disk_errors_are_one_line(
+    links: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import compatlib.lock.pip
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device", str(tmp_path / "cache" / "x"))
+
+    monkeypatch.setattr(compatlib.lock.pip, "lock_pip", full_disk)
+    code, out, err = _run(["web", *_base(links, tmp_path)], capsys)
+    assert code == 2
+    assert out == ""
+    assert err == f"compatlib lock: error: {tmp_path / 'cache' / 'x'}: No space left on device\n"
