@@ -9,11 +9,15 @@ versions differ is marked.
     python benchmarks/bench_lock.py                  # print the table
     python benchmarks/bench_lock.py --write-docs     # also update docs/benchmarks.md
     python benchmarks/bench_lock.py --profile torch  # cProfile one compatlib run
+    python benchmarks/bench_lock.py --http-only      # only the HTTP read-ahead table
 
 Python byte code is cached (in a temporary ``PYTHONPYCACHEPREFIX``, warmed by one
 untimed run of each tool) as it is for an installed package; ``--no-bytecode``
 measures with byte-code caching off instead. uv is timed twice: plain, and with
 ``--generate-hashes``, since a compatlib lock always carries sha256 hashes.
+A second table shows where a fresh compatlib process spends its time, and a
+third compares reading ahead with one request at a time over HTTP (the
+mirror's simple index served locally with an added delay per request).
 """
 
 from __future__ import annotations
@@ -386,6 +390,71 @@ def phases(names: Sequence[str], env: dict[str, str]) -> str:
     return "\n".join([head, "|---" * (len(labels) + 2) + "|", *rows])
 
 
+HTTP_SETS = (["requests"], ["fastapi", "uvicorn"], ["transformers"])
+
+
+def http_readahead(latencies: Sequence[float] = (0.0, 0.02, 0.05)) -> str:
+    """Locks over HTTP (the mirror's simple index served on 127.0.0.1 with an added
+    delay per request), reading ahead vs one request at a time: a table."""
+    import http.server
+    import threading
+
+    sys.path.insert(0, str(ROOT / "tests" / "index" / "pypi"))
+    import pypi_builders
+
+    from compatlib.lock.pip import lock_pip
+    from compatlib.target import Target
+
+    delay = {"s": 0.0}
+
+    class Slow(pypi_builders._Handler):
+        def do_GET(self) -> None:
+            time.sleep(delay["s"])
+            super().do_GET()
+
+    state = pypi_builders.ServerState(root=Path("/opt/pypi"))
+    handler = type("Handler", (Slow,), {"state": state})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    index = f"http://127.0.0.1:{server.server_address[1]}/simple/"
+    target = Target(python=PYTHON, platform="linux-64", glibc=f"{GLIBC[0]}.{GLIBC[1]}")
+    lines = [
+        "| set | delay per request | one at a time | reading ahead | requests | speed-up |",
+        "|---|---|---|---|---|---|",
+    ]
+    try:
+        for latency in latencies:
+            delay["s"] = latency
+            for reqs in HTTP_SETS:
+                got: dict[bool, tuple[float, int, str]] = {}
+                for ahead in (False, True):
+                    with tempfile.TemporaryDirectory() as cache:
+                        before = len(state.log)
+                        start = time.perf_counter()
+                        lock = lock_pip(
+                            list(reqs),
+                            target=target,
+                            indexes=[index],
+                            cache_dir=cache,
+                            prefetch=ahead,
+                        )
+                        elapsed = time.perf_counter() - start
+                        got[ahead] = (elapsed, len(state.log) - before, lock.to_json())
+                if got[False][2] != got[True][2]:
+                    raise SystemExit(f"reading ahead changed the lock of {reqs}")
+                lines.append(
+                    f"| {' '.join(reqs)} | {latency * 1000:.0f} ms | {got[False][0]:.2f} s "
+                    f"| {got[True][0]:.2f} s | {got[False][1]} / {got[True][1]} "
+                    f"| {got[False][0] / got[True][0]:.1f}x |"
+                )
+                print(lines[-1], file=sys.stderr)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool and set (median)")
@@ -394,6 +463,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-bytecode", action="store_true", help="no byte-code cache")
     parser.add_argument("--profile", metavar="SET", help="cProfile compatlib on one set")
     parser.add_argument("--phases-child", metavar="SET", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--http-only", action="store_true", help="only the HTTP read-ahead comparison"
+    )
     args = parser.parse_args(argv)
     if not FOLDERS[0].is_dir():
         raise SystemExit(f"the local PyPI mirror ({FOLDERS[0]}) is absent")
@@ -402,6 +474,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.phases_child:
         phases_child(args.phases_child)
+        return 0
+    if args.http_only:
+        print(http_readahead())
         return 0
     names = args.sets.split(",") if args.sets else list(SETS)
     unknown = [n for n in names if n not in SETS]
@@ -412,6 +487,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(shown)
     print()
     print(phase_table)
+    http_table = http_readahead()
+    print()
+    print(http_table)
     if args.write_docs:
         cmd = "python benchmarks/bench_lock.py --write-docs" + (
             f" --repeat {args.repeat}" if args.repeat != 3 else ""
@@ -435,7 +513,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "dependencies, `work` everything after; the middle columns are parts of "
             "`work`, and `solve` includes the scan, metadata and framework columns):\n\n"
             + phase_table
-            + "\n"
+            + "\n\nOver HTTP: the mirror's simple index (/opt/pypi/simple) served on "
+            "127.0.0.1 with a delay added to every request, locked in one process "
+            "with an empty cache, reading ahead (the default for remote sources, "
+            "`PrefetchingRepository`) vs one request at a time; `requests` counts "
+            "the HTTP requests made (one at a time / reading ahead). Both give the "
+            "same lock.\n\n" + http_table + "\n"
         )
     return 0
 

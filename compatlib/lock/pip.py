@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_INDEX",
     "PipInputs",
+    "PrefetchingRepository",
     "choose_artifact",
     "lock_pip",
     "lock_metadata",
@@ -314,6 +316,89 @@ def local_sha256(url: str, cache_dir: str | os.PathLike[str] | None = None) -> s
     return digest
 
 
+class PrefetchingRepository:
+    """A repository wrapper that reads ahead on a thread pool while the solver works.
+
+    Whenever a release is read, the project pages of its dependencies (those
+    whose markers can hold for the target) and the metadata of each one's newest
+    stable version are fetched in the background, and so on down that tree, so
+    that network round trips overlap instead of queueing behind the solver.
+    Results are unchanged: the background only warms the wrapped repository's
+    caches, and its errors are dropped (the solver's own call meets them again).
+    Worth it for remote (``http(s)``) sources; for local files it only adds
+    thread overhead.
+    """
+
+    def __init__(self, repository: Any, target: Target, *, max_workers: int = 8) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.repository = repository
+        self.env = target.marker_environment()
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="prefetch")
+        self._closed = False
+
+    # -- the Repository protocol ---------------------------------------------------
+    def versions(self, name: str) -> list[str]:
+        return list(self.repository.versions(name))
+
+    def release(self, name: str, version: str) -> IndexRelease:
+        rel: IndexRelease = self.repository.release(name, version)
+        self._ahead(rel.requires)
+        return rel
+
+    def is_yanked(self, name: str, version: str) -> bool:
+        return bool(self.repository.is_yanked(name, version))
+
+    # -- reading ahead -------------------------------------------------------------
+    def start(self, requirements: Sequence[str]) -> None:
+        """Begin with the root requirements."""
+        self._ahead(requirements)
+
+    def _ahead(self, requirements: Sequence[str]) -> None:
+        from packaging.requirements import InvalidRequirement, Requirement
+        from packaging.utils import canonicalize_name
+
+        names: list[str] = []
+        for text in requirements:
+            try:
+                req = Requirement(text)
+            except InvalidRequirement:
+                continue
+            if req.marker is not None:
+                try:
+                    if not req.marker.evaluate({**self.env, "extra": ""}):
+                        continue
+                except Exception:  # an unknown marker variable: let the solver decide
+                    continue
+            names.append(canonicalize_name(req.name))
+        with self._lock:
+            if self._closed:
+                return
+            new = sorted(n for n in set(names) if n not in self._seen)
+            self._seen.update(new)
+            for name in new:
+                self._pool.submit(self._fetch, name)
+
+    def _fetch(self, name: str) -> None:
+        import contextlib
+
+        from packaging.version import Version
+
+        with contextlib.suppress(Exception):  # errors surface in the solver's own call
+            versions = self.repository.versions(name)
+            stable = [v for v in versions if not Version(v).is_prerelease] or versions
+            if stable:
+                self.release(name, stable[-1])
+
+    def close(self) -> None:
+        """Stop reading ahead: queued fetches are cancelled, running ones finish."""
+        with self._lock:
+            self._closed = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def lock_pip(
     spec_or_requirements: Spec | Sequence[str],
     *,
@@ -331,6 +416,7 @@ def lock_pip(
     fixes: bool = True,
     progress: bool | None = False,
     repository: Repository | None = None,
+    prefetch: bool | None = None,
 ) -> Lock:
     """Lock pip requirements for one target, or for several (one solve each).
 
@@ -346,7 +432,9 @@ def lock_pip(
     ``strategy``, ``prereleases``, ``prefer`` and ``fixes`` to
     :func:`compatlib.api.solve`. ``repository`` replaces the PyPI repository
     (any :class:`~compatlib.index.memory.Repository` whose releases carry
-    artifacts; it must select files for the target(s) given).
+    artifacts; it must select files for the target(s) given). ``prefetch``
+    reads ahead on a thread pool (:class:`PrefetchingRepository`); ``None``
+    (the default) turns it on when an index or find-links location is remote.
 
     Raises :class:`~compatlib.errors.UnsatisfiableError` (with the explanation)
     when no set of versions works, :class:`~compatlib.errors.InputError` for bad
@@ -400,6 +488,7 @@ def lock_pip(
             prefer=prefer,
             fixes=fixes,
             progress=progress,
+            prefetch=prefetch,
         )
         packages.extend(found)
         if needs:
@@ -425,6 +514,7 @@ def _lock_one(
     prefer: Mapping[str, str] | None,
     fixes: bool,
     progress: bool | None,
+    prefetch: bool | None = None,
 ) -> tuple[list[LockedPackage], dict[str, str]]:
     from compatlib.api import solve
 
@@ -443,10 +533,18 @@ def _lock_one(
             hash_local_files=False,  # only the chosen files are hashed (lock_resolution)
         )
         repository = own
+    if prefetch is None:
+        prefetch = own is not None and any(
+            u.startswith(("http://", "https://")) for u in (*inputs.indexes, *inputs.find_links)
+        )
+    ahead: PrefetchingRepository | None = None
+    if prefetch:
+        ahead = PrefetchingRepository(repository, target)
+        ahead.start(inputs.requirements)
     try:
         resolution = solve(
             list(inputs.requirements),
-            index=repository,
+            index=ahead if ahead is not None else repository,
             target=target,
             constraints=list(constraints),
             strategy=strategy,
@@ -454,8 +552,13 @@ def _lock_one(
             prereleases=prereleases,
             fixes=fixes,
         )
+        if ahead is not None:
+            ahead.close()  # nothing more to read ahead: stop before hashing
+            ahead = None
         return lock_resolution(resolution, repository, target, cache_dir=cache_dir)
     finally:
+        if ahead is not None:
+            ahead.close()
         if own is not None:
             own.close()
 

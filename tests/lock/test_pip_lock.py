@@ -367,3 +367,47 @@ def test_lock_is_a_lock_model(wheels: Path, tmp_path: Path) -> None:
     assert isinstance(lock, Lock)
     assert lock.for_platform("linux-64") == list(lock.packages)
     assert json.loads(lock.to_json())["version"] == 1
+
+
+def test_reading_ahead_over_http_changes_nothing_but_the_order(
+    tmp_path: Path, http_server: tuple[str, ServerState]
+) -> None:
+    base, state = http_server
+    files = state.root / "files"
+    projects: dict[str, list[Entry]] = {}
+    chain = ["top", "mid", "low", "leaf"]
+    for i, name in enumerate(chain):
+        for version in ("1.0", "2.0"):
+            requires = [f"{chain[i + 1]}>={version}"] if i + 1 < len(chain) else []
+            requires.append('docs-only; extra == "docs"')
+            wheel = build_wheel(files, name, version, requires=requires, extras=["docs"])
+            projects.setdefault(name, []).append(Entry(wheel))
+    write_index(state.root, projects)
+    index = [f"{base}/simple/"]
+
+    def locked(prefetch: bool | None, cache: str) -> str:
+        return lock_pip(
+            ["top"], target=PY311, indexes=index, cache_dir=tmp_path / cache, prefetch=prefetch
+        ).to_json()
+
+    plain = locked(False, "a")
+    assert locked(True, "b") == plain
+    assert locked(None, "c") == plain  # remote index: on by default
+    assert [p["version"] for p in json.loads(plain)["packages"]] == ["2.0"] * 4
+    pages = {r["path"] for r in state.requests("/")}
+    assert "/simple/leaf/" in pages
+    assert "/simple/docs-only/" not in pages  # an extra's requirement is not read ahead
+
+
+def test_prefetching_repository_swallows_background_errors(wheels: Path, tmp_path: Path) -> None:
+    from compatlib.index.pypi import PyPIRepository
+    from compatlib.lock.pip import PrefetchingRepository
+
+    repo = PyPIRepository([], [str(wheels)], target=PY311, cache_dir=tmp_path / "c")
+    ahead = PrefetchingRepository(repo, PY311)
+    ahead.start(["app", "not a requirement!", "missing-everywhere", 'winonly; os_name == "nt"'])
+    assert ahead.versions("app") == ["1.0", "2.0"]
+    assert ahead.release("lib", "2.0").version == "2.0"
+    assert not ahead.is_yanked("lib", "2.0")
+    ahead.close()
+    ahead.start(["base"])  # after close: ignored, no error
