@@ -424,6 +424,8 @@ def http_readahead(latencies: Sequence[float] = (0.0, 0.02, 0.05)) -> str:
         "|---|---|---|---|---|---|",
     ]
     try:
+        with tempfile.TemporaryDirectory() as cache:  # warm-up: imports, untimed
+            lock_pip(["requests"], target=target, indexes=[index], cache_dir=cache)
         for latency in latencies:
             delay["s"] = latency
             for reqs in HTTP_SETS:
