@@ -451,6 +451,7 @@ def lock_pip(
         targets = list(target)
     if not targets:
         raise InputError("no target to lock for", field="target", expected="one or more targets")
+    targets = [_with_system_glibc(t) for t in targets]
     platforms = [t.subdir for t in targets]
     for i, plat in enumerate(platforms):
         if plat in platforms[:i]:
@@ -500,6 +501,38 @@ def lock_pip(
     )
 
 
+#: the glibc the repository lists wheels for when the target's glibc is known:
+#: high enough for any manylinux wheel, so that the solver's ``__glibc`` layer
+#: decides, and explains ("needs glibc >=2.39 for its manylinux wheels")
+_LISTING_GLIBC = "2.50"
+
+
+def _with_system_glibc(target: Target) -> Target:
+    """``target`` with the glibc of its system profile when it names none itself."""
+    from dataclasses import replace
+
+    glibc = getattr(target.system, "glibc", None)
+    if target.glibc is None and glibc is not None:
+        return replace(target, glibc=str(glibc))
+    return target
+
+
+def _listing_target(target: Target) -> Target:
+    """The target the PyPI repository lists versions for.
+
+    With a known glibc on Linux, every manylinux wheel is listed and the solve
+    rejects versions whose wheels all need a newer glibc (same versions, better
+    explanations); the locked file is still chosen for the real glibc
+    (:func:`choose_artifact`). With an unknown glibc the repository's default
+    applies.
+    """
+    from dataclasses import replace
+
+    if target.glibc is None or not target.subdir.startswith("linux"):
+        return target
+    return replace(target, glibc=_LISTING_GLIBC)
+
+
 def _lock_one(
     inputs: PipInputs,
     constraints: Sequence[str],
@@ -525,7 +558,7 @@ def _lock_one(
         own = PyPIRepository(
             inputs.indexes,
             inputs.find_links,
-            target=target,
+            target=_listing_target(target),
             offline=offline,
             cache_dir=cache_dir,
             strategy="best-match" if index_strategy == "best-match" else "first-index",

@@ -411,3 +411,31 @@ def test_prefetching_repository_swallows_background_errors(wheels: Path, tmp_pat
     assert not ahead.is_yanked("lib", "2.0")
     ahead.close()
     ahead.start(["base"])  # after close: ignored, no error
+
+
+def test_too_new_wheels_are_explained_by_glibc(wheels: Path, tmp_path: Path) -> None:
+    profile = parse_system("glibc=2.36")
+    target = Target(python="3.11", platform="linux-64", glibc=profile.glibc, system=profile)
+    with pytest.raises(UnsatisfiableError) as info:
+        lock_pip(["native>=2"], target=target, find_links=[str(wheels)], cache_dir=tmp_path)
+    report = info.value.explanation.report
+    assert "needs glibc >=2.39" in report
+    assert "the target's glibc is 2.36" in report
+
+
+def test_the_system_profile_glibc_is_used_when_the_target_names_none(
+    wheels: Path, tmp_path: Path
+) -> None:
+    profile = parse_system("os=ubuntu24.04")  # ships glibc 2.39
+    assert profile.glibc == "2.39"
+    lock = lock_pip(
+        ["native"],
+        target=Target(python="3.11", platform="linux-64", system=profile),
+        find_links=[str(wheels)],
+        cache_dir=tmp_path,
+    )
+    assert [(p.version, p.filename) for p in lock.packages] == [
+        ("2.0", "native-2.0-cp311-cp311-manylinux_2_39_x86_64.whl")
+    ]
+    assert lock.metadata["targets"][0]["glibc"] == "2.39"
+    assert lock.metadata["targets"][0]["os"] == "ubuntu24.04"
