@@ -935,7 +935,7 @@ def os_release(os_name: str) -> OsRelease:
     releases = os_releases()
     by_id = {r.id: r for r in releases}
     text = os_name.strip().lower()
-    words = [w for w in re.split(r"[\s\-_()/]+", text) if w]
+    words = [w for w in re.split(r"[\s\-_()/:]+", text) if w]
     for word in words:
         if word in _CODENAMES:
             return by_id[_CODENAMES[word]]
