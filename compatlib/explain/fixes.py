@@ -63,10 +63,18 @@ Solve = Callable[[Sequence[str], Target], Resolution]
 
 
 def _try(solve: Solve, requirements: Sequence[str], target: Target) -> Resolution | None:
+    outcome = _attempt(solve, requirements, target)
+    return outcome if isinstance(outcome, Resolution) else None
+
+
+def _attempt(
+    solve: Solve, requirements: Sequence[str], target: Target
+) -> Resolution | UnsatisfiableError | None:
+    """Solve once: the resolution, the failure, or ``None`` for bad input."""
     try:
         return solve(requirements, target)
-    except UnsatisfiableError:
-        return None
+    except UnsatisfiableError as exc:
+        return exc
     except CompatError:
         return None
 
@@ -102,11 +110,7 @@ def suggest_fixes(
     limit: int = 4,
 ) -> tuple[Fix, ...]:
     """Fixes for ``explanation``, each verified with ``solve(requirements, target)``."""
-    from compatlib.stack.profile import SystemProfile
-
-    fixes: list[Fix] = []
-    layers = _layers_in(explanation)
-    system = target.system if isinstance(target.system, SystemProfile) else None
+    fixes: list[Fix] = list(_layer_fixes(explanation, requirements, target, solve, depth=1))
 
     def add(kind: str, text: str, change: dict[str, str], reqs: Sequence[str], tgt: Target) -> bool:
         res = _try(solve, reqs, tgt)
@@ -115,64 +119,6 @@ def suggest_fixes(
         fixes.append(Fix(kind, text, change, _versions(res)))
         return True
 
-    # system layers the explanation names: change one, keep the request
-    if system is not None and "NVIDIA driver" in layers and system.driver is not None:
-        for floor in _floors(explanation, "NVIDIA driver"):
-            new = replace(system, driver=floor, cuda=None)
-            if add(
-                "driver",
-                f"upgrade the NVIDIA driver from {system.driver} to {floor} or newer",
-                {"driver": floor},
-                requirements,
-                replace(target, system=new),
-            ):
-                break
-    if system is not None and "GPU compute capability" in layers and system.gpus:
-        from compatlib.stack.knowledge import gpu
-
-        for name, vm in GPU_CHOICES:
-            g = gpu(name)
-            if g.compute_capability in system.gpus:
-                continue
-            new = replace(system, gpus=(g.compute_capability,), gpu_names=(g.name,))
-            where = f" (for example the Azure VM size {vm.split(':', 1)[1]})" if vm else ""
-            if add(
-                "gpu",
-                f"use a GPU of compute capability {g.compute_capability}, such as the {g.name}{where}",
-                {"gpu": g.name, "compute_capability": g.compute_capability},
-                requirements,
-                replace(target, system=new),
-            ):
-                break
-    glibc = target.glibc or (system.glibc if system is not None else None)
-    if "glibc" in layers and glibc is not None:
-        from compatlib.stack.knowledge import os_releases
-
-        for floor in _floors(explanation, "glibc"):
-            oses = [o for o in os_releases() if _ge(o.glibc, floor)]
-            example = f" (for example {oses[0].name}, glibc {oses[0].glibc})" if oses else ""
-            new_target = replace(target, glibc=floor)
-            if system is not None:
-                new_target = replace(new_target, system=replace(system, glibc=floor, os=None))
-            if add(
-                "glibc",
-                f"use an OS with glibc {floor} or newer{example}; the target has {glibc}",
-                {"glibc": floor},
-                requirements,
-                new_target,
-            ):
-                break
-    if "Python" in layers:
-        current = f"{target.python_version.major}.{target.python_version.minor}"
-        for py in _nearest(current, PYTHONS):
-            if add(
-                "python",
-                f"use Python {py} instead of {current}",
-                {"python": py},
-                requirements,
-                replace(target, python=py),
-            ):
-                break
     # another build of the same framework release (cu118 instead of cu121, ...)
     for i, text in enumerate(requirements):
         variant_fix = _variant_fix(i, text, requirements, target, add)
@@ -240,6 +186,112 @@ def _variant_fix(
         ):
             return True
     return False
+
+
+def _layer_fixes(
+    explanation: Explanation,
+    requirements: Sequence[str],
+    target: Target,
+    solve: Solve,
+    *,
+    depth: int,
+) -> list[Fix]:
+    """Fixes that change one system layer the explanation names.
+
+    When changing a layer lets the solve get further but it then fails on
+    another layer (a K80 on a 470 driver: the driver, then the GPU), and
+    ``depth`` allows, the second layer is fixed too and the two changes are
+    offered together.
+    """
+    from compatlib.stack.profile import SystemProfile
+
+    fixes: list[Fix] = []
+    layers = _layers_in(explanation)
+    system = target.system if isinstance(target.system, SystemProfile) else None
+
+    def add(kind: str, text: str, change: dict[str, str], reqs: Sequence[str], tgt: Target) -> bool:
+        outcome = _attempt(solve, reqs, tgt)
+        if isinstance(outcome, Resolution):
+            fixes.append(Fix(kind, text, change, _versions(outcome)))
+            return True
+        if outcome is not None and depth > 0:
+            later = [
+                f
+                for f in _layer_fixes(outcome.explanation, reqs, tgt, solve, depth=depth - 1)
+                if f.kind != kind
+            ]
+            if later:
+                first = later[0]
+                fixes.append(
+                    Fix(
+                        f"{kind}+{first.kind}",
+                        f"{text}, and {first.text}",
+                        {**change, **first.change},
+                        first.versions,
+                    )
+                )
+                return True
+        return False
+
+    # system layers the explanation names: change one, keep the request
+    if system is not None and "NVIDIA driver" in layers and system.driver is not None:
+        for floor in _floors(explanation, "NVIDIA driver"):
+            new = replace(system, driver=floor, cuda=None)
+            if add(
+                "driver",
+                f"upgrade the NVIDIA driver from {system.driver} to {floor} or newer",
+                {"driver": floor},
+                requirements,
+                replace(target, system=new),
+            ):
+                break
+    if system is not None and "GPU compute capability" in layers and system.gpus:
+        from compatlib.stack.knowledge import gpu
+
+        for name, vm in GPU_CHOICES:
+            g = gpu(name)
+            if g.compute_capability in system.gpus:
+                continue
+            new = replace(system, gpus=(g.compute_capability,), gpu_names=(g.name,))
+            where = f" (for example the Azure VM size {vm.split(':', 1)[1]})" if vm else ""
+            if add(
+                "gpu",
+                f"use a GPU of compute capability {g.compute_capability}, such as the {g.name}{where}",
+                {"gpu": g.name, "compute_capability": g.compute_capability},
+                requirements,
+                replace(target, system=new),
+            ):
+                break
+    glibc = target.glibc or (system.glibc if system is not None else None)
+    if "glibc" in layers and glibc is not None:
+        from compatlib.stack.knowledge import os_releases
+
+        for floor in _floors(explanation, "glibc"):
+            oses = [o for o in os_releases() if _ge(o.glibc, floor)]
+            example = f" (for example {oses[0].name}, glibc {oses[0].glibc})" if oses else ""
+            new_target = replace(target, glibc=floor)
+            if system is not None:
+                new_target = replace(new_target, system=replace(system, glibc=floor, os=None))
+            if add(
+                "glibc",
+                f"use an OS with glibc {floor} or newer{example}; the target has {glibc}",
+                {"glibc": floor},
+                requirements,
+                new_target,
+            ):
+                break
+    if "Python" in layers:
+        current = f"{target.python_version.major}.{target.python_version.minor}"
+        for py in _nearest(current, PYTHONS):
+            if add(
+                "python",
+                f"use Python {py} instead of {current}",
+                {"python": py},
+                requirements,
+                replace(target, python=py),
+            ):
+                break
+    return fixes
 
 
 def _ge(a: str, b: str) -> bool:

@@ -55,5 +55,5 @@ def test_scenario(case: dict[str, Any]) -> None:
     kinds = [f.kind for f in expl.fixes]
     for kind in case["fixes"]:
         assert kind in kinds, f"expected a {kind} fix, got {kinds}"
-    assert case["fixes"] == [] or expl.fixes, "at least one verified fix"
+    assert expl.fixes, "at least one verified fix"
     assert [f.text for f in expl.fixes] == case["fix_texts"]
