@@ -26,6 +26,8 @@ def _blocks() -> list[object]:
 def test_example_runs(code: str) -> None:
     if "shared/" in code and not SHARED.is_dir():
         pytest.skip("the example reads ../shared, which is not present")
+    if "/opt/pypi" in code and not Path("/opt/pypi").is_dir():
+        pytest.skip("the example reads this machine's local PyPI mirror, which is not present")
     res = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
