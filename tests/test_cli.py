@@ -80,3 +80,29 @@ def test_usage_error_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main([])
     assert info.value.code == 2
+
+
+def test_readme_main_job_locks_offline_from_the_snapshot(tmp_path: Path) -> None:
+    out = tmp_path / "lock.json"
+    code = main(
+        [
+            "lock",
+            "-r",
+            str(ROOT / "examples" / "requirements-ml.txt"),
+            "--snapshot",
+            "--python",
+            "3.11",
+            "--platform",
+            "linux-64",
+            "-o",
+            str(out),
+        ]
+    )
+    assert code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    names = {p["name"] for p in data["packages"]}
+    assert {"transformers", "torch", "datasets", "scikit-learn"} <= names
+    assert all(
+        p["hashes"].get("sha256") and p["url"].startswith("https://") for p in data["packages"]
+    )
+    assert data["metadata"]["indexes"][0].startswith("compatlib-snapshot:")

@@ -92,6 +92,11 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         help="ignore index URLs in spec files and the PyPI default (find-links only)",
     )
     p.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="lock from the offline snapshot of PyPI metadata shipped with compatlib",
+    )
+    p.add_argument(
         "--index-strategy",
         choices=("first-index", "best-match"),
         default="first-index",
@@ -225,6 +230,18 @@ def _lock(args: argparse.Namespace) -> Lock:
         "index_strategy": args.index_strategy,
         "prereleases": True if args.pre else None,
     }
+    if args.snapshot:
+        if args.index or args.find_links:
+            raise InputError(
+                "--snapshot cannot be combined with --index or --find-links",
+                field="--snapshot",
+                expected="either the shipped snapshot or your own sources",
+            )
+        from compatlib.index.snapshot import load_snapshot, snapshot_info
+
+        options["repository"] = load_snapshot()
+        # recorded in the lock's metadata as where the metadata came from
+        options["indexes"] = [f"compatlib-snapshot:{snapshot_info().built}"]
     if not (args.requirement or args.file or args.channel):
         # requirements on the command line only: no spec files to read
         if not args.requirements:
