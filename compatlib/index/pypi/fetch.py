@@ -20,23 +20,23 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import email.utils
 import hashlib
 import json
-import netrc
 import os
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import netrc
+    import urllib.request
 
 from compatlib.errors import CompatError
 
@@ -123,7 +123,12 @@ def url_to_path(url: str) -> Path:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme != "file":
         raise ValueError(f"not a file URL: {url}")
-    path = urllib.request.url2pathname(urllib.parse.unquote(parts.path))
+    if os.name == "nt":
+        from urllib.request import url2pathname
+
+        path = url2pathname(urllib.parse.unquote(parts.path))
+    else:
+        path = urllib.parse.unquote(parts.path)
     if parts.netloc not in ("", "localhost"):
         path = f"//{parts.netloc}{path}"
     return Path(path)
@@ -178,6 +183,8 @@ class _Credentials:
         self._netrc: netrc.netrc | bool | None = False  # False: not read yet
 
     def _netrc_lookup(self, host: str) -> tuple[str, str] | None:
+        import netrc
+
         if self._netrc is False:
             path = os.environ.get("NETRC") or str(Path.home() / ".netrc")
             try:
@@ -288,7 +295,8 @@ class Fetcher:
         self._memo: dict[tuple[str, str], Response] = {}
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
-        self._opener = urllib.request.build_opener()
+        # HTTP machinery (urllib.request, http.client, ssl) loads on the first request
+        self._opener: urllib.request.OpenerDirector | None = None
         #: Network requests actually sent (for tests and benchmarks).
         self.requests_sent = 0
 
@@ -480,6 +488,11 @@ class Fetcher:
                 if last is not None and last.retry_after is not None:
                     delay = max(delay, min(last.retry_after, 10.0))
                 time.sleep(delay)
+            import urllib.error
+            import urllib.request
+
+            if self._opener is None:
+                self._opener = urllib.request.build_opener()
             request = urllib.request.Request(clean, headers={"User-Agent": _USER_AGENT})
             for name, value in headers.items():
                 request.add_header(name, value)
@@ -531,6 +544,8 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         pass
     try:
+        import email.utils
+
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None

@@ -14,6 +14,7 @@ import json
 import posixpath
 import urllib.parse
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any, Literal
 
@@ -85,6 +86,7 @@ class ParsedFilename:
     tags: frozenset[Tag]
 
 
+@lru_cache(maxsize=16384)
 def parse_dist_filename(filename: str) -> ParsedFilename | None:
     """Parse a wheel or sdist (``.tar.gz``/``.zip``) filename; ``None`` for others."""
     if filename.endswith(".whl"):
