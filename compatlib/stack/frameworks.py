@@ -296,13 +296,6 @@ class _Release:
     pins: Mapping[str, tuple[NvidiaPin, ...]]  # variant -> pins
 
 
-@dataclass(frozen=True, slots=True)
-class _Knowledge:
-    releases: Mapping[str, tuple[_Release, ...]]  # framework -> releases, oldest first
-    nvidia: Mapping[tuple[str, str], str]  # (package, version) -> CUDA major.minor
-    nvidia_rules: Mapping[str, str]  # package -> "major_minor"
-
-
 def _check_specifier(reader: _Reader, node: _Mapping, text: str, field: str) -> None:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -647,20 +640,23 @@ def _lookup_cuda(
 
 
 @cache
-def _knowledge() -> _Knowledge:
-    table, rules = _load_nvidia()
-    releases = {
-        fw: _load_framework(data_path("frameworks", name), table, rules)
-        for fw, name in _FILES.items()
-    }
-    for fw, rels in releases.items():
-        if rels and rels[0].framework != fw:
-            raise InputError(
-                f"{_FILES[fw]} describes {rels[0].framework}, not {fw}",
-                source=str(data_path("frameworks", _FILES[fw])),
-                field="framework",
-            )
-    return _Knowledge(releases=releases, nvidia=table, nvidia_rules=rules)
+def _nvidia_data() -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+    return _load_nvidia()
+
+
+@cache
+def _framework_releases(fw: str) -> tuple[_Release, ...]:
+    """One framework's releases, loaded on first use (a torch-only solve reads
+    neither tensorflow.yaml nor jax.yaml)."""
+    table, rules = _nvidia_data()
+    rels = _load_framework(data_path("frameworks", _FILES[fw]), table, rules)
+    if rels and rels[0].framework != fw:
+        raise InputError(
+            f"{_FILES[fw]} describes {rels[0].framework}, not {fw}",
+            source=str(data_path("frameworks", _FILES[fw])),
+            field="framework",
+        )
+    return rels
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -696,7 +692,7 @@ def frameworks() -> tuple[str, ...]:
 
 
 def _releases(framework: str) -> tuple[_Release, ...]:
-    return _knowledge().releases[canonical_framework(framework)]
+    return _framework_releases(canonical_framework(framework))
 
 
 def versions(framework: str) -> tuple[str, ...]:
@@ -706,7 +702,7 @@ def versions(framework: str) -> tuple[str, ...]:
 
 def _release(framework: str, version: str) -> _Release:
     fw = canonical_framework(framework)
-    for r in _knowledge().releases[fw]:
+    for r in _framework_releases(fw):
         if r.version == version:
             return r
     raise InputError(
@@ -777,14 +773,14 @@ def load_file(path: Path) -> list[FrameworkBuild]:
     Uses the shipped ``nvidia-pypi.yaml`` for the CUDA of pinned packages.
     Errors are InputError pointing at the file, line and field.
     """
-    k = _knowledge()
-    return [b for r in _load_framework(path, k.nvidia, k.nvidia_rules) for b in r.builds]
+    table, rules = _nvidia_data()
+    return [b for r in _load_framework(path, table, rules) for b in r.builds]
 
 
 def builds(framework: str | None = None) -> list[FrameworkBuild]:
     """Every recorded build, by framework, release (oldest first) and variant."""
     chosen: Iterable[str] = frameworks() if framework is None else (canonical_framework(framework),)
-    return [b for fw in chosen for r in _knowledge().releases[fw] for b in r.builds]
+    return [b for fw in chosen for r in _framework_releases(fw) for b in r.builds]
 
 
 def nvidia_packages(
@@ -818,5 +814,5 @@ def nvidia_cuda_version(package: str, version: str) -> str | None:
     """
     from packaging.utils import canonicalize_name
 
-    k = _knowledge()
-    return _lookup_cuda(str(canonicalize_name(package)), version, k.nvidia, k.nvidia_rules)
+    table, rules = _nvidia_data()
+    return _lookup_cuda(str(canonicalize_name(package)), version, table, rules)
