@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import tarfile
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
@@ -144,6 +146,83 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> byt
     return zf.read(info)
 
 
+_EOCD = struct.Struct("<4s4H2LH")
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+_LOCAL = struct.Struct("<4s5H3L2H")
+_METADATA_SUFFIX = b".dist-info/METADATA"
+
+
+def _metadata_from_central_directory(path: str, name: str) -> bytes | None:
+    """``METADATA`` of a local wheel without parsing every entry of its zip.
+
+    ``zipfile`` builds an object for each of a torch wheel's ~28,000 entries;
+    this reads the central directory as bytes, finds the ``*.dist-info/METADATA``
+    entries and decompresses only the one wanted. ``None`` (use ``zipfile``)
+    for anything unusual: zip64, several candidates, encryption, a CRC mismatch.
+    """
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            tail_len = min(size, 65536 + _EOCD.size)
+            fh.seek(size - tail_len)
+            tail = fh.read(tail_len)
+            at = tail.rfind(b"PK\x05\x06")
+            if at < 0 or at + _EOCD.size > len(tail):
+                return None
+            _sig, _d, _dcd, _n1, _n2, cd_size, cd_offset, _c = _EOCD.unpack_from(tail, at)
+            if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
+                return None  # zip64
+            fh.seek(cd_offset)
+            central = fh.read(cd_size)
+            found: list[tuple[str, int, int, int, int, int]] = []
+            pos = central.find(_METADATA_SUFFIX)
+            while pos >= 0:
+                end = pos + len(_METADATA_SUFFIX)
+                header = central.rfind(b"PK\x01\x02", max(0, pos - 512), pos)
+                if header >= 0 and header + _CENTRAL.size <= pos:
+                    fields = _CENTRAL.unpack_from(central, header)
+                    flags, method, crc, csize, usize, fn_len = fields[3:5] + fields[7:11]
+                    filename = central[header + _CENTRAL.size : end]
+                    if fn_len == len(filename) and not flags & 0x1 and filename.count(b"/") == 1:
+                        found.append(
+                            (
+                                filename.decode("utf-8", "replace"),
+                                method,
+                                crc,
+                                csize,
+                                usize,
+                                fields[16],
+                            )
+                        )
+                pos = central.find(_METADATA_SUFFIX, end)
+            want = canonicalize_name(name)
+            chosen = [
+                f
+                for f in found
+                if canonicalize_name(f[0].split("/")[0][: -len(".dist-info")].split("-", 1)[0])
+                == want
+            ]
+            if len(chosen) != 1:
+                return None
+            _fn, method, crc, csize, usize, offset = chosen[0]
+            if usize > MAX_METADATA_BYTES or method not in (0, 8):
+                return None
+            fh.seek(offset)
+            local = fh.read(_LOCAL.size)
+            if len(local) != _LOCAL.size or local[:4] != b"PK\x03\x04":
+                return None
+            lf = _LOCAL.unpack(local)
+            fh.seek(offset + _LOCAL.size + lf[9] + lf[10])
+            raw = fh.read(csize)
+    except (OSError, struct.error):
+        return None
+    data = zlib.decompress(raw, -15) if method == 8 else raw
+    if len(data) != usize or zlib.crc32(data) != crc:
+        return None
+    return data
+
+
 def read_wheel_metadata(
     wheel: str | os.PathLike[str] | IO[bytes] | io.RawIOBase, name: str, *, source: str = ""
 ) -> bytes:
@@ -153,6 +232,10 @@ def read_wheel_metadata(
     (PEP 427 wheels have exactly one). Raises :class:`MetadataError`.
     """
     src = source or (str(wheel) if isinstance(wheel, (str, os.PathLike)) else "<wheel>")
+    if isinstance(wheel, (str, os.PathLike)):
+        fast = _metadata_from_central_directory(os.fspath(wheel), name)
+        if fast is not None:
+            return fast
     try:
         with zipfile.ZipFile(wheel) as zf:
             candidates: dict[str, zipfile.ZipInfo] = {}

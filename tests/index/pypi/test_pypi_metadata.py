@@ -131,3 +131,36 @@ def test_remote_file_reads_only_needed_ranges(tmp_path: Path) -> None:
     assert remote.read() == blob[-10:]
     with pytest.raises(OSError, match="negative"):
         remote.seek(-1)
+
+
+def test_central_directory_fast_path_matches_zipfile(tmp_path: Path) -> None:
+    from compatlib.index.pypi.metadata import _metadata_from_central_directory
+
+    wheel = build_wheel(tmp_path, "fast-path", "1.0", requires=["numpy>=1.20"], padding=4096)
+    fast = _metadata_from_central_directory(str(wheel), "fast-path")
+    with zipfile.ZipFile(wheel) as zf:
+        (member,) = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
+        assert fast == zf.read(member)
+    # not a zip, or another project's wheel: no answer, the zipfile path decides
+    junk = tmp_path / "junk-1.0-py3-none-any.whl"
+    junk.write_bytes(b"not a zip at all")
+    assert _metadata_from_central_directory(str(junk), "junk") is None
+    assert _metadata_from_central_directory(str(wheel), "other-project") is None
+
+
+def test_central_directory_fast_path_on_the_local_mirror() -> None:
+    from packaging.utils import parse_wheel_filename
+
+    from compatlib.index.pypi.metadata import _metadata_from_central_directory
+
+    files = sorted(Path("/opt/pypi/files").glob("*.whl"))[:200]
+    if not files:
+        pytest.skip("the local PyPI mirror is not present")
+    for path in files:
+        fast = _metadata_from_central_directory(str(path), parse_wheel_filename(path.name)[0])
+        with zipfile.ZipFile(path) as zf:
+            members = [
+                n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+            ]
+            if len(members) == 1 and fast is not None:
+                assert fast == zf.read(members[0]), path.name
