@@ -85,6 +85,8 @@ def solve(
     prefer: Mapping[str, str] | None = None,
     prereleases: bool | None = None,
     fixes: bool = True,
+    no_binary: Sequence[str] = (),
+    no_build: Sequence[str] = (),
 ) -> Resolution:
     """Resolve PEP 508 ``requirements`` against ``index`` for ``target``.
 
@@ -92,6 +94,9 @@ def solve(
     ``constraints`` apply only to packages that end up present (pip ``-c``).
     ``strategy`` is ``"newest"`` or ``"lowest"``; ``prefer`` maps names to
     versions to keep when they fit (a previous lock: minimal updates).
+    ``no_binary`` / ``no_build`` name packages (or ``":all:"``) that may not use
+    wheels / may not be built from source distributions (pip's ``--no-binary``
+    and ``--only-binary``).
     Raises :class:`~compatlib.errors.UnsatisfiableError` with an explanation;
     with ``fixes`` (the default) the explanation carries fixes, each proven by
     solving again with one thing changed.
@@ -109,6 +114,8 @@ def solve(
         prereleases=prereleases,
         allow_yanked=_exact_pins(reqs),
         explicit_prereleases=_names_with_prerelease(reqs),
+        no_binary=no_binary,
+        no_build=no_build,
     )
     root: list[Dependency] = []
     for req, text in zip(reqs, requirements, strict=True):
@@ -145,6 +152,8 @@ def solve(
                     prefer=prefer,
                     prereleases=prereleases,
                     fixes=False,
+                    no_binary=no_binary,
+                    no_build=no_build,
                 )
 
             expl = replace(expl, fixes=suggest_fixes(expl, list(requirements), target, again))

@@ -158,3 +158,24 @@ def test_target_validation() -> None:
     assert env["python_full_version"] == "3.11.4"
     assert env["platform_machine"] == "arm64"
     assert env["sys_platform"] == "darwin"
+
+
+def test_no_binary_and_no_build_policies() -> None:
+    from compatlib.index.memory import Artifact
+
+    idx = Index(
+        {
+            "a": [R("1.0", artifacts=(Artifact("a-1.0-py3-none-any.whl"),))],
+            "b": [R("1.0", artifacts=(Artifact("b-1.0.tar.gz"),))],
+        }
+    )
+    assert versions(solve(["a", "b"], index=idx, target=PY312, no_build=["a"])) == {
+        "a": "1.0",
+        "b": "1.0",
+    }
+    with pytest.raises(UnsatisfiableError) as info:
+        solve(["a"], index=idx, target=PY312, no_binary=[":all:"])
+    assert "wheels are not allowed for it (no-binary)" in info.value.explanation.text
+    with pytest.raises(UnsatisfiableError) as info:
+        solve(["b"], index=idx, target=PY312, no_build=["b"])
+    assert "building from source is not allowed for it (no-build)" in info.value.explanation.text

@@ -88,6 +88,8 @@ class PythonProvider:
         prereleases: bool | None = None,
         allow_yanked: Iterable[tuple[str, Version]] = (),
         explicit_prereleases: Iterable[str] = (),
+        no_binary: Iterable[str] = (),
+        no_build: Iterable[str] = (),
     ) -> None:
         self.repository = repository
         self.target = target
@@ -95,6 +97,8 @@ class PythonProvider:
         self.env = target.marker_environment()
         self.allow_yanked = set(allow_yanked)
         self.explicit_prereleases = {canonicalize_name(n) for n in explicit_prereleases}
+        self.no_binary = {n if n == ":all:" else canonicalize_name(n) for n in no_binary}
+        self.no_build = {n if n == ":all:" else canonicalize_name(n) for n in no_build}
         self._python = target.python_version
         self._cands: dict[str, list[Version]] = {}
         self._releases: dict[str, dict[Version, IndexRelease | _Lazy]] = {}
@@ -224,9 +228,10 @@ class PythonProvider:
             return Unavailable(f"its metadata could not be read: {exc}")
         usable: list[str] = []
         if rel.artifacts and extra is None:
-            problem, usable = self._usable_files(rel)
+            problem, usable = self._usable_files(name, rel)
             if problem is not None:
-                pythons = self._pythons_with_wheels(rel)
+                no_wheels = bool({name, ":all:"} & self.no_binary)
+                pythons = [] if no_wheels else self._pythons_with_wheels(rel)
                 if pythons:
                     # the files exist, for other Pythons: say so as a Python requirement
                     shown = ", ".join(pythons[:-1]) + (" or " if len(pythons) > 1 else "")
@@ -259,11 +264,12 @@ class PythonProvider:
             deps.extend(self.layers.rules(name, candidate, usable))
         return deps
 
-    def _usable_files(self, rel: IndexRelease) -> tuple[str | None, list[str]]:
+    def _usable_files(self, name: str, rel: IndexRelease) -> tuple[str | None, list[str]]:
         """The release's files that can be installed on the target, or why none can.
 
         glibc is left to the ``__glibc`` layer (so a wheel too new for the target's
         glibc is explained as such), hence the tags here accept any manylinux.
+        ``no_binary`` packages may not use wheels, ``no_build`` ones not sdists.
         """
         from dataclasses import replace
 
@@ -273,13 +279,19 @@ class PythonProvider:
 
         if self._ranker is None:
             self._ranker = TagRanker.for_target(replace(self.target, glibc=_ANY_GLIBC))
+        no_wheels = bool({name, ":all:"} & self.no_binary)
+        no_sdists = bool({name, ":all:"} & self.no_build)
         usable: list[str] = []
-        wheels = 0
+        wheels = sdists = 0
         for art in rel.artifacts:
             if not art.filename.endswith(".whl"):
-                usable.append(art.filename)  # a source distribution builds anywhere
+                sdists += 1
+                if not no_sdists:
+                    usable.append(art.filename)  # a source distribution builds anywhere
                 continue
             wheels += 1
+            if no_wheels:
+                continue
             try:
                 tags = parse_wheel_filename(art.filename)[3]
             except InvalidWheelFilename:
@@ -289,11 +301,19 @@ class PythonProvider:
         if usable:
             return None, usable
         py = self.target.python_version
-        return (
-            f"none of its {wheels} wheel{'s' if wheels != 1 else ''} fits the target "
-            f"(Python {py.major}.{py.minor}, {self.target.subdir}) and it has no source distribution",
-            [],
-        )
+        if no_wheels:
+            why_wheels = "wheels are not allowed for it (no-binary)"
+        else:
+            plural = "s" if wheels != 1 else ""
+            why_wheels = (
+                f"none of its {wheels} wheel{plural} fits the target "
+                f"(Python {py.major}.{py.minor}, {self.target.subdir})"
+            )
+        if no_sdists and sdists:
+            why_sdists = "building from source is not allowed for it (no-build)"
+        else:
+            why_sdists = "it has no source distribution"
+        return f"{why_wheels} and {why_sdists}", []
 
     def _pythons_with_wheels(self, rel: IndexRelease) -> list[str]:
         """The Python versions some wheel of ``rel`` is built for, on this platform."""

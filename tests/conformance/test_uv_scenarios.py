@@ -23,8 +23,6 @@ _UNSUPPORTED_OPTIONS = {
     "universal": "universal (multi-platform) resolution is not implemented yet",
     "required_environments": "universal (multi-platform) resolution is not implemented yet",
     "additional_python": "resolving for several Pythons at once is not implemented yet",
-    "no_build": "no-build / no-binary install policies are not modelled yet",
-    "no_binary": "no-build / no-binary install policies are not modelled yet",
     "requires_python": "a Requires-Python range for the project (universal mode) is not implemented yet",
 }
 
@@ -83,6 +81,8 @@ def test_scenario(path: Path) -> None:
         kwargs["prereleases"] = True
     if opts.get("resolution") == "lowest":
         kwargs["strategy"] = "lowest"
+    kwargs["no_binary"] = list(opts.get("no_binary", ()))
+    kwargs["no_build"] = list(opts.get("no_build", ()))
     target = _target(sc)
     if sc.satisfiable:
         res = solve(list(sc.requires), index=sc.index, target=target, **kwargs)
