@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -80,7 +81,7 @@ def solve(
     *,
     index: Repository,
     target: Target | None = None,
-    constraints: Sequence[str] = (),
+    constraints: Sequence[str | tuple[str, str]] = (),
     strategy: str = "newest",
     prefer: Mapping[str, str] | None = None,
     prereleases: bool | None = None,
@@ -91,7 +92,9 @@ def solve(
     """Resolve PEP 508 ``requirements`` against ``index`` for ``target``.
 
     ``target=None`` means the running interpreter on this host, as pip does.
-    ``constraints`` apply only to packages that end up present (pip ``-c``).
+    ``constraints`` apply only to packages that end up present (pip ``-c``); a
+    ``(text, origin)`` pair names where one comes from ("the Azure ML environment
+    X"), and explanations say so.
     ``strategy`` is ``"newest"`` or ``"lowest"``; ``prefer`` maps names to
     versions to keep when they fit (a previous lock: minimal updates).
     ``no_binary`` / ``no_build`` name packages (or ``":all:"``) that may not use
@@ -106,7 +109,9 @@ def solve(
     if target is None:
         target = Target.current()
     reqs = parse_requirements(requirements)
-    cons = parse_requirements(constraints, source="<constraints>")
+    con_texts = [c if isinstance(c, str) else c[0] for c in constraints]
+    con_origins = [None if isinstance(c, str) else c[1] for c in constraints]
+    cons = parse_requirements(con_texts, source="<constraints>")
     env = target.marker_environment()
     provider = PythonProvider(
         index,
@@ -121,9 +126,10 @@ def solve(
     for req, text in zip(reqs, requirements, strict=True):
         if req.marker is None or req.marker.evaluate(dict(env)):
             root.extend(requirement_dependencies(req, text=text))
-    for req, text in zip(cons, constraints, strict=True):
+    for req, text, origin in zip(cons, con_texts, con_origins, strict=True):
         if req.marker is None or req.marker.evaluate(dict(env)):
-            root.extend(requirement_dependencies(req, kind="constrains", text=text))
+            deps = requirement_dependencies(req, kind="constrains", text=text)
+            root.extend(replace(d, origin=origin) for d in deps)
     preferred: dict[Hashable, Hashable] = {}
     if prefer:
         from packaging.specifiers import SpecifierSet
@@ -138,8 +144,6 @@ def solve(
 
         expl = build_explanation(failure, list(requirements))
         if fixes:
-            from dataclasses import replace
-
             from compatlib.explain.fixes import suggest_fixes
 
             def again(reqs: Sequence[str], tgt: Target) -> Resolution:

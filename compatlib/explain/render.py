@@ -71,7 +71,9 @@ def _short(t: TermInfo) -> str:
 def describe_node(node: Node, expl: Explanation) -> str:
     """One incompatibility as a clause (no final period)."""
     if node.kind == "dependency":
-        if node.package is None:
+        if node.package is None and node.origin is not None:
+            clause = f"{node.origin} requires {node.requirement}"
+        elif node.package is None:
             clause = f"you require {node.requirement}"
         elif node.layer is not None:
             clause = f"{_candidates(node.package, node.version)} needs {node.requirement}"
@@ -81,7 +83,9 @@ def describe_node(node: Node, expl: Explanation) -> str:
     if node.kind == "constraint":
         spec = _req_spec(node)
         if node.package is None:
-            return f"your constraints limit {node.dependency} to {spec}" + _unmet(node)
+            who = node.origin or "your constraints"
+            verb = "limits" if node.origin else "limit"
+            return f"{who} {verb} {node.dependency} to {spec}" + _unmet(node)
         return (
             f"{_candidates(node.package, node.version)} limits {node.dependency} to {spec}"
             + _unmet(node)

@@ -74,6 +74,7 @@ class Node:
     dependency_exists: bool = True
     dependency_fixed: str | None = None
     layer: str | None = None
+    origin: str | None = None
     reason: str | None = None
     causes: tuple[int, int] | None = None
 
@@ -88,6 +89,7 @@ class Node:
             "matching",
             "dependency_fixed",
             "layer",
+            "origin",
             "reason",
         ):
             value = getattr(self, name)

@@ -30,13 +30,16 @@ class Dependency:
 
     ``kind`` is ``"requires"`` (the package must be present and match) or
     ``"constrains"`` (if the package is present, it must match; pip ``-c``,
-    conda ``constrains``). ``text`` is how the requirement is shown to people.
+    conda ``constrains``). ``text`` is how the requirement is shown to people;
+    ``origin`` (optional) says where a root requirement or constraint comes from
+    ("the Azure ML environment X"), for explanations.
     """
 
     package: Hashable
     constraint: Hashable
     text: str
     kind: str = "requires"
+    origin: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,6 +150,7 @@ def build_explanation(failure: SolverFailure, request: Sequence[str] = ()) -> Ex
                 dependency_exists=bool(dvs),
                 dependency_fixed=fixed_of(did),
                 layer=layer_of(did),
+                origin=dep.origin,
             )
         elif cause.kind == "unavailable":
             node = Node(

@@ -20,13 +20,14 @@ SCENARIOS: list[dict[str, Any]] = yaml.safe_load((HERE / "scenarios.yaml").read_
 
 
 def run(case: dict[str, Any]) -> UnsatisfiableError:
-    constraints: list[str] = []
+    constraints: list[str | tuple[str, str]] = []
     python = case.get("python")
     if "curated" in case:
         env = next(e for e in curated_environments() if e.name == case["curated"])
         python = env.python
         variant = "cu" + (env.cuda or "").replace(".", "")
-        constraints = [f"{name}=={version}+{variant}" for name, version in env.packages]
+        origin = f"the Azure ML environment {env.name}"
+        constraints = [(f"{name}=={version}+{variant}", origin) for name, version in env.packages]
     target = Target(python=python, platform="linux-64", system=parse_system(case["system"]))
     with pytest.raises(UnsatisfiableError) as info:
         solve(
