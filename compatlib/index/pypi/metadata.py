@@ -23,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
-from packaging.metadata import parse_email
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -89,24 +88,68 @@ class CoreMetadata:
     dynamic: tuple[str, ...] = ()
 
 
+_WANTED = frozenset(
+    {
+        "name",
+        "version",
+        "metadata-version",
+        "requires-dist",
+        "requires-python",
+        "provides-extra",
+        "dynamic",
+    }
+)
+
+
+def _headers(data: bytes) -> dict[str, list[str]]:
+    """The header fields of a core metadata file (RFC 822 style), lower-cased.
+
+    Only the fields resolution needs are kept. A small reader instead of the
+    ``email`` package, whose import alone costs more than a whole small lock.
+    """
+    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    fields: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.split("\n"):
+        if not line:
+            break  # the body (long description) starts here
+        if line[0] in " \t":
+            if current is not None and current:
+                current[-1] += " " + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            current = None
+            continue
+        key = key.strip().lower()
+        if key in _WANTED:
+            current = fields.setdefault(key, [])
+            current.append(value.strip())
+        else:
+            current = None
+    return fields
+
+
 def parse_core_metadata(data: bytes, *, source: str = "") -> CoreMetadata:
     """Parse ``METADATA``/``PKG-INFO`` leniently (unknown fields are ignored)."""
-    raw, _unparsed = parse_email(data)
-    name = raw.get("name")
-    version = raw.get("version")
+    raw = _headers(data)
+    name = (raw.get("name") or [""])[0]
+    version = (raw.get("version") or [""])[0]
     if not name or not version:
         raise MetadataError("metadata has no Name or Version", source=source)
-    requires = tuple(r.strip() for r in raw.get("requires_dist", []) if r.strip())
-    extras = tuple(sorted({e.strip() for e in raw.get("provides_extra", []) if e.strip()}))
-    rp = raw.get("requires_python")
+    requires = tuple(r for r in raw.get("requires-dist", []) if r)
+    extras = tuple(sorted({e for e in raw.get("provides-extra", []) if e}))
+    rp = (raw.get("requires-python") or [""])[0]
+    mv_values = raw.get("metadata-version")
+    mv = mv_values[0] if mv_values else None
     return CoreMetadata(
-        name=name.strip(),
-        version=version.strip(),
-        metadata_version=raw.get("metadata_version"),
+        name=name,
+        version=version,
+        metadata_version=mv,
         requires_dist=requires,
-        requires_python=(rp.strip() or None) if rp else None,
+        requires_python=rp or None,
         provides_extra=extras,
-        dynamic=tuple(sorted(d.strip().lower() for d in raw.get("dynamic", []))),
+        dynamic=tuple(sorted(d.lower() for d in raw.get("dynamic", []) if d)),
     )
 
 

@@ -164,3 +164,43 @@ def test_central_directory_fast_path_on_the_local_mirror() -> None:
             ]
             if len(members) == 1 and fast is not None:
                 assert fast == zf.read(members[0]), path.name
+
+
+def test_header_reader_agrees_with_packaging_on_the_local_mirror() -> None:
+    from packaging.metadata import parse_email
+
+    from compatlib.index.pypi.metadata import parse_core_metadata
+
+    files = sorted(Path("/opt/pypi/files").glob("*.whl"))[:300]
+    if not files:
+        pytest.skip("the local PyPI mirror is not present")
+    for path in files:
+        with zipfile.ZipFile(path) as zf:
+            members = [
+                n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+            ]
+            data = zf.read(members[0])
+        raw, _ = parse_email(data)
+        meta = parse_core_metadata(data)
+        assert meta.name == raw["name"].strip()
+        assert meta.requires_dist == tuple(
+            r.strip() for r in raw.get("requires_dist", []) if r.strip()
+        )
+        assert meta.provides_extra == tuple(
+            sorted({e.strip() for e in raw.get("provides_extra", []) if e.strip()})
+        )
+        assert meta.requires_python == ((raw.get("requires_python") or "").strip() or None)
+
+
+def test_header_reader_folds_continuation_lines_and_stops_at_the_body() -> None:
+    from compatlib.index.pypi.metadata import parse_core_metadata
+
+    data = (
+        b"Metadata-Version: 2.1\r\nName: demo\r\nVersion: 1.0\r\n"
+        b"Requires-Dist: numpy>=1.20;\r\n python_version >= '3.9'\r\n"
+        b"Provides-Extra: fast\r\n\r\nRequires-Dist: not-a-header-in-the-body\r\n"
+    )
+    meta = parse_core_metadata(data)
+    assert meta.requires_dist == ("numpy>=1.20; python_version >= '3.9'",)
+    assert meta.provides_extra == ("fast",)
+    assert meta.metadata_version == "2.1"
