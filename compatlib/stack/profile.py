@@ -16,11 +16,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compatlib.errors import InputError
-from compatlib.stack import knowledge
-from compatlib.stack.knowledge import driver_max_cuda
+
+if TYPE_CHECKING:
+    from compatlib.stack import knowledge
+else:
+    # the knowledge base module (its records and regexes) loads on first use, so
+    # a plain ``glibc=2.36`` profile costs nothing
+    from compatlib._lazy import lazy_module
+
+    knowledge = lazy_module("compatlib.stack.knowledge")
 from compatlib.versions.dotted import DottedVersion
 
 __all__ = [
@@ -451,3 +458,8 @@ def parse_system(spec: str) -> SystemProfile:
                 expected=f"{shipped} (or leave glibc out)",
             )
     return profile
+
+
+def driver_max_cuda(driver: str, os: str = "linux") -> str | None:
+    """The newest CUDA version a driver supports (see :mod:`compatlib.stack.knowledge`)."""
+    return knowledge.driver_max_cuda(driver, os)
