@@ -62,6 +62,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help="target system: a preset, a YAML file, or key=value,... (driver, gpu, glibc, os)",
     )
     solve.add_argument("--json", action="store_true", help="print JSON")
+    solve.add_argument(
+        "--why",
+        metavar="PACKAGE",
+        help="print why PACKAGE is in the solution (the chain of requirements)",
+    )
 
     from compatlib.commands import stack
 
@@ -102,7 +107,12 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             print(json.dumps({"unsatisfiable": exc.explanation.to_dict()}, indent=2))
         print(exc.explanation.report, file=sys.stderr)
         return EXIT_UNSAT
-    if args.json:
+    if args.why:
+        chain = res.why(args.why)
+        if not chain:
+            raise InputError(f"{args.why} is not in the solution", field="--why")
+        print("\n".join(chain))
+    elif args.json:
         print(json.dumps(res.to_dict(), indent=2, sort_keys=True))
     else:
         print(res)

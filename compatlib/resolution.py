@@ -76,6 +76,40 @@ class Resolution:
         """Who requires ``name`` (``None`` stands for the request)."""
         return sorted({src for src, dst, _ in self.edges if dst == name}, key=lambda s: s or "")
 
+    def why(self, name: str) -> list[str]:
+        """Why ``name`` is in the resolution: the shortest chain from the request,
+        one step per line ("you require trainer>=1.0", "trainer 1.1.0 depends on
+        framework>=2.2,<3"). Empty if the package is not in the resolution."""
+        from collections import deque
+
+        from packaging.utils import canonicalize_name
+
+        target = canonicalize_name(name)
+        if target not in self.versions:
+            return []
+        parent: dict[str, tuple[str | None, str]] = {}
+        queue: deque[str | None] = deque([None])
+        seen: set[str | None] = {None}
+        while queue:
+            node = queue.popleft()
+            for dst, req in self.requirements_of(node):
+                if dst in seen:
+                    continue
+                seen.add(dst)
+                parent[dst] = (node, req)
+                if dst == target:
+                    queue.clear()
+                    break
+                queue.append(dst)
+        steps: list[str] = []
+        cur: str | None = target
+        while cur is not None and cur in parent:
+            src, req = parent[cur]
+            who = "you require" if src is None else f"{src} {self.versions[src]} depends on"
+            steps.append(f"{who} {req}")
+            cur = src
+        return list(reversed(steps))
+
     def graph(self) -> networkx.DiGraph:
         """The dependency graph as a networkx ``DiGraph`` (imported on demand)."""
         import networkx as nx

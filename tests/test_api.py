@@ -179,3 +179,13 @@ def test_no_binary_and_no_build_policies() -> None:
     with pytest.raises(UnsatisfiableError) as info:
         solve(["b"], index=idx, target=PY312, no_build=["b"])
     assert "building from source is not allowed for it (no-build)" in info.value.explanation.text
+
+
+def test_why_a_package_is_there() -> None:
+    idx = Index(
+        {"a": [R("1.0", ("b>=1",))], "b": [R("2.0", ("c",))], "c": [R("3.0")], "d": [R("1.0")]}
+    )
+    res = solve(["a", "d"], index=idx, target=PY312)
+    assert res.why("c") == ["you require a", "a 1.0 depends on b>=1", "b 2.0 depends on c"]
+    assert res.why("d") == ["you require d"]
+    assert res.why("zzz") == []

@@ -106,3 +106,13 @@ def test_readme_main_job_locks_offline_from_the_snapshot(tmp_path: Path) -> None
         p["hashes"].get("sha256") and p["url"].startswith("https://") for p in data["packages"]
     )
     assert data["metadata"]["indexes"][0].startswith("compatlib-snapshot:")
+
+
+def test_solve_why(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", QUICK, "--python", "3.11", "--why", "rustext"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "you require trainer>=1.0",
+        "trainer 1.1.0 depends on tokenizer[fast]>=0.15",
+        "tokenizer 0.15.2 depends on rustext>=1.0",
+    ]
+    assert main(["solve", QUICK, "--python", "3.11", "--why", "nope"]) == 2
