@@ -8,13 +8,15 @@ from dataclasses import replace
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from compatlib.errors import InputError, UnsatisfiableError
 from compatlib.index.memory import Index, Repository
 from compatlib.providers.python import (
     PYTHON,
     PythonProvider,
+    exact_pins,
+    prerelease_names,
     requirement_dependencies,
     split_key,
 )
@@ -49,30 +51,6 @@ def parse_requirements(
                 field=f"requirement {i}",
                 expected="a PEP 508 requirement such as 'torch>=2.1'",
             ) from None
-    return out
-
-
-def _exact_pins(reqs: Sequence[Requirement]) -> list[tuple[str, Version]]:
-    pins: list[tuple[str, Version]] = []
-    for req in reqs:
-        for spec in req.specifier:
-            if spec.operator in ("==", "===") and "*" not in spec.version:
-                try:
-                    pins.append((canonicalize_name(req.name), Version(spec.version)))
-                except InvalidVersion:
-                    continue
-    return pins
-
-
-def _names_with_prerelease(reqs: Sequence[Requirement]) -> list[str]:
-    out: list[str] = []
-    for req in reqs:
-        for spec in req.specifier:
-            try:
-                if Version(spec.version.rstrip(".*")).is_prerelease:
-                    out.append(req.name)
-            except InvalidVersion:
-                continue
     return out
 
 
@@ -117,8 +95,8 @@ def solve(
         index,
         target,
         prereleases=prereleases,
-        allow_yanked=_exact_pins(reqs),
-        explicit_prereleases=_names_with_prerelease(reqs),
+        allow_yanked=exact_pins(reqs),
+        explicit_prereleases=prerelease_names(reqs),
         no_binary=no_binary,
         no_build=no_build,
     )

@@ -25,7 +25,6 @@ from compatlib.lock.model import Lock, LockedPackage
 from compatlib.solver.provider import Dependency
 
 if TYPE_CHECKING:
-    from packaging.requirements import Requirement
     from packaging.version import Version
 
     from compatlib.explain.tree import Explanation
@@ -579,14 +578,20 @@ def _solve_mixed(
     request: Sequence[str],
 ) -> EnvironmentResolution:
     from compatlib.providers.mixed import CONDA, PIP, FromConda, MixedProvider
-    from compatlib.providers.python import PythonProvider, requirement_dependencies, split_key
+    from compatlib.providers.python import (
+        PythonProvider,
+        exact_pins,
+        prerelease_names,
+        requirement_dependencies,
+        split_key,
+    )
 
     reqs = [p.requirement for p in pip_reqs]
     pip_provider = PythonProvider(
         repository,
         tgt,
-        allow_yanked=_exact_pins(reqs),
-        explicit_prereleases=_prerelease_names(reqs),
+        allow_yanked=exact_pins(reqs),
+        explicit_prereleases=prerelease_names(reqs),
     )
     provider = MixedProvider(conda_provider, pip_provider, mapping=mapping)
     root = conda_root(conda_provider)
@@ -668,36 +673,3 @@ def _version_text(repository: Repository, name: str, version: Version) -> str:
         except InvalidVersion:
             continue
     return str(version)
-
-
-def _exact_pins(reqs: Sequence[Requirement]) -> list[tuple[str, Version]]:
-    """``name==version`` pins (yanked releases stay usable when pinned, as in pip)."""
-    from packaging.utils import canonicalize_name
-    from packaging.version import InvalidVersion
-    from packaging.version import Version as _V
-
-    out: list[tuple[str, Version]] = []
-    for req in reqs:
-        for s in req.specifier:
-            if s.operator in ("==", "===") and "*" not in s.version:
-                try:
-                    out.append((canonicalize_name(req.name), _V(s.version)))
-                except InvalidVersion:
-                    continue
-    return out
-
-
-def _prerelease_names(reqs: Sequence[Requirement]) -> list[str]:
-    """Names whose specifiers mention a pre-release (so pre-releases are allowed)."""
-    from packaging.version import InvalidVersion
-    from packaging.version import Version as _V
-
-    out: list[str] = []
-    for req in reqs:
-        for s in req.specifier:
-            try:
-                if _V(s.version.rstrip(".*")).is_prerelease:
-                    out.append(req.name)
-            except InvalidVersion:
-                continue
-    return out

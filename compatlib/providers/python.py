@@ -33,7 +33,16 @@ from compatlib.index.memory import IndexRelease, Repository
 from compatlib.solver.provider import Dependency, Unavailable
 from compatlib.target import Target
 
-__all__ = ["PYTHON", "Exact", "PythonChoice", "PythonProvider", "parse_requirement", "split_key"]
+__all__ = [
+    "PYTHON",
+    "Exact",
+    "PythonChoice",
+    "PythonProvider",
+    "exact_pins",
+    "parse_requirement",
+    "prerelease_names",
+    "split_key",
+]
 
 PYTHON = "__python"
 _PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
@@ -418,3 +427,29 @@ def _exact_pin(spec: SpecifierSet) -> Exact | None:
         except InvalidVersion:
             return None
     return None
+
+
+def exact_pins(reqs: Iterable[Requirement]) -> list[tuple[str, Version]]:
+    """``name==version`` pins: yanked releases stay usable when pinned, as in pip."""
+    pins: list[tuple[str, Version]] = []
+    for req in reqs:
+        for spec in req.specifier:
+            if spec.operator in ("==", "===") and "*" not in spec.version:
+                try:
+                    pins.append((canonicalize_name(req.name), Version(spec.version)))
+                except InvalidVersion:
+                    continue
+    return pins
+
+
+def prerelease_names(reqs: Iterable[Requirement]) -> list[str]:
+    """Names whose specifiers name a pre-release (so pre-releases are wanted there)."""
+    out: list[str] = []
+    for req in reqs:
+        for spec in req.specifier:
+            try:
+                if Version(spec.version.rstrip(".*")).is_prerelease:
+                    out.append(req.name)
+            except InvalidVersion:
+                continue
+    return out
