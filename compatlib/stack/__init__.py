@@ -6,8 +6,9 @@ Names load on first use, so importing ``compatlib.stack`` reads no data.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from compatlib._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from compatlib.stack.detect import detect
@@ -105,13 +106,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'compatlib.stack' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:
