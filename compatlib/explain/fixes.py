@@ -245,6 +245,24 @@ def _layer_fixes(
                 replace(target, system=new),
             ):
                 break
+    if system is not None and "CUDA (driver support)" in layers and system.cuda is not None:
+        from compatlib.stack.knowledge import min_driver
+
+        for floor in _floors(explanation, "CUDA (driver support)"):
+            try:
+                driver = min_driver(floor, compatibility="minor")
+            except CompatError:
+                continue
+            new = replace(system, cuda=floor)
+            if add(
+                "cuda",
+                f"use a driver that supports CUDA {floor} or newer (an NVIDIA driver "
+                f">={driver}); the target's supports CUDA {system.cuda}",
+                {"cuda": floor, "driver": driver},
+                requirements,
+                replace(target, system=new),
+            ):
+                break
     if system is not None and "GPU compute capability" in layers and system.gpus:
         from compatlib.stack.knowledge import gpu
 

@@ -217,9 +217,21 @@ class Layers:
         except InputError:
             return []
         low = DottedVersion(floor)
-        return [
+        deps = [
             Dependency(DRIVER, VersionSet.at_least(low), f"an NVIDIA driver >={floor} for {why}")
         ]
+        if DRIVER not in self.fixed:
+            # without a known driver, say it in conda's terms too: the CUDA the
+            # driver must support (minor-version compatibility: any of the major)
+            major = DottedVersion(cuda).major
+            deps.append(
+                Dependency(
+                    CUDA,
+                    VersionSet.at_least(DottedVersion(f"{major}.0")),
+                    f"a driver that supports CUDA >={major}.0 for {why}",
+                )
+            )
+        return deps
 
     def _framework_rules(self, name: str, version: Version) -> list[Dependency]:
         b = _framework_build(name, str(version), self.target.subdir)
