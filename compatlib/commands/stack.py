@@ -18,8 +18,16 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     q = p.add_subparsers(dest="query", metavar="QUERY", parser_class=type(p))
     q.required = True
+    # --json also after the query ("compatlib stack gpu H100 --json")
+    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON"
+    )
 
-    a = q.add_parser("min-driver", help="minimum NVIDIA driver for a CUDA release")
+    def query(name: str, **kwargs: Any) -> Any:
+        return q.add_parser(name, parents=[json_flag], **kwargs)
+
+    a = query("min-driver", help="minimum NVIDIA driver for a CUDA release")
     a.add_argument("cuda")
     a.add_argument("--os", default="linux", choices=("linux", "windows"))
     a.add_argument(
@@ -27,31 +35,31 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="the minor-version-compatibility floor of that CUDA major",
     )
-    a = q.add_parser("gpu", help="compute capability and architecture of a GPU")
+    a = query("gpu", help="compute capability and architecture of a GPU")
     a.add_argument("name")
-    a = q.add_parser("cuda-supports", help="can a CUDA release build for a GPU")
+    a = query("cuda-supports", help="can a CUDA release build for a GPU")
     a.add_argument("cuda")
     a.add_argument("compute_capability")
-    a = q.add_parser("can-run", help="can code built for an arch list run on a GPU")
+    a = query("can-run", help="can code built for an arch list run on a GPU")
     a.add_argument("arch_list", help="comma-separated, e.g. 8.0,8.6,9.0+PTX")
     a.add_argument("compute_capability")
-    a = q.add_parser("glibc", help="glibc of an OS release")
+    a = query("glibc", help="glibc of an OS release")
     a.add_argument("os")
-    a = q.add_parser("build", help="a framework build: CUDA, cuDNN, Python, GPU archs, glibc")
+    a = query("build", help="a framework build: CUDA, cuDNN, Python, GPU archs, glibc")
     a.add_argument("framework")
     a.add_argument("version")
     a.add_argument("--variant")
-    a = q.add_parser("newest", help="the newest framework build that works on a system")
+    a = query("newest", help="the newest framework build that works on a system")
     a.add_argument("framework")
     a.add_argument("--system", required=True, help="preset, YAML file or key=value,...")
     a.add_argument("--python", help="target Python (X.Y)")
     a.add_argument("--variant")
-    a = q.add_parser("matrix", help="compatibility matrix of a framework's builds")
+    a = query("matrix", help="compatibility matrix of a framework's builds")
     a.add_argument("framework")
     a.add_argument("--markdown", action="store_true")
-    q.add_parser("detect", help="detect this machine's driver, GPUs, glibc and OS")
-    q.add_parser("presets", help="list system presets")
-    a = q.add_parser("system", help="show the profile a --system spec gives")
+    query("detect", help="detect this machine's driver, GPUs, glibc and OS")
+    query("presets", help="list system presets")
+    a = query("system", help="show the profile a --system spec gives")
     a.add_argument("spec")
 
 
