@@ -164,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CompatError as exc:
         print(f"compatlib: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("compatlib: interrupted", file=sys.stderr)
+        return 130
     parser.error(f"unknown command {args.command!r}")
 
 

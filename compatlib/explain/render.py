@@ -191,7 +191,7 @@ def render_text(expl: Explanation) -> str:
         left, right = expl.node(node.causes[0]), expl.node(node.causes[1])
         concl = describe_node(node, expl)
         if node.id == expl.root:
-            concl = _final(node, expl)
+            concl = f"{_request(expl)} cannot be satisfied"
         ld, rd = left.kind == "derived", right.kind == "derived"
         if ld and rd:
             if left.id in numbers and right.id in numbers:
@@ -258,12 +258,4 @@ def render_text(expl: Explanation) -> str:
     # the first line of a report reads better as "Because" than "And because"
     if lines and lines[0].startswith("And because"):
         lines[0] = "Because" + lines[0][len("And because") :]
-    return "\n".join(_tidy(line) for line in lines)
-
-
-def _tidy(line: str) -> str:
-    return line.replace("Because Because", "Because")
-
-
-def _final(node: Node, expl: Explanation) -> str:
-    return f"{_request(expl)} cannot be satisfied"
+    return "\n".join(lines)
