@@ -150,7 +150,7 @@ def solve(
             system["python"] = str(cand)
             continue
         if layers.is_layer(key):
-            if key in layers.fixed:
+            if key in layers.fixed and ":" not in key:
                 system[key.lstrip("_")] = str(cand)
             continue
         name, extra = split_key(key)

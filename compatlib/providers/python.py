@@ -213,11 +213,9 @@ class PythonProvider:
 
     def layer_of(self, package: Hashable) -> str | None:
         """The system layer a virtual package stands for (``None`` for real packages)."""
-        from compatlib.stack.layers import LAYER_NAMES
-
         if package == PYTHON:
             return "Python"
-        return LAYER_NAMES.get(str(package))
+        return self.layers.layer_name(str(package))
 
     def _prerelease_ok(self, name: str, spec: SpecifierSet) -> bool:
         if self._only_pre.get(name, False):

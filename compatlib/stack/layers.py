@@ -164,25 +164,43 @@ class Layers:
             cuda = system.max_cuda()
             if cuda is not None:
                 fixed[CUDA] = DottedVersion(cuda)
-            if system.gpus:
-                fixed[CUDA_ARCH] = DottedVersion(system.compute_capabilities[0])
+            # one virtual package per distinct GPU generation: a build must run on
+            # every GPU of the machine (the first is ``__cuda_arch``, the others
+            # ``__cuda_arch:<cc>``)
+            for i, cc in enumerate(system.compute_capabilities):
+                fixed[_gpu_package(i, cc)] = DottedVersion(cc)
         self.fixed = fixed
+        self.gpu_packages = tuple(p for p in fixed if _is_gpu_package(p))
 
     def is_layer(self, package: str) -> bool:
-        return package in LAYER_NAMES
+        return package in LAYER_NAMES or _is_gpu_package(package)
+
+    def layer_name(self, package: str) -> str | None:
+        """How a layer is named to people (``None`` for a real package)."""
+        if _is_gpu_package(package):
+            return LAYER_NAMES[CUDA_ARCH]
+        return LAYER_NAMES.get(package)
 
     def candidates(self, package: str) -> list[DottedVersion]:
         value = self.fixed.get(package)
         if value is not None:
             return [value]
-        return list(_known_values(package))
+        return list(_known_values(CUDA_ARCH if _is_gpu_package(package) else package))
 
     def describe_fixed(self, package: str) -> str | None:
         value = self.fixed.get(package)
         if value is None:
             return None
-        if package == CUDA_ARCH and self.system is not None:
-            names = [n for n in self.system.gpu_names if n]
+        if _is_gpu_package(package) and self.system is not None:
+            names = [
+                n
+                for cc, n in zip(
+                    self.system.gpus,
+                    self.system.gpu_names or (None,) * len(self.system.gpus),
+                    strict=True,
+                )
+                if n and DottedVersion(cc) == value
+            ]
             gpu = f" ({names[0]})" if names else ""
             return f"the target's GPU{gpu} has compute capability {value}"
         return f"the target's {LAYER_NAMES[package]} is {value}"
@@ -238,22 +256,26 @@ class Layers:
         if b is None or b.cuda is None:
             return []
         deps = self._driver_for(b.cuda, f"its CUDA {b.cuda} build")
+        gpu_constraint: ArchSet | VersionSet[DottedVersion] | None = None
         if b.arch_list:
-            deps.append(
-                Dependency(
-                    CUDA_ARCH,
-                    ArchSet(tuple(b.arch_list)),
-                    f"a GPU of compute capability {_arch_summary(b.arch_list)}",
-                )
-            )
+            gpu_constraint = ArchSet(tuple(b.arch_list))
+            text = f"a GPU of compute capability {_arch_summary(b.arch_list)}"
         elif b.min_compute_capability:
             low = DottedVersion(b.min_compute_capability)
-            deps.append(
-                Dependency(
-                    CUDA_ARCH, VersionSet.at_least(low), f"a GPU of compute capability >={low}"
-                )
-            )
+            gpu_constraint = VersionSet.at_least(low)
+            text = f"a GPU of compute capability >={low}"
+        if gpu_constraint is not None:
+            for package in self.gpu_packages or (CUDA_ARCH,):
+                deps.append(Dependency(package, gpu_constraint, text))
         return deps
+
+
+def _gpu_package(i: int, cc: str) -> str:
+    return CUDA_ARCH if i == 0 else f"{CUDA_ARCH}:{cc}"
+
+
+def _is_gpu_package(package: str) -> bool:
+    return package == CUDA_ARCH or package.startswith(CUDA_ARCH + ":")
 
 
 def _arch_summary(arch_list: Iterable[str]) -> str:
