@@ -1305,9 +1305,7 @@ def _python_case(src: _Src, data: dict[str, Any]) -> Case:
         unvisited = MappingProxyType(
             {str(canonicalize_name(k)): tuple(str(x) for x in v) for k, v in raw_unvisited.items()}
         )
-    index_path = os.path.normpath(
-        os.path.join(os.path.dirname(os.path.abspath(src.path)), "..", "index", index + ".json")
-    )
+    index_path = _sibling_index(src, index)
     return Case(
         name=Path(src.path).stem,
         suite="python",
@@ -1399,9 +1397,7 @@ def _cocoapods_case(src: _Src, data: dict[str, Any]) -> Case:
     index = data.get("index", "awesome")
     if not isinstance(index, str):
         raise src.error("expected an index name", field="index", pos=src.locate_json(["index"]))
-    index_path = os.path.normpath(
-        os.path.join(os.path.dirname(os.path.abspath(src.path)), "..", "index", index + ".json")
-    )
+    index_path = _sibling_index(src, index)
     return Case(
         name=Path(src.path).stem,
         suite="cocoapods",
@@ -1450,6 +1446,13 @@ def _swift_case(src: _Src, data: dict[str, Any]) -> Case:
         requested=requested,
         resolved=MappingProxyType(resolved),
         conflicts=None,
+    )
+
+
+def _sibling_index(src: _Src, index: str) -> str:
+    """resolvelib's layout: ``<suite>/case/x.json`` names ``<suite>/index/<index>.json``."""
+    return os.path.normpath(
+        os.path.join(os.path.dirname(os.path.abspath(src.path)), "..", "index", index + ".json")
     )
 
 

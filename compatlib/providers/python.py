@@ -280,8 +280,7 @@ class PythonProvider:
         """
         from dataclasses import replace
 
-        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
+        from compatlib.index.pypi.simple import parse_dist_filename
         from compatlib.index.pypi.tags import TagRanker
 
         if self._ranker is None:
@@ -299,11 +298,8 @@ class PythonProvider:
             wheels += 1
             if no_wheels:
                 continue
-            try:
-                tags = parse_wheel_filename(art.filename)[3]
-            except InvalidWheelFilename:
-                continue
-            if self._ranker.rank(tags) is not None:
+            parsed = parse_dist_filename(art.filename)
+            if parsed is not None and self._ranker.rank(parsed.tags) is not None:
                 usable.append(art.filename)
         if usable:
             return None, usable
@@ -326,16 +322,14 @@ class PythonProvider:
         """The Python versions some wheel of ``rel`` is built for, on this platform."""
         from dataclasses import replace
 
-        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
+        from compatlib.index.pypi.simple import parse_dist_filename
         from compatlib.index.pypi.tags import TagRanker
 
         tag_sets = []
         for art in rel.artifacts:
-            try:
-                tag_sets.append(parse_wheel_filename(art.filename)[3])
-            except InvalidWheelFilename:
-                continue
+            parsed = parse_dist_filename(art.filename)
+            if parsed is not None and parsed.kind == "wheel":
+                tag_sets.append(parsed.tags)
         found: list[str] = []
         for py in _PYTHONS:
             ranker = self._py_rankers.get(py)

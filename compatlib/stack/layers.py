@@ -88,12 +88,12 @@ class ArchSet:
 
 def glibc_of_wheel(filename: str) -> DottedVersion | None:
     """The glibc a wheel's platform tags need (``None`` for non-manylinux wheels)."""
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+    from compatlib.index.pypi.simple import parse_dist_filename
 
-    try:
-        tags = parse_wheel_filename(filename)[3]
-    except InvalidWheelFilename:
+    parsed = parse_dist_filename(filename)
+    if parsed is None or parsed.kind != "wheel":
         return None
+    tags = parsed.tags
     best: DottedVersion | None = None
     for tag in tags:
         plat = tag.platform
