@@ -114,16 +114,12 @@ def suggest_fixes(
 
     def add(kind: str, text: str, change: dict[str, str], reqs: Sequence[str], tgt: Target) -> bool:
         res = _try(solve, reqs, tgt)
-        if res is None:
-            return False
-        fixes.append(Fix(kind, text, change, _versions(res)))
-        return True
+        if res is not None:
+            fixes.append(Fix(kind, text, change, _versions(res)))
+        return res is not None
 
     # another build of the same framework release (cu118 instead of cu121, ...)
-    for i, text in enumerate(requirements):
-        variant_fix = _variant_fix(i, text, requirements, target, add)
-        if variant_fix:
-            break
+    any(_variant_fix(i, text, requirements, target, add) for i, text in enumerate(requirements))
     # the request itself: loosen one requirement, or drop it
     for i, text in enumerate(requirements):
         if len(fixes) >= limit:
@@ -131,23 +127,19 @@ def suggest_fixes(
         req = Requirement(text)
         name = canonicalize_name(req.name)
         rest = [r for j, r in enumerate(requirements) if j != i]
-        if str(req.specifier) and add(
-            "loosen",
-            f"loosen {text} to {name}",
-            {"requirement": text, "to": name},
-            [*rest, name],
-            target,
-        ):
-            fixes[-1] = replace(
-                fixes[-1],
-                text=f"loosen {text} to {name} (it then resolves to {name} "
-                f"{fixes[-1].versions.get(name, '?')})",
+        loosened = _try(solve, [*rest, name], target) if str(req.specifier) else None
+        if loosened is not None:
+            got = _versions(loosened)
+            fixes.append(
+                Fix(
+                    "loosen",
+                    f"loosen {text} to {name} (it then resolves to {name} {got.get(name, '?')})",
+                    {"requirement": text, "to": name},
+                    got,
+                )
             )
-            continue
-        if rest and add(
-            "drop", f"drop the requirement {text}", {"requirement": text}, rest, target
-        ):
-            continue
+        elif rest:
+            add("drop", f"drop the requirement {text}", {"requirement": text}, rest, target)
     return tuple(fixes[:limit])
 
 
