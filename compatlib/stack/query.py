@@ -95,14 +95,15 @@ def newest_build(
     profile = parse_system(system) if isinstance(system, str) else system
     fw = canonical_framework(framework)
     want_gpu = gpu and (bool(profile.gpus) or profile.driver is not None)
+    # builds() lists releases oldest first and, within one, CUDA builds (oldest CUDA
+    # first) before the CPU build: reversed, the newest release and CUDA come first
     candidates = [
         b
-        for b in builds(fw)
+        for b in reversed(builds(fw))
         if (variant is None or b.variant == variant)
         and (b.cuda is not None or not want_gpu)
         and not b.variant.startswith("rocm")
     ]
-    candidates.sort(key=lambda b: (DottedVersion(_numeric(b.version)), _cuda_key(b)), reverse=True)
     rejected: list[BuildVerdict] = []
     for b in candidates:
         verdict = check_build(b, profile, python, gpu=want_gpu)
@@ -110,15 +111,3 @@ def newest_build(
             return verdict, rejected
         rejected.append(verdict)
     return None, rejected
-
-
-def _numeric(version: str) -> str:
-    out = []
-    for part in version.split("."):
-        digits = "".join(ch for ch in part if ch.isdigit())
-        out.append(digits or "0")
-    return ".".join(out)
-
-
-def _cuda_key(b: FrameworkBuild) -> DottedVersion:
-    return DottedVersion(b.cuda or "0")
