@@ -189,3 +189,22 @@ def test_why_a_package_is_there() -> None:
     assert res.why("c") == ["you require a", "a 1.0 depends on b>=1", "b 2.0 depends on c"]
     assert res.why("d") == ["you require d"]
     assert res.why("zzz") == []
+
+
+def test_release_constrains_apply_only_when_present() -> None:
+    idx = Index(
+        {
+            "a": [R("1.0", constrains=("b<2",))],
+            "b": [R("1.0"), R("2.0")],
+            "c": [R("1.0", ("b",))],
+        }
+    )
+    assert versions(solve(["a"], index=idx, target=PY312)) == {"a": "1.0"}
+    assert versions(solve(["a", "c"], index=idx, target=PY312)) == {
+        "a": "1.0",
+        "b": "1.0",
+        "c": "1.0",
+    }
+    with pytest.raises(UnsatisfiableError) as info:
+        solve(["a", "b>=2"], index=idx, target=PY312)
+    assert "a 1.0 limits b to <2" in info.value.explanation.text

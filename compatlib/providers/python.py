@@ -259,14 +259,16 @@ class PythonProvider:
             except InvalidSpecifier:
                 return Unavailable(f"its Requires-Python {rel.requires_python!r} is invalid")
             deps.append(Dependency(PYTHON, spec, f"Python{rel.requires_python.strip()}"))
-        for text in rel.requires:
-            try:
-                req = parse_requirement(text)
-            except InvalidRequirement as exc:
-                return Unavailable(f"its requirement {text!r} is invalid: {exc}")
-            if not self._active(req.marker, extra):
-                continue
-            deps.extend(requirement_dependencies(req, text=text))
+        constrains = rel.constrains if extra is None else ()
+        for kind, texts in (("requires", rel.requires), ("constrains", constrains)):
+            for text in texts:
+                try:
+                    req = parse_requirement(text)
+                except InvalidRequirement as exc:
+                    return Unavailable(f"its requirement {text!r} is invalid: {exc}")
+                if not self._active(req.marker, extra):
+                    continue
+                deps.extend(requirement_dependencies(req, kind, text=text))
         if extra is None:
             deps.extend(self.layers.rules(name, candidate, usable))
         return deps

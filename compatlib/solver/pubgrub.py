@@ -136,7 +136,6 @@ class Solver:
         self._required_counter = 0
         self.root_deps: tuple[Dependency, ...] = ()
         self.deps_of: dict[tuple[int, int], Sequence[Dependency]] = {}
-        self.rounds = 0
 
     # -- packages and sets -----------------------------------------------------
     def _package_id(self, key: Hashable) -> int:
@@ -284,7 +283,6 @@ class Solver:
         self._add(root_incompat)
         nxt = ROOT
         while True:
-            self.rounds += 1
             self._propagate(nxt)
             chosen = self._choose()
             if chosen < 0:
