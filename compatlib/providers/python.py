@@ -115,6 +115,7 @@ class PythonProvider:
         self._marker_cache: dict[tuple[str, str], bool] = {}
         self._ranker: TagRanker | None = None
         self._py_rankers: dict[str, TagRanker] = {}
+        self._yanked_cache: dict[tuple[str, Version], bool] = {}
         from compatlib.stack.layers import Layers
 
         self.layers = Layers(target, target.system)
@@ -170,13 +171,18 @@ class PythonProvider:
         return not (self._yanked(name, candidate) and (name, candidate) not in self.allow_yanked)
 
     def _yanked(self, name: str, version: Version) -> bool:
-        rel = self._releases[name][version]
-        if isinstance(rel, _Lazy):
+        """Whether a release is yanked (asked once per release: ``contains`` is hot)."""
+        key = (name, version)
+        hit = self._yanked_cache.get(key)
+        if hit is None:
+            rel = self._releases[name][version]
             probe = getattr(self.repository, "is_yanked", None)
-            if probe is not None:
-                return bool(probe(name, rel.text))
-            rel = self._release(name, version)
-        return rel.yanked
+            if isinstance(rel, _Lazy) and probe is not None:
+                hit = bool(probe(name, rel.text))
+            else:
+                hit = self._release(name, version).yanked
+            self._yanked_cache[key] = hit
+        return hit
 
     def is_preferred(self, package: Hashable, candidate: Any) -> bool:
         """Stable releases are tried before pre-releases (unless pre-releases are on)."""
