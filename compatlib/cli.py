@@ -82,9 +82,15 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from compatlib.target import Target
 
     requirements: list[str] = list(args.requirements)
-    index = load_index(args.index)
-    if not requirements:
-        requirements = _scenario_requirements(args.index)
+    if args.index.endswith(".toml"):
+        # a packse scenario: its index, and its own request when none is given
+        from compatlib.index.peer import load_scenario
+
+        scenario = load_scenario(args.index)
+        index = scenario.index
+        requirements = requirements or list(scenario.requires)
+    else:
+        index = load_index(args.index)
     if not requirements:
         raise InputError("no requirements given", expected="one or more PEP 508 requirements")
     system = None
@@ -117,14 +123,6 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     else:
         print(res)
     return EXIT_OK
-
-
-def _scenario_requirements(path: str) -> list[str]:
-    if not path.endswith(".toml"):
-        return []
-    from compatlib.index.peer import load_scenario
-
-    return list(load_scenario(path).requires)
 
 
 def _optional_command(name: str) -> Any:
