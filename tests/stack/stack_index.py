@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
+from compatlib.errors import InputError
 from compatlib.index.memory import Artifact, Index, IndexRelease
 from compatlib.stack.frameworks import FrameworkBuild, build, nvidia_packages
 
@@ -57,7 +58,7 @@ def framework_index(entries: Iterable[str]) -> Index:
             if b.default and "+" not in version:
                 try:
                     pins = nvidia_packages(name, version)
-                except Exception:
+                except InputError:
                     pins = ()
                 if name == "torch":
                     requires = [f"{p.name}{p.specifier}; {LINUX}" for p in pins]
@@ -100,7 +101,7 @@ def framework_index(entries: Iterable[str]) -> Index:
             for variant in ("cuda12", "cuda13"):
                 try:
                     g = build("jax", version, variant)
-                except Exception:
+                except InputError:
                     continue
                 dist = f"jax_{variant}_plugin"
                 put(
