@@ -25,7 +25,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from compatlib.errors import InputError
+from compatlib.errors import CompatError, InputError
 
 if TYPE_CHECKING:
     from compatlib.index.pypi.tags import TagRanker
@@ -237,7 +237,7 @@ class PythonProvider:
         name, extra = split_key(package)
         try:
             rel = self._release(name, candidate)
-        except Exception as exc:  # a broken source: the candidate cannot be used
+        except (CompatError, OSError) as exc:  # a broken source: this candidate is unusable
             return Unavailable(f"its metadata could not be read: {exc}")
         usable: list[str] = []
         if rel.artifacts and extra is None:
