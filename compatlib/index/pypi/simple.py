@@ -14,21 +14,11 @@ import json
 import posixpath
 import urllib.parse
 from dataclasses import dataclass
-from functools import lru_cache
 from html.parser import HTMLParser
-from typing import Any, Literal
-
-from packaging.tags import Tag
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    NormalizedName,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-from packaging.version import Version
+from typing import Any
 
 from compatlib.errors import InputError
+from compatlib.index.pypi.filenames import ParsedFilename, parse_dist_filename
 
 __all__ = [
     "ACCEPT",
@@ -74,34 +64,6 @@ class DistFile:
             if name == algorithm:
                 return value
         return None
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedFilename:
-    """What a distribution filename says: name, version and, for wheels, tags."""
-
-    kind: Literal["wheel", "sdist"]
-    name: NormalizedName
-    version: Version
-    tags: frozenset[Tag]
-
-
-@lru_cache(maxsize=16384)
-def parse_dist_filename(filename: str) -> ParsedFilename | None:
-    """Parse a wheel or sdist (``.tar.gz``/``.zip``) filename; ``None`` for others."""
-    if filename.endswith(".whl"):
-        try:
-            name, version, _build, tags = parse_wheel_filename(filename)
-        except InvalidWheelFilename:
-            return None
-        return ParsedFilename("wheel", name, version, tags)
-    if filename.endswith((".tar.gz", ".zip")):
-        try:
-            name, version = parse_sdist_filename(filename)
-        except InvalidSdistFilename:
-            return None
-        return ParsedFilename("sdist", name, version, frozenset())
-    return None
 
 
 def _split_fragment(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:

@@ -17,18 +17,25 @@ Defaults when the target leaves a fact open (documented in ``docs/pypi.md``):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-
-from packaging.tags import Tag, compatible_tags, cpython_tags, generic_tags, mac_platforms
+from typing import TYPE_CHECKING, Protocol
 
 from compatlib.errors import InputError
-from compatlib.target import Target
+from compatlib.index.pypi.filenames import Tag
+
+if TYPE_CHECKING:
+    from compatlib.target import Target
 
 __all__ = [
     "DEFAULT_GLIBC",
     "DEFAULT_MACOS",
     "TagRanker",
+    "compatible_tags",
+    "cpython_tags",
+    "generic_tags",
+    "mac_platforms",
     "platform_tags_for",
     "target_tags",
 ]
@@ -57,6 +64,142 @@ _LEGACY_MANYLINUX: dict[tuple[int, int], tuple[str, frozenset[str]]] = {
         frozenset({"x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x"}),
     ),
 }
+
+
+# Tag generation for a target. These follow packaging.tags' generators of the
+# same names (and their order) for explicitly given versions, ABIs and
+# platforms; nothing here looks at the host.
+
+
+def _nodot(version: Sequence[int]) -> str:
+    return "".join(str(part) for part in version)
+
+
+_CPYTHON_ABI = re.compile(r"cp[0-9]+(.*)")
+
+
+def _free_threaded(abis: Sequence[str]) -> bool:
+    """True when the first versioned CPython ABI (or ``abi3t``) is a ``t`` build."""
+    for abi in abis:
+        if abi == "abi3t":
+            return True
+        match = _CPYTHON_ABI.match(abi)
+        if match is not None:
+            return "t" in match.group(1)
+    return False
+
+
+def cpython_tags(
+    python: Sequence[int], abis: Iterable[str], platforms: Iterable[str]
+) -> Iterator[Tag]:
+    """CPython tags, best first: ``cpXY-<abi>``, ``cpXY-abi3`` (or ``abi3t`` for a
+    free-threaded ABI), ``cpXY-none``, then ``abi3`` of every older ``cp3x`` down to 3.2."""
+    interpreter = f"cp{_nodot(python[:2])}"
+    abi_list = list(abis)
+    threaded = _free_threaded(abi_list)
+    for explicit in ("abi3", "abi3t", "none") if threaded else ("abi3", "none"):
+        if explicit in abi_list:
+            abi_list.remove(explicit)
+    plats = list(platforms)
+    for abi in abi_list:
+        for plat in plats:
+            yield Tag(interpreter, abi, plat)
+    stable_ok = len(python) > 1 and tuple(python) >= (3, 2)
+    stable = ("abi3t" if threaded else "abi3") if stable_ok else None
+    if stable is not None:
+        for plat in plats:
+            yield Tag(interpreter, stable, plat)
+    for plat in plats:
+        yield Tag(interpreter, "none", plat)
+    if stable is not None:
+        for minor in range(python[1] - 1, 1, -1):
+            older = f"cp{python[0]}{minor}"
+            for plat in plats:
+                yield Tag(older, stable, plat)
+
+
+def generic_tags(interpreter: str, abis: Iterable[str], platforms: Iterable[str]) -> Iterator[Tag]:
+    """``<interpreter>-<abi>-<platform>`` for each ABI (``none`` added last if absent)."""
+    abi_list = list(abis)
+    if "none" not in abi_list:
+        abi_list.append("none")
+    plats = list(platforms)
+    for abi in abi_list:
+        for plat in plats:
+            yield Tag(interpreter, abi, plat)
+
+
+def _python_interpreters(python: Sequence[int]) -> Iterator[str]:
+    """``pyXY``, ``pyX``, then ``pyX(Y-1)`` ... ``pyX0``."""
+    if len(python) > 1:
+        yield f"py{_nodot(python[:2])}"
+    yield f"py{python[0]}"
+    if len(python) > 1:
+        for minor in range(python[1] - 1, -1, -1):
+            yield f"py{python[0]}{minor}"
+
+
+def compatible_tags(
+    python: Sequence[int], interpreter: str | None, platforms: Iterable[str]
+) -> Iterator[Tag]:
+    """``py*-none-<platform>``, then ``<interpreter>-none-any``, then ``py*-none-any``."""
+    plats = list(platforms)
+    for py in _python_interpreters(python):
+        for plat in plats:
+            yield Tag(py, "none", plat)
+    if interpreter:
+        yield Tag(interpreter, "none", "any")
+    for py in _python_interpreters(python):
+        yield Tag(py, "none", "any")
+
+
+def _mac_formats(version: tuple[int, int], arch: str) -> list[str]:
+    """Binary formats a macOS ``version`` on ``arch`` loads, most specific first."""
+    formats = [arch]
+    if arch == "x86_64":
+        if version < (10, 4):
+            return []
+        formats += ["intel", "fat64", "fat3"]
+    elif arch == "i386":
+        if version < (10, 4):
+            return []
+        formats += ["intel", "fat3", "fat"]
+    elif arch == "ppc64":
+        if not (10, 4) <= version <= (10, 5):
+            return []
+        formats.append("fat64")
+    elif arch == "ppc":
+        if version > (10, 6):
+            return []
+        formats += ["fat3", "fat"]
+    if arch in ("arm64", "x86_64"):
+        formats.append("universal2")
+    if arch in ("x86_64", "i386", "ppc64", "ppc", "intel"):
+        formats.append("universal")
+    return formats
+
+
+def mac_platforms(version: tuple[int, int], arch: str) -> Iterator[str]:
+    """macOS platform tags for ``version`` (``(major, minor)``) on ``arch``, newest first.
+
+    macOS 10.x walks the minor versions down to 10.0; 11 and later walk the
+    major versions down to 11.0 and then accept 10.16-10.4 (every format on
+    x86_64, only ``universal2`` on other architectures).
+    """
+    if (10, 0) <= version < (11, 0):
+        for minor in range(version[1], -1, -1):
+            for fmt in _mac_formats((10, minor), arch):
+                yield f"macosx_10_{minor}_{fmt}"
+    if version >= (11, 0):
+        for major in range(version[0], 10, -1):
+            for fmt in _mac_formats((major, 0), arch):
+                yield f"macosx_{major}_0_{fmt}"
+        for minor in range(16, 3, -1):
+            if arch == "x86_64":
+                for fmt in _mac_formats((10, minor), arch):
+                    yield f"macosx_10_{minor}_{fmt}"
+            else:
+                yield f"macosx_10_{minor}_universal2"
 
 
 def _major_minor(text: str, what: str) -> tuple[int, int]:
@@ -156,6 +299,18 @@ def target_tags(
     return list(_tags_cached(_python_tuple(target), target.implementation.lower(), platforms))
 
 
+class _TagLike(Protocol):
+    """A wheel tag: this package's :class:`Tag` or ``packaging.tags.Tag`` (they
+    hash and compare alike)."""
+
+    @property
+    def interpreter(self) -> str: ...
+    @property
+    def abi(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+
+
 class TagRanker:
     """Ranks wheel tag sets for one target: lower is better, ``None`` is incompatible."""
 
@@ -163,7 +318,7 @@ class TagRanker:
 
     def __init__(self, tags: Sequence[Tag]) -> None:
         self.tags: tuple[Tag, ...] = tuple(tags)
-        self._rank = {tag: i for i, tag in enumerate(self.tags)}
+        self._rank: dict[object, int] = {tag: i for i, tag in enumerate(self.tags)}
 
     @classmethod
     def for_target(
@@ -171,7 +326,7 @@ class TagRanker:
     ) -> TagRanker:
         return cls(target_tags(target, macos=macos, musllinux=musllinux))
 
-    def rank(self, wheel_tags: frozenset[Tag]) -> int | None:
+    def rank(self, wheel_tags: Iterable[_TagLike]) -> int | None:
         """The best rank among a wheel's tags, or ``None`` if none is accepted."""
         best: int | None = None
         for tag in wheel_tags:

@@ -1,0 +1,311 @@
+"""Distribution filenames, project names and wheel tags, without ``packaging.tags``.
+
+``packaging.utils`` imports ``packaging.tags``, which pulls in logging,
+subprocess, sysconfig, platform and the manylinux/musllinux ELF probes -- all
+to describe the *host*. compatlib only ever parses filenames and builds tag
+lists for a *target*, so this module does that with nothing heavier than ``re``
+and ``packaging.version``. Results match packaging 26.4 exactly (same
+acceptance, same normalized names, versions, build tags and tag sets); the
+differential tests in ``tests/index/pypi/test_filenames.py`` check it.
+
+:class:`Tag` hashes like :class:`packaging.tags.Tag` and compares equal to one
+with the same three fields, so a set of either kind can be looked up in a table
+keyed by the other.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Literal, NewType, Union
+
+from packaging.version import InvalidVersion, Version
+
+__all__ = [
+    "BuildTag",
+    "InvalidSdistFilename",
+    "InvalidWheelFilename",
+    "NormalizedName",
+    "ParsedFilename",
+    "Tag",
+    "canonicalize_name",
+    "parse_dist_filename",
+    "parse_sdist_filename",
+    "parse_tag",
+    "parse_wheel_filename",
+]
+
+#: A PEP 503 normalized project name (what :func:`canonicalize_name` returns).
+NormalizedName = NewType("NormalizedName", str)
+
+#: A wheel build tag: ``()`` or ``(number, rest)``, e.g. ``(1, "")`` or ``(2, "abc")``.
+BuildTag = Union[tuple[()], tuple[int, str]]  # noqa: UP007 (runtime alias on 3.10)
+
+
+class InvalidWheelFilename(ValueError):
+    """A ``.whl`` filename that does not follow the wheel naming rules (PEP 427)."""
+
+
+class InvalidSdistFilename(ValueError):
+    """A ``.tar.gz``/``.zip`` filename without a ``name-version`` stem."""
+
+
+_DASH_RUNS = re.compile(r"-{2,}")
+
+
+def canonicalize_name(name: str) -> NormalizedName:
+    """PEP 503 normalization: lower case, runs of ``-``, ``_``, ``.`` become one ``-``.
+
+    >>> canonicalize_name("Oslo.Concurrency__x")
+    'oslo-concurrency-x'
+    """
+    value = name.lower().replace("_", "-").replace(".", "-")
+    if "--" in value:
+        value = _DASH_RUNS.sub("-", value)
+    return NormalizedName(value)
+
+
+class Tag:
+    """One wheel tag triple (interpreter, ABI, platform), lower-cased. Immutable."""
+
+    __slots__ = ("_hash", "abi", "interpreter", "platform")
+
+    interpreter: str
+    abi: str
+    platform: str
+    _hash: int
+
+    def __init__(self, interpreter: str, abi: str, platform: str) -> None:
+        interpreter = interpreter.lower()
+        abi = abi.lower()
+        platform = platform.lower()
+        setter = object.__setattr__
+        setter(self, "interpreter", interpreter)
+        setter(self, "abi", abi)
+        setter(self, "platform", platform)
+        # The same hash as packaging's Tag, so mixed lookups work (see __eq__).
+        setter(self, "_hash", hash((interpreter, abi, platform)))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Tag is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Tag is immutable (cannot delete {name!r})")
+
+    def __reduce__(self) -> tuple[type[Tag], tuple[str, str, str]]:
+        return (Tag, (self.interpreter, self.abi, self.platform))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is Tag:
+            assert isinstance(other, Tag)
+            return (
+                self._hash == other._hash
+                and self.platform == other.platform
+                and self.abi == other.abi
+                and self.interpreter == other.interpreter
+            )
+        # Any other tag-shaped value (packaging.tags.Tag): compare the fields.
+        try:
+            fields = (other.interpreter, other.abi, other.platform)  # type: ignore[attr-defined]
+        except AttributeError:
+            return NotImplemented
+        return fields == (self.interpreter, self.abi, self.platform)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __str__(self) -> str:
+        return f"{self.interpreter}-{self.abi}-{self.platform}"
+
+    def __repr__(self) -> str:
+        return f"Tag({self.interpreter!r}, {self.abi!r}, {self.platform!r})"
+
+
+def _split_tag(text: str) -> list[list[str]] | None:
+    """The three dot-separated component lists of a tag string; ``None`` if malformed."""
+    components = text.split("-")
+    if len(components) != 3:
+        return None
+    parts = [component.split(".") for component in components]
+    for group in parts:
+        if "" in group:
+            return None
+    for interpreter in parts[0]:
+        if not interpreter.isidentifier():
+            return None
+    return parts
+
+
+def parse_tag(text: str) -> frozenset[Tag]:
+    """Expand a (possibly compressed) tag string such as ``py2.py3-none-any``.
+
+    Raises :class:`ValueError` when it does not have exactly three ``-``
+    components, a component (or a dotted member of one) is empty, or an
+    interpreter is not a Python identifier -- the rules of ``packaging.tags``.
+    """
+    parts = _split_tag(text)
+    if parts is None:
+        raise ValueError(f"invalid wheel tag {text!r}")
+    interpreters, abis, platforms = parts
+    return frozenset(
+        Tag(interpreter, abi, platform)
+        for interpreter in interpreters
+        for abi in abis
+        for platform in platforms
+    )
+
+
+# PEP 427 escaped project name: word characters and dots, no "__".
+_WHEEL_NAME = re.compile(r"[\w.]+\Z")
+# PEP 427: a build tag starts with a digit (ASCII); "." never matches a newline.
+_BUILD_TAG = re.compile(r"([0-9]+)(.*)\Z")
+
+
+def parse_wheel_filename(
+    filename: str,
+) -> tuple[NormalizedName, Version, BuildTag, frozenset[Tag]]:
+    """``(name, version, build tag, tags)`` of a wheel filename.
+
+    Raises :class:`InvalidWheelFilename` for a filename that packaging rejects.
+    """
+    if not filename.endswith(".whl"):
+        raise InvalidWheelFilename(f"not a wheel filename (no .whl): {filename!r}")
+    stem = filename[:-4]
+    dashes = stem.count("-")
+    if dashes != 4 and dashes != 5:
+        raise InvalidWheelFilename(
+            f"a wheel filename has 5 or 6 dash-separated parts: {filename!r}"
+        )
+    # Split off name, version and (with 6 parts) the build tag; the rest is the tag triple.
+    parts = stem.split("-", dashes - 2)
+    raw_name = parts[0]
+    if "__" in raw_name or _WHEEL_NAME.match(raw_name) is None:
+        raise InvalidWheelFilename(f"invalid project name in wheel filename: {filename!r}")
+    try:
+        version = Version(parts[1])
+    except InvalidVersion:
+        raise InvalidWheelFilename(f"invalid version in wheel filename: {filename!r}") from None
+    build: BuildTag = ()
+    if dashes == 5:
+        match = _BUILD_TAG.match(parts[2])
+        if match is None:
+            raise InvalidWheelFilename(
+                f"build tag must start with a digit in wheel filename: {filename!r}"
+            )
+        build = (int(match.group(1)), match.group(2))
+    tag_parts = _split_tag(parts[-1])
+    if tag_parts is None:
+        raise InvalidWheelFilename(f"invalid tag in wheel filename: {filename!r}")
+    interpreters, abis, platforms = tag_parts
+    tags = frozenset(
+        Tag(interpreter, abi, platform)
+        for interpreter in interpreters
+        for abi in abis
+        for platform in platforms
+    )
+    return canonicalize_name(raw_name), version, build, tags
+
+
+def parse_sdist_filename(filename: str) -> tuple[NormalizedName, Version]:
+    """``(name, version)`` of a ``.tar.gz`` or ``.zip`` source distribution filename.
+
+    The version is what follows the last ``-`` (a PEP 440 version has no dash).
+    Raises :class:`InvalidSdistFilename` for a filename that packaging rejects.
+    """
+    if filename.endswith(".tar.gz"):
+        stem = filename[:-7]
+    elif filename.endswith(".zip"):
+        stem = filename[:-4]
+    else:
+        raise InvalidSdistFilename(f"not an sdist filename (.tar.gz or .zip): {filename!r}")
+    raw_name, dash, raw_version = stem.rpartition("-")
+    if not dash or not raw_name:
+        raise InvalidSdistFilename(f"an sdist filename is name-version: {filename!r}")
+    name = canonicalize_name(raw_name)
+    try:
+        version = Version(raw_version)
+    except InvalidVersion:
+        raise InvalidSdistFilename(f"invalid version in sdist filename: {filename!r}") from None
+    return name, version
+
+
+class ParsedFilename:
+    """What a distribution filename says: kind, name, version, build tag and wheel tags.
+
+    Immutable; equal when all fields are equal. ``tags`` and ``build`` are empty
+    for source distributions.
+    """
+
+    __slots__ = ("build", "kind", "name", "tags", "version")
+    __match_args__ = ("kind", "name", "version", "tags", "build")
+
+    kind: Literal["wheel", "sdist"]
+    name: NormalizedName
+    version: Version
+    tags: frozenset[Tag]
+    build: BuildTag
+
+    def __init__(
+        self,
+        kind: Literal["wheel", "sdist"],
+        name: NormalizedName,
+        version: Version,
+        tags: frozenset[Tag],
+        build: BuildTag = (),
+    ) -> None:
+        setter = object.__setattr__
+        setter(self, "kind", kind)
+        setter(self, "name", name)
+        setter(self, "version", version)
+        setter(self, "tags", tags)
+        setter(self, "build", build)
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.kind, self.name, self.version, self.tags, self.build)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"ParsedFilename is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"ParsedFilename is immutable (cannot delete {name!r})")
+
+    def __reduce__(self) -> tuple[type[ParsedFilename], tuple[object, ...]]:
+        return (ParsedFilename, self._fields())
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not ParsedFilename:
+            return NotImplemented
+        assert isinstance(other, ParsedFilename)
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"ParsedFilename(kind={self.kind!r}, name={self.name!r}, "
+            f"version={self.version!r}, tags={sorted(map(str, self.tags))!r}, "
+            f"build={self.build!r})"
+        )
+
+
+@lru_cache(maxsize=16384)
+def parse_dist_filename(filename: str) -> ParsedFilename | None:
+    """Parse a wheel or sdist (``.tar.gz``/``.zip``) filename; ``None`` for others."""
+    if filename.endswith(".whl"):
+        try:
+            name, version, build, tags = parse_wheel_filename(filename)
+        except InvalidWheelFilename:
+            return None
+        return ParsedFilename("wheel", name, version, tags, build)
+    if filename.endswith((".tar.gz", ".zip")):
+        try:
+            name, version = parse_sdist_filename(filename)
+        except InvalidSdistFilename:
+            return None
+        return ParsedFilename("sdist", name, version, frozenset())
+    return None
