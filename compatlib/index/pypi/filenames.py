@@ -17,9 +17,16 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Literal, NewType, Union
+from typing import TYPE_CHECKING, Literal, NewType, Union
 
 from packaging.version import InvalidVersion, Version
+
+if TYPE_CHECKING:
+    # For type checkers the very same NewType as packaging's, so names from
+    # either module mix; at run time a local NewType (no packaging.utils import).
+    from packaging.utils import NormalizedName
+else:
+    NormalizedName = NewType("NormalizedName", str)
 
 __all__ = [
     "BuildTag",
@@ -34,9 +41,6 @@ __all__ = [
     "parse_tag",
     "parse_wheel_filename",
 ]
-
-#: A PEP 503 normalized project name (what :func:`canonicalize_name` returns).
-NormalizedName = NewType("NormalizedName", str)
 
 #: A wheel build tag: ``()`` or ``(number, rest)``, e.g. ``(1, "")`` or ``(2, "abc")``.
 BuildTag = Union[tuple[()], tuple[int, str]]  # noqa: UP007 (runtime alias on 3.10)
