@@ -16,8 +16,9 @@ keyed by the other.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal, NewType, Union
+from typing import TYPE_CHECKING, Literal, NewType, Union, cast
 
 from packaging.version import InvalidVersion, Version
 
@@ -69,6 +70,13 @@ def canonicalize_name(name: str) -> NormalizedName:
     return NormalizedName(value)
 
 
+def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
+    """The raw setter of a ``__slots__`` member: how the immutable classes below
+    fill themselves in (their ``__setattr__`` refuses), faster than
+    ``object.__setattr__``."""
+    return cast("Callable[[object, object], None]", cls.__dict__[name].__set__)
+
+
 class Tag:
     """One wheel tag triple (interpreter, ABI, platform), lower-cased. Immutable."""
 
@@ -83,12 +91,11 @@ class Tag:
         interpreter = interpreter.lower()
         abi = abi.lower()
         platform = platform.lower()
-        setter = object.__setattr__
-        setter(self, "interpreter", interpreter)
-        setter(self, "abi", abi)
-        setter(self, "platform", platform)
+        _set_tag_interpreter(self, interpreter)
+        _set_tag_abi(self, abi)
+        _set_tag_platform(self, platform)
         # The same hash as packaging's Tag, so mixed lookups work (see __eq__).
-        setter(self, "_hash", hash((interpreter, abi, platform)))
+        _set_tag_hash(self, hash((interpreter, abi, platform)))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Tag is immutable (cannot set {name!r})")
@@ -129,19 +136,36 @@ class Tag:
         return f"Tag({self.interpreter!r}, {self.abi!r}, {self.platform!r})"
 
 
-def _split_tag(text: str) -> list[list[str]] | None:
-    """The three dot-separated component lists of a tag string; ``None`` if malformed."""
+_set_tag_interpreter = _slot_setter(Tag, "interpreter")
+_set_tag_abi = _slot_setter(Tag, "abi")
+_set_tag_platform = _slot_setter(Tag, "platform")
+_set_tag_hash = _slot_setter(Tag, "_hash")
+
+
+@lru_cache(maxsize=4096)
+def _expand_tag(text: str) -> frozenset[Tag] | None:
+    """The tags of a (compressed) tag string; ``None`` if malformed.
+
+    Cached: a mirror repeats a few dozen tag strings across thousands of
+    wheels, and the frozensets are immutable, so sharing them is safe.
+    """
     components = text.split("-")
     if len(components) != 3:
         return None
-    parts = [component.split(".") for component in components]
-    for group in parts:
-        if "" in group:
-            return None
-    for interpreter in parts[0]:
+    interpreters, abis, platforms = (component.split(".") for component in components)
+    if "" in interpreters or "" in abis or "" in platforms:
+        return None
+    for interpreter in interpreters:
         if not interpreter.isidentifier():
             return None
-    return parts
+    return frozenset(
+        [
+            Tag(interpreter, abi, platform)
+            for interpreter in interpreters
+            for abi in abis
+            for platform in platforms
+        ]
+    )
 
 
 def parse_tag(text: str) -> frozenset[Tag]:
@@ -151,16 +175,10 @@ def parse_tag(text: str) -> frozenset[Tag]:
     components, a component (or a dotted member of one) is empty, or an
     interpreter is not a Python identifier -- the rules of ``packaging.tags``.
     """
-    parts = _split_tag(text)
-    if parts is None:
+    tags = _expand_tag(text)
+    if tags is None:
         raise ValueError(f"invalid wheel tag {text!r}")
-    interpreters, abis, platforms = parts
-    return frozenset(
-        Tag(interpreter, abi, platform)
-        for interpreter in interpreters
-        for abi in abis
-        for platform in platforms
-    )
+    return tags
 
 
 # PEP 427 escaped project name: word characters and dots, no "__".
@@ -201,16 +219,9 @@ def parse_wheel_filename(
                 f"build tag must start with a digit in wheel filename: {filename!r}"
             )
         build = (int(match.group(1)), match.group(2))
-    tag_parts = _split_tag(parts[-1])
-    if tag_parts is None:
+    tags = _expand_tag(parts[-1])
+    if tags is None:
         raise InvalidWheelFilename(f"invalid tag in wheel filename: {filename!r}")
-    interpreters, abis, platforms = tag_parts
-    tags = frozenset(
-        Tag(interpreter, abi, platform)
-        for interpreter in interpreters
-        for abi in abis
-        for platform in platforms
-    )
     return canonicalize_name(raw_name), version, build, tags
 
 
@@ -261,12 +272,11 @@ class ParsedFilename:
         tags: frozenset[Tag],
         build: BuildTag = (),
     ) -> None:
-        setter = object.__setattr__
-        setter(self, "kind", kind)
-        setter(self, "name", name)
-        setter(self, "version", version)
-        setter(self, "tags", tags)
-        setter(self, "build", build)
+        _set_pf_kind(self, kind)
+        _set_pf_name(self, name)
+        _set_pf_version(self, version)
+        _set_pf_tags(self, tags)
+        _set_pf_build(self, build)
 
     def _fields(self) -> tuple[object, ...]:
         return (self.kind, self.name, self.version, self.tags, self.build)
@@ -295,6 +305,13 @@ class ParsedFilename:
             f"version={self.version!r}, tags={sorted(map(str, self.tags))!r}, "
             f"build={self.build!r})"
         )
+
+
+_set_pf_kind = _slot_setter(ParsedFilename, "kind")
+_set_pf_name = _slot_setter(ParsedFilename, "name")
+_set_pf_version = _slot_setter(ParsedFilename, "version")
+_set_pf_tags = _slot_setter(ParsedFilename, "tags")
+_set_pf_build = _slot_setter(ParsedFilename, "build")
 
 
 @lru_cache(maxsize=16384)
