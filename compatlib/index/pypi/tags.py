@@ -6,6 +6,13 @@ interpreter: the most specific interpreter/ABI first, and within one
 interpreter/ABI the newest platform first (``manylinux_2_28`` before
 ``manylinux_2_17``), so the index of a tag in the list ranks wheels.
 
+The generators (:func:`cpython_tags`, :func:`generic_tags`,
+:func:`compatible_tags`, :func:`mac_platforms`) reproduce ``packaging.tags``'
+output and order for explicit arguments, without importing it (it probes the
+host with sysconfig, platform and subprocess at import and call time); tags are
+:class:`compatlib.index.pypi.filenames.Tag`, which hash and compare like
+packaging's. ``tests/index/pypi/test_tags_differential.py`` checks the match.
+
 Defaults when the target leaves a fact open (documented in ``docs/pypi.md``):
 
 * glibc: :data:`DEFAULT_GLIBC` (``2.28``) -- the manylinux baseline of current
