@@ -324,7 +324,7 @@ PHASES = (
     ("compatlib.index.pypi.findlinks", "FindLinks", "_table", "find-links folder scan"),
     ("compatlib.index.pypi.repository", "PyPIRepository", "_metadata", "wheel metadata reads"),
     ("compatlib.stack.frameworks", "", "_knowledge", "framework data (YAML)"),
-    ("compatlib.lock.pip", "", "_hash_local_files", "sha256 of the locked files"),
+    ("compatlib.lock.hashing", "HashingRepository", "digests", "sha256 wait"),
     ("compatlib.api", "", "solve", "solve (incl. the three above it)"),
 )
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import replace
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from compatlib._values import replace
 from compatlib.errors import InputError, UnsatisfiableError
 from compatlib.index.memory import Index, Repository
 from compatlib.providers.python import (

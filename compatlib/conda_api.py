@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from compatlib._values import replace
 from compatlib.conda.channel import Channel, ChannelPriority, Channels
 from compatlib.conda.matchspec import MatchSpec
 from compatlib.conda.naming import strip_credentials

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
+
+from compatlib._values import field, value
 
 if TYPE_CHECKING:
     import networkx
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["Resolution", "SystemRequirement"]
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class SystemRequirement:
     """What a resolution needs of one system layer.
 
@@ -40,7 +41,7 @@ class SystemRequirement:
         return d
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class Resolution:
     """Chosen versions and the dependency graph between them.
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import platform as _platform
 import sys
-from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from compatlib._values import field, value
 from compatlib.errors import InputError
 
 __all__ = ["PLATFORMS", "Target"]
@@ -42,7 +42,7 @@ def _host_platform() -> str:
     return DEFAULT_PLATFORM
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class Target:
     """What to solve for.
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from compatlib._values import replace
 from compatlib.errors import CompatError, UnsatisfiableError
 from compatlib.explain.tree import Explanation
 from compatlib.resolution import Resolution

@@ -9,16 +9,17 @@ when the named package is present (pip ``-c``, conda ``constrains``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from compatlib._values import field, value
+
 __all__ = ["Artifact", "Index", "IndexRelease", "Repository"]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Artifact:
     """One installable file of a release (a wheel, an sdist, a conda package)."""
 
@@ -29,7 +30,7 @@ class Artifact:
     yanked: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class IndexRelease:
     """One version of one package as an index describes it."""
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from compatlib._values import field, value
 
 __all__ = ["LOCK_VERSION", "Lock", "LockedPackage"]
 
 LOCK_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class LockedPackage:
     """One pinned package.
 
@@ -64,7 +65,7 @@ class LockedPackage:
         return d
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class Lock:
     """Pinned packages for one or more platforms, plus what the lock needs of the system.
 

@@ -17,10 +17,11 @@ import json
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from compatlib._values import value
 from compatlib.errors import CompatError, InputError
+from compatlib.lock.hashing import HashingRepository, hash_local_files, local_sha256
 from compatlib.lock.model import Lock, LockedPackage
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ _LOCK_HASHES = ("sha256", "sha384", "sha512")
 _SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar")
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PipInputs:
     """What a pip lock is computed from, after reading the spec.
 
@@ -158,7 +159,7 @@ def choose_artifact(
     for its tags (non-yanked first), else a source distribution; ``None`` if no
     file fits. ``ranker`` reuses a :class:`~compatlib.index.pypi.tags.TagRanker`
     built for ``target``."""
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+    from compatlib.index.pypi.simple import parse_dist_filename
 
     if ranker is None:
         from compatlib.index.pypi.tags import TagRanker
@@ -168,11 +169,10 @@ def choose_artifact(
     for art in release.artifacts:
         name = art.filename
         if name.endswith(".whl"):
-            try:
-                tags = parse_wheel_filename(name)[3]
-            except InvalidWheelFilename:
+            parsed = parse_dist_filename(name)
+            if parsed is None:
                 continue
-            rank = ranker.rank(tags)
+            rank = ranker.rank(parsed.tags)
             if rank is None:
                 continue
             key = (art.yanked, 0, rank, name)
@@ -191,12 +191,14 @@ def lock_resolution(
     target: Target,
     *,
     cache_dir: str | os.PathLike[str] | None = None,
+    hasher: HashingRepository | None = None,
 ) -> tuple[list[LockedPackage], dict[str, str]]:
     """The locked packages and system requirements of one solved ``resolution``.
 
-    A chosen local (``file://``) file without a hash is hashed here (sha256,
-    cached under ``cache_dir`` by path, size and modification time), so only
-    the files that end up in the lock are ever read in full.
+    A chosen local (``file://``) file without a hash is hashed (sha256, cached
+    under ``cache_dir`` by path, size and modification time), so only the files
+    that end up in the lock are read in full; ``hasher``, when the solve read
+    through one, has most of them hashed already.
     """
     from compatlib.index.pypi.fetch import redact_url
     from compatlib.index.pypi.tags import TagRanker
@@ -220,10 +222,8 @@ def lock_resolution(
                 f"(Python {target.python_version}, {platform})"
             )
         chosen.append((name, str(version), art))
-    digests = _hash_local_files(
-        [a.url for _, _, a in chosen if a.url.startswith("file:") and not _lock_hashes(a)],
-        cache_dir,
-    )
+    local = [a.url for _, _, a in chosen if a.url.startswith("file:") and not _lock_hashes(a)]
+    digests = hasher.digests(local) if hasher is not None else hash_local_files(local, cache_dir)
     packages: list[LockedPackage] = []
     for name, vtext, art in chosen:
         hashes = _lock_hashes(art)
@@ -255,65 +255,6 @@ def lock_resolution(
 
 def _lock_hashes(art: Artifact) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((a, h) for a, h in art.hashes if a in _LOCK_HASHES))
-
-
-def _hash_local_files(
-    urls: Sequence[str], cache_dir: str | os.PathLike[str] | None
-) -> dict[str, str]:
-    """sha256 of several local files, on up to four threads (hashlib releases the
-    GIL while hashing, so large wheels hash in parallel)."""
-    if not urls:
-        return {}
-    if len(urls) == 1:
-        results = [local_sha256(urls[0], cache_dir)]
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        workers = max(1, min(4, os.cpu_count() or 1, len(urls)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda u: local_sha256(u, cache_dir), urls))
-    return {u: d for u, d in zip(urls, results, strict=True) if d is not None}
-
-
-def local_sha256(url: str, cache_dir: str | os.PathLike[str] | None = None) -> str | None:
-    """The sha256 of a ``file://`` URL's file (``None`` if it cannot be read).
-
-    Digests are cached in ``<cache_dir>/sha256-files`` keyed by path, size and
-    modification time; ``cache_dir=None`` means the default cache folder.
-    """
-    from pathlib import Path
-
-    from compatlib.index.pypi.fetch import atomic_write, default_cache_dir, url_to_path
-
-    try:
-        path = url_to_path(url)
-        st = path.stat()
-    except (OSError, ValueError):
-        return None
-    key = f"{path}\0{st.st_size}\0{st.st_mtime_ns}"
-    name = hashlib.sha256(key.encode()).hexdigest()
-    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    cache_file = root / "sha256-files" / name[:2] / name
-    try:
-        cached = cache_file.read_text("ascii").strip()
-    except (OSError, UnicodeDecodeError):
-        cached = ""
-    if len(cached) == 64:
-        return cached
-    h = hashlib.sha256()
-    try:
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    except OSError:
-        return None
-    digest = h.hexdigest()
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(cache_file, digest.encode("ascii"))
-    except OSError:
-        pass  # a read-only cache only costs time
-    return digest
 
 
 class PrefetchingRepository:
@@ -509,7 +450,7 @@ _LISTING_GLIBC = "2.50"
 
 def _with_system_glibc(target: Target) -> Target:
     """``target`` with the glibc of its system profile when it names none itself."""
-    from dataclasses import replace
+    from compatlib._values import replace
 
     glibc = getattr(target.system, "glibc", None)
     if target.glibc is None and glibc is not None:
@@ -526,7 +467,7 @@ def _listing_target(target: Target) -> Target:
     (:func:`choose_artifact`). With an unknown glibc the repository's default
     applies.
     """
-    from dataclasses import replace
+    from compatlib._values import replace
 
     if target.glibc is None or not target.subdir.startswith("linux"):
         return target
@@ -570,14 +511,21 @@ def _lock_one(
         prefetch = own is not None and any(
             u.startswith(("http://", "https://")) for u in (*inputs.indexes, *inputs.find_links)
         )
+    # hash each local file the lock will pin while the solver goes on
+    hasher = HashingRepository(
+        repository,
+        target,
+        lambda rel, tgt, ranker: choose_artifact(rel, tgt, ranker=ranker),
+        cache_dir=cache_dir,
+    )
     ahead: PrefetchingRepository | None = None
     if prefetch:
-        ahead = PrefetchingRepository(repository, target)
+        ahead = PrefetchingRepository(hasher, target)
         ahead.start(inputs.requirements)
     try:
         resolution = solve(
             list(inputs.requirements),
-            index=ahead if ahead is not None else repository,
+            index=ahead if ahead is not None else hasher,
             target=target,
             constraints=list(constraints),
             strategy=strategy,
@@ -588,10 +536,11 @@ def _lock_one(
         if ahead is not None:
             ahead.close()  # nothing more to read ahead: stop before hashing
             ahead = None
-        return lock_resolution(resolution, repository, target, cache_dir=cache_dir)
+        return lock_resolution(resolution, repository, target, cache_dir=cache_dir, hasher=hasher)
     finally:
         if ahead is not None:
             ahead.close()
+        hasher.close()
         if own is not None:
             own.close()
 

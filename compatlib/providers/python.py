@@ -15,7 +15,6 @@ the target (never the host), with these rules:
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from compatlib._values import value
 from compatlib.errors import CompatError, InputError
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ _PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 _ANY_GLIBC = "2.50"  # wheel tags up to this glibc; the __glibc layer decides the rest
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Exact:
     """A constraint matching one version exactly (local label included)."""
 
@@ -286,8 +286,7 @@ class PythonProvider:
         glibc is explained as such), hence the tags here accept any manylinux.
         ``no_binary`` packages may not use wheels, ``no_build`` ones not sdists.
         """
-        from dataclasses import replace
-
+        from compatlib._values import replace
         from compatlib.index.pypi.simple import parse_dist_filename
         from compatlib.index.pypi.tags import TagRanker
 
@@ -328,8 +327,7 @@ class PythonProvider:
 
     def _pythons_with_wheels(self, rel: IndexRelease) -> list[str]:
         """The Python versions some wheel of ``rel`` is built for, on this platform."""
-        from dataclasses import replace
-
+        from compatlib._values import replace
         from compatlib.index.pypi.simple import parse_dist_filename
         from compatlib.index.pypi.tags import TagRanker
 
@@ -371,7 +369,7 @@ class PythonProvider:
         return str(candidate)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PythonChoice:
     """A constraint on the target's Python: one of these ``major.minor`` versions."""
 
@@ -384,7 +382,7 @@ class PythonChoice:
         return " | ".join(self.versions)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class _Lazy:
     text: str
 

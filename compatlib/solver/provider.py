@@ -18,13 +18,14 @@ How often each method is called:
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+from compatlib._values import value
 
 __all__ = ["Dependency", "Provider", "Unavailable"]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Dependency:
     """A requirement of one candidate on another package.
 
@@ -42,7 +43,7 @@ class Dependency:
     origin: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Unavailable:
     """A candidate that cannot be used at all, and why (shown to people)."""
 

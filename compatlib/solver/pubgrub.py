@@ -18,9 +18,9 @@ Everything here is iterative; there is no recursion to overflow.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from compatlib._values import field, value
 from compatlib.solver.provider import Dependency, Provider, Unavailable
 
 __all__ = ["Cause", "Incompatibility", "SolveResult", "Solver", "SolverFailure"]
@@ -36,7 +36,7 @@ _ALMOST = 3
 Term = tuple[int, int, bool]  # (package id, allowed bitset, absent_ok)
 
 
-@dataclass(slots=True)
+@value(frozen=False)
 class Cause:
     """Why an incompatibility holds.
 
@@ -56,7 +56,7 @@ class Cause:
     right: Incompatibility | None = None
 
 
-@dataclass(slots=True, eq=False)
+@value(frozen=False, eq=False)
 class Incompatibility:
     """Terms that must not all be true at once."""
 
@@ -64,7 +64,7 @@ class Incompatibility:
     cause: Cause
 
 
-@dataclass(slots=True)
+@value(frozen=False)
 class _Assignment:
     package: int
     allowed: int
@@ -75,7 +75,7 @@ class _Assignment:
     acc_absent: bool
 
 
-@dataclass(slots=True)
+@value(frozen=False)
 class _Package:
     key: Hashable
     candidates: Sequence[Any]
@@ -89,7 +89,7 @@ class _Package:
     conflicts: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class SolveResult:
     """A solution: chosen candidates and the requires-edges between them."""
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compatlib._values import replace
 from compatlib.specs.environment import _environment_from_node, _YamlDocument, read_environment
 from compatlib.specs.model import (
     AzureMLEnvironment,

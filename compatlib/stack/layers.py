@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.solver.provider import Dependency
 from compatlib.versions.dotted import DottedVersion
@@ -71,7 +71,7 @@ _MANYLINUX = re.compile(r"^manylinux_(\d+)_(\d+)_")
 _LEGACY = {"manylinux1": "2.5", "manylinux2010": "2.12", "manylinux2014": "2.17"}
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ArchSet:
     """GPUs a binary runs on: built for ``arch_list`` (``"8.6"``, ``"9.0+PTX"``)."""
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compatlib._values import field, replace, value
 from compatlib.errors import InputError
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ _ARCHES = ("x86_64", "aarch64", "ppc64le")
 _ARCH_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64", "sbsa": "aarch64"}
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class SystemProfile:
     """The system layers of a target machine; ``None`` (or empty) means unknown.
 
@@ -253,7 +253,7 @@ def profile_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> System
     if "system" in data and isinstance(data["system"], Mapping) and len(data) == 1:
         data = data["system"]
     values: dict[str, Any] = {}
-    for key, value in data.items():
+    for key, raw in data.items():
         name = "gpu" if key == "gpus" else key
         if name not in _KEYS:
             raise InputError(
@@ -262,13 +262,13 @@ def profile_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> System
                 field=str(key),
                 expected="one of " + ", ".join(_KEYS),
             )
-        if value is None:
+        if raw is None:
             continue
-        if name != "gpu" and not isinstance(value, (str, int, float)):
+        if name != "gpu" and not isinstance(raw, (str, int, float)):
             raise InputError(
                 f"malformed value for {key!r}", source=source, field=str(key), expected="a string"
             )
-        values[name] = value if name == "gpu" else str(value).strip()
+        values[name] = raw if name == "gpu" else str(raw).strip()
     os_id: str | None = None
     glibc = values.get("glibc")
     if "os" in values:

@@ -11,12 +11,12 @@ import bz2
 import json
 import random
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from compatlib._values import replace
 from compatlib.conda.channel import Channel, Channels
 from compatlib.conda.matchspec import MatchSpec
 from compatlib.conda.records import (

@@ -206,8 +206,7 @@ def test_python_minor_chosen_newest_first_until_pip_fits(channel: Path) -> None:
 
 
 def test_requires_python_of_the_spec_limits_the_choice(channel: Path) -> None:
-    from dataclasses import replace
-
+    from compatlib._values import replace
     from compatlib.specs.model import PythonRequirement
 
     base = spec(channel, ["numpy"], ["six"])

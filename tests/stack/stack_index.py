@@ -114,6 +114,6 @@ def framework_index(entries: Iterable[str]) -> Index:
 
 
 def replace_tag(b: FrameworkBuild) -> FrameworkBuild:
-    from dataclasses import replace
+    from compatlib._values import replace
 
     return replace(b, wheel_tag=b.wheel_tag or "manylinux2014_x86_64")

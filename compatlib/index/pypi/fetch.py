@@ -30,9 +30,10 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+from compatlib._values import value
 
 if TYPE_CHECKING:
     import netrc
@@ -85,7 +86,7 @@ class OfflineError(FetchError):
         super().__init__(url, "offline mode and no cached copy")
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Response:
     """A fetched document. ``url`` is redacted (no credentials)."""
 
@@ -96,7 +97,7 @@ class Response:
     from_cache: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RangeResult:
     """The answer to a range request: ``total`` is the full file size.
 
@@ -494,8 +495,8 @@ class Fetcher:
             if self._opener is None:
                 self._opener = urllib.request.build_opener()
             request = urllib.request.Request(clean, headers={"User-Agent": _USER_AGENT})
-            for name, value in headers.items():
-                request.add_header(name, value)
+            for name, header in headers.items():
+                request.add_header(name, header)
             if creds is not None:
                 token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode("ascii")
                 # Unredirected: never forwarded to whatever host a redirect names.

@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import canonicalize_name
 
 from compatlib.index.pypi.fetch import Fetcher, path_to_url, redact_url, url_to_path
 from compatlib.index.pypi.simple import DistFile, parse_dist_filename, parse_html_page
@@ -31,66 +31,123 @@ def location_to_url(location: str | os.PathLike[str]) -> str:
     return path_to_url(text)
 
 
+_SDIST_SUFFIXES = (".tar.gz", ".zip")
+
+
+def _project_key(filename: str) -> str | None:
+    """The canonical project name a distribution filename would parse to, cheaply.
+
+    Wheels put the name before the first ``-``; sdists before the last one (as
+    :func:`parse_dist_filename` splits them). Only files of the projects the
+    solver asks for are then parsed in full, so a folder of thousands of files
+    costs one directory listing and a string split per entry.
+    """
+    if filename.endswith(".whl"):
+        stem = filename.partition("-")[0]
+    elif filename.endswith(_SDIST_SUFFIXES):
+        stem = filename.rpartition("-")[0]
+    else:
+        return None
+    return canonicalize_name(stem) if stem else None
+
+
+class _Entry:
+    """A file seen in a local folder, turned into a :class:`DistFile` on demand."""
+
+    __slots__ = ("base", "filename", "folder", "source")
+
+    def __init__(self, filename: str, base: str, folder: str, source: str) -> None:
+        self.filename = filename
+        self.base = base
+        self.folder = folder
+        self.source = source
+
+    def dist_file(self) -> DistFile | None:
+        try:
+            size = os.stat(os.path.join(self.folder, self.filename)).st_size
+        except OSError:
+            return None
+        return DistFile(
+            filename=self.filename,
+            url=self.base + urllib.parse.quote(self.filename),
+            size=size,
+            source=self.source,
+        )
+
+
 class FindLinks:
     """All distribution files of a set of find-links locations, by project."""
 
     def __init__(self, locations: Sequence[str | os.PathLike[str]], fetcher: Fetcher) -> None:
         self.locations = tuple(location_to_url(loc) for loc in locations)
         self._fetcher = fetcher
-        self._by_name: dict[NormalizedName, list[DistFile]] | None = None
+        self._by_key: dict[str, list[DistFile | _Entry]] | None = None
+        self._files: dict[str, list[DistFile]] = {}
         self._lock = threading.Lock()
 
-    def _scan_folder(self, url: str, folder: Path) -> list[DistFile]:
-        # one scandir pass: the folder is resolved once and each entry's URL is
-        # built from it (resolving and stat-ing every path separately was 3-4x slower)
-        base = path_to_url(folder.resolve()).rstrip("/") + "/"
+    def _scan_folder(self, url: str, folder: Path) -> list[DistFile | _Entry]:
+        # one scandir pass over the folder, resolved once; entries are parsed
+        # and stat-ed only when their project is asked for (files())
+        resolved = folder.resolve()
+        base = path_to_url(resolved).rstrip("/") + "/"
         source = redact_url(url)
-        out: list[DistFile] = []
+        where = os.fspath(resolved)
+        out: list[DistFile | _Entry] = []
         with os.scandir(folder) as entries:
             for entry in entries:
-                if parse_dist_filename(entry.name) is None or not entry.is_file():
-                    continue
-                out.append(
-                    DistFile(
-                        filename=entry.name,
-                        url=base + urllib.parse.quote(entry.name),
-                        size=entry.stat().st_size,
-                        source=source,
-                    )
-                )
-        out.sort(key=lambda f: f.filename)
+                name = entry.name
+                if name.endswith((".whl", *_SDIST_SUFFIXES)) and entry.is_file():
+                    out.append(_Entry(name, base, where, source))
         return out
 
-    def _scan(self, url: str) -> list[DistFile]:
+    def _scan(self, url: str) -> list[DistFile | _Entry]:
         if urllib.parse.urlsplit(url).scheme == "file":
             path = url_to_path(url)
             if path.is_dir():
                 return self._scan_folder(url, path)
         response = self._fetcher.get(url, accept="text/html")
-        return parse_html_page(response.content.decode("utf-8", errors="replace"), response.url)
+        page = parse_html_page(response.content.decode("utf-8", errors="replace"), response.url)
+        return list(page)
 
-    def _table(self) -> dict[NormalizedName, list[DistFile]]:
+    def _table(self) -> dict[str, list[DistFile | _Entry]]:
         with self._lock:
-            if self._by_name is None:
-                table: dict[NormalizedName, list[DistFile]] = {}
-                seen: set[str] = set()
-                for files in self._fetcher.map(self._scan, self.locations):
-                    for f in files:
-                        parsed = parse_dist_filename(f.filename)
-                        if parsed is None or f.filename in seen:
-                            continue
-                        seen.add(f.filename)
-                        table.setdefault(parsed.name, []).append(f)
-                self._by_name = {
-                    name: sorted(files, key=lambda f: f.filename)
-                    for name, files in sorted(table.items())
-                }
-            return self._by_name
+            if self._by_key is None:
+                table: dict[str, list[DistFile | _Entry]] = {}
+                for found in self._fetcher.map(self._scan, self.locations):
+                    for f in found:
+                        key = _project_key(f.filename)
+                        if key is not None:
+                            table.setdefault(key, []).append(f)
+                self._by_key = table
+            return self._by_key
 
     def files(self, name: str) -> list[DistFile]:
-        """The files for project ``name`` (any spelling), sorted by filename."""
-        return list(self._table().get(canonicalize_name(name), ()))
+        """The files for project ``name`` (any spelling), sorted by filename.
+
+        A filename found in several locations is taken from the first one.
+        """
+        key = canonicalize_name(name)
+        table = self._table()
+        with self._lock:
+            done = self._files.get(key)
+            if done is None:
+                done = []
+                seen: set[str] = set()
+                for item in table.get(key, ()):
+                    if item.filename in seen:
+                        continue
+                    parsed = parse_dist_filename(item.filename)
+                    if parsed is None or parsed.name != key:
+                        continue
+                    f = item.dist_file() if isinstance(item, _Entry) else item
+                    if f is None:
+                        continue
+                    seen.add(item.filename)
+                    done.append(f)
+                done.sort(key=lambda f: f.filename)
+                self._files[key] = done
+        return list(done)
 
     def projects(self) -> list[str]:
         """Canonical names of every project with at least one file, sorted."""
-        return list(self._table())
+        return [key for key in sorted(self._table()) if self.files(key)]

@@ -20,12 +20,12 @@ import threading
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import IO
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from compatlib._values import value
 from compatlib.errors import CompatError
 
 __all__ = [
@@ -75,7 +75,7 @@ class MetadataUnavailableError(MetadataError):
         super().__init__(f"no usable metadata for {package} {version}: {detail}", package=package)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CoreMetadata:
     """The resolution-relevant fields of a core metadata file."""
 

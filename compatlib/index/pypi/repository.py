@@ -14,13 +14,13 @@ import io
 import os
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from compatlib._values import value
 from compatlib.errors import CompatError, InputError
 from compatlib.index.memory import Artifact, IndexRelease
 from compatlib.index.pypi.fetch import (
@@ -67,7 +67,7 @@ class UnknownReleaseError(CompatError, KeyError):
         return str(self.args[0])
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class _Candidate:
     file: DistFile
     kind: Literal["wheel", "sdist"]
@@ -77,7 +77,7 @@ class _Candidate:
         return (self.file.yanked, self.rank, self.file.filename)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class _Project:
     name: NormalizedName
     candidates: dict[str, tuple[_Candidate, ...]]  # normalized version -> sorted candidates
