@@ -25,7 +25,7 @@ import functools
 import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
-from typing import Union
+from typing import Union, cast
 
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 
@@ -105,10 +105,26 @@ _IDENTIFIER = re.compile(r"\b[A-Za-z0-9][A-Za-z0-9._-]*\b")
 _URL = re.compile(r"\S+")
 # A whole version list up to ";", ")" or the end, printable ASCII and tabs only.
 _SPEC_LIST = re.compile(r"[\t\x20-\x28\x2a-\x3a\x3c-\x7e]*(?=[;)]|\Z)")
-_VARIABLE = re.compile(
-    r"\b(?:python_version|python_full_version|os[._]name|sys[._]platform"
+_VARIABLE_NAMES = (
+    r"python_version|python_full_version|os[._]name|sys[._]platform"
     r"|platform_(?:release|system)|platform[._](?:version|machine|python_implementation)"
-    r"|python_implementation|implementation_(?:name|version)|extras?|dependency_groups)\b"
+    r"|python_implementation|implementation_(?:name|version)|extras?|dependency_groups"
+)
+# The common shape in one match: name, [extras], a version list, ";" marker.  It tries
+# the scanner's reading first; any other way it can match leaves a version list that
+# does not parse, and then the scanner decides.
+_COMMON = re.compile(
+    r"[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*\b)[ \t]*"
+    r"(?:\[[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*\b(?:[ \t]*,[ \t]*[A-Za-z0-9][A-Za-z0-9._-]*\b)*)?"
+    r"[ \t]*\][ \t]*)?"
+    r"(?![(@\[])([\t\x20-\x28\x2a-\x3a\x3c-\x7e]*)(?:;(.*)|\Z)",
+    re.DOTALL,
+)
+_VARIABLE = re.compile(rf"\b(?:{_VARIABLE_NAMES})\b")
+# One comparison with plain operands, and the blanks after it, in one match.
+_OPERAND = rf"""(?:\b({_VARIABLE_NAMES})\b|'([^'\\]*)'|"([^"\\]*)")"""
+_SIMPLE_ITEM = re.compile(
+    rf"{_OPERAND}[ \t]*(===|==|~=|!=|<=|>=|<|>|\bin\b|\bnot[ \t]+in\b)[ \t]*{_OPERAND}[ \t]*"
 )
 _OPERATOR = re.compile(r"===|==|~=|!=|<=|>=|<|>|\bin\b|\bnot\b")
 _IN = re.compile(r"\bin\b")
@@ -138,8 +154,28 @@ def _skip_ws(text: str, pos: int, end: int) -> int:
 # --------------------------------------------------------------------------- requirement scanner
 def _scan_requirement(
     text: str,
-) -> tuple[str, list[str], SpecifierSet | str, str | None, _Tree | None]:
-    """(name, extras, specifier, url, marker tree) of ``text``; raises _Reject."""
+) -> tuple[str, list[str], SpecifierSet | str, str | None, Marker | None]:
+    """(name, extras, specifier, url, marker) of ``text``; raises _Reject."""
+    common = _COMMON.fullmatch(text)
+    if common is not None:
+        name, extra_list, chunk, marker_text = common.groups()
+        parts: tuple[Specifier, ...] | None = ()
+        if chunk:
+            if chunk in _spec_cache:
+                parts = _spec_cache[chunk]
+            else:
+                parts = _clean_spec_list(chunk)
+                if len(_spec_cache) >= 16384:
+                    _spec_cache.clear()
+                _spec_cache[chunk] = parts
+        if parts is not None:
+            return (
+                name,
+                [e.strip() for e in extra_list.split(",")] if extra_list else [],
+                SpecifierSet(parts) if parts else SpecifierSet(),
+                None,
+                None if marker_text is None else _cached_marker(marker_text),
+            )
     end = len(text)
     pos = _skip_ws(text, 0, end)
     match = _IDENTIFIER.match(text, pos)
@@ -199,10 +235,41 @@ def _scan_requirement(
         return name, extras, specifier, url, None
     if text[pos] != ";":
         raise _Reject
-    tree, pos = _scan_marker(text, pos + 1, end, 0)
-    if pos != end:
-        raise _Reject
-    return name, extras, specifier, url, tree
+    # The marker runs to the end; markers repeat across requirements, so share them.
+    return name, extras, specifier, url, _cached_marker(text[pos + 1 :])
+
+
+_spec_cache: dict[str, tuple[Specifier, ...] | None] = {}
+_specifier_cache: dict[str, Specifier] = {}
+
+
+def _clean_spec_list(chunk: str) -> tuple[Specifier, ...] | None:
+    """The specifiers of ``chunk`` when it is one well-formed version list, else None.
+
+    Items are split and stripped as ``SpecifierSet(chunk)`` splits them; the parsed
+    :class:`Specifier` objects are cached by their text and shared.
+    """
+    items = [piece.strip() for piece in chunk.split(",")]
+    specs: list[Specifier] = []
+    for item in items:
+        if not item:
+            continue
+        spec = _specifier_cache.get(item)
+        if spec is None:
+            try:
+                spec = Specifier(item)
+            except InvalidSpecifier:
+                return None
+            if len(_specifier_cache) >= 16384:
+                _specifier_cache.clear()
+            _specifier_cache[item] = spec
+        specs.append(spec)
+    commas = len(items) - 1
+    count = len(specs)
+    # SpecifierSet skips empty items; the grammar allows only one trailing comma.
+    if count == commas + 1 or (count and count == commas and chunk.rstrip(" \t").endswith(",")):
+        return tuple(specs)
+    return None
 
 
 def _scan_versions(text: str, pos: int, end: int) -> tuple[SpecifierSet | str, int]:
@@ -212,18 +279,16 @@ def _scan_versions(text: str, pos: int, end: int) -> tuple[SpecifierSet | str, i
     match = _SPEC_LIST.match(text, pos)
     if match is not None and match.end() > pos:
         chunk = match.group()
-        try:
-            specs = SpecifierSet(chunk)
-        except InvalidSpecifier:
-            pass
+        if chunk in _spec_cache:
+            parts = _spec_cache[chunk]
         else:
-            commas = chunk.count(",")
-            count = len(specs)
-            # SpecifierSet skips empty items; the grammar allows only one trailing comma.
-            if count == commas + 1 or (
-                count and count == commas and chunk.rstrip(" \t").endswith(",")
-            ):
-                return specs, match.end()
+            parts = _clean_spec_list(chunk)
+            if len(_spec_cache) >= 16384:
+                _spec_cache.clear()
+            _spec_cache[chunk] = parts
+        if parts is not None:
+            # A fresh set per requirement; the parsed Specifier objects are shared.
+            return SpecifierSet(parts), match.end()
     # The list is not one clean run: read it specifier by specifier.
     global _single_spec_pattern
     if _single_spec_pattern is None:
@@ -269,6 +334,13 @@ def _scan_atom(text: str, pos: int, end: int, depth: int) -> tuple[_Node, int]:
             raise _Reject
         pos += 1
     else:
+        simple = _SIMPLE_ITEM.match(text, pos)
+        if simple is not None:
+            lvar, lsq, ldq, op, rvar, rsq, rdq = simple.groups()
+            left = lvar or lsq or ldq or ""
+            right = rvar or rsq or rdq or ""
+            if left.isprintable() and right.isprintable():
+                return _item(lvar is not None, left, op, rvar is not None, right), simple.end()
         left_var, left, pos = _scan_operand(text, pos)
         pos = _skip_ws(text, pos, end)
         match = _OPERATOR.match(text, pos)
@@ -287,24 +359,36 @@ def _scan_atom(text: str, pos: int, end: int, depth: int) -> tuple[_Node, int]:
             pos = match.end()
         pos = _skip_ws(text, pos, end)
         right_var, right, pos = _scan_operand(text, pos)
-        # PEP 685: extra names on the literal side are compared normalized.
-        if not right_var:
-            if left_var and left == "extra":
-                right = _canonical(right)
-        elif not left_var and (right == "extra" or right in _SET_KEYS):
-            left = _canonical(left)
-        atom = (left_var, left, op, right_var, right)
+        atom = _item(left_var, left, op, right_var, right)
     return atom, _skip_ws(text, pos, end)
+
+
+def _item(left_var: bool, left: str, op: str, right_var: bool, right: str) -> _Item:
+    if left_var:
+        left = _variable(left)
+    if right_var:
+        right = _variable(right)
+    if op[0] == "n":
+        op = "not in"
+    # PEP 685: extra names on the literal side are compared normalized.
+    if not right_var:
+        if left_var and left == "extra":
+            right = _canonical(right)
+    elif not left_var and (right == "extra" or right in _SET_KEYS):
+        left = _canonical(left)
+    return (left_var, left, op, right_var, right)
+
+
+def _variable(name: str) -> str:
+    name = name.replace(".", "_")
+    return "platform_python_implementation" if name == "python_implementation" else name
 
 
 def _scan_operand(text: str, pos: int) -> tuple[bool, str, int]:
     """(is a variable, variable name or string value, end) of the operand at ``pos``."""
     match = _VARIABLE.match(text, pos)
     if match is not None:
-        name = match.group().replace(".", "_")
-        if name == "python_implementation":
-            name = "platform_python_implementation"
-        return True, name, match.end()
+        return True, match.group(), match.end()
     if pos >= len(text):
         raise _Reject
     quote = text[pos]
@@ -331,6 +415,20 @@ def _scan_full_marker(text: str) -> _Tree:
     if pos != end:
         raise _Reject
     return tree
+
+
+_marker_cache: dict[str, Marker] = {}
+
+
+def _cached_marker(text: str) -> Marker:
+    """The (immutable, so shareable) marker for ``text``; raises _Reject."""
+    marker = _marker_cache.get(text)
+    if marker is None:
+        marker = _marker_from_tree(_scan_full_marker(text))
+        if len(_marker_cache) >= 16384:
+            _marker_cache.clear()
+        _marker_cache[text] = marker
+    return marker
 
 
 # --------------------------------------------------------------------------- formatting
@@ -538,11 +636,14 @@ class Marker:
 
     def __init__(self, marker: str) -> None:
         try:
-            tree = _scan_full_marker(marker)
+            shared = _cached_marker(marker)
         except _Reject:
             tree = _marker_error(marker)
-        object.__setattr__(self, "_tree", tree)
-        object.__setattr__(self, "_text", None)
+            object.__setattr__(self, "_tree", tree)
+            object.__setattr__(self, "_text", None)
+        else:
+            object.__setattr__(self, "_tree", shared._tree)
+            object.__setattr__(self, "_text", shared._text)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -611,8 +712,8 @@ class Marker:
             overrides.update(environment)
             if "extra" in overrides:
                 overrides["extra"] = _prepare_extra(overrides["extra"])
-            full = overrides.get("python_full_version")
-            if isinstance(full, str):
+            if "python_full_version" in overrides:
+                full = cast("str", overrides["python_full_version"])
                 overrides["python_full_version"] = _python_full_version(full)
         return _evaluate(self._tree, _Environment(overrides))
 
@@ -646,13 +747,13 @@ class Requirement:
 
     def __init__(self, requirement_string: str) -> None:
         try:
-            name, extras, specifier, url, tree = _scan_requirement(requirement_string)
+            name, extras, specifier, url, marker = _scan_requirement(requirement_string)
             if isinstance(specifier, str):
                 specifier = SpecifierSet(specifier)
         except (_Reject, InvalidSpecifier):
             _requirement_error(requirement_string, self)
             return
-        _init(self, name, frozenset(extras), specifier, url or None, tree)
+        _init(self, name, frozenset(extras), specifier, url or None, marker)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -718,14 +819,21 @@ def _init(
     extras: frozenset[str],
     specifier: SpecifierSet,
     url: str | None,
-    tree: _Tree | None,
+    marker: Marker | None,
 ) -> None:
-    setter = object.__setattr__
-    setter(req, "name", name)
-    setter(req, "extras", extras)
-    setter(req, "specifier", specifier)
-    setter(req, "url", url)
-    setter(req, "marker", None if tree is None else _marker_from_tree(tree))
+    _set_name(req, name)
+    _set_extras(req, extras)
+    _set_specifier(req, specifier)
+    _set_url(req, url)
+    _set_marker(req, marker)
+
+
+# The slots' own setters: quicker than object.__setattr__, past the blocking __setattr__.
+_set_name = Requirement.__dict__["name"].__set__
+_set_extras = Requirement.__dict__["extras"].__set__
+_set_specifier = Requirement.__dict__["specifier"].__set__
+_set_url = Requirement.__dict__["url"].__set__
+_set_marker = Requirement.__dict__["marker"].__set__
 
 
 def _requirement_error(text: str, req: Requirement) -> None:
@@ -744,15 +852,8 @@ def _requirement_error(text: str, req: Requirement) -> None:
         ) from None
     # Unreachable while the scanner matches packaging; kept so a gap can never
     # reject a requirement that packaging accepts.
-    tree = None if theirs.marker is None else Marker(str(theirs.marker))._tree
-    _init(
-        req,
-        theirs.name,
-        frozenset(theirs.extras),
-        theirs.specifier,
-        theirs.url,
-        tree,
-    )
+    marker = None if theirs.marker is None else Marker(str(theirs.marker))
+    _init(req, theirs.name, frozenset(theirs.extras), theirs.specifier, theirs.url, marker)
 
 
 def _marker_error(text: str) -> _Tree:
@@ -775,6 +876,16 @@ def _marker_error(text: str) -> _Tree:
         raise InvalidMarker(f"Unsupported marker: {text!r}") from None
 
 
+def _clear_caches() -> None:
+    """Forget every cached parse (for benchmarks and tests)."""
+    _marker_cache.clear()
+    _spec_cache.clear()
+    _spec_cache.clear()
+    _specifier_cache.clear()
+    _version_specifier.cache_clear()
+    parse_requirement.cache_clear()
+
+
 @functools.lru_cache(maxsize=65536)
 def parse_requirement(text: str) -> Requirement:
     """``Requirement(text)``, cached (requirements are immutable)."""
@@ -784,7 +895,7 @@ def parse_requirement(text: str) -> Requirement:
 def _accepts(text: str) -> bool:
     """Whether the scanner alone accepts ``text`` as a requirement (for tests)."""
     try:
-        _name, _extras, specifier, _url, _tree = _scan_requirement(text)
+        _name, _extras, specifier, _url, _marker = _scan_requirement(text)
         if isinstance(specifier, str):
             SpecifierSet(specifier)
     except (_Reject, InvalidSpecifier):

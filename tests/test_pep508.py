@@ -237,6 +237,7 @@ VALID = [
     "foo===caf\u00e9",
     "foo>=1.0; python_version == '2.7' or python_version >= '3.6' and platform_system != 'Windows'",
     "foo;" + "(" * 50 + "os_name == 'nt'" + ")" * 50,
+    "foo;" + "(" * 200 + "os_name == 'nt'" + ")" * 200,
     "foo>=1.0,!=1.1,<2.0",
     "foo>=1.0,>=1.0",
     "foo (==1.0.0)",
