@@ -6,12 +6,12 @@ import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from compatlib._values import replace
 from compatlib.errors import InputError, UnsatisfiableError
 from compatlib.index.memory import Index, Repository
+from compatlib.index.pypi.filenames import canonicalize_name
 from compatlib.providers.python import (
     PYTHON,
     PythonProvider,

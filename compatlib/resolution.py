@@ -83,7 +83,7 @@ class Resolution:
         framework>=2.2,<3"). Empty if the package is not in the resolution."""
         from collections import deque
 
-        from packaging.utils import canonicalize_name
+        from compatlib.index.pypi.filenames import canonicalize_name
 
         target = canonicalize_name(name)
         if target not in self.versions:

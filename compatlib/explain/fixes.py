@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
 
 from compatlib._values import replace
 from compatlib.errors import CompatError, UnsatisfiableError
 from compatlib.explain.tree import Explanation
+from compatlib.index.pypi.filenames import canonicalize_name
 from compatlib.resolution import Resolution
 from compatlib.target import Target
 

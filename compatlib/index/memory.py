@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from compatlib._values import field, value
+from compatlib.index.pypi.filenames import canonicalize_name
 
 __all__ = ["Artifact", "Index", "IndexRelease", "Repository"]
 

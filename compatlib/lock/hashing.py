@@ -17,7 +17,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -102,13 +102,27 @@ def hash_local_files(
     return {u: d for u, d in zip(urls, results, strict=True) if d is not None}
 
 
+class _Job:
+    """One file to hash; ``done`` is set when ``digest`` is final."""
+
+    __slots__ = ("cancel", "digest", "done", "url")
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.digest: str | None = None
+        self.done = threading.Event()
+        self.cancel = threading.Event()
+
+
 class HashingRepository:
     """A repository wrapper that starts hashing each release's local file for
     ``target`` as soon as the solver reads that release.
 
     ``choose`` picks the file (the lock's own rule, :func:`choose_artifact`).
-    Call :meth:`digests` for the files the lock pins, then :meth:`close`;
-    hashes not needed any more are abandoned at close.
+    When the solver reads another version of a package, the first one was
+    given up, so its unfinished hash is abandoned. Call :meth:`digests` for the
+    files the lock pins (an abandoned one is hashed again then), then
+    :meth:`close`.
     """
 
     def __init__(
@@ -127,11 +141,13 @@ class HashingRepository:
         self._choose = choose
         self._ranker = TagRanker.for_target(target)
         self._cache_dir = cache_dir
-        self._workers = max_workers or max(1, min(2, os.cpu_count() or 1))
-        self._pool: Any = None
-        self._jobs: dict[str, Future[str | None]] = {}
+        self._max_workers = max_workers or max(1, min(2, os.cpu_count() or 1))
+        self._jobs: dict[str, _Job] = {}
+        self._latest: dict[str, _Job] = {}  # package name -> its newest job
+        self._queue: SimpleQueue[_Job | None] = SimpleQueue()
+        self._workers: list[threading.Thread] = []
         self._lock = threading.Lock()
-        self._cancel = threading.Event()
+        self._closed = False
 
     # -- the Repository protocol ---------------------------------------------------
     def versions(self, name: str) -> list[str]:
@@ -141,7 +157,7 @@ class HashingRepository:
         rel: IndexRelease = self.repository.release(name, version)
         art = self._choose(rel, self._target, self._ranker)
         if art is not None and art.url.startswith("file:") and not _has_lock_hash(art):
-            self._submit(art.url)
+            self._submit(name, art.url)
         return rel
 
     def __getattr__(self, name: str) -> Any:
@@ -149,40 +165,61 @@ class HashingRepository:
         return getattr(self.repository, name)
 
     # -- hashing -------------------------------------------------------------------
-    def _submit(self, url: str) -> None:
+    def _submit(self, name: str, url: str) -> None:
         with self._lock:
-            if url in self._jobs or self._cancel.is_set():
+            if self._closed:
                 return
-            if self._pool is None:
-                from concurrent.futures import ThreadPoolExecutor
+            job = self._jobs.get(url)
+            if job is not None and not job.cancel.is_set():
+                self._latest[name] = job
+                return
+            previous = self._latest.get(name)
+            if previous is not None and previous is not job:
+                previous.cancel.set()  # the solver moved to another version
+            job = _Job(url)
+            self._jobs[url] = job
+            self._latest[name] = job
+            self._queue.put(job)
+            if len(self._workers) < self._max_workers:
+                worker = threading.Thread(target=self._work, name="sha256", daemon=True)
+                self._workers.append(worker)
+                worker.start()
 
-                self._pool = ThreadPoolExecutor(
-                    max_workers=self._workers, thread_name_prefix="sha256"
-                )
-            self._jobs[url] = self._pool.submit(
-                local_sha256, url, self._cache_dir, cancel=self._cancel
-            )
+    def _work(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            if not job.cancel.is_set():
+                job.digest = local_sha256(job.url, self._cache_dir, cancel=job.cancel)
+            job.done.set()
 
     def digests(self, urls: Sequence[str]) -> dict[str, str]:
         """The sha256 of each of ``urls`` (local files), waiting for those under way."""
         with self._lock:
             jobs = {u: self._jobs.get(u) for u in urls}
-        missing = [u for u, job in jobs.items() if job is None]
-        out = hash_local_files(missing, self._cache_dir)
+        out: dict[str, str] = {}
+        again: list[str] = []
         for url, job in jobs.items():
-            if job is not None:
-                digest = job.result()
-                if digest is not None:
-                    out[url] = digest
+            if job is None or job.cancel.is_set():
+                again.append(url)
+                continue
+            job.done.wait()
+            if job.digest is not None:
+                out[url] = job.digest
+            elif job.cancel.is_set():
+                again.append(url)
+        out.update(hash_local_files(again, self._cache_dir))
         return out
 
     def close(self) -> None:
         """Abandon the hashes not collected yet (a read under way stops within 1 MB)."""
         with self._lock:
-            self._cancel.set()
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            self._closed = True
+            for job in self._jobs.values():
+                job.cancel.set()
+            for _ in self._workers:
+                self._queue.put(None)
 
 
 def _has_lock_hash(art: Artifact) -> bool:

@@ -299,7 +299,8 @@ class PrefetchingRepository:
 
     def _ahead(self, requirements: Sequence[str]) -> None:
         from packaging.requirements import InvalidRequirement, Requirement
-        from packaging.utils import canonicalize_name
+
+        from compatlib.index.pypi.filenames import canonicalize_name
 
         names: list[str] = []
         for text in requirements:

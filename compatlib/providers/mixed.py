@@ -30,12 +30,12 @@ from functools import cache
 from typing import Any
 
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from compatlib.conda.matchspec import MatchSpec
 from compatlib.conda.records import PackageRecord
 from compatlib.errors import InputError
+from compatlib.index.pypi.filenames import canonicalize_name
 from compatlib.providers.conda import CondaProvider
 from compatlib.providers.python import PYTHON, Exact, PythonChoice, PythonProvider
 from compatlib.solver.provider import Dependency, Unavailable

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from compatlib._values import value
 from compatlib.errors import CompatError, InputError
+from compatlib.index.pypi.filenames import canonicalize_name
 
 if TYPE_CHECKING:
     from compatlib.index.pypi.tags import TagRanker

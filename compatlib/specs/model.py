@@ -22,9 +22,9 @@ from typing import Generic, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from packaging.requirements import Requirement
-from packaging.utils import NormalizedName, canonicalize_name
 
 from compatlib._values import replace
+from compatlib.index.pypi.filenames import NormalizedName, canonicalize_name
 
 __all__ = [
     "MAIN_CATEGORY",

@@ -37,9 +37,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from compatlib.errors import InputError
+from compatlib.index.pypi.filenames import (
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_wheel_filename,
+)
 from compatlib.specs.model import (
     MAIN_CATEGORY,
     Hash,

@@ -576,7 +576,7 @@ def _flag(reader: _Reader, node: _Mapping, key: str, field: str) -> bool:
 
 def _load_nvidia() -> tuple[dict[tuple[str, str], str], dict[str, str]]:
     """(package, version) -> oldest CUDA release that ships it; package -> rule."""
-    from packaging.utils import canonicalize_name
+    from compatlib.index.pypi.filenames import canonicalize_name
 
     path = data_path("frameworks", "nvidia-pypi.yaml")
     reader = _Reader(path)
@@ -812,7 +812,7 @@ def nvidia_cuda_version(package: str, version: str) -> str | None:
     ``nvidia_cuda_version("nvidia-cuda-runtime-cu12", "12.1.105") == "12.1"``.
     None where the knowledge base does not know the version.
     """
-    from packaging.utils import canonicalize_name
+    from compatlib.index.pypi.filenames import canonicalize_name
 
     table, rules = _nvidia_data()
     return _lookup_cuda(str(canonicalize_name(package)), version, table, rules)

@@ -29,11 +29,11 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from compatlib._values import value
 from compatlib.errors import InputError
+from compatlib.index.pypi.filenames import canonicalize_name
 from compatlib.solver.provider import Dependency
 from compatlib.versions.dotted import DottedVersion
 from compatlib.versions.sets import VersionSet

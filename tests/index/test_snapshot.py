@@ -190,7 +190,7 @@ def test_importing_the_loader_is_cheap(tmp_path: Path) -> None:
 
     code = (
         "import sys; import compatlib.index.snapshot as s; "
-        "heavy = [m for m in ('compatlib.index.pypi', 'urllib.request', 'yaml') "
+        "heavy = [m for m in ('compatlib.index.pypi.repository', 'compatlib.index.pypi.fetch', 'urllib.request', 'yaml') "
         "if m in sys.modules]; "
         "print(heavy, s._read.cache_info().currsize)"
     )

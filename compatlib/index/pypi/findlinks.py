@@ -14,9 +14,8 @@ import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
 from compatlib.index.pypi.fetch import Fetcher, path_to_url, redact_url, url_to_path
+from compatlib.index.pypi.filenames import canonicalize_name
 from compatlib.index.pypi.simple import DistFile, parse_dist_filename, parse_html_page
 
 __all__ = ["FindLinks", "location_to_url"]

@@ -22,11 +22,11 @@ import zlib
 from collections.abc import Callable
 from typing import IO
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from compatlib._values import value
 from compatlib.errors import CompatError
+from compatlib.index.pypi.filenames import canonicalize_name
 
 __all__ = [
     "MAX_METADATA_BYTES",

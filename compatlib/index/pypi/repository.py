@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from compatlib._values import value
@@ -31,6 +30,7 @@ from compatlib.index.pypi.fetch import (
     redact_url,
     url_to_path,
 )
+from compatlib.index.pypi.filenames import NormalizedName, canonicalize_name
 from compatlib.index.pypi.findlinks import FindLinks, location_to_url
 from compatlib.index.pypi.metadata import (
     CoreMetadata,
