@@ -46,15 +46,18 @@ _ENV = {
 }
 
 _IMPORT = (
-    "import time, packaging.specifiers, packaging.version\n"
+    "import time, packaging.specifiers, packaging.version{before}\n"
     "t = time.perf_counter()\n"
     "import {module}\n"
+    "{after}\n"
     "print(time.perf_counter() - t)\n"
 )
 
 
-def _import_seconds(module: str, runs: int, env: dict[str, str]) -> float:
-    code = _IMPORT.format(module=module)
+def _import_seconds(
+    module: str, runs: int, env: dict[str, str], before: str = "", after: str = ""
+) -> float:
+    code = _IMPORT.format(module=module, before=before, after=after)
     subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
     best = float("inf")
     for _ in range(runs):
@@ -99,11 +102,27 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory(prefix="pyc-bench-pep508-") as cache:
         env["PYTHONPYCACHEPREFIX"] = cache
+        alone = _import_seconds("compatlib.pep508", runs, env, before=", compatlib")
         ours = _import_seconds("compatlib.pep508", runs, env)
+        first = _import_seconds(
+            "compatlib.pep508",
+            runs,
+            env,
+            after="compatlib.pep508.Requirement(\"numpy>=1.22; python_version < '3.10'\")",
+        )
         theirs = _import_seconds("packaging.requirements, packaging.markers", runs, env)
+        theirs_first = _import_seconds(
+            "packaging.requirements, packaging.markers",
+            runs,
+            env,
+            after="packaging.requirements.Requirement(\"numpy>=1.22; python_version < '3.10'\")",
+        )
     print("import (after packaging.specifiers, best of", runs, "fresh processes):")
-    print(f"  compatlib.pep508                           {ours * 1000:7.2f} ms")
-    print(f"  packaging.requirements + packaging.markers {theirs * 1000:7.2f} ms")
+    print(f"  compatlib.pep508 alone (compatlib already imported) {alone * 1000:7.2f} ms")
+    print(f"  compatlib.pep508 with the compatlib package         {ours * 1000:7.2f} ms")
+    print(f"  compatlib.pep508 with the package, + first parse    {first * 1000:7.2f} ms")
+    print(f"  packaging.requirements + packaging.markers          {theirs * 1000:7.2f} ms")
+    print(f"  packaging.requirements + markers, + first parse     {theirs_first * 1000:7.2f} ms")
 
     from packaging.markers import Marker as PMarker
     from packaging.requirements import Requirement as PRequirement

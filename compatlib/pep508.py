@@ -101,34 +101,96 @@ _Tree = list[_Node]
 _EnvValue = str | AbstractSet[str]
 
 # --------------------------------------------------------------------------- lexical rules
-_IDENTIFIER = re.compile(r"\b[A-Za-z0-9][A-Za-z0-9._-]*\b")
-_URL = re.compile(r"\S+")
-# A whole version list up to ";", ")" or the end, printable ASCII and tabs only.
-_SPEC_LIST = re.compile(r"[\t\x20-\x28\x2a-\x3a\x3c-\x7e]*(?=[;)]|\Z)")
+# Compiled on first use, so that importing this module compiles nothing.
 _VARIABLE_NAMES = (
     r"python_version|python_full_version|os[._]name|sys[._]platform"
     r"|platform_(?:release|system)|platform[._](?:version|machine|python_implementation)"
     r"|python_implementation|implementation_(?:name|version)|extras?|dependency_groups"
 )
-# The common shape in one match: name, [extras], a version list, ";" marker.  It tries
-# the scanner's reading first; any other way it can match leaves a version list that
-# does not parse, and then the scanner decides.
-_COMMON = re.compile(
-    r"[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*\b)[ \t]*"
-    r"(?:\[[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*\b(?:[ \t]*,[ \t]*[A-Za-z0-9][A-Za-z0-9._-]*\b)*)?"
-    r"[ \t]*\][ \t]*)?"
-    r"(?![(@\[])([\t\x20-\x28\x2a-\x3a\x3c-\x7e]*)(?:;(.*)|\Z)",
-    re.DOTALL,
+_VARIABLES = frozenset(
+    {
+        "python_version",
+        "python_full_version",
+        "os_name",
+        "os.name",
+        "sys_platform",
+        "sys.platform",
+        "platform_release",
+        "platform_system",
+        "platform_version",
+        "platform.version",
+        "platform_machine",
+        "platform.machine",
+        "platform_python_implementation",
+        "platform.python_implementation",
+        "python_implementation",
+        "implementation_name",
+        "implementation_version",
+        "extra",
+        "extras",
+        "dependency_groups",
+    }
 )
-_VARIABLE = re.compile(rf"\b(?:{_VARIABLE_NAMES})\b")
-# One comparison with plain operands, and the blanks after it, in one match.
-_OPERAND = rf"""(?:\b({_VARIABLE_NAMES})\b|'([^'\\]*)'|"([^"\\]*)")"""
-_SIMPLE_ITEM = re.compile(
-    rf"{_OPERAND}[ \t]*(===|==|~=|!=|<=|>=|<|>|\bin\b|\bnot[ \t]+in\b)[ \t]*{_OPERAND}[ \t]*"
-)
-_OPERATOR = re.compile(r"===|==|~=|!=|<=|>=|<|>|\bin\b|\bnot\b")
-_IN = re.compile(r"\bin\b")
-_BOOLEAN = re.compile(r"\b(?:or|and)\b")
+# One comparison with plain operands and the blanks after it.  A variable is any
+# word of name characters here, accepted only when it is one of _VARIABLES.
+_PLAIN_OPERAND = r"""(?:\b([a-z][a-z._]*)\b|'([^'\\]*)'|"([^"\\]*)")"""
+
+
+class _Patterns:
+    """The common shapes: one match for most requirements and most comparisons."""
+
+    __slots__ = ("boolean", "common", "simple_item")
+
+    def __init__(self) -> None:
+        # Name, [extras], a version list, ";" marker.  It tries the scanner's reading
+        # first; any other way it can match leaves a version list that does not
+        # parse, and then the scanner decides.
+        self.common = re.compile(
+            r"[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*\b)[ \t]*"
+            r"(?:\[[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*\b(?:[ \t]*,[ \t]*[A-Za-z0-9][A-Za-z0-9._-]*\b)*)?"
+            r"[ \t]*\][ \t]*)?"
+            r"(?![(@\[])([\t\x20-\x28\x2a-\x3a\x3c-\x7e]*)(?:;(.*)|\Z)",
+            re.DOTALL,
+        )
+        self.simple_item = re.compile(
+            rf"{_PLAIN_OPERAND}[ \t]*(===|==|~=|!=|<=|>=|<|>|\bin\b|\bnot[ \t]+in\b)"
+            rf"[ \t]*{_PLAIN_OPERAND}[ \t]*"
+        )
+        self.boolean = re.compile(r"\b(?:or|and)\b")
+
+
+class _Tokens:
+    """The scanner's tokens, for everything the common shapes do not cover."""
+
+    __slots__ = ("identifier", "in_", "operator", "spec_list", "url", "variable")
+
+    def __init__(self) -> None:
+        self.identifier = re.compile(r"\b[A-Za-z0-9][A-Za-z0-9._-]*\b")
+        self.url = re.compile(r"\S+")
+        # A whole version list up to ";", ")" or the end, printable ASCII and tabs only.
+        self.spec_list = re.compile(r"[\t\x20-\x28\x2a-\x3a\x3c-\x7e]*(?=[;)]|\Z)")
+        self.variable = re.compile(rf"\b(?:{_VARIABLE_NAMES})\b")
+        self.operator = re.compile(r"===|==|~=|!=|<=|>=|<|>|\bin\b|\bnot\b")
+        self.in_ = re.compile(r"\bin\b")
+
+
+_compiled: _Patterns | None = None
+_compiled_tokens: _Tokens | None = None
+
+
+def _patterns() -> _Patterns:
+    global _compiled
+    if _compiled is None:
+        _compiled = _Patterns()
+    return _compiled
+
+
+def _tokens() -> _Tokens:
+    global _compiled_tokens
+    if _compiled_tokens is None:
+        _compiled_tokens = _Tokens()
+    return _compiled_tokens
+
 
 _MAX_NESTING = 200
 _SET_KEYS = frozenset({"extras", "dependency_groups"})
@@ -156,29 +218,10 @@ def _scan_requirement(
     text: str,
 ) -> tuple[str, list[str], SpecifierSet | str, str | None, Marker | None]:
     """(name, extras, specifier, url, marker) of ``text``; raises _Reject."""
-    common = _COMMON.fullmatch(text)
-    if common is not None:
-        name, extra_list, chunk, marker_text = common.groups()
-        parts: tuple[Specifier, ...] | None = ()
-        if chunk:
-            if chunk in _spec_cache:
-                parts = _spec_cache[chunk]
-            else:
-                parts = _clean_spec_list(chunk)
-                if len(_spec_cache) >= 16384:
-                    _spec_cache.clear()
-                _spec_cache[chunk] = parts
-        if parts is not None:
-            return (
-                name,
-                [e.strip() for e in extra_list.split(",")] if extra_list else [],
-                SpecifierSet(parts) if parts else SpecifierSet(),
-                None,
-                None if marker_text is None else _cached_marker(marker_text),
-            )
     end = len(text)
+    tokens = _compiled_tokens or _tokens()
     pos = _skip_ws(text, 0, end)
-    match = _IDENTIFIER.match(text, pos)
+    match = tokens.identifier.match(text, pos)
     if match is None:
         raise _Reject
     name = match.group()
@@ -187,18 +230,18 @@ def _scan_requirement(
     extras: list[str] = []
     if pos < end and text[pos] == "[":
         pos = _skip_ws(text, pos + 1, end)
-        match = _IDENTIFIER.match(text, pos)
+        match = tokens.identifier.match(text, pos)
         if match is not None:
             extras.append(match.group())
             pos = match.end()
             while True:
                 pos = _skip_ws(text, pos, end)
-                if _IDENTIFIER.match(text, pos) is not None:
+                if tokens.identifier.match(text, pos) is not None:
                     raise _Reject  # two names without a comma
                 if pos >= end or text[pos] != ",":
                     break
                 pos = _skip_ws(text, pos + 1, end)
-                match = _IDENTIFIER.match(text, pos)
+                match = tokens.identifier.match(text, pos)
                 if match is None:
                     raise _Reject
                 extras.append(match.group())
@@ -211,7 +254,7 @@ def _scan_requirement(
     url: str | None = None
     if pos < end and text[pos] == "@":
         pos = _skip_ws(text, pos + 1, end)
-        match = _URL.match(text, pos)
+        match = tokens.url.match(text, pos)
         if match is None:
             raise _Reject
         url = match.group()
@@ -241,6 +284,18 @@ def _scan_requirement(
 
 _spec_cache: dict[str, tuple[Specifier, ...] | None] = {}
 _specifier_cache: dict[str, Specifier] = {}
+
+
+def _spec_parts(chunk: str) -> tuple[Specifier, ...] | None:
+    try:
+        return _spec_cache[chunk]
+    except KeyError:
+        pass
+    parts = _clean_spec_list(chunk)
+    if len(_spec_cache) >= 16384:
+        _spec_cache.clear()
+    _spec_cache[chunk] = parts
+    return parts
 
 
 def _clean_spec_list(chunk: str) -> tuple[Specifier, ...] | None:
@@ -276,16 +331,9 @@ def _scan_versions(text: str, pos: int, end: int) -> tuple[SpecifierSet | str, i
     """A comma-separated version list at ``pos`` (possibly empty)."""
     if pos == end:
         return "", pos
-    match = _SPEC_LIST.match(text, pos)
+    match = (_compiled_tokens or _tokens()).spec_list.match(text, pos)
     if match is not None and match.end() > pos:
-        chunk = match.group()
-        if chunk in _spec_cache:
-            parts = _spec_cache[chunk]
-        else:
-            parts = _clean_spec_list(chunk)
-            if len(_spec_cache) >= 16384:
-                _spec_cache.clear()
-            _spec_cache[chunk] = parts
+        parts = _spec_parts(match.group())
         if parts is not None:
             # A fresh set per requirement; the parsed Specifier objects are shared.
             return SpecifierSet(parts), match.end()
@@ -312,10 +360,11 @@ def _scan_versions(text: str, pos: int, end: int) -> tuple[SpecifierSet | str, i
 
 # --------------------------------------------------------------------------- marker scanner
 def _scan_marker(text: str, pos: int, end: int, depth: int) -> tuple[_Tree, int]:
+    boolean = (_compiled or _patterns()).boolean
     atom, pos = _scan_atom(text, pos, end, depth)
     tree: _Tree = [atom]
     while True:
-        match = _BOOLEAN.match(text, pos)
+        match = boolean.match(text, pos)
         if match is None:
             return tree, pos
         tree.append(match.group())
@@ -324,6 +373,7 @@ def _scan_marker(text: str, pos: int, end: int, depth: int) -> tuple[_Tree, int]
 
 
 def _scan_atom(text: str, pos: int, end: int, depth: int) -> tuple[_Node, int]:
+    rx = _compiled or _patterns()
     pos = _skip_ws(text, pos, end)
     atom: _Node
     if pos < end and text[pos] == "(":
@@ -334,16 +384,22 @@ def _scan_atom(text: str, pos: int, end: int, depth: int) -> tuple[_Node, int]:
             raise _Reject
         pos += 1
     else:
-        simple = _SIMPLE_ITEM.match(text, pos)
+        simple = rx.simple_item.match(text, pos)
         if simple is not None:
             lvar, lsq, ldq, op, rvar, rsq, rdq = simple.groups()
             left = lvar or lsq or ldq or ""
             right = rvar or rsq or rdq or ""
-            if left.isprintable() and right.isprintable():
+            if (
+                (lvar is None or lvar in _VARIABLES)
+                and (rvar is None or rvar in _VARIABLES)
+                and left.isprintable()
+                and right.isprintable()
+            ):
                 return _item(lvar is not None, left, op, rvar is not None, right), simple.end()
+        tokens = _compiled_tokens or _tokens()
         left_var, left, pos = _scan_operand(text, pos)
         pos = _skip_ws(text, pos, end)
-        match = _OPERATOR.match(text, pos)
+        match = tokens.operator.match(text, pos)
         if match is None:
             raise _Reject
         op = match.group()
@@ -352,7 +408,7 @@ def _scan_atom(text: str, pos: int, end: int, depth: int) -> tuple[_Node, int]:
             after = _skip_ws(text, pos, end)
             if after == pos:
                 raise _Reject
-            match = _IN.match(text, after)
+            match = tokens.in_.match(text, after)
             if match is None:
                 raise _Reject
             op = "not in"
@@ -386,7 +442,7 @@ def _variable(name: str) -> str:
 
 def _scan_operand(text: str, pos: int) -> tuple[bool, str, int]:
     """(is a variable, variable name or string value, end) of the operand at ``pos``."""
-    match = _VARIABLE.match(text, pos)
+    match = (_compiled_tokens or _tokens()).variable.match(text, pos)
     if match is not None:
         return True, match.group(), match.end()
     if pos >= len(text):
@@ -746,14 +802,8 @@ class Requirement:
     marker: Marker | None
 
     def __init__(self, requirement_string: str) -> None:
-        try:
-            name, extras, specifier, url, marker = _scan_requirement(requirement_string)
-            if isinstance(specifier, str):
-                specifier = SpecifierSet(specifier)
-        except (_Reject, InvalidSpecifier):
+        if not _parse_into(self, requirement_string):
             _requirement_error(requirement_string, self)
-            return
-        _init(self, name, frozenset(extras), specifier, url or None, marker)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -836,6 +886,43 @@ _set_url = Requirement.__dict__["url"].__set__
 _set_marker = Requirement.__dict__["marker"].__set__
 
 
+def _parse_into(req: Requirement, text: str) -> bool:
+    """Fill ``req`` from ``text``; False when the scanner rejects it."""
+    common = (_compiled or _patterns()).common.fullmatch(text)
+    if common is not None:
+        name, extra_list, chunk, marker_text = common.groups()
+        parts = _spec_parts(chunk) if chunk else ()
+        if parts is not None:
+            marker = None
+            if marker_text is not None:
+                marker = _marker_cache.get(marker_text)
+                if marker is None:
+                    try:
+                        marker = _cached_marker(marker_text)
+                    except _Reject:
+                        return False
+            _set_name(req, name)
+            _set_extras(
+                req,
+                frozenset([e.strip() for e in extra_list.split(",")]) if extra_list else _NO_EXTRAS,
+            )
+            _set_specifier(req, SpecifierSet(parts))
+            _set_url(req, None)
+            _set_marker(req, marker)
+            return True
+    try:
+        name, extras, specifier, url, marker = _scan_requirement(text)
+        if isinstance(specifier, str):
+            specifier = SpecifierSet(specifier)
+    except (_Reject, InvalidSpecifier):
+        return False
+    _init(req, name, frozenset(extras), specifier, url or None, marker)
+    return True
+
+
+_NO_EXTRAS: frozenset[str] = frozenset()
+
+
 def _requirement_error(text: str, req: Requirement) -> None:
     """Raise packaging's error for ``text``; fill ``req`` should packaging accept it."""
     from packaging.requirements import InvalidRequirement as PackagingInvalid
@@ -894,13 +981,7 @@ def parse_requirement(text: str) -> Requirement:
 
 def _accepts(text: str) -> bool:
     """Whether the scanner alone accepts ``text`` as a requirement (for tests)."""
-    try:
-        _name, _extras, specifier, _url, _marker = _scan_requirement(text)
-        if isinstance(specifier, str):
-            SpecifierSet(specifier)
-    except (_Reject, InvalidSpecifier):
-        return False
-    return True
+    return _parse_into(object.__new__(Requirement), text)
 
 
 def _accepts_marker(text: str) -> bool:
