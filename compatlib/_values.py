@@ -127,6 +127,8 @@ def _build(cls: type[T], frozen: bool, eq: bool, slots: bool) -> type[T]:
         methods["__delattr__"] = _frozen_delattr
 
     namespace = dict(cls.__dict__)
+    namespace.pop("__dict__", None)  # the new class makes its own
+    namespace.pop("__weakref__", None)
     env["__init__"].__qualname__ = f"{qual}.__init__"
     namespace.update(methods)
     if eq and not frozen:
@@ -146,8 +148,6 @@ def _build(cls: type[T], frozen: bool, eq: bool, slots: bool) -> type[T]:
         namespace["__slots__"] = tuple(n for n in own if n in specs and n not in inherited)
         for name in names:
             namespace.pop(name, None)  # defaults live in __init__, not on the class
-        namespace.pop("__dict__", None)
-        namespace.pop("__weakref__", None)
         if frozen:
             namespace["__getstate__"] = _getstate
             namespace["__setstate__"] = _setstate

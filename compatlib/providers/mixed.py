@@ -113,13 +113,17 @@ class CondaPypiMap:
 
 @cache
 def _load_mapping_file(path: str) -> tuple[tuple[str, str], ...]:
-    import yaml
+    from pathlib import Path
 
-    from compatlib._datafiles import data_path
+    from compatlib._datafiles import data_path, load_compiled
 
-    file = path if path else data_path("mappings", "conda-pypi.yaml")
-    with open(file, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+    file = Path(path) if path else data_path("mappings", "conda-pypi.yaml")
+    doc = load_compiled(file, lambda items, line: items)
+    if doc is None:
+        import yaml
+
+        with open(file, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh)
     out: list[tuple[str, str]] = []
     for i, entry in enumerate(doc.get("mappings", [])):
         if not isinstance(entry, dict) or not entry.get("conda") or not entry.get("pypi"):

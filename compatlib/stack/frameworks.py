@@ -194,7 +194,18 @@ class NvidiaPin:
 # loading
 
 
+def _compiled_mapping(items: dict[str, Any], line: int | None) -> _Mapping:
+    mapping = _Mapping(items)
+    mapping.line = line
+    return mapping
+
+
 def _load_yaml(path: Path) -> Any:
+    from compatlib._datafiles import load_compiled
+
+    data = load_compiled(path, _compiled_mapping)
+    if data is not None:
+        return data
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

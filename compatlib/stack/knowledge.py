@@ -315,13 +315,21 @@ class _Reader:
         return value
 
 
+def _plain(items: dict[str, Any], line: int | None) -> dict[str, Any]:
+    return items
+
+
 def _load(name: str) -> tuple[dict[str, Any], Path]:
-    import yaml
+    from compatlib._datafiles import load_compiled
 
     path = data_path("stack", name)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=loader)  # the C or Python *safe* loader
+    data = load_compiled(path, _plain)  # the JSON twin, while it is current
+    if data is None:
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.load(fh, Loader=loader)  # the C or Python *safe* loader
     if not isinstance(data, dict) or data.get("schema") != 1:
         raise InputError(
             "unsupported knowledge-base file",
