@@ -593,7 +593,7 @@ _requirement = st.builds(
     _details,
     st.none().map(lambda _: "") | st.builds(lambda w, m: ";" + w + m, _ws, _marker),
 )
-_junk = st.text(alphabet="abo rnid[]();,@<>=!~'\"\t.*-_19é\\x", max_size=30)
+_junk = st.text(alphabet="abo rnid[]();,@<>=!~'\"\t\n\xa0.*-_19é\\x", max_size=30)
 
 
 @settings(max_examples=600)
