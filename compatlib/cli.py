@@ -26,7 +26,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
 
-def _build_parser() -> argparse.ArgumentParser:
+_COMMANDS = ("solve", "stack", "lock")
+
+
+def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; ``only`` builds just that subcommand (faster startup)."""
     parser = _Parser(
         prog="compatlib",
         description="Solve, lock and explain ML environments across the whole stack.",
@@ -37,6 +41,20 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
+    if only in (None, "solve"):
+        _add_solve(sub)
+    if only in (None, "stack"):
+        from compatlib.commands import stack
+
+        stack.add_parser(sub)
+    if only in (None, "lock"):
+        lock = _optional_command("lock")
+        if lock is not None:
+            lock.add_parser(sub)
+    return parser
+
+
+def _add_solve(sub: Any) -> None:
     solve = sub.add_parser(
         "solve",
         help="solve requirements against an index or scenario file",
@@ -67,14 +85,6 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="PACKAGE",
         help="print why PACKAGE is in the solution (the chain of requirements)",
     )
-
-    from compatlib.commands import stack
-
-    stack.add_parser(sub)
-    lock = _optional_command("lock")
-    if lock is not None:
-        lock.add_parser(sub)
-    return parser
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
@@ -137,8 +147,10 @@ def _optional_command(name: str) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = _build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    first = words[0] if words else None
+    parser = _build_parser(first if first in _COMMANDS else None)
+    args = parser.parse_args(words)
     try:
         if args.command == "solve":
             return _cmd_solve(args)

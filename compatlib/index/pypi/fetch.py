@@ -18,18 +18,15 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import json
 import os
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -362,6 +359,8 @@ class Fetcher:
         todo = list(items)
         if len(todo) <= 1 or self.max_workers == 1:
             return [fn(x) for x in todo]
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(todo))) as pool:
             futures = [pool.submit(fn, x) for x in todo]
             return [f.result() for f in futures]
@@ -498,6 +497,8 @@ class Fetcher:
             for name, header in headers.items():
                 request.add_header(name, header)
             if creds is not None:
+                import base64
+
                 token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode("ascii")
                 # Unredirected: never forwarded to whatever host a redirect names.
                 request.add_unredirected_header("Authorization", f"Basic {token}")
@@ -555,6 +556,8 @@ def _retry_after(value: str | None) -> float | None:
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file and an atomic rename."""
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     f: IO[bytes]
     try:

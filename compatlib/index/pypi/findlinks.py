@@ -112,7 +112,14 @@ class FindLinks:
         with self._lock:
             if self._by_key is None:
                 table: dict[str, list[DistFile | _Entry]] = {}
-                for found in self._fetcher.map(self._scan, self.locations):
+                local = all(u.startswith("file:") for u in self.locations)
+                # local folders list in a few milliseconds: threads would only add cost
+                scans = (
+                    [self._scan(u) for u in self.locations]
+                    if local
+                    else self._fetcher.map(self._scan, self.locations)
+                )
+                for found in scans:
                     for f in found:
                         key = _project_key(f.filename)
                         if key is not None:

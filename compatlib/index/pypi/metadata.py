@@ -15,16 +15,17 @@ from __future__ import annotations
 import io
 import os
 import struct
-import tarfile
 import threading
-import zipfile
 import zlib
 from collections.abc import Callable
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
 from compatlib._values import value
+
+if TYPE_CHECKING:
+    import zipfile
 from compatlib.errors import CompatError
 from compatlib.index.pypi.filenames import canonicalize_name
 
@@ -279,6 +280,8 @@ def read_wheel_metadata(
         fast = _metadata_from_central_directory(os.fspath(wheel), name)
         if fast is not None:
             return fast
+    import zipfile
+
     try:
         with zipfile.ZipFile(wheel) as zf:
             candidates: dict[str, zipfile.ZipInfo] = {}
@@ -314,6 +317,9 @@ def read_sdist_metadata(
 
     Only reads: nothing is extracted to disk and no build code runs.
     """
+    import tarfile
+    import zipfile
+
     src = source or (str(sdist) if isinstance(sdist, (str, os.PathLike)) else filename)
     try:
         if filename.endswith(".zip"):

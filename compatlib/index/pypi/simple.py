@@ -13,10 +13,10 @@ import hashlib
 import json
 import posixpath
 import urllib.parse
-from dataclasses import dataclass
-from html.parser import HTMLParser
+from functools import cache
 from typing import Any
 
+from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.index.pypi.filenames import ParsedFilename, parse_dist_filename
 
@@ -40,7 +40,7 @@ ACCEPT = (
 _HASH_NAMES = frozenset(hashlib.algorithms_guaranteed)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class DistFile:
     """One file listed by an index or find-links source.
 
@@ -60,9 +60,9 @@ class DistFile:
     source: str = ""
 
     def hash(self, algorithm: str = "sha256") -> str | None:
-        for name, value in self.hashes:
+        for name, digest in self.hashes:
             if name == algorithm:
-                return value
+                return digest
         return None
 
 
@@ -106,24 +106,31 @@ def _metadata_attr(value: str | None) -> tuple[tuple[str, str], ...] | None:
     return ()
 
 
-class _AnchorParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base: str | None = None
-        self.anchors: list[dict[str, str | None]] = []
+@cache
+def _anchor_parser() -> Any:
+    """The HTML link collector (``html.parser`` is imported only for HTML pages)."""
+    from html.parser import HTMLParser
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "base" and self.base is None:
-            href = dict(attrs).get("href")
-            if href:
-                self.base = href
-        elif tag == "a":
-            self.anchors.append(dict(attrs))
+    class AnchorParser(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.base: str | None = None
+            self.anchors: list[dict[str, str | None]] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "base" and self.base is None:
+                href = dict(attrs).get("href")
+                if href:
+                    self.base = href
+            elif tag == "a":
+                self.anchors.append(dict(attrs))
+
+    return AnchorParser
 
 
 def parse_html_page(text: str, page_url: str) -> list[DistFile]:
     """All links of a PEP 503 page (or a plain find-links HTML page)."""
-    parser = _AnchorParser()
+    parser = _anchor_parser()()
     parser.feed(text)
     parser.close()
     base = urllib.parse.urljoin(page_url, parser.base) if parser.base else page_url
