@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import Version
 
 from compatlib._values import replace
 from compatlib.errors import InputError, UnsatisfiableError
 from compatlib.index.memory import Index, Repository
 from compatlib.index.pypi.filenames import canonicalize_name
+from compatlib.pep508 import InvalidRequirement, Requirement
 from compatlib.providers.python import (
     PYTHON,
     PythonProvider,

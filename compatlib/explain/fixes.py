@@ -13,12 +13,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from packaging.requirements import Requirement
-
 from compatlib._values import replace
 from compatlib.errors import CompatError, UnsatisfiableError
 from compatlib.explain.tree import Explanation
 from compatlib.index.pypi.filenames import canonicalize_name
+from compatlib.pep508 import Requirement
 from compatlib.resolution import Resolution
 from compatlib.target import Target
 

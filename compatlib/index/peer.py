@@ -35,13 +35,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from compatlib.errors import InputError
 from compatlib.index.memory import Artifact, Index, IndexRelease
+from compatlib.pep508 import InvalidRequirement, Requirement
 
 __all__ = [
     "Case",

@@ -298,9 +298,8 @@ class PrefetchingRepository:
         self._ahead(requirements)
 
     def _ahead(self, requirements: Sequence[str]) -> None:
-        from packaging.requirements import InvalidRequirement, Requirement
-
         from compatlib.index.pypi.filenames import canonicalize_name
+        from compatlib.pep508 import InvalidRequirement, Requirement
 
         names: list[str] = []
         for text in requirements:

@@ -18,14 +18,13 @@ from collections.abc import Hashable, Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from packaging.markers import Marker
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from compatlib._values import value
 from compatlib.errors import CompatError, InputError
 from compatlib.index.pypi.filenames import canonicalize_name
+from compatlib.pep508 import InvalidRequirement, Marker, Requirement
 
 if TYPE_CHECKING:
     from compatlib.index.pypi.tags import TagRanker

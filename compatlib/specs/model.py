@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from packaging.requirements import Requirement
-
 from compatlib._values import replace
 from compatlib.index.pypi.filenames import NormalizedName, canonicalize_name
+from compatlib.pep508 import Requirement
 
 __all__ = [
     "MAIN_CATEGORY",

@@ -21,7 +21,6 @@ where the search fails (for example for strings written with escapes).
 
 from __future__ import annotations
 
-import copy
 import importlib
 import os
 import re
@@ -30,11 +29,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from compatlib.errors import InputError
+from compatlib.pep508 import Marker
 from compatlib.specs.model import (
     MAIN_CATEGORY,
     Location,
@@ -384,8 +383,7 @@ def _expand_extra(
                     result.extend(_expand_extra(inner, category, marker, optional, own, visiting))
             continue
         if marker is not req.marker or item.category != category:
-            new_req = copy.copy(req)
-            new_req.marker = marker
+            new_req = req.with_marker(marker)
             item = PipRequirement(
                 requirement=new_req,
                 text=str(new_req),

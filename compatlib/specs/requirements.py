@@ -36,14 +36,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from compatlib.errors import InputError
 from compatlib.index.pypi.filenames import (
     InvalidWheelFilename,
     canonicalize_name,
     parse_wheel_filename,
 )
+from compatlib.pep508 import InvalidRequirement, Requirement
 from compatlib.specs.model import (
     MAIN_CATEGORY,
     Hash,

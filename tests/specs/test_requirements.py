@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from packaging.requirements import Requirement
 
 from compatlib.errors import InputError
+from compatlib.pep508 import Requirement
 from compatlib.specs import (
     Hash,
     IndexOptions,
