@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from compatlib._datafiles import data_path
+from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.versions.dotted import DottedVersion
 
@@ -90,7 +90,7 @@ _SERIES_KEYS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class FrameworkBuild:
     """One published build of a framework release, for Linux x86_64.
 
@@ -173,7 +173,7 @@ class FrameworkBuild:
         return SpecifierSet(self.python).contains(python, prereleases=True)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class NvidiaPin:
     """An ``nvidia-*`` (or ``cuda-*``) requirement of a framework wheel.
 
@@ -298,7 +298,7 @@ class _Reader:
         return (" ".join(note.split()),)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class _Release:
     framework: str
     version: str

@@ -1,7 +1,7 @@
 """The system-layer knowledge base: CUDA, GPUs, cuDNN, OS/glibc and Azure, as typed data.
 
 The facts live in ``data/stack/*.yaml`` (each record names its source); this module
-loads them into frozen dataclasses, once per process, and answers the questions the
+loads them into immutable value records, once per process, and answers the questions the
 solver and the explanations ask::
 
     >>> min_driver("12.1")
@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from compatlib._datafiles import data_path
+from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.versions.dotted import DottedVersion
 
@@ -74,7 +74,7 @@ __all__ = [
 # --------------------------------------------------------------------------- records
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class CudaRelease:
     """One CUDA toolkit release and the minimum driver NVIDIA lists for it.
 
@@ -103,7 +103,7 @@ class CudaRelease:
         return f"{parts[0]}.{parts[1]}"
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class MinorCompatibility:
     """The oldest driver running any toolkit of a CUDA major (minor-version compatibility)."""
 
@@ -114,7 +114,7 @@ class MinorCompatibility:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class Architecture:
     """Which CUDA releases can build code for one GPU compute capability.
 
@@ -132,7 +132,7 @@ class Architecture:
     tegra: bool = False
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class Gpu:
     """An NVIDIA GPU model: ``compute_capability`` is a string such as ``"8.0"``."""
 
@@ -144,7 +144,7 @@ class Gpu:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class CudnnRelease:
     """One row of the cuDNN support matrix: a cuDNN series built for one CUDA major."""
 
@@ -160,7 +160,7 @@ class CudnnRelease:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class OsRelease:
     """An OS release and the glibc it ships (``id`` such as ``"ubuntu22.04"``)."""
 
@@ -174,7 +174,7 @@ class OsRelease:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class ManylinuxTag:
     """A manylinux platform tag family and the glibc it requires."""
 
@@ -184,7 +184,7 @@ class ManylinuxTag:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class AzureVmSize:
     """One Azure VM size: ``gpus`` per VM; ``gpu_partition`` (``"1/6"``) for vGPU slices."""
 
@@ -197,7 +197,7 @@ class AzureVmSize:
     source: str
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class AzureVmSeries:
     """An Azure GPU VM series (``NC_A100_v4``): its GPU, status and sizes."""
 
@@ -209,7 +209,7 @@ class AzureVmSeries:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class AzureImage:
     """An Azure ML base image and the CUDA, cuDNN and OS it carries."""
 
@@ -222,7 +222,7 @@ class AzureImage:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class CuratedEnvironment:
     """An Azure ML curated environment and what its image contains."""
 
@@ -827,7 +827,7 @@ def cuda_supports(cuda: str, compute_capability: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class _Target:
     major: int
     minor: int
