@@ -6,7 +6,6 @@ Markers are evaluated for the target, never for the host unless asked
 
 from __future__ import annotations
 
-import platform as _platform
 import sys
 from typing import Any
 
@@ -32,6 +31,8 @@ DEFAULT_PLATFORM = "linux-64"
 
 
 def _host_platform() -> str:
+    import platform as _platform
+
     machine = _platform.machine().lower()
     if sys.platform.startswith("linux"):
         return "linux-aarch64" if machine in ("aarch64", "arm64") else "linux-64"
