@@ -472,6 +472,14 @@ class PyPIRepository:
         for c in candidates:
             if c.kind == "sdist" and not self.allow_sdist_metadata:
                 continue
+            if c.kind == "wheel" and c.file.metadata is None and _is_file_url(c.file.url):
+                # a local wheel's METADATA is a few reads away: a cache entry
+                # would cost as much to find, and more to write
+                try:
+                    return self._checked(self._read_metadata(name, c), c, name, version)
+                except (FetchError, MetadataError) as exc:
+                    reasons.append(f"{c.file.filename}: {exc}")
+                    continue
             cache_file = self._cache_file("metadata", self._metadata_cache_key(c.file))
             try:
                 cached: bytes | None = cache_file.read_bytes()

@@ -359,31 +359,50 @@ def test_missing_metadata_everywhere_is_a_clear_error(tmp_path: Path) -> None:
     assert fresh.release("ghost", "1.0").version == "1.0"
 
 
-def test_metadata_cache_survives_the_files(tmp_path: Path) -> None:
+def test_local_wheel_metadata_is_read_from_the_wheel_not_cached(tmp_path: Path) -> None:
     src = tmp_path / "c"
     w = build_wheel(src / "files", "cached", "1.0", requires=["dep"])
     write_index(src, {"cached": [Entry(w)]})
     url = (src / "simple").as_uri()
     assert _repo(tmp_path, url).release("cached", "1.0").requires == ("dep",)
-    # Same path, size and mtime, but the zip directory is destroyed: the cache answers.
+    assert not (tmp_path / "cache" / "metadata").exists()  # nothing worth caching
+    # Same path, size and mtime, but the zip directory is destroyed: no stale answer.
     stat = w.stat()
     data = bytearray(w.read_bytes())
     data[-200:] = b"X" * 200
     w.write_bytes(bytes(data))
     os.utime(w, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert _repo(tmp_path, url).release("cached", "1.0").requires == ("dep",)
-    # Without the cache the damaged wheel is unreadable.
-    shutil.rmtree(tmp_path / "cache")
     with pytest.raises(MetadataUnavailableError, match="not a readable wheel"):
         _repo(tmp_path, url, hash_local_files=False).release("cached", "1.0")
 
 
-def test_damaged_metadata_cache_entry_is_replaced(tmp_path: Path, index: Path) -> None:
-    rel = _repo(tmp_path, index.as_uri()).release("fastlib", "2.0")
+def test_sdist_metadata_cache_survives_the_files(tmp_path: Path) -> None:
+    src = tmp_path / "c"
+    sd = build_sdist(src / "files", "cached", "1.0", requires=["dep"])
+    write_index(src, {"cached": [Entry(sd)]})
+    url = (src / "simple").as_uri()
+    assert _repo(tmp_path, url).release("cached", "1.0").requires == ("dep",)
+    # Same path, size and mtime, but the archive is destroyed: the cache answers.
+    stat = sd.stat()
+    sd.write_bytes(b"X" * stat.st_size)
+    os.utime(sd, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert _repo(tmp_path, url).release("cached", "1.0").requires == ("dep",)
+    # Without the cache the damaged sdist is unreadable.
+    shutil.rmtree(tmp_path / "cache")
+    with pytest.raises(MetadataUnavailableError, match="not a readable sdist"):
+        _repo(tmp_path, url, hash_local_files=False).release("cached", "1.0")
+
+
+def test_damaged_metadata_cache_entry_is_replaced(tmp_path: Path) -> None:
+    src = tmp_path / "c"
+    sd = build_sdist(src / "files", "cached", "1.0", requires=["dep"])
+    write_index(src, {"cached": [Entry(sd)]})
+    url = (src / "simple").as_uri()
+    rel = _repo(tmp_path, url).release("cached", "1.0")
     entries = [p for p in (tmp_path / "cache" / "metadata").rglob("*") if p.is_file()]
     assert len(entries) == 1
     entries[0].write_bytes(b"garbage")
-    assert _repo(tmp_path, index.as_uri()).release("fastlib", "2.0") == rel
+    assert _repo(tmp_path, url).release("cached", "1.0") == rel
     assert entries[0].read_bytes().startswith(b"Metadata-Version")
 
 
