@@ -108,7 +108,11 @@ def _headers(data: bytes) -> dict[str, list[str]]:
     Only the fields resolution needs are kept. A small reader instead of the
     ``email`` package, whose import alone costs more than a whole small lock.
     """
-    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    data = data.replace(b"\r\n", b"\n")
+    end = data.find(b"\n\n")  # the body (long description, often most of the file)
+    if end >= 0:
+        data = data[: end + 1]
+    text = data.decode("utf-8", errors="replace")
     fields: dict[str, list[str]] = {}
     current: list[str] | None = None
     for line in text.split("\n"):
