@@ -340,8 +340,13 @@ def _parse_pin(reader: _Reader, node: _Mapping, field: str, name: str, spec: str
 
 
 def _load_framework(
-    path: Path, nvidia: Mapping[tuple[str, str], str], rules: Mapping[str, str]
+    path: Path,
+    nvidia: Mapping[tuple[str, str], str],
+    rules: Mapping[str, str],
+    only: str | None = None,
 ) -> tuple[_Release, ...]:
+    """The releases of one framework file; with ``only``, just that release is
+    built (the file's structure is still checked), which is what a lock needs."""
     reader = _Reader(path)
     doc = reader.mapping(
         _load_yaml(path), "<root>", frozenset({"schema", "framework", "package", "series"})
@@ -402,6 +407,8 @@ def _load_framework(
             if version in seen:
                 raise reader.fail(f"duplicate release {version}", r, f"{rfield}.version")
             seen.add(version)
+            if only is not None and version != only:
+                continue
             r_python = reader.text(r, "python", rfield, optional=True) or s_python
             _check_specifier(reader, r, r_python, f"{rfield}.python")
             r_default = reader.text(r, "default_variant", rfield, optional=True) or default_variant
@@ -655,12 +662,9 @@ def _nvidia_data() -> tuple[dict[tuple[str, str], str], dict[str, str]]:
     return _load_nvidia()
 
 
-@cache
-def _framework_releases(fw: str) -> tuple[_Release, ...]:
-    """One framework's releases, loaded on first use (a torch-only solve reads
-    neither tensorflow.yaml nor jax.yaml)."""
+def _checked_releases(fw: str, only: str | None = None) -> tuple[_Release, ...]:
     table, rules = _nvidia_data()
-    rels = _load_framework(data_path("frameworks", _FILES[fw]), table, rules)
+    rels = _load_framework(data_path("frameworks", _FILES[fw]), table, rules, only)
     if rels and rels[0].framework != fw:
         raise InputError(
             f"{_FILES[fw]} describes {rels[0].framework}, not {fw}",
@@ -668,6 +672,25 @@ def _framework_releases(fw: str) -> tuple[_Release, ...]:
             field="framework",
         )
     return rels
+
+
+_LOADED: dict[str, tuple[_Release, ...]] = {}
+
+
+@cache
+def _framework_releases(fw: str) -> tuple[_Release, ...]:
+    """One framework's releases, loaded on first use (a torch-only solve reads
+    neither tensorflow.yaml nor jax.yaml)."""
+    rels = _checked_releases(fw)
+    _LOADED[fw] = rels
+    return rels
+
+
+@cache
+def _single_release(fw: str, version: str) -> _Release | None:
+    """One release, built alone (a lock asks for one or two of a hundred builds)."""
+    rels = _checked_releases(fw, version)
+    return rels[0] if rels else None
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -713,9 +736,15 @@ def versions(framework: str) -> tuple[str, ...]:
 
 def _release(framework: str, version: str) -> _Release:
     fw = canonical_framework(framework)
-    for r in _framework_releases(fw):
-        if r.version == version:
-            return r
+    loaded = _LOADED.get(fw)
+    if loaded is None:
+        single = _single_release(fw, version)
+        if single is not None:
+            return single
+    else:
+        for r in loaded:
+            if r.version == version:
+                return r
     raise InputError(
         f"no {fw} release {version!r} in the knowledge base",
         field="version",
