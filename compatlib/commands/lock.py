@@ -196,19 +196,17 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     then rename it into place: readers see the old file or the new one, never a
     partial one, and a failure leaves the old file as it was."""
     import contextlib
-    import tempfile
+
+    from compatlib._atomic import new_temp_file
 
     target = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(prefix=".compatlib-lock-", suffix=".tmp", dir=folder)
+    fd, tmp = new_temp_file(folder, ".compatlib-lock-")  # mode 0o666 less the umask
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

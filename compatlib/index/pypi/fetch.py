@@ -556,9 +556,9 @@ def _retry_after(value: str | None) -> float | None:
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file and an atomic rename."""
-    import tempfile
+    from compatlib._atomic import new_temp_file
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    fd, tmp = new_temp_file(os.fspath(path.parent), ".tmp-")
     f: IO[bytes]
     try:
         with os.fdopen(fd, "wb") as f:
