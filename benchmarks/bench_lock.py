@@ -323,9 +323,9 @@ def profile(name: str) -> None:
 PHASES = (
     ("compatlib.index.pypi.findlinks", "FindLinks", "_table", "find-links folder scan"),
     ("compatlib.index.pypi.repository", "PyPIRepository", "_metadata", "wheel metadata reads"),
-    ("compatlib.stack.frameworks", "", "_knowledge", "framework data (YAML)"),
-    ("compatlib.lock.hashing", "HashingRepository", "digests", "sha256 wait"),
-    ("compatlib.api", "", "solve", "solve (incl. the three above it)"),
+    ("compatlib.stack.layers", "Layers", "_framework_rules", "framework rules"),
+    ("compatlib.api", "", "solve", "solve (incl. the three before it)"),
+    ("compatlib.lock.hashing", "HashingRepository", "digests", "sha256 wait after the solve"),
 )
 
 
@@ -348,7 +348,7 @@ def phases_child(name: str) -> None:
         owner = getattr(module, cls) if cls else module
         original = getattr(owner, func, None)
         if original is None:
-            continue
+            raise SystemExit(f"phase {label!r}: {mod_name}.{cls or ''}{func} no longer exists")
 
         def timed(*a: object, _f: object = original, _l: str = label, **k: object) -> object:
             start = time.perf_counter()
