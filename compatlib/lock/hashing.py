@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from compatlib.index.pypi.tags import TagRanker
     from compatlib.target import Target
 
-__all__ = ["HashingRepository", "hash_local_files", "local_sha256"]
+__all__ = ["HashingRepository", "hash_local_files", "local_digest", "local_sha256"]
 
 _BLOCK = 4 << 20  # bytes hashed between two looks at the cancel flag
 _MAP_FROM = 1 << 20  # smaller files are read in one go
@@ -92,6 +92,27 @@ def local_sha256(
     except OSError:
         pass  # a read-only cache only costs time
     return digest
+
+
+def local_digest(
+    url: str, algorithm: str, cache_dir: str | os.PathLike[str] | None = None
+) -> str | None:
+    """The ``algorithm`` digest (sha256, sha384 or sha512) of a ``file://`` URL's
+    file; sha256 is cached as :func:`local_sha256` does, the others are not."""
+    if algorithm == "sha256":
+        return local_sha256(url, cache_dir)
+    from compatlib.index.pypi.fetch import url_to_path
+
+    try:
+        h = hashlib.new(algorithm)
+        with url_to_path(url).open("rb", buffering=0) as fh:
+            if os.fstat(fh.fileno()).st_size < _MAP_FROM:
+                h.update(fh.read())
+            else:
+                _hash_mapped(h, fh.fileno(), None)
+    except (OSError, ValueError):
+        return None
+    return h.hexdigest()
 
 
 def hash_local_files(

@@ -35,7 +35,9 @@ __all__ = [
     "DEFAULT_INDEX",
     "PipInputs",
     "PrefetchingRepository",
+    "HashPin",
     "choose_artifact",
+    "ranked_artifacts",
     "lock_pip",
     "lock_metadata",
     "local_sha256",
@@ -59,7 +61,8 @@ class PipInputs:
     ``requirements`` and ``constraints`` are PEP 508 strings as written;
     ``indexes`` and ``find_links`` are the sources in priority order
     (credentials kept: they are needed to fetch, and never written out);
-    ``prereleases`` is ``True`` when the spec says ``--pre``.
+    ``prereleases`` is ``True`` when the spec says ``--pre``; ``hash_pins``
+    the ``--hash`` pins of the spec, one :class:`HashPin` per project.
     """
 
     requirements: tuple[str, ...]
@@ -67,6 +70,34 @@ class PipInputs:
     indexes: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
     prereleases: bool | None = None
+    hash_pins: tuple[HashPin, ...] = ()
+
+
+@value
+class HashPin:
+    """The files a project may be locked to, by hash (pip's ``--hash``).
+
+    ``allowed`` holds ``(algorithm, digest)`` pairs: the file must match one of
+    them, as pip checks at install time. When constraint lines pin hashes too,
+    ``also`` holds theirs and the file must match one of each. ``where`` says
+    which lines the pins came from, for messages.
+    """
+
+    name: str
+    allowed: tuple[tuple[str, str], ...]
+    where: str
+    also: tuple[tuple[str, str], ...] | None = None
+
+    def accepts(self, digests: Mapping[str, str]) -> bool:
+        """Does a file with these ``{algorithm: digest}`` hashes satisfy the pins?"""
+
+        def hit(pairs: tuple[tuple[str, str], ...]) -> bool:
+            return any(digests.get(algo) == digest for algo, digest in pairs)
+
+        return hit(self.allowed) and (self.also is None or hit(self.also))
+
+    def algorithms(self) -> list[str]:
+        return sorted({a for a, _ in (*self.allowed, *(self.also or ()))})
 
 
 def pip_inputs(
@@ -116,7 +147,40 @@ def pip_inputs(
         indexes=_unique(all_indexes),
         find_links=_unique(all_links),
         prereleases=True if spec.install.pre else None,
+        hash_pins=_hash_pins(spec.pip, spec.constraints),
     )
+
+
+def _hash_pins(requirements: Sequence[Any], constraints: Sequence[Any]) -> tuple[HashPin, ...]:
+    """One pin per project: the hashes of its requirement lines (any may match,
+    as pip merges them), narrowed by those of its constraint lines."""
+    from compatlib.index.pypi.filenames import canonicalize_name
+
+    def collect(items: Sequence[Any]) -> dict[str, tuple[list[tuple[str, str]], list[str]]]:
+        out: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
+        for item in items:
+            if not item.hashes or item.requirement is None:
+                continue
+            pairs, places = out.setdefault(canonicalize_name(item.requirement.name), ([], []))
+            pairs.extend((h.algorithm, h.digest.lower()) for h in item.hashes)
+            places.append(str(item.location))
+        return out
+
+    req, con = collect(requirements), collect(constraints)
+    pins: list[HashPin] = []
+    for name in sorted(set(req) | set(con)):
+        main = req.get(name) or con[name]
+        extra = con.get(name) if name in req else None
+        places = main[1] + (extra[1] if extra else [])
+        pins.append(
+            HashPin(
+                name=name,
+                allowed=tuple(sorted(set(main[0]))),
+                where=", ".join(places),
+                also=tuple(sorted(set(extra[0]))) if extra else None,
+            )
+        )
+    return tuple(pins)
 
 
 def _plain_inputs(
@@ -152,20 +216,18 @@ def _requirement_text(item: Any) -> str:
     return str(item.text)
 
 
-def choose_artifact(
+def ranked_artifacts(
     release: IndexRelease, target: Target, *, ranker: TagRanker | None = None
-) -> Artifact | None:
-    """The file of ``release`` the target would install: the best-ranked wheel
-    for its tags (non-yanked first), else a source distribution; ``None`` if no
-    file fits. ``ranker`` reuses a :class:`~compatlib.index.pypi.tags.TagRanker`
-    built for ``target``."""
+) -> list[Artifact]:
+    """The files of ``release`` the target can install, best first: wheels by
+    tag rank, then source distributions, non-yanked before yanked."""
     from compatlib.index.pypi.simple import parse_dist_filename
 
     if ranker is None:
         from compatlib.index.pypi.tags import TagRanker
 
         ranker = TagRanker.for_target(target)
-    best: tuple[tuple[bool, int, int, str], Artifact] | None = None
+    keyed: list[tuple[tuple[bool, int, int, str], Artifact]] = []
     for art in release.artifacts:
         name = art.filename
         if name.endswith(".whl"):
@@ -175,14 +237,51 @@ def choose_artifact(
             rank = ranker.rank(parsed.tags)
             if rank is None:
                 continue
-            key = (art.yanked, 0, rank, name)
+            keyed.append(((art.yanked, 0, rank, name), art))
         elif name.endswith(_SDIST_SUFFIXES):
-            key = (art.yanked, 1, 0, name)
-        else:
-            continue
-        if best is None or key < best[0]:
-            best = (key, art)
-    return None if best is None else best[1]
+            keyed.append(((art.yanked, 1, 0, name), art))
+    keyed.sort(key=lambda pair: pair[0])
+    return [art for _, art in keyed]
+
+
+def choose_artifact(
+    release: IndexRelease, target: Target, *, ranker: TagRanker | None = None
+) -> Artifact | None:
+    """The file of ``release`` the target would install: the best-ranked wheel
+    for its tags (non-yanked first), else a source distribution; ``None`` if no
+    file fits. ``ranker`` reuses a :class:`~compatlib.index.pypi.tags.TagRanker`
+    built for ``target``."""
+    ranked = ranked_artifacts(release, target, ranker=ranker)
+    return ranked[0] if ranked else None
+
+
+def _pinned_artifact(
+    release: IndexRelease, target: Target, ranker: TagRanker, pin: HashPin, cache_dir: Any
+) -> Artifact:
+    """The best file of ``release`` whose hash the pin allows (local files are
+    hashed to check); an :class:`InputError` naming the pin's lines otherwise."""
+    from compatlib.lock.hashing import local_digest
+
+    seen: list[str] = []
+    for art in ranked_artifacts(release, target, ranker=ranker):
+        digests = dict(art.hashes)
+        if art.url.startswith("file:"):
+            for algo in pin.algorithms():
+                if algo not in digests:
+                    digest = local_digest(art.url, algo, cache_dir)
+                    if digest is not None:
+                        digests[algo] = digest
+        if pin.accepts(digests):
+            return art
+        shown = ", ".join(f"{a}:{d[:16]}..." for a, d in sorted(digests.items())) or "no hash"
+        seen.append(f"{art.filename} ({shown})")
+    files = "; ".join(seen) if seen else "none fits the target"
+    raise InputError(
+        f"{pin.name} {release.version}: no file for {target.subdir} matches its --hash pins "
+        f"({pin.where}); its files: {files}",
+        field="--hash",
+        expected="--hash values of the version that is locked (or no --hash)",
+    )
 
 
 def lock_resolution(
@@ -192,18 +291,21 @@ def lock_resolution(
     *,
     cache_dir: str | os.PathLike[str] | None = None,
     hasher: HashingRepository | None = None,
+    hash_pins: Sequence[HashPin] = (),
 ) -> tuple[list[LockedPackage], dict[str, str]]:
     """The locked packages and system requirements of one solved ``resolution``.
 
     A chosen local (``file://``) file without a hash is hashed (sha256, cached
     under ``cache_dir`` by path, size and modification time), so only the files
     that end up in the lock are read in full; ``hasher``, when the solve read
-    through one, has most of them hashed already.
+    through one, has most of them hashed already. A package with ``hash_pins``
+    is locked to its best file that matches one of them.
     """
     from compatlib.index.pypi.fetch import redact_url
     from compatlib.index.pypi.tags import TagRanker
 
     ranker = TagRanker.for_target(target)
+    pins = {p.name: p for p in hash_pins}
     deps: dict[str, dict[str, list[str]]] = {}
     for src, dst, text in resolution.edges:
         if src is None:
@@ -215,7 +317,11 @@ def lock_resolution(
     chosen: list[tuple[str, str, Artifact]] = []
     for name, version in sorted(resolution.versions.items()):
         release = repository.release(name, str(version))
-        art = choose_artifact(release, target, ranker=ranker)
+        pin = pins.get(name)
+        if pin is not None:
+            art: Artifact | None = _pinned_artifact(release, target, ranker, pin, cache_dir)
+        else:
+            art = choose_artifact(release, target, ranker=ranker)
         if art is None:
             raise CompatError(
                 f"{name} {version} was chosen but none of its files fits the target "
@@ -536,7 +642,14 @@ def _lock_one(
         if ahead is not None:
             ahead.close()  # nothing more to read ahead: stop before hashing
             ahead = None
-        return lock_resolution(resolution, repository, target, cache_dir=cache_dir, hasher=hasher)
+        return lock_resolution(
+            resolution,
+            repository,
+            target,
+            cache_dir=cache_dir,
+            hasher=hasher,
+            hash_pins=inputs.hash_pins,
+        )
     finally:
         if ahead is not None:
             ahead.close()
@@ -586,6 +699,12 @@ def lock_metadata(
             (target_dict(t) for t in targets), key=lambda d: (d["platform"], d["python"])
         ),
     }
+    if inputs.hash_pins:
+        data["hash_pins"] = {
+            p.name: [f"{a}:{d}" for a, d in p.allowed]
+            + ([f"constraint {a}:{d}" for a, d in p.also] if p.also else [])
+            for p in inputs.hash_pins
+        }
     if inputs.prereleases:
         data["prereleases"] = True
     blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
