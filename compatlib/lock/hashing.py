@@ -172,7 +172,7 @@ class HashingRepository:
         self._choose = choose
         self._ranker = TagRanker.for_target(target)
         self._cache_dir = cache_dir
-        self._max_workers = max_workers or max(1, min(2, os.cpu_count() or 1))
+        self._max_workers = max_workers or max(1, min(4, os.cpu_count() or 1))
         self._jobs: dict[str, _Job] = {}
         self._latest: dict[str, _Job] = {}  # package name -> its newest job
         self._queue: SimpleQueue[_Job | None] = SimpleQueue()
