@@ -511,7 +511,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "manylinux platform up to 2.36 listed.\n\n"
             + shown
             + "\n\nWhere a fresh `compatlib lock` process spends its time (seconds, "
-            "one run per set, wall clock; `imports` is loading compatlib and its "
+            "one run per set, wall clock; `process` is the whole child process, which "
+            "also loads this benchmark script and its own imports, so it is longer "
+            "than a plain `compatlib lock`; `imports` is loading compatlib and its "
             "dependencies, `work` everything after; the middle columns are parts of "
             "`work`, and `solve` includes the scan, metadata and framework columns):\n\n"
             + phase_table
