@@ -193,6 +193,8 @@ class HashingRepository:
 
     def __getattr__(self, name: str) -> Any:
         # everything else (is_yanked, ...) is the wrapped repository's, or absent
+        if name == "repository":  # not set yet: no recursion
+            raise AttributeError(name)
         return getattr(self.repository, name)
 
     # -- hashing -------------------------------------------------------------------
@@ -244,7 +246,7 @@ class HashingRepository:
         return out
 
     def close(self) -> None:
-        """Abandon the hashes not collected yet (a read under way stops within 1 MB)."""
+        """Abandon the hashes not collected yet (one under way stops within 4 MB)."""
         with self._lock:
             self._closed = True
             for job in self._jobs.values():
