@@ -398,6 +398,12 @@ class PrefetchingRepository:
     def is_yanked(self, name: str, version: str) -> bool:
         return bool(self.repository.is_yanked(name, version))
 
+    def __getattr__(self, name: str) -> Any:
+        # other optional repository methods (missing_reason, ...) pass through
+        if name == "repository":
+            raise AttributeError(name)
+        return getattr(self.repository, name)
+
     # -- reading ahead -------------------------------------------------------------
     def start(self, requirements: Sequence[str]) -> None:
         """Begin with the root requirements."""

@@ -194,6 +194,16 @@ class PythonProvider:
             return f"the target's Python is {self._python}"
         if isinstance(package, str) and self.layers.is_layer(package):
             return self.layers.describe_fixed(package)
+        if isinstance(package, str) and not self.candidates(package):
+            # listed by the sources, but no file fits the target: say so, rather
+            # than "not in the index"
+            probe = getattr(self.repository, "missing_reason", None)
+            if probe is not None:
+                try:
+                    reason: str | None = probe(split_key(package)[0])
+                except (CompatError, OSError):
+                    reason = None
+                return reason
         return None
 
     def hint(self, package: Hashable, constraint: Hashable) -> str | None:

@@ -165,6 +165,23 @@ class PyPIRepository:
         project = self._project(name)
         return [v for v in project.candidates if self._usable(project, v)]
 
+    def missing_reason(self, name: str) -> str | None:
+        """Why ``name`` has no usable version although the sources list files for
+        it; ``None`` when it has one, or when no source knows it."""
+        project = self._project(name)
+        if not project.files or any(self._usable(project, v) for v in project.candidates):
+            return None
+        n = len(project.files)
+        py = self.target.python_version
+        where = f"Python {py.major}.{py.minor}, {self.target.subdir}"
+        reasons = set(project.skipped.values())
+        if reasons == {"no wheel compatible with the target"}:
+            return f"{project.name} has {n} file{'s' if n != 1 else ''}, none for {where}"
+        return (
+            f"{project.name} has {n} file{'s' if n != 1 else ''}, none usable for {where} "
+            "(wheels for other targets, or sdists without static metadata)"
+        )
+
     def release(self, name: str, version: str) -> IndexRelease:
         """The release ``name==version``, its metadata read on demand.
 
