@@ -26,8 +26,8 @@ EXIT_OK = 0
 EXIT_UNSAT = 1
 EXIT_INPUT = 2
 
-FORMATS = ("json",)
-"""Output formats of ``--format``."""
+FORMATS = ("json", "requirements", "pylock")
+"""Output formats of ``--format`` (see :mod:`compatlib.lock.render`)."""
 
 _PROG = "compatlib lock"
 
@@ -137,7 +137,13 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         default="newest",
         help="version preference (default: newest)",
     )
-    p.add_argument("--format", choices=FORMATS, default="json", help="output format")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="json",
+        help="json (compatlib's lock), requirements (requirements.txt for pip "
+        "--require-hashes) or pylock (PEP 751 pylock.toml)",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write the lock here (atomically)")
 
 
@@ -166,7 +172,10 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:  # a disk or cache problem: say which file, no traceback
         where = f"{exc.filename}: " if exc.filename else ""
         return _fail(f"{where}{exc.strerror or exc}")
-    text = _render(lock, args.format)
+    try:
+        text = _render(lock, args.format)
+    except CompatError as exc:  # a lock this format cannot hold (conda packages, no hash)
+        return _fail(str(exc))
     if args.output:
         try:
             write_atomic(args.output, text)
@@ -186,9 +195,9 @@ def _fail(message: str) -> int:
 
 
 def _render(lock: Lock, fmt: str) -> str:
-    if fmt == "json":
-        return lock.to_json()
-    raise AssertionError(f"unhandled format {fmt!r}")  # argparse restricts the choices
+    from compatlib.lock.render import render
+
+    return render(lock, fmt)
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:

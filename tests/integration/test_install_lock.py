@@ -4,6 +4,7 @@ every file checked against its locked sha256."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import venv
@@ -81,3 +82,72 @@ def test_lock_installs_with_pip_and_hashes(tmp_path: Path) -> None:
         [str(python), "-m", "pip", "check"], capture_output=True, text=True, check=False
     )
     assert check.returncode == 0, check.stdout
+
+
+def _lock_as(tmp_path: Path, fmt: str, name: str) -> Path:
+    folders = [p for p in MIRROR if p.is_dir()]
+    if not folders:
+        pytest.skip("the local PyPI mirror is not present")
+    out = tmp_path / name
+    args = [sys.executable, "-m", "compatlib.cli", "lock", "requests", "pyyaml", "--offline"]
+    for folder in folders:
+        args += ["--find-links", str(folder)]
+    py = f"{sys.version_info.major}.{sys.version_info.minor}"
+    args += ["--python", py, "--platform", "linux-64", "--system", "glibc=2.36"]
+    subprocess.run([*args, "--format", fmt, "-o", str(out)], check=True, capture_output=True)
+    return out
+
+
+def _imports_requests(python: Path) -> str:
+    out = subprocess.run(
+        [str(python), "-c", "import requests, yaml; print(requests.__version__)"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip()
+
+
+@pytest.mark.integration
+def test_requirements_rendering_installs_with_pip_require_hashes(tmp_path: Path) -> None:
+    reqs = _lock_as(tmp_path, "requirements", "requirements.txt")
+    text = reqs.read_text(encoding="utf-8")
+    assert "--find-links /opt/pypi/files" in text
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--require-hashes", "-r", str(reqs)],
+        check=True,
+        capture_output=True,
+    )
+    pinned = next(
+        line.split("==")[1].split()[0]
+        for line in text.splitlines()
+        if line.startswith("requests==")
+    )
+    assert _imports_requests(python) == pinned
+
+
+@pytest.mark.integration
+def test_pylock_rendering_installs_with_uv(tmp_path: Path) -> None:
+    import shutil
+
+    uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
+    if not Path(uv).exists():
+        pytest.skip("uv is not installed")
+    pylock = _lock_as(tmp_path, "pylock", "pylock.toml")
+    env_dir = tmp_path / "venv"
+    subprocess.run(
+        [uv, "venv", "-q", "--python", sys.executable, str(env_dir)],
+        check=True,
+        capture_output=True,
+    )
+    env = {**os.environ, "VIRTUAL_ENV": str(env_dir), "UV_NO_CONFIG": "1"}
+    subprocess.run(
+        [uv, "pip", "install", "-q", "--offline", "--no-index", "-r", str(pylock)],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    assert _imports_requests(env_dir / "bin" / "python")

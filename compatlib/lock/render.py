@@ -1,0 +1,266 @@
+"""Renderings of a :class:`~compatlib.lock.Lock` that installers read.
+
+* :func:`render_requirements`: a pip ``requirements.txt`` for hash-checking
+  mode (``pip install --require-hashes -r``): ``name==version`` with every
+  locked file's ``--hash``, the lock's indexes and find-links as options, and
+  environment markers where platforms differ.
+* :func:`render_pylock`: a PEP 751 ``pylock.toml``: each package with its
+  wheels or sdist (URL and hashes) and a marker where it is not locked for
+  every platform, so one file serves all of the lock's platforms.
+
+Both hold pip packages only. Output depends on nothing but the lock: same
+lock, same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from compatlib.errors import InputError
+from compatlib.lock.model import Lock, LockedPackage
+
+__all__ = ["FORMATS", "platform_marker", "render", "render_pylock", "render_requirements"]
+
+#: the ``--format`` names, and what each writes
+FORMATS: dict[str, str] = {
+    "json": "compatlib's JSON lock",
+    "requirements": "requirements.txt for pip --require-hashes",
+    "pylock": "PEP 751 pylock.toml",
+}
+
+_PYPI_FILES = "https://files.pythonhosted.org/"
+
+
+def render(lock: Lock, fmt: str) -> str:
+    """``lock`` as text in format ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt == "json":
+        return lock.to_json()
+    if fmt == "requirements":
+        return render_requirements(lock)
+    if fmt == "pylock":
+        return render_pylock(lock)
+    raise InputError(f"unknown lock format {fmt!r}", field="format", expected=", ".join(FORMATS))
+
+
+def platform_marker(platform: str) -> str:
+    """The PEP 508 marker that holds exactly on a conda subdir's machines."""
+    from compatlib.target import PLATFORMS
+
+    try:
+        sys_platform, _system, machine, _os = PLATFORMS[platform]
+    except KeyError:
+        raise InputError(
+            f"unknown platform {platform!r}", field="platform", expected=", ".join(PLATFORMS)
+        ) from None
+    return f"sys_platform == {_q(sys_platform)} and platform_machine == {_q(machine)}"
+
+
+def _q(text: str) -> str:
+    return '"' + text + '"'
+
+
+def _pip_packages(lock: Lock, what: str) -> list[LockedPackage]:
+    conda = sorted({p.name for p in lock.packages if p.manager != "pip"})
+    if conda:
+        raise InputError(
+            f"{what} holds pip packages only; this lock has conda packages too "
+            f"({', '.join(conda[:5])}{', ...' if len(conda) > 5 else ''})",
+            field="format",
+            expected="a lock of pip packages (or --format json)",
+        )
+    return [p for p in lock.packages if p.manager == "pip"]
+
+
+def _platforms(lock: Lock) -> list[str]:
+    from_targets = [t.get("platform") for t in lock.metadata.get("targets", ())]
+    found = {p.platform for p in lock.packages} | {str(t) for t in from_targets if t}
+    return sorted(found)
+
+
+def _groups(
+    packages: Iterable[LockedPackage],
+) -> list[tuple[tuple[str, str], list[LockedPackage]]]:
+    """Packages by (name, version), each group's entries sorted by platform."""
+    table: dict[tuple[str, str], list[LockedPackage]] = {}
+    for p in packages:
+        table.setdefault((p.name, p.version), []).append(p)
+    return [(key, sorted(items, key=lambda p: p.platform)) for key, items in sorted(table.items())]
+
+
+def _marker_for(items: Sequence[LockedPackage], platforms: Sequence[str]) -> str | None:
+    """``None`` when the group covers every platform of the lock, else an ``or``
+    of the platforms' markers."""
+    mine = sorted({p.platform for p in items})
+    if mine == list(platforms):
+        return None
+    if len(mine) == 1:
+        return platform_marker(mine[0])
+    return " or ".join(f"({platform_marker(p)})" for p in mine)
+
+
+def _sources(lock: Lock, packages: Sequence[LockedPackage]) -> list[str]:
+    """pip options naming where the files come from (credentials are never in a lock)."""
+    lines: list[str] = []
+    indexes = [u for u in lock.metadata.get("indexes", ()) if _is_url(u)]
+    pypi_files = bool(packages) and all(p.url.startswith(_PYPI_FILES) for p in packages)
+    if not indexes and not lock.metadata.get("find_links") and pypi_files:
+        indexes = ["https://pypi.org/simple"]  # e.g. the embedded snapshot: PyPI's files
+    for i, url in enumerate(indexes):
+        lines.append(f"{'--index-url' if i == 0 else '--extra-index-url'} {url}")
+    if not indexes:
+        lines.append("--no-index")
+    for link in lock.metadata.get("find_links", ()):
+        lines.append(f"--find-links {_local_path(link)}")
+    return lines
+
+
+def _is_url(text: str) -> bool:
+    return text.startswith(("https://", "http://", "file:"))
+
+
+def _local_path(url: str) -> str:
+    if url.startswith("file:"):
+        from compatlib.index.pypi.fetch import url_to_path
+
+        return str(url_to_path(url))
+    return url
+
+
+def _targets_comment(lock: Lock) -> str:
+    targets = lock.metadata.get("targets", ())
+    shown = [f"{t.get('platform')} (Python {t.get('python')})" for t in targets]
+    return ", ".join(shown) if shown else ", ".join(_platforms(lock))
+
+
+def render_requirements(lock: Lock) -> str:
+    """A ``requirements.txt`` that pip installs in hash-checking mode."""
+    packages = _pip_packages(lock, "requirements.txt")
+    platforms = _platforms(lock)
+    out = [
+        f"# compatlib lock for {_targets_comment(lock)}",
+        "# install with: pip install --require-hashes -r <this file>",
+    ]
+    inputs = lock.metadata.get("inputs_sha256")
+    if inputs:
+        out.append(f"# inputs sha256: {inputs}")
+    out.extend(_sources(lock, packages))
+    for (name, version), items in _groups(packages):
+        line = f"{name}=={version}"
+        marker = _marker_for(items, platforms)
+        if marker is not None:
+            line += f" ; {marker}"
+        hashes = sorted({f"{a}:{d}" for p in items for a, d in p.hashes})
+        if not hashes:
+            raise InputError(
+                f"{name} {version} has no hash in the lock, so pip's hash-checking mode "
+                "cannot install it",
+                field="hashes",
+                expected="a lock whose files all carry hashes",
+            )
+        out.append(" \\\n".join([line, *(f"    --hash={h}" for h in hashes)]))
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- pylock.toml
+
+
+def _toml_string(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    raise TypeError(f"no TOML form for {type(value).__name__}")
+
+
+def _toml_key(key: str) -> str:
+    bare = key.replace("-", "").replace("_", "")
+    return key if bare.isascii() and bare.isalnum() else _toml_string(key)
+
+
+def _requires_python(lock: Lock) -> str | None:
+    pythons = sorted(
+        {
+            ".".join(str(t.get("python", "")).split(".")[:2])
+            for t in lock.metadata.get("targets", ())
+        }
+    )
+    if len(pythons) == 1 and pythons[0]:
+        return f"=={pythons[0]}.*"
+    return None
+
+
+def _file_entry(p: LockedPackage) -> tuple[str, dict[str, Any]]:
+    """("wheels" or "sdist", the file's table)."""
+    filename = p.filename or p.url.rsplit("/", 1)[-1]
+    entry: dict[str, Any] = {"name": filename, "url": p.url}
+    entry["hashes"] = dict(sorted(p.hashes))
+    kind = "wheels" if filename.endswith(".whl") else "sdist"
+    return kind, entry
+
+
+def render_pylock(lock: Lock) -> str:
+    """A PEP 751 ``pylock.toml`` covering every platform of the lock."""
+    packages = _pip_packages(lock, "pylock.toml")
+    platforms = _platforms(lock)
+    out = ['lock-version = "1.0"']
+    if len(platforms) > 0:
+        out.append(f"environments = {_toml_value([platform_marker(p) for p in platforms])}")
+    requires_python = _requires_python(lock)
+    if requires_python:
+        out.append(f"requires-python = {_toml_value(requires_python)}")
+    out.append('created-by = "compatlib"')
+    for (name, version), items in _groups(packages):
+        out.append("")
+        out.append("[[packages]]")
+        out.append(f"name = {_toml_value(name)}")
+        out.append(f"version = {_toml_value(version)}")
+        marker = _marker_for(items, platforms)
+        if marker is not None:
+            out.append(f"marker = {_toml_value(marker)}")
+        wheels: dict[str, dict[str, Any]] = {}
+        sdist: dict[str, Any] | None = None
+        for p in items:
+            if not p.hashes:
+                raise InputError(
+                    f"{name} {version} has no hash in the lock; pylock.toml requires one",
+                    field="hashes",
+                    expected="a lock whose files all carry hashes",
+                )
+            kind, entry = _file_entry(p)
+            if kind == "wheels":
+                wheels.setdefault(entry["name"], entry)
+            else:
+                sdist = entry
+        if sdist is not None:
+            out.append(f"sdist = {_toml_value(sdist)}")
+        if wheels:
+            rows = ",\n".join(f"  {_toml_value(w)}" for _, w in sorted(wheels.items()))
+            out.append(f"wheels = [\n{rows},\n]")
+    return "\n".join(out) + "\n"
