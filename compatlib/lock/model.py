@@ -1,8 +1,9 @@
 """The lock model: one pinned package per (platform, manager, name).
 
-One model, many renderings: the JSON lock of ``compatlib lock --format json``
-now, and conda-lock's ``conda-lock.yml``, conda explicit files,
-``requirements.txt`` with hashes, ``pylock.toml`` and ``environment.yml`` later.
+One model, many renderings: the JSON lock of ``compatlib lock --format json``,
+and ``requirements.txt`` with hashes and ``pylock.toml``
+(:mod:`compatlib.lock.render`); conda-lock's ``conda-lock.yml``, conda explicit
+files and ``environment.yml`` are still to come.
 Credentials never reach this model: URLs are stored redacted.
 """
 
