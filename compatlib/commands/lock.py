@@ -26,7 +26,7 @@ EXIT_OK = 0
 EXIT_UNSAT = 1
 EXIT_INPUT = 2
 
-FORMATS = ("json", "requirements", "pylock")
+FORMATS = ("json", "requirements", "pylock", "conda-lock", "explicit", "environment")
 """Output formats of ``--format`` (see :mod:`compatlib.lock.render`)."""
 
 _PROG = "compatlib lock"
@@ -142,7 +142,8 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         choices=FORMATS,
         default="json",
         help="json (compatlib's lock), requirements (requirements.txt for pip "
-        "--require-hashes) or pylock (PEP 751 pylock.toml)",
+        "--require-hashes), pylock (PEP 751 pylock.toml), conda-lock (conda-lock.yml), "
+        "explicit (a conda explicit file) or environment (a pinned environment.yml)",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write the lock here (atomically)")
 

@@ -1,9 +1,9 @@
 """The lock model: one pinned package per (platform, manager, name).
 
 One model, many renderings: the JSON lock of ``compatlib lock --format json``,
-and ``requirements.txt`` with hashes and ``pylock.toml``
-(:mod:`compatlib.lock.render`); conda-lock's ``conda-lock.yml``, conda explicit
-files and ``environment.yml`` are still to come.
+and (:mod:`compatlib.lock.render`) ``requirements.txt`` with hashes,
+``pylock.toml``, conda-lock's ``conda-lock.yml``, conda explicit files and a
+pinned ``environment.yml``.
 Credentials never reach this model: URLs are stored redacted.
 """
 

@@ -7,9 +7,16 @@
 * :func:`render_pylock`: a PEP 751 ``pylock.toml``: each package with its
   wheels or sdist (URL and hashes) and a marker where it is not locked for
   every platform, so one file serves all of the lock's platforms.
+* :func:`render_conda_lock`: conda-lock's unified ``conda-lock.yml`` (version
+  1): conda and pip packages of every platform, for ``conda-lock install``.
+* :func:`render_explicit`: a conda explicit file (``@EXPLICIT``, one URL with
+  its md5 per line, dependencies first) for ``conda create --file``; one
+  platform.
+* :func:`render_environment`: an ``environment.yml`` pinning every package
+  (conda ``name=version=build``, pip ``name==version``); one platform.
 
-Both hold pip packages only. Output depends on nothing but the lock: same
-lock, same bytes.
+The first two hold pip packages only. Output depends on nothing but the lock:
+same lock, same bytes.
 """
 
 from __future__ import annotations
@@ -20,13 +27,25 @@ from typing import Any
 from compatlib.errors import InputError
 from compatlib.lock.model import Lock, LockedPackage
 
-__all__ = ["FORMATS", "platform_marker", "render", "render_pylock", "render_requirements"]
+__all__ = [
+    "FORMATS",
+    "platform_marker",
+    "render",
+    "render_conda_lock",
+    "render_environment",
+    "render_explicit",
+    "render_pylock",
+    "render_requirements",
+]
 
 #: the ``--format`` names, and what each writes
 FORMATS: dict[str, str] = {
     "json": "compatlib's JSON lock",
     "requirements": "requirements.txt for pip --require-hashes",
     "pylock": "PEP 751 pylock.toml",
+    "conda-lock": "conda-lock.yml (conda-lock's unified lock, version 1)",
+    "explicit": "a conda explicit file for one platform",
+    "environment": "a pinned environment.yml for one platform",
 }
 
 _PYPI_FILES = "https://files.pythonhosted.org/"
@@ -40,6 +59,12 @@ def render(lock: Lock, fmt: str) -> str:
         return render_requirements(lock)
     if fmt == "pylock":
         return render_pylock(lock)
+    if fmt == "conda-lock":
+        return render_conda_lock(lock)
+    if fmt == "explicit":
+        return render_explicit(lock)
+    if fmt == "environment":
+        return render_environment(lock)
     raise InputError(f"unknown lock format {fmt!r}", field="format", expected=", ".join(FORMATS))
 
 
@@ -264,3 +289,163 @@ def render_pylock(lock: Lock) -> str:
             rows = ",\n".join(f"  {_toml_value(w)}" for _, w in sorted(wheels.items()))
             out.append(f"wheels = [\n{rows},\n]")
     return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- conda formats
+
+
+def _yaml(data: Any) -> str:
+    import yaml
+
+    text: str = yaml.safe_dump(
+        data, default_flow_style=False, sort_keys=False, width=1 << 20, allow_unicode=True
+    )
+    return text
+
+
+def render_conda_lock(lock: Lock) -> str:
+    """conda-lock's ``conda-lock.yml`` (version 1) for every platform of the lock.
+
+    ``content_hash`` holds the lock's ``inputs_sha256`` for each platform (it
+    changes when the inputs do, which is what conda-lock uses it for).
+    """
+    platforms = _platforms(lock)
+    inputs = str(lock.metadata.get("inputs_sha256", ""))
+    channels = [
+        {"url": str(c), "used_env_vars": []} for c in lock.metadata.get("channels", ()) or ()
+    ]
+    sources = [str(s) for s in lock.metadata.get("sources", ()) or ()]
+    packages = []
+    for p in lock.packages:
+        hashes = dict(p.hashes)
+        if p.manager == "conda" and "md5" not in hashes:
+            raise InputError(
+                f"conda package {p.name} {p.version} ({p.platform}) has no md5 in the lock; "
+                "conda-lock needs one",
+                field="hashes",
+                expected="conda records with md5 (as every channel's repodata has)",
+            )
+        if p.manager == "pip" and "sha256" not in hashes:
+            raise InputError(
+                f"{p.name} {p.version} ({p.platform}) has no sha256 in the lock; "
+                "conda-lock needs one for pip packages",
+                field="hashes",
+                expected="a lock whose files all carry hashes",
+            )
+        entry: dict[str, Any] = {
+            "name": p.name,
+            "version": p.version,
+            "manager": p.manager,
+            "platform": p.platform,
+            "dependencies": dict(sorted(p.dependencies)),
+            "url": p.url,
+            "hash": {a: hashes[a] for a in ("md5", "sha256") if a in hashes},
+            "category": p.category,
+            "optional": p.category != "main",
+        }
+        packages.append(entry)
+    doc = {
+        "version": 1,
+        "metadata": {
+            "content_hash": dict.fromkeys(platforms, inputs),
+            "channels": channels,
+            "platforms": platforms,
+            "sources": sources,
+        },
+        "package": packages,
+    }
+    return _yaml(doc)
+
+
+def _one_platform(lock: Lock, what: str) -> str:
+    platforms = _platforms(lock)
+    if len(platforms) != 1:
+        raise InputError(
+            f"{what} describes one platform; this lock has {len(platforms)}: "
+            + ", ".join(platforms),
+            field="platform",
+            expected="a lock for one --platform (or --format conda-lock for several)",
+        )
+    return platforms[0]
+
+
+def _dependency_order(packages: Sequence[LockedPackage]) -> list[LockedPackage]:
+    """Each package after the packages it depends on (ties by name; cycles broken
+    by name), as conda installs an explicit file in order."""
+    by_name = {p.name: p for p in packages}
+    done: set[str] = set()
+    out: list[LockedPackage] = []
+    for start in sorted(by_name):
+        stack: list[tuple[str, bool]] = [(start, False)]
+        visiting: set[str] = set()
+        while stack:
+            name, expanded = stack.pop()
+            if name in done:
+                continue
+            if expanded:
+                visiting.discard(name)
+                done.add(name)
+                out.append(by_name[name])
+                continue
+            if name in visiting:
+                continue  # a cycle: the first one reached goes first
+            visiting.add(name)
+            stack.append((name, True))
+            deps = sorted((d for d, _ in by_name[name].dependencies if d in by_name), reverse=True)
+            stack.extend((d, False) for d in deps if d not in done)
+    return out
+
+
+def render_explicit(lock: Lock) -> str:
+    """A conda explicit file for the lock's one platform.
+
+    pip packages cannot be installed by conda from such a file; they follow as
+    ``# pip name @ url#sha256=...`` comment lines (as conda-lock writes them),
+    which ``conda create`` ignores.
+    """
+    platform = _one_platform(lock, "an explicit file")
+    conda = [p for p in lock.packages if p.manager == "conda"]
+    pip = sorted((p for p in lock.packages if p.manager == "pip"), key=lambda p: p.name)
+    out = ["# compatlib lock, conda explicit file", f"# platform: {platform}"]
+    inputs = lock.metadata.get("inputs_sha256")
+    if inputs:
+        out.append(f"# input_hash: {inputs}")
+    out.append("@EXPLICIT")
+    for p in _dependency_order(conda):
+        md5 = dict(p.hashes).get("md5")
+        if not md5:
+            raise InputError(
+                f"conda package {p.name} {p.version} has no md5 in the lock; an explicit "
+                "file needs one",
+                field="hashes",
+                expected="conda records with md5",
+            )
+        out.append(f"{p.url}#{md5}")
+    for p in pip:
+        digest = dict(p.hashes).get("sha256")
+        out.append(f"# pip {p.name} @ {p.url}" + (f"#sha256={digest}" if digest else ""))
+    return "\n".join(out) + "\n"
+
+
+def render_environment(lock: Lock) -> str:
+    """An ``environment.yml`` pinning the lock's one platform exactly."""
+    platform = _one_platform(lock, "an environment.yml")
+    conda = sorted((p for p in lock.packages if p.manager == "conda"), key=lambda p: p.name)
+    pip = sorted((p for p in lock.packages if p.manager == "pip"), key=lambda p: p.name)
+    channels = [str(c) for c in lock.metadata.get("channels", ()) or ()]
+    deps: list[Any] = [
+        f"{p.name}={p.version}={p.build}" if p.build else f"{p.name}={p.version}" for p in conda
+    ]
+    if pip:
+        if not conda:  # a pip-only lock: the Python it was locked for, and pip
+            pythons = sorted({str(t.get("python")) for t in lock.metadata.get("targets", ())})
+            deps.extend(f"python={v}" for v in pythons[:1] if v and v != "None")
+        if not any(p.name == "pip" for p in conda):
+            deps.append("pip")
+        deps.append({"pip": [f"{p.name}=={p.version}" for p in pip]})
+    doc: dict[str, Any] = {}
+    if channels:
+        doc["channels"] = [*channels, "nodefaults"]
+    doc["dependencies"] = deps
+    header = f"# compatlib lock for {platform}\n"
+    return header + _yaml(doc)
