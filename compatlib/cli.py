@@ -54,7 +54,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
 
-_COMMANDS = ("solve", "stack", "lock")
+_COMMANDS = ("solve", "stack", "lock", "check")
 
 
 def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -79,6 +79,10 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
         lock = _optional_command("lock")
         if lock is not None:
             lock.add_parser(sub)
+    if only in (None, "check"):
+        from compatlib.commands import check
+
+        check.add_parser(sub)
     return parser
 
 
@@ -190,6 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             lock = _optional_command("lock")
             assert lock is not None
             return int(lock.run(args))
+        if args.command == "check":
+            from compatlib.commands import check
+
+            return check.run(args)
     except InputError as exc:
         print(f"compatlib: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

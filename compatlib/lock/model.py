@@ -10,12 +10,13 @@ Credentials never reach this model: URLs are stored redacted.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from compatlib._values import field, value
 
-__all__ = ["LOCK_VERSION", "Lock", "LockedPackage"]
+__all__ = ["LOCK_VERSION", "Lock", "LockedPackage", "lock_from_dict", "read_lock"]
 
 LOCK_VERSION = 1
 
@@ -104,3 +105,113 @@ class Lock:
     def to_json(self) -> str:
         """Deterministic JSON (sorted keys, fixed indentation, trailing newline)."""
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+
+def _lock_error(source: str, field: str, expected: str, message: str | None = None) -> Exception:
+    from compatlib.errors import InputError
+
+    return InputError(
+        message or f"malformed lock: {field}", source=source, field=field, expected=expected
+    )
+
+
+def _strs(value: Any, source: str, field: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _lock_error(source, field, "a mapping of strings to strings")
+    return dict(value)
+
+
+def lock_from_dict(data: Any, *, source: str = "<lock>") -> Lock:
+    """A :class:`Lock` from the JSON form :meth:`Lock.to_dict` writes.
+
+    Raises :class:`~compatlib.errors.InputError` naming the field that is wrong.
+    """
+    if not isinstance(data, dict):
+        raise _lock_error(source, "<root>", "a JSON object with 'version' and 'packages'")
+    if data.get("version") != LOCK_VERSION:
+        raise _lock_error(
+            source,
+            "version",
+            f"version: {LOCK_VERSION}",
+            f"unsupported lock version {data.get('version')!r}",
+        )
+    raw = data.get("packages")
+    if not isinstance(raw, list):
+        raise _lock_error(source, "packages", "a list of packages")
+    packages: list[LockedPackage] = []
+    for i, item in enumerate(raw):
+        where = f"packages[{i}]"
+        if not isinstance(item, dict):
+            raise _lock_error(source, where, "an object")
+        text: dict[str, str] = {}
+        for key in ("name", "version", "manager", "platform"):
+            value = item.get(key)
+            if not isinstance(value, str) or not value:
+                raise _lock_error(source, f"{where}.{key}", "a non-empty string")
+            text[key] = value
+        if text["manager"] not in ("pip", "conda"):
+            raise _lock_error(source, f"{where}.manager", "'pip' or 'conda'")
+        optional: dict[str, str | None] = {}
+        for key in ("url", "build", "channel", "category"):
+            value = item.get(key)
+            if value is not None and not isinstance(value, str):
+                raise _lock_error(source, f"{where}.{key}", "a string")
+            optional[key] = value
+        hashes = _strs(item.get("hashes", {}), source, f"{where}.hashes")
+        deps = _strs(item.get("dependencies", {}), source, f"{where}.dependencies")
+        url = optional["url"] or ""
+        packages.append(
+            LockedPackage(
+                name=text["name"],
+                version=text["version"],
+                manager=text["manager"],
+                platform=text["platform"],
+                url=url,
+                hashes=tuple(sorted(hashes.items())),
+                build=optional["build"],
+                channel=optional["channel"],
+                filename=_filename(url),
+                dependencies=tuple(sorted(deps.items())),
+                category=optional["category"] or "main",
+            )
+        )
+    system_raw = data.get("system_requirements", {})
+    if not isinstance(system_raw, dict):
+        raise _lock_error(source, "system_requirements", "a mapping of platform to requirements")
+    system = {
+        str(plat): _strs(reqs, source, f"system_requirements.{plat}")
+        for plat, reqs in system_raw.items()
+    }
+    metadata = data.get("metadata", {})
+    if not isinstance(metadata, dict):
+        raise _lock_error(source, "metadata", "an object")
+    return Lock.of(packages, system_requirements=system, metadata=metadata)
+
+
+def _filename(url: str) -> str | None:
+    from urllib.parse import unquote, urlsplit
+
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    return name or None
+
+
+def read_lock(path: str | os.PathLike[str]) -> Lock:
+    """Read a JSON lock written by ``compatlib lock`` (errors name the file)."""
+    from compatlib.errors import InputError
+
+    where = os.fspath(path)
+    with open(where, encoding="utf-8") as fh:
+        text = fh.read()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not a JSON lock: {exc.msg}",
+            source=where,
+            line=exc.lineno,
+            column=exc.colno,
+            expected="the JSON written by compatlib lock --format json",
+        ) from None
+    return lock_from_dict(data, source=where)

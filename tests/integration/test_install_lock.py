@@ -151,3 +151,31 @@ def test_pylock_rendering_installs_with_uv(tmp_path: Path) -> None:
         env=env,
     )
     assert _imports_requests(env_dir / "bin" / "python")
+
+
+@pytest.mark.integration
+def test_check_a_venv_installed_from_the_lock(tmp_path: Path) -> None:
+    reqs = _lock_as(tmp_path, "requirements", "requirements.txt")
+    lock_json = _lock_as(tmp_path, "json", "lock.json")
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--require-hashes", "-r", str(reqs)],
+        check=True,
+        capture_output=True,
+    )
+    check = [sys.executable, "-m", "compatlib.cli", "check", str(lock_json), "--python"]
+    ok = subprocess.run([*check, str(python)], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stderr  # glibc checked against this machine
+    assert "matches the lock" in ok.stdout
+    subprocess.run(
+        [str(python), "-m", "pip", "uninstall", "-q", "-y", "idna"], check=True, capture_output=True
+    )
+    bad = subprocess.run(
+        [*check, str(python), "--json"], capture_output=True, text=True, check=False
+    )
+    assert bad.returncode == 1
+    findings = {(f["check"], f["subject"]) for f in json.loads(bad.stdout)["findings"]}
+    assert ("package", "idna") in findings
+    assert ("consistency", "requests") in findings

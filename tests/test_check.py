@@ -1,0 +1,160 @@
+"""compatlib.check: an environment's facts against a lock."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from compatlib.check import EnvironmentFacts, check_environment, probe_environment
+from compatlib.cli import main
+from compatlib.errors import InputError
+from compatlib.lock.model import Lock, LockedPackage, lock_from_dict, read_lock
+from compatlib.stack.profile import parse_system
+
+
+def _pkg(name: str, version: str, platform: str = "linux-64") -> LockedPackage:
+    return LockedPackage(name=name, version=version, manager="pip", platform=platform)
+
+
+def _lock(system: dict[str, str] | None = None, python: str = "3.11") -> Lock:
+    return Lock.of(
+        [_pkg("app", "1.0"), _pkg("Lib_X", "2.3.1+cu121"), _pkg("dep", "0.5")],
+        system_requirements={"linux-64": system} if system else {},
+        metadata={"targets": [{"platform": "linux-64", "python": python}]},
+    )
+
+
+def _facts(
+    dists: list[tuple[str, str, tuple[str, ...]]],
+    *,
+    python: str = "3.11.7",
+    sys_platform: str = "linux",
+    machine: str = "x86_64",
+) -> EnvironmentFacts:
+    return EnvironmentFacts(
+        python=python,
+        implementation="cpython",
+        sys_platform=sys_platform,
+        machine=machine,
+        distributions=tuple(dists),
+        glibc="2.36",
+        executable="/venv/bin/python",
+    )
+
+
+GOOD = [
+    ("app", "1.0", ("lib-x>=2", "dep; python_version < '3.0'", "winonly; sys_platform == 'win32'")),
+    ("lib.x", "2.3.1+cu121", ()),
+    ("dep", "0.5", ()),
+    ("pip", "24.0", ()),
+]
+
+
+def test_a_matching_environment() -> None:
+    report = check_environment(_lock(), _facts(GOOD))
+    assert report.ok
+    assert report.findings == ()
+    assert report.platform == "linux-64"
+    assert report.checked == ("platform", "python", "packages", "consistency")
+    assert "matches the lock" in report.text
+
+
+def test_versions_missing_and_extra_packages() -> None:
+    dists = [
+        ("app", "1.0", ("lib-x>=3",)),
+        ("lib-x", "2.3.1", ()),  # the local label differs: not the locked build
+        ("extra", "9", ()),
+    ]
+    report = check_environment(_lock(), _facts(dists))
+    assert not report.ok
+    rows = {(f.check, f.subject, f.severity) for f in report.findings}
+    assert ("package", "lib-x", "error") in rows
+    assert ("package", "dep", "error") in rows  # locked, not installed
+    assert ("package", "extra", "warning") in rows
+    assert ("consistency", "app", "error") in rows  # needs lib-x>=3
+    strict = check_environment(_lock(), _facts(dists), strict=True)
+    assert ("package", "extra", "error") in {
+        (f.check, f.subject, f.severity) for f in strict.findings
+    }
+    allowed = check_environment(_lock(), _facts(dists), extra_ok=["Extra"])
+    assert "extra" not in {f.subject for f in allowed.findings}
+    assert report.to_dict()["ok"] is False
+
+
+def test_python_and_platform() -> None:
+    report = check_environment(_lock(python="3.12"), _facts(GOOD))
+    [finding] = report.findings
+    assert finding.check == "python"
+    assert finding.expected == "3.12"
+    assert finding.found == "3.11.7"
+    assert check_environment(_lock(python="3.11.7"), _facts(GOOD)).ok
+    mac = check_environment(_lock(), _facts(GOOD, sys_platform="darwin", machine="arm64"))
+    assert [f.check for f in mac.findings] == ["platform"]
+    assert "osx-arm64" in mac.findings[0].message
+
+
+def test_system_requirements() -> None:
+    needs = {"glibc": ">=2.28", "nvidia_driver": ">=525.60.13", "cuda_arch": "one of 8.0, 9.0"}
+    good = parse_system("glibc=2.35,driver=535.104.05,gpu=8.0")
+    assert check_environment(_lock(needs), _facts(GOOD), system=good).ok
+    old = parse_system("glibc=2.17,driver=470.82.01,gpu=7.5")
+    report = check_environment(_lock(needs), _facts(GOOD), system=old)
+    messages = sorted(f.message for f in report.findings)
+    assert messages == [
+        "the lock needs GPU compute capability one of 8.0, 9.0; this machine has 7.5",
+        "the lock needs NVIDIA driver >=525.60.13; this machine has 470.82.01",
+        "the lock needs glibc >=2.28; this machine has 2.17",
+    ]
+    unknown = check_environment(
+        _lock({"nvidia_driver": ">=525.60.13, <600"}),
+        _facts(GOOD),
+        system=parse_system("os=ubuntu22.04"),
+    )
+    assert unknown.ok  # an unknown driver is a warning
+    assert unknown.findings[0].severity == "warning"
+    skipped = check_environment(_lock(needs), _facts(GOOD), system=old, check_system=False)
+    assert skipped.ok
+
+
+def test_probe_this_interpreter() -> None:
+    facts = probe_environment()
+    assert facts.python.startswith(f"{sys.version_info.major}.{sys.version_info.minor}")
+    names = {n.lower() for n, _, _ in facts.distributions}
+    assert "packaging" in names
+    with pytest.raises(InputError, match="cannot run"):
+        probe_environment("/nonexistent/python")
+
+
+def test_lock_reader_round_trip_and_errors(tmp_path: Path) -> None:
+    lock = _lock({"glibc": ">=2.28"})
+    path = tmp_path / "lock.json"
+    path.write_text(lock.to_json())
+    assert read_lock(path).to_json() == lock.to_json()
+    with pytest.raises(InputError, match=r"packages\[0\]\.manager"):
+        lock_from_dict(
+            {
+                "version": 1,
+                "packages": [{"name": "a", "version": "1", "manager": "x", "platform": "p"}],
+            },
+            source="f.json",
+        )
+    with pytest.raises(InputError, match="unsupported lock version"):
+        lock_from_dict({"version": 7, "packages": []})
+    path.write_text("{not json")
+    with pytest.raises(InputError, match="not a JSON lock"):
+        read_lock(path)
+
+
+def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "lock.json"
+    path.write_text(
+        Lock.of([], metadata={"targets": [{"platform": "win-64", "python": "3.11"}]}).to_json()
+    )
+    assert main(["check", str(path), "--no-system"]) == (0 if sys.platform == "win32" else 1)
+    assert main(["check", str(path), "--json", "--no-system"]) in (0, 1)
+    assert '"findings"' in capsys.readouterr().out
+    path.write_text("[]")
+    assert main(["check", str(path)]) == 2
+    assert "malformed lock" in capsys.readouterr().err
