@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from compatlib._values import value
 from compatlib.errors import CompatError, InputError
+from compatlib.versions.dotted import satisfies
 
 if TYPE_CHECKING:
     from compatlib.lock.model import Lock
@@ -432,50 +433,6 @@ def _marker_environment(facts: EnvironmentFacts) -> dict[str, str]:
     }
 
 
-def _satisfies(text: str, found: str) -> bool | None:
-    """Does dotted version ``found`` meet a lock's requirement text (``>=2.28``,
-    ``>=525.60.13, <600``, ``==8.0 | ==9.0``, ``one of 8.0, 9.0``)? ``None`` if the
-    text is not understood."""
-    from compatlib.versions.dotted import DottedVersion
-
-    try:
-        have = DottedVersion(found)
-    except (ValueError, CompatError):
-        return None
-    text = text.strip()
-    if text.startswith("one of "):
-        options = [o.strip() for o in text[len("one of ") :].split(",")]
-        try:
-            return any(DottedVersion(o) == have for o in options if o)
-        except (ValueError, CompatError):
-            return None
-    ops = {
-        ">=": lambda v: have >= v,
-        "<=": lambda v: have <= v,
-        "==": lambda v: have == v,
-        "!=": lambda v: have != v,
-        ">": lambda v: have > v,
-        "<": lambda v: have < v,
-    }
-    for interval in text.split("|"):
-        ok = True
-        for clause in interval.split(","):
-            clause = clause.strip()
-            op = next((o for o in ops if clause.startswith(o)), None)
-            if op is None:
-                return None
-            try:
-                bound = DottedVersion(clause[len(op) :].strip())
-            except (ValueError, CompatError):
-                return None
-            if not ops[op](bound):
-                ok = False
-                break
-        if ok:
-            return True
-    return False
-
-
 def _system(
     needs: Mapping[str, str], system: SystemProfile, facts: EnvironmentFacts
 ) -> list[Finding]:
@@ -502,7 +459,7 @@ def _system(
             )
             continue
         for found in values:
-            verdict = _satisfies(requirement, found)
+            verdict = satisfies(requirement, found)
             if verdict is False:
                 out.append(
                     Finding(

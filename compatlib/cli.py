@@ -54,7 +54,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
 
-_COMMANDS = ("solve", "stack", "lock", "check")
+_COMMANDS = ("solve", "stack", "lock", "check", "azureml")
 
 
 def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -83,6 +83,10 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
         from compatlib.commands import check
 
         check.add_parser(sub)
+    if only in (None, "azureml"):
+        from compatlib.commands import azureml
+
+        azureml.add_parser(sub)
     return parser
 
 
@@ -198,6 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from compatlib.commands import check
 
             return check.run(args)
+        if args.command == "azureml":
+            from compatlib.commands import azureml
+
+            return azureml.run(args)
     except InputError as exc:
         print(f"compatlib: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -427,12 +427,19 @@ def render_explicit(lock: Lock) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_environment(lock: Lock) -> str:
-    """An ``environment.yml`` pinning the lock's one platform exactly."""
+def render_environment(
+    lock: Lock, *, hashes: bool = False, default_channels: Sequence[str] = ()
+) -> str:
+    """An ``environment.yml`` pinning the lock's one platform exactly.
+
+    ``hashes`` adds each pip package's ``--hash`` options to its line, so the
+    ``pip install`` conda runs for the ``pip:`` section checks every file;
+    ``default_channels`` are used when the lock names none (a pip-only lock).
+    """
     platform = _one_platform(lock, "an environment.yml")
     conda = sorted((p for p in lock.packages if p.manager == "conda"), key=lambda p: p.name)
     pip = sorted((p for p in lock.packages if p.manager == "pip"), key=lambda p: p.name)
-    channels = [str(c) for c in lock.metadata.get("channels", ()) or ()]
+    channels = [str(c) for c in lock.metadata.get("channels", ()) or ()] or list(default_channels)
     deps: list[Any] = [
         f"{p.name}={p.version}={p.build}" if p.build else f"{p.name}={p.version}" for p in conda
     ]
@@ -442,7 +449,19 @@ def render_environment(lock: Lock) -> str:
             deps.extend(f"python={v}" for v in pythons[:1] if v and v != "None")
         if not any(p.name == "pip" for p in conda):
             deps.append("pip")
-        deps.append({"pip": [f"{p.name}=={p.version}" for p in pip]})
+        lines = []
+        for p in pip:
+            line = f"{p.name}=={p.version}"
+            if hashes:
+                if not p.hashes:
+                    raise InputError(
+                        f"{p.name} {p.version} has no hash in the lock",
+                        field="hashes",
+                        expected="a lock whose files all carry hashes",
+                    )
+                line += "".join(f" --hash={a}:{d}" for a, d in sorted(p.hashes))
+            lines.append(line)
+        deps.append({"pip": lines})
     doc: dict[str, Any] = {}
     if channels:
         doc["channels"] = [*channels, "nodefaults"]

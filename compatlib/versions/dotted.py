@@ -12,7 +12,7 @@ from functools import total_ordering
 
 from compatlib.errors import InputError
 
-__all__ = ["DottedVersion"]
+__all__ = ["DottedVersion", "satisfies"]
 
 _DOTTED = re.compile(r"^\s*v?(\d+(?:\.\d+)*)\s*$")
 
@@ -68,3 +68,45 @@ class DottedVersion:
         if not isinstance(other, DottedVersion):
             return NotImplemented
         return self._key < other._key
+
+
+def satisfies(text: str, found: str) -> bool | None:
+    """Does dotted version ``found`` meet a requirement as compatlib prints one
+    (``>=2.28``, ``>=525.60.13, <600``, ``==8.0 | ==9.0``, ``one of 8.0, 9.0``:
+    the system requirements of a lock)? ``None`` if the text is not understood."""
+    try:
+        have = DottedVersion(found)
+    except (ValueError, InputError):
+        return None
+    text = text.strip()
+    if text.startswith("one of "):
+        options = [o.strip() for o in text[len("one of ") :].split(",")]
+        try:
+            return any(DottedVersion(o) == have for o in options if o)
+        except (ValueError, InputError):
+            return None
+    ops = {
+        ">=": lambda v: have >= v,
+        "<=": lambda v: have <= v,
+        "==": lambda v: have == v,
+        "!=": lambda v: have != v,
+        ">": lambda v: have > v,
+        "<": lambda v: have < v,
+    }
+    for interval in text.split("|"):
+        ok = True
+        for clause in interval.split(","):
+            clause = clause.strip()
+            op = next((o for o in ops if clause.startswith(o)), None)
+            if op is None:
+                return None
+            try:
+                bound = DottedVersion(clause[len(op) :].strip())
+            except (ValueError, InputError):
+                return None
+            if not ops[op](bound):
+                ok = False
+                break
+        if ok:
+            return True
+    return False
