@@ -967,7 +967,6 @@ def _clear_caches() -> None:
     """Forget every cached parse (for benchmarks and tests)."""
     _marker_cache.clear()
     _spec_cache.clear()
-    _spec_cache.clear()
     _specifier_cache.clear()
     _version_specifier.cache_clear()
     parse_requirement.cache_clear()
