@@ -54,7 +54,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
 
-_COMMANDS = ("solve", "stack", "lock", "check", "azureml")
+_COMMANDS = ("solve", "stack", "lock", "export", "check", "azureml")
 
 
 def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -79,6 +79,10 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
         lock = _optional_command("lock")
         if lock is not None:
             lock.add_parser(sub)
+    if only in (None, "export"):
+        from compatlib.commands import export
+
+        export.add_parser(sub)
     if only in (None, "check"):
         from compatlib.commands import check
 
@@ -198,6 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             lock = _optional_command("lock")
             assert lock is not None
             return int(lock.run(args))
+        if args.command == "export":
+            from compatlib.commands import export
+
+            return export.run(args)
         if args.command == "check":
             from compatlib.commands import check
 

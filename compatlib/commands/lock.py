@@ -14,6 +14,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from compatlib.lock.render import FORMATS as _RENDERINGS
+
 if TYPE_CHECKING:
     from compatlib.lock.model import Lock
     from compatlib.specs.model import Spec
@@ -26,7 +28,7 @@ EXIT_OK = 0
 EXIT_UNSAT = 1
 EXIT_INPUT = 2
 
-FORMATS = ("json", "requirements", "pylock", "conda-lock", "explicit", "environment")
+FORMATS: tuple[str, ...] = tuple(_RENDERINGS)
 """Output formats of ``--format`` (see :mod:`compatlib.lock.render`)."""
 
 _PROG = "compatlib lock"
