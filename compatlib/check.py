@@ -50,13 +50,24 @@ _TOOLS = frozenset({"pip", "setuptools", "wheel", "distribute"})
 
 # Run inside the interpreter being checked: standard library only, any Python >= 3.8.
 _PROBE = r"""
-import json, platform, sys
+import glob, json, os, platform, sys
 from importlib import metadata
 dists = []
 for d in metadata.distributions():
     name = d.metadata.get("Name")
     if name:
         dists.append([name, d.version, list(d.requires or [])])
+conda = None
+meta = os.path.join(sys.prefix, "conda-meta")
+if os.path.isdir(meta):
+    conda = []
+    for path in sorted(glob.glob(os.path.join(meta, "*.json"))):
+        try:
+            with open(path, encoding="utf-8") as fh:
+                rec = json.load(fh)
+            conda.append([rec["name"], rec["version"], rec.get("build", "")])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
 print(json.dumps({
     "python": platform.python_version(),
     "implementation": sys.implementation.name,
@@ -64,14 +75,17 @@ print(json.dumps({
     "machine": platform.machine(),
     "glibc": (platform.libc_ver()[1] if platform.libc_ver()[0] == "glibc" else None),
     "distributions": dists,
+    "conda": conda,
 }))
 """
 
 
 @value
 class EnvironmentFacts:
-    """What an interpreter says about itself: its version and platform, and its
-    installed distributions as ``(name, version, requirements)``."""
+    """What an interpreter says about itself: its version and platform, its
+    installed distributions as ``(name, version, requirements)``, and, in a
+    conda environment, the conda packages its ``conda-meta`` records as
+    ``(name, version, build)`` (``None`` outside conda)."""
 
     python: str
     implementation: str
@@ -80,6 +94,7 @@ class EnvironmentFacts:
     distributions: tuple[tuple[str, str, tuple[str, ...]], ...]
     glibc: str | None = None
     executable: str = ""
+    conda: tuple[tuple[str, str, str], ...] | None = None
 
     @property
     def platform(self) -> str | None:
@@ -198,7 +213,14 @@ def probe_environment(python: str | None = None, *, timeout: float = 60.0) -> En
             (str(name), str(version), tuple(str(r) for r in requires))
             for name, version, requires in data["distributions"]
         )
+        conda_raw = data.get("conda")
+        conda = (
+            None
+            if conda_raw is None
+            else tuple(sorted((str(n), str(v), str(b)) for n, v, b in conda_raw))
+        )
         return EnvironmentFacts(
+            conda=conda,
             python=str(data["python"]),
             implementation=str(data["implementation"]),
             sys_platform=str(data["sys_platform"]),
@@ -300,12 +322,11 @@ def check_environment(
                     have[1],
                 )
             )
+    findings.extend(_conda_packages(lock, platform, facts))
     allowed_extra = {str(canonicalize_name(n)) for n in extra_ok} | _TOOLS
-    conda_names = {
-        str(canonicalize_name(p.name))
-        for p in lock.packages
-        if p.platform == platform and p.manager == "conda"
-    }
+    conda_names = _conda_as_pypi(
+        [p.name for p in lock.packages if p.platform == platform and p.manager == "conda"]
+    )
     for name in sorted(set(installed) - set(locked) - allowed_extra - conda_names):
         findings.append(
             Finding(
@@ -329,6 +350,67 @@ def check_environment(
             system = detect()
         findings.extend(_system(lock.system_requirements[platform], system, facts))
     return EnvironmentReport(facts.executable, platform, tuple(checked), tuple(findings))
+
+
+def _conda_packages(lock: Lock, platform: str, facts: EnvironmentFacts) -> list[Finding]:
+    """The lock's conda packages against the environment's ``conda-meta`` records."""
+    locked = [p for p in lock.packages if p.platform == platform and p.manager == "conda"]
+    if not locked:
+        return []
+    if facts.conda is None:
+        return [
+            Finding(
+                "package",
+                "conda",
+                "error",
+                f"the lock has {len(locked)} conda packages, but {facts.executable} is not "
+                "in a conda environment (no conda-meta)",
+                "a conda environment",
+                None,
+            )
+        ]
+    have = {name: (version, build) for name, version, build in facts.conda}
+    out: list[Finding] = []
+    for p in sorted(locked, key=lambda p: p.name):
+        found = have.get(p.name)
+        want = f"{p.version}={p.build}" if p.build else p.version
+        if found is None:
+            out.append(
+                Finding(
+                    "package",
+                    p.name,
+                    "error",
+                    f"conda package {p.name} {want} is locked but not installed",
+                    want,
+                    None,
+                )
+            )
+        elif found[0] != p.version or (p.build and found[1] != p.build):
+            shown = f"{found[0]}={found[1]}" if found[1] else found[0]
+            out.append(
+                Finding(
+                    "package",
+                    p.name,
+                    "error",
+                    f"conda package {p.name} is {shown}; the lock pins {want}",
+                    want,
+                    shown,
+                )
+            )
+    return out
+
+
+def _conda_as_pypi(names: Sequence[str]) -> set[str]:
+    """The PyPI names conda packages show up under in ``importlib.metadata``
+    (``pytorch`` is ``torch``), through compatlib's conda <-> PyPI mapping."""
+    from compatlib.index.pypi.filenames import canonicalize_name
+
+    if not names:
+        return set()
+    from compatlib.providers.mixed import load_mapping
+
+    mapping = load_mapping()
+    return {str(canonicalize_name(mapping.get(n.lower(), n))) for n in names}
 
 
 def _target_platforms(lock: Lock) -> set[str]:

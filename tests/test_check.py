@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from compatlib._values import replace
 from compatlib.check import EnvironmentFacts, check_environment, probe_environment
 from compatlib.cli import main
 from compatlib.errors import InputError
@@ -158,3 +159,41 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path.write_text("[]")
     assert main(["check", str(path)]) == 2
     assert "malformed lock" in capsys.readouterr().err
+
+
+def _conda(name: str, version: str, build: str) -> LockedPackage:
+    return LockedPackage(
+        name=name, version=version, manager="conda", platform="linux-64", build=build
+    )
+
+
+def test_conda_packages_against_conda_meta() -> None:
+    lock = Lock.of(
+        [_conda("python", "3.11.8", "h0"), _conda("pytorch", "2.3.1", "cuda121_0")],
+        metadata={"targets": [{"platform": "linux-64", "python": "3.11"}]},
+    )
+    base = _facts([("torch", "2.3.1", ())])
+    outside = check_environment(lock, base)
+    assert [f.subject for f in outside.findings] == ["conda"]  # not a conda environment
+    inside = replace(base, conda=(("python", "3.11.8", "h0"), ("pytorch", "2.3.1", "cuda118_0")))
+    report = check_environment(lock, inside)
+    [finding] = report.findings  # torch (pytorch's PyPI name) is not an unlocked extra
+    assert finding.subject == "pytorch"
+    assert finding.expected == "2.3.1=cuda121_0"
+    assert finding.found == "2.3.1=cuda118_0"
+
+
+def test_probe_reads_conda_meta(tmp_path: Path) -> None:
+    import json
+    import venv
+
+    env = tmp_path / "env"
+    venv.EnvBuilder(with_pip=False).create(env)
+    (env / "conda-meta").mkdir()
+    record = {"name": "libzlib", "version": "1.3.1", "build": "hb9d3cd8_2"}
+    (env / "conda-meta" / "libzlib-1.3.1-hb9d3cd8_2.json").write_text(json.dumps(record))
+    (env / "conda-meta" / "history").write_text("")
+    (env / "conda-meta" / "broken.json").write_text("{")
+    facts = probe_environment(str(env / "bin" / "python"))
+    assert facts.conda == (("libzlib", "1.3.1", "hb9d3cd8_2"),)
+    assert probe_environment().conda is None  # this venv is not a conda environment
