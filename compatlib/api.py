@@ -66,6 +66,7 @@ def solve(
     fixes: bool = True,
     no_binary: Sequence[str] = (),
     no_build: Sequence[str] = (),
+    later_pythons: bool = False,
 ) -> Resolution:
     """Resolve PEP 508 ``requirements`` against ``index`` for ``target``.
 
@@ -77,7 +78,10 @@ def solve(
     versions to keep when they fit (a previous lock: minimal updates).
     ``no_binary`` / ``no_build`` name packages (or ``":all:"``) that may not use
     wheels / may not be built from source distributions (pip's ``--no-binary``
-    and ``--only-binary``).
+    and ``--only-binary``). ``later_pythons`` also accepts a release whose
+    wheels are only for Pythons later than the target's or for other
+    platforms (a universal fork stands for a range of Pythons and platforms;
+    see :mod:`compatlib.universal`).
     Raises :class:`~compatlib.errors.UnsatisfiableError` with an explanation;
     with ``fixes`` (the default) the explanation carries fixes, each proven by
     solving again with one thing changed.
@@ -99,6 +103,7 @@ def solve(
         explicit_prereleases=prerelease_names(reqs),
         no_binary=no_binary,
         no_build=no_build,
+        later_pythons=later_pythons,
     )
     root: list[Dependency] = []
     for req, text in zip(reqs, requirements, strict=True):
@@ -136,6 +141,7 @@ def solve(
                     fixes=False,
                     no_binary=no_binary,
                     no_build=no_build,
+                    later_pythons=later_pythons,
                 )
 
             expl = replace(expl, fixes=suggest_fixes(expl, list(requirements), target, again))

@@ -121,6 +121,18 @@ def _add_solve(sub: Any) -> None:
     )
     solve.add_argument("--json", action="store_true", help="print JSON")
     solve.add_argument(
+        "--universal",
+        action="store_true",
+        help="solve for every environment the markers tell apart (uv's --universal); "
+        "prints each version with the marker of the environments that chose it",
+    )
+    solve.add_argument(
+        "--requires-python",
+        metavar="SPEC",
+        help="with --universal: the Pythons to cover (default: >= --python, else a "
+        "scenario's own Requires-Python, else >=3.8)",
+    )
+    solve.add_argument(
         "--why",
         metavar="PACKAGE",
         help="print why PACKAGE is in the solution (the chain of requirements)",
@@ -132,17 +144,21 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from compatlib.target import Target
 
     requirements: list[str] = list(args.requirements)
+    requires_python: str | None = None
     if args.index.endswith(".toml"):
         # a packse scenario: its index, and its own request when none is given
-        from compatlib.index.peer import load_scenario
+        from compatlib.index.peer import PACKSE_DEFAULT_REQUIRES_PYTHON, load_scenario
 
         scenario = load_scenario(args.index)
         index = scenario.index
         requirements = requirements or list(scenario.requires)
+        requires_python = scenario.requires_python or PACKSE_DEFAULT_REQUIRES_PYTHON
     else:
         index = load_index(args.index)
     if not requirements:
         raise InputError("no requirements given", expected="one or more PEP 508 requirements")
+    if args.universal:
+        return _cmd_solve_universal(args, requirements, index, requires_python)
     system = None
     if args.system:
         from compatlib.stack.profile import parse_system
@@ -172,6 +188,53 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         print(json.dumps(res.to_dict(), indent=2, sort_keys=True))
     else:
         print(res)
+    return EXIT_OK
+
+
+def _cmd_solve_universal(
+    args: argparse.Namespace, requirements: list[str], index: Any, default_python: str | None
+) -> int:
+    from compatlib.universal import solve_universal
+
+    if args.system or args.platform or args.why:
+        raise InputError(
+            "--universal covers every platform: --system, --platform and --why do not apply",
+            field="--universal",
+        )
+    spec = (
+        args.requires_python
+        or (f">={args.python}" if args.python else None)
+        or default_python
+        or ">=3.8"
+    )
+    try:
+        res = solve_universal(
+            requirements,
+            index,
+            requires_python=spec,
+            constraints=args.constraint,
+            strategy=args.strategy,
+            prereleases=True if args.pre else None,
+        )
+    except UnsatisfiableError as exc:
+        if args.json:
+            print(json.dumps({"unsatisfiable": exc.explanation.to_dict()}, indent=2))
+        print(str(exc), file=sys.stderr)
+        return EXIT_UNSAT
+    rows = [{"name": n, "version": v, **({"marker": m} if m else {})} for n, v, m in res.packages]
+    if args.json:
+        forks = [
+            {
+                "environment": dict(f.environment),
+                "marker": f.marker,
+                "versions": {k: str(v) for k, v in sorted(f.resolution.versions.items())},
+            }
+            for f in res.forks
+        ]
+        print(json.dumps({"packages": rows, "forks": forks}, indent=2, sort_keys=True))
+    else:
+        for r in rows:
+            print(f"{r['name']}=={r['version']}" + (f" ; {r['marker']}" if "marker" in r else ""))
     return EXIT_OK
 
 

@@ -98,8 +98,10 @@ class PythonProvider:
         explicit_prereleases: Iterable[str] = (),
         no_binary: Iterable[str] = (),
         no_build: Iterable[str] = (),
+        later_pythons: bool = False,
     ) -> None:
         self.repository = repository
+        self.later_pythons = later_pythons
         self.target = target
         self.prereleases = prereleases
         self.env = target.marker_environment()
@@ -254,17 +256,19 @@ class PythonProvider:
             if problem is not None:
                 no_wheels = bool({name, ":all:"} & self.no_binary)
                 pythons = [] if no_wheels else self._pythons_with_wheels(rel)
-                if pythons:
-                    # the files exist, for other Pythons: say so as a Python requirement
-                    shown = ", ".join(pythons[:-1]) + (" or " if len(pythons) > 1 else "")
-                    return [
-                        Dependency(
-                            PYTHON,
-                            PythonChoice(tuple(pythons)),
-                            f"Python {shown}{pythons[-1]} for its wheels",
-                        )
-                    ]
-                return Unavailable(problem)
+                later = self.later_pythons and self._wheel_for_later_python(rel)
+                if not later:  # (a universal fork stands for the later Pythons too)
+                    if pythons:
+                        # the files exist, for other Pythons: say so as a Python requirement
+                        shown = ", ".join(pythons[:-1]) + (" or " if len(pythons) > 1 else "")
+                        return [
+                            Dependency(
+                                PYTHON,
+                                PythonChoice(tuple(pythons)),
+                                f"Python {shown}{pythons[-1]} for its wheels",
+                            )
+                        ]
+                    return Unavailable(problem)
         deps: list[Dependency] = []
         if extra is not None:
             deps.append(Dependency(name, Exact(candidate), f"{name}=={candidate}"))
@@ -333,6 +337,26 @@ class PythonProvider:
         else:
             why_sdists = "it has no source distribution"
         return f"{why_wheels} and {why_sdists}", []
+
+    def _wheel_for_later_python(self, rel: IndexRelease) -> bool:
+        """Has ``rel`` a wheel for the target's Python or a later one, on any
+        platform? (A universal fork stands for every platform of its class and
+        for the Pythons after its own; platform tags are checked at install time.)"""
+        from compatlib.index.pypi.simple import parse_dist_filename
+
+        floor = (self._python.major, self._python.minor)
+        for art in rel.artifacts:
+            parsed = parse_dist_filename(art.filename)
+            if parsed is None or parsed.kind != "wheel":
+                continue
+            for tag in parsed.tags:
+                interp = tag.interpreter
+                digits = interp[2:]
+                if interp in ("py3", "py2.py3") or not digits.isdigit():
+                    return True
+                if digits == "3" or (digits[0] == "3" and (3, int(digits[1:] or 0)) >= floor):
+                    return True
+        return False
 
     def _pythons_with_wheels(self, rel: IndexRelease) -> list[str]:
         """The Python versions some wheel of ``rel`` is built for, on this platform."""

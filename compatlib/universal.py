@@ -1,0 +1,429 @@
+"""Universal resolution: one answer for every environment the markers can tell apart.
+
+A target-specific solve evaluates markers for one machine. A universal solve
+(uv's ``--universal``) must hold on every machine a project may run on. This
+module partitions that space by the markers themselves: it collects every
+marker atom of the root requirements and of the index's releases, picks one
+representative value per distinguishable case for each marker variable (each
+literal a marker compares with, a value that matches none of them, and for
+Python versions the points on both sides of each boundary inside
+``requires_python``), and solves once per combination, each fork with the
+ordinary solver and a target whose marker environment is that combination.
+
+The result is satisfiable only if every fork is; the first fork that is not
+raises its :class:`~compatlib.errors.UnsatisfiableError`, its explanation
+prefixed with the environment. :attr:`UniversalResolution.packages` merges
+the forks: a package chosen at one version everywhere carries no marker,
+otherwise each version carries the disjunction of the environments that chose
+it.
+
+Limits, compared with uv: forks are per environment class, not per conflict,
+so a project whose markers produce many classes solves many times (each a
+small solve); variables are treated as independent, except that
+``sys_platform``, ``platform_system`` and ``os_name`` are kept consistent with
+each other when their literals name a known platform.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from compatlib._values import value
+from compatlib.errors import InputError, UnsatisfiableError
+
+if TYPE_CHECKING:
+    from compatlib.index.memory import Repository
+    from compatlib.resolution import Resolution
+
+__all__ = [
+    "Fork",
+    "ForkUnsatisfiableError",
+    "UniversalResolution",
+    "environments",
+    "solve_universal",
+]
+
+_STRING_VARS = (
+    "sys_platform",
+    "platform_system",
+    "os_name",
+    "platform_machine",
+    "implementation_name",
+    "platform_python_implementation",
+)
+_PYTHON_VARS = ("python_version", "python_full_version")
+_OTHER = "__compatlib_other__"
+_PYTHONS = [f"3.{m}" for m in range(6, 20)]
+
+# sys_platform -> (platform_system, os_name) of the same machines
+_CONSISTENT = {
+    "linux": ("Linux", "posix"),
+    "darwin": ("Darwin", "posix"),
+    "win32": ("Windows", "nt"),
+}
+# (sys_platform, platform_machine) -> conda subdir, for wheel tags
+_SUBDIRS = {
+    ("linux", "x86_64"): "linux-64",
+    ("linux", "aarch64"): "linux-aarch64",
+    ("darwin", "x86_64"): "osx-64",
+    ("darwin", "arm64"): "osx-arm64",
+    ("win32", "AMD64"): "win-64",
+}
+
+
+class ForkUnsatisfiableError(UnsatisfiableError):
+    """No solution in one environment class; ``environment`` is its marker
+    (empty when the requirements fail everywhere alike)."""
+
+    def __init__(self, explanation: Any, environment: str) -> None:
+        super().__init__(explanation)
+        self.environment = environment
+        if environment:
+            self.args = (f"in the environment {environment}:\n{explanation.report}",)
+
+
+@value
+class Fork:
+    """One environment class and its resolution."""
+
+    environment: tuple[tuple[str, str], ...]
+    resolution: Resolution
+
+    def marker_environment(self) -> dict[str, str]:
+        """The PEP 508 marker variables of the fork's representative machine."""
+        env: dict[str, str] = _target(self.environment).marker_environment()
+        return env
+
+    @property
+    def marker(self) -> str:
+        """The representative environment as a PEP 508 marker (values that stand
+        for "none of the literals" are left out); see
+        :meth:`UniversalResolution.marker_of` for the class it stands for."""
+        return _marker_of(self.environment)
+
+
+@value
+class UniversalResolution:
+    """The forks of a universal solve."""
+
+    forks: tuple[Fork, ...]
+
+    def _parts(self) -> tuple[list[str], dict[str, set[str]]]:
+        """The Python points (sorted) and each variable's values across the forks."""
+        values: dict[str, set[str]] = {}
+        for f in self.forks:
+            for var, val in f.environment:
+                values.setdefault(var, set()).add(val)
+        points = sorted(values.get("python_version", set()), key=_python_key)
+        return points, values
+
+    def _other_parts(self, fork: Fork, values: Mapping[str, set[str]]) -> str:
+        parts: list[str] = []
+        for var, val in fork.environment:
+            if var == "python_version" or len(values.get(var, ())) < 2:
+                continue
+            if val == _OTHER:
+                parts.extend(f'{var} != "{lit}"' for lit in sorted(values[var] - {_OTHER}))
+            else:
+                parts.append(f'{var} == "{val}"')
+        return " and ".join(parts)
+
+    @staticmethod
+    def _python_range(points: Sequence[str], first: int, last: int) -> str:
+        """The marker of Python points ``first``..``last`` (each standing for the
+        range up to the next point); empty when that is every Python."""
+        if len(points) < 2 or (first == 0 and last == len(points) - 1):
+            return ""
+        parts = []
+        if first > 0:
+            parts.append(f'python_full_version >= "{_full(points[first])}"')
+        if last + 1 < len(points):
+            parts.append(f'python_full_version < "{_full(points[last + 1])}"')
+        return " and ".join(parts)
+
+    def marker_of(self, fork: Fork) -> str:
+        """The marker of the environments ``fork`` stands for: the variables that
+        differ between forks only; a stand-in value as "none of the literals", a
+        Python point as the range up to the next one."""
+        points, values = self._parts()
+        i = points.index(dict(fork.environment)["python_version"]) if points else 0
+        parts = [self._python_range(points, i, i), self._other_parts(fork, values)]
+        return " and ".join(p for p in parts if p)
+
+    def _marker_of_forks(self, forks: Sequence[Fork]) -> str:
+        """An ``or`` of the forks' classes, adjacent Python ranges merged."""
+        points, values = self._parts()
+        by_rest: dict[str, list[int]] = {}
+        for f in forks:
+            i = points.index(dict(f.environment)["python_version"]) if points else 0
+            by_rest.setdefault(self._other_parts(f, values), []).append(i)
+        terms: list[str] = []
+        for rest, indices in sorted(by_rest.items()):
+            indices.sort()
+            runs: list[tuple[int, int]] = []
+            for i in indices:
+                if runs and runs[-1][1] + 1 == i:
+                    runs[-1] = (runs[-1][0], i)
+                else:
+                    runs.append((i, i))
+            for first, last in runs:
+                term = " and ".join(p for p in (self._python_range(points, first, last), rest) if p)
+                terms.append(term or "true")
+        terms = sorted(set(terms))
+        return terms[0] if len(terms) == 1 else " or ".join(f"({t})" for t in terms)
+
+    @property
+    def packages(self) -> tuple[tuple[str, str, str | None], ...]:
+        """``(name, version, marker)``: ``marker`` is ``None`` when every fork
+        chose that version, else the environments that did."""
+        chosen: dict[tuple[str, str], list[Fork]] = {}
+        for fork in self.forks:
+            for name, version in fork.resolution.versions.items():
+                chosen.setdefault((name, str(version)), []).append(fork)
+        out: list[tuple[str, str, str | None]] = []
+        for (name, vtext), forks in sorted(chosen.items()):
+            if len(forks) == len(self.forks):
+                out.append((name, vtext, None))
+            else:
+                out.append((name, vtext, self._marker_of_forks(forks)))
+        return tuple(out)
+
+    @property
+    def versions(self) -> dict[str, tuple[str, ...]]:
+        """Each package's chosen versions across the forks, sorted."""
+        table: dict[str, set[str]] = {}
+        for fork in self.forks:
+            for name, version in fork.resolution.versions.items():
+                table.setdefault(name, set()).add(str(version))
+        return {name: tuple(sorted(vs)) for name, vs in sorted(table.items())}
+
+
+def _marker_of(environment: Iterable[tuple[str, str]]) -> str:
+    parts = [f'{var} == "{val}"' for var, val in environment if val != _OTHER]
+    return " and ".join(parts)
+
+
+def _atoms(markers: Iterable[Any]) -> dict[str, set[str]]:
+    """Variable -> the literals markers compare it with."""
+    out: dict[str, set[str]] = {}
+    for marker in markers:
+        for var, literal in _marker_atoms(marker):
+            out.setdefault(var, set()).add(literal)
+    return out
+
+
+def _marker_atoms(marker: Any) -> list[tuple[str, str]]:
+    """``(variable, literal)`` pairs of a parsed marker, found through its text."""
+    import re
+
+    text = str(marker)
+    pairs: list[tuple[str, str]] = []
+    var = r"([a-z_]+)"
+    lit = r'"([^"]*)"'
+    op = r"\s*(?:===|==|!=|<=|>=|~=|<|>|not in|in)\s*"
+    for m in re.finditer(var + op + lit, text):
+        pairs.append((m.group(1), m.group(2)))
+    for m in re.finditer(lit + op + var, text):
+        pairs.append((m.group(2), m.group(1)))
+    return pairs
+
+
+def _python_points(literals: set[str], requires_python: str) -> list[str]:
+    """Python versions on each side of every boundary, inside ``requires_python``."""
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    allowed = SpecifierSet(requires_python)
+    points: set[str] = set()
+    minors = [p for p in _PYTHONS if allowed.contains(Version(p + ".0"), prereleases=True)]
+    if minors:
+        points.add(minors[0])
+    for literal in literals:
+        try:
+            v = Version(literal.rstrip(".*"))
+        except InvalidVersion:
+            continue
+        major, minor = v.release[0], v.release[1] if len(v.release) > 1 else 0
+        for m in (minor - 1, minor, minor + 1):
+            if m >= 0:
+                points.add(f"{major}.{m}")
+        if len(v.release) > 2:
+            patch = v.release[2]
+            for q in (patch - 1, patch, patch + 1):
+                if q >= 0:
+                    points.add(f"{major}.{minor}.{q}")
+    kept: list[str] = []
+    for point in points:
+        full = point if point.count(".") == 2 else point + ".0"
+        if allowed.contains(Version(full), prereleases=True):
+            kept.append(point)
+    return sorted(kept, key=Version)
+
+
+def environments(
+    markers: Iterable[Any], *, requires_python: str = ">=3.8"
+) -> list[tuple[tuple[str, str], ...]]:
+    """One representative environment per class the ``markers`` can tell apart.
+
+    Each is ``((variable, value), ...)``, ``python_version`` first; a string
+    variable's ``value`` may be a stand-in that matches none of its literals.
+    """
+    atoms = _atoms(markers)
+    python_literals = {lit for var in _PYTHON_VARS for lit in atoms.get(var, set())}
+    pythons = _python_points(python_literals, requires_python)
+    if not pythons:
+        raise InputError(
+            f"no Python version satisfies {requires_python!r}",
+            field="requires_python",
+            expected="a range that includes a released Python 3 version",
+        )
+    axes: list[tuple[str, list[str]]] = []
+    for var in _STRING_VARS:
+        literals = set()
+        for literal in atoms.get(var, set()):
+            literals.add(literal)
+            literals.update(literal.split())  # ``in 'x86_64 AMD64'``
+        if literals:
+            axes.append((var, [*sorted(literals), _OTHER]))
+    out: list[tuple[tuple[str, str], ...]] = []
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    for python in pythons:
+        for combo in itertools.product(*(values for _, values in axes)):
+            env = dict(zip((var for var, _ in axes), combo, strict=True))
+            if not _consistent(env):
+                continue
+            key = (("python_version", python), *sorted(env.items()))
+            if key not in seen:
+                seen.add(key)
+                out.append(key)
+    return out
+
+
+def _consistent(env: Mapping[str, str]) -> bool:
+    sys_platform = env.get("sys_platform")
+    if sys_platform in _CONSISTENT:
+        system, os_name = _CONSISTENT[sys_platform]
+        if env.get("platform_system", system) not in (system, _OTHER):
+            return False
+        if env.get("os_name", os_name) not in (os_name, _OTHER):
+            return False
+    return True
+
+
+def _target(environment: tuple[tuple[str, str], ...], **base: Any) -> Any:
+    from compatlib.target import Target
+
+    values = dict(environment)
+    python = values.pop("python_version")
+    markers: dict[str, str] = {}
+    for var, val in values.items():
+        markers[var] = "" if val == _OTHER else val
+    sys_platform = values.get("sys_platform")
+    if sys_platform in _CONSISTENT:  # keep the derived variables consistent
+        system, os_name = _CONSISTENT[sys_platform]
+        markers.setdefault("platform_system", system)
+        markers.setdefault("os_name", os_name)
+    machine = values.get("platform_machine", "")
+    platform = _SUBDIRS.get((sys_platform or "", machine))
+    if platform is None and sys_platform in ("darwin", "win32"):
+        platform = "osx-arm64" if sys_platform == "darwin" else "win-64"
+    if platform is None and sys_platform in (None, "linux"):
+        platform = {"aarch64": "linux-aarch64", "x86_64": "linux-64"}.get(machine)
+    full = python if python.count(".") == 2 else python + ".0"
+    markers["python_version"] = ".".join(python.split(".")[:2])
+    markers["python_full_version"] = full
+    return Target(
+        python=full,
+        platform=platform or base.pop("platform", None),
+        markers=tuple(sorted(markers.items())),
+        **base,
+    )
+
+
+def _full(version: str) -> str:
+    return version if version.count(".") == 2 else version + ".0"
+
+
+def _python_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+def _index_markers(repository: Repository, requirements: Sequence[str]) -> list[Any]:
+    from compatlib.pep508 import InvalidRequirement, parse_requirement
+
+    texts = list(requirements)
+    packages = getattr(repository, "packages", None)
+    if callable(packages):
+        for name in packages():
+            for version in repository.versions(name):
+                texts.extend(repository.release(name, version).requires)
+    found: list[Any] = []
+    for text in texts:
+        try:
+            req = parse_requirement(text)
+        except InvalidRequirement:
+            continue
+        if req.marker is not None:
+            found.append(req.marker)
+    return found
+
+
+def solve_universal(
+    requirements: Sequence[str],
+    index: Repository,
+    *,
+    requires_python: str = ">=3.8",
+    required_environments: Sequence[str] = (),
+    **options: Any,
+) -> UniversalResolution:
+    """Solve ``requirements`` for every environment class (see the module docstring).
+
+    ``required_environments`` (PEP 508 markers) limits the forks to the
+    environments that match one of them. Other keyword arguments go to
+    :func:`compatlib.api.solve` (``strategy``, ``prereleases``, ``constraints``,
+    ...), except ``target``: the forks make their own.
+    """
+    from compatlib.api import solve
+    from compatlib.pep508 import Marker
+
+    if "target" in options:
+        raise InputError("a universal solve makes its own targets", field="target")
+    base: dict[str, Any] = {}
+    markers = _index_markers(index, requirements)
+    limits = [Marker(m) for m in required_environments]
+    markers.extend(limits)
+    forks: list[Fork] = []
+    # later Pythons first, and each fork prefers what earlier forks chose, so the
+    # forks agree wherever they can (as uv's forks share their preferences)
+    chosen: dict[str, str] = dict(options.pop("prefer", None) or {})
+    envs = environments(markers, requires_python=requires_python)
+    envs.sort(key=lambda e: _python_key(e[0][1]), reverse=True)
+    for env in envs:
+        target = _target(env, **base)
+        if limits:
+            menv = target.marker_environment()
+            if not any(m.evaluate({**menv, "extra": ""}) for m in limits):
+                continue
+        try:
+            resolution = solve(
+                list(requirements),
+                index=index,
+                target=target,
+                later_pythons=True,
+                prefer=chosen,
+                **options,
+            )
+        except UnsatisfiableError as exc:
+            raise ForkUnsatisfiableError(exc.explanation, _marker_of(env)) from exc
+        forks.append(Fork(env, resolution))
+        for name, version in resolution.versions.items():
+            chosen.setdefault(name, str(version))
+    if not forks:
+        raise InputError(
+            "no environment matches the required environments",
+            field="required_environments",
+            expected="markers that hold for some platform and Python",
+        )
+    return UniversalResolution(tuple(forks))

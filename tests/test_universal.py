@@ -1,0 +1,152 @@
+"""compatlib.universal: one solve per environment class the markers tell apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compatlib.errors import InputError, UnsatisfiableError
+from compatlib.index.memory import Artifact, Index, IndexRelease
+from compatlib.pep508 import Marker
+from compatlib.universal import (
+    ForkUnsatisfiableError,
+    UniversalResolution,
+    environments,
+    solve_universal,
+)
+
+
+def _index(table: dict[str, dict[str, tuple[str, ...]]]) -> Index:
+    return Index(
+        {
+            name: [IndexRelease(version, requires=reqs) for version, reqs in versions.items()]
+            for name, versions in table.items()
+        }
+    )
+
+
+def test_environment_classes() -> None:
+    markers = [Marker("sys_platform == 'linux'"), Marker("python_version >= '3.12'")]
+    envs = environments(markers, requires_python=">=3.11")
+    pythons = sorted({dict(e)["python_version"] for e in envs})
+    assert pythons == ["3.11", "3.12", "3.13"]
+    platforms = sorted({dict(e)["sys_platform"] for e in envs})
+    assert "linux" in platforms
+    assert len(platforms) == 2  # linux, and a stand-in for every other platform
+    assert environments([], requires_python=">=3.10") == [(("python_version", "3.10"),)]
+    with pytest.raises(InputError, match="no Python version"):
+        environments([], requires_python="<2")
+
+
+def test_fork_on_platform_gives_markers() -> None:
+    index = _index({"a": {"1.0": (), "2.0": ()}})
+    res = solve_universal(
+        ["a>=2 ; sys_platform == 'linux'", "a<2 ; sys_platform == 'darwin'"],
+        index,
+        requires_python=">=3.12",
+    )
+    assert res.versions == {"a": ("1.0", "2.0")}
+    rows = {(name, version): marker for name, version, marker in res.packages}
+    assert rows[("a", "2.0")] == 'sys_platform == "linux"'
+    assert rows[("a", "1.0")] == 'sys_platform == "darwin"'
+    assert len(res.forks) == 3  # linux, darwin, elsewhere (where a is not required)
+    _markers_select_each_fork(res)
+
+
+def _markers_select_each_fork(res: UniversalResolution) -> None:
+    """In each fork's environment, the merged markers pick exactly its versions."""
+    for fork in res.forks:
+        env = {**fork.marker_environment(), "extra": ""}
+        picked = {
+            (name, version)
+            for name, version, marker in res.packages
+            if marker is None or Marker(marker).evaluate(env)
+        }
+        assert picked == {(n, str(v)) for n, v in fork.resolution.versions.items()}
+
+
+def test_fork_on_python_gives_ranges() -> None:
+    index = _index({"a": {"1.0": (), "2.0": ()}})
+    res = solve_universal(
+        ["a>=2 ; python_version >= '3.12'", "a<2 ; python_version < '3.12'"],
+        index,
+        requires_python=">=3.11",
+    )
+    rows = {(name, version): marker for name, version, marker in res.packages}
+    assert rows[("a", "1.0")] == 'python_full_version < "3.12.0"'
+    assert rows[("a", "2.0")] == 'python_full_version >= "3.12.0"'  # 3.12 and 3.13 merged
+    _markers_select_each_fork(res)
+
+
+def test_forks_agree_where_they_can() -> None:
+    # lowest versions: the 3.12 fork must take dep 3.0; the 3.11 fork then keeps it
+    index = _index({"root": {"1.0": ("dep>=2.8",)}, "dep": {"2.8": (), "3.0": (), "3.1": ()}})
+    res = solve_universal(
+        ["root", "dep>=3; python_version >= '3.12'"],
+        index,
+        requires_python=">=3.11",
+        strategy="lowest",
+    )
+    assert res.versions == {"dep": ("3.0",), "root": ("1.0",)}
+    assert all(marker is None for _, _, marker in res.packages)
+
+
+def test_conflict_in_one_environment() -> None:
+    index = _index({"a": {"1.0": (), "2.0": ()}})
+    with pytest.raises(ForkUnsatisfiableError) as info:
+        solve_universal(
+            ["a>=2 ; sys_platform == 'linux'", "a<2 ; sys_platform == 'linux'"],
+            index,
+            requires_python=">=3.12",
+        )
+    assert isinstance(info.value, UnsatisfiableError)
+    assert info.value.environment == 'python_version == "3.12" and sys_platform == "linux"'
+    assert "in the environment" in str(info.value)
+    assert info.value.explanation.text
+
+
+def test_required_environments_and_wheels_for_later_pythons() -> None:
+    wheel = Artifact("native-1.0-cp313-cp313-manylinux_2_17_aarch64.whl")
+    index = Index(
+        {
+            "app": [IndexRelease("1.0", requires=("native ; platform_machine == 'aarch64'",))],
+            "native": [IndexRelease("1.0", artifacts=(wheel,))],
+        }
+    )
+    # native only has a CPython 3.13 wheel: a fork for Python 3.12 and up may use it
+    res = solve_universal(["app"], index, requires_python=">=3.12")
+    assert res.versions == {"app": ("1.0",), "native": ("1.0",)}
+    only_linux = solve_universal(
+        ["app"],
+        index,
+        requires_python=">=3.12",
+        required_environments=['platform_machine == "x86_64"'],
+    )
+    assert only_linux.versions == {"app": ("1.0",)}
+    with pytest.raises(InputError, match="makes its own targets"):
+        solve_universal(["app"], index, target=None)
+
+
+def test_cli_solve_universal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from compatlib.cli import main
+
+    scenario = tmp_path / "fork.toml"
+    scenario.write_text(
+        'name = "fork"\n[root]\n'
+        "requires = [\"a>=2 ; sys_platform == 'linux'\", \"a<2 ; sys_platform == 'darwin'\"]\n"
+        "[expected]\nsatisfiable = true\n"
+        '[packages.a.versions."1.0.0"]\n[packages.a.versions."2.0.0"]\n'
+    )
+    assert main(["solve", str(scenario), "--universal", "--requires-python", ">=3.12"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        'a==1.0.0 ; sys_platform == "darwin"',
+        'a==2.0.0 ; sys_platform == "linux"',
+    ]
+    assert main(["solve", str(scenario), "--universal", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["forks"]) == 3
+    assert main(["solve", str(scenario), "a<2", "a>=2", "--universal"]) == 1
+    assert main(["solve", str(scenario), "--universal", "--platform", "linux-64"]) == 2
