@@ -212,7 +212,8 @@ def test_requirement_files_and_environment_files(
 ) -> None:
     req = tmp_path / "requirements.txt"
     req.write_text(f"--find-links {links}\nweb<1.1\n")
-    code, out, err = _run(["-r", str(req), "--offline", "--cache-dir", str(tmp_path / "c")], capsys)
+    argv = ["-r", str(req), "--offline", "--cache-dir", str(tmp_path / "c"), "--python", "3.11"]
+    code, out, err = _run(argv, capsys)
     assert code == 0, err
     data = json.loads(out)
     assert [(p["name"], p["version"]) for p in data["packages"]] == [
