@@ -109,7 +109,7 @@ def choose_image(lock: Lock, *, allow_deprecated: bool = False) -> tuple[AzureIm
 
     needs = _needs(lock)
     glibc_need = needs.get("glibc")
-    gpu = "nvidia_driver" in needs or "cuda_arch" in needs
+    gpu = "nvidia_driver" in needs or "cuda_arch" in needs or "cuda" in needs
     cuda_need = needs.get("cuda")
     candidates: list[tuple[tuple[Any, ...], AzureImage, str]] = []
     rejected: list[str] = []
@@ -178,14 +178,16 @@ def azureml_environment(
     ``image`` overrides the chosen base image; ``hashes`` puts each pip
     package's ``--hash`` in the conda file's ``pip:`` section.
     """
+    import re
+
     from compatlib.lock.model import Lock as LockType
     from compatlib.lock.render import render_environment
 
-    if not name or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name or ""):
         raise InputError(
             f"invalid environment name {name!r}",
             field="name",
-            expected="letters, digits, '-', '_' and '.'",
+            expected="ASCII letters, digits, '-', '_' and '.', starting with a letter or digit",
         )
     packages = lock.for_platform(PLATFORM)
     if not packages:

@@ -201,7 +201,11 @@ class UniversalResolution:
 
 
 def _marker_of(environment: Iterable[tuple[str, str]]) -> str:
-    parts = [f'{var} == "{val}"' for var, val in environment if val != _OTHER]
+    parts = [
+        f'python_full_version == "{val}"' if var == "python_version" else f'{var} == "{val}"'
+        for var, val in environment
+        if val != _OTHER
+    ]
     return " and ".join(parts)
 
 
@@ -231,35 +235,52 @@ def _marker_atoms(marker: Any) -> list[tuple[str, str]]:
 
 
 def _python_points(literals: set[str], requires_python: str) -> list[str]:
-    """Python versions on each side of every boundary, inside ``requires_python``."""
+    """Python versions (``X.Y.Z``) on each side of every boundary the markers and
+    ``requires_python`` draw, inside ``requires_python``; the lowest one the
+    range allows is always among them."""
     from packaging.specifiers import SpecifierSet
     from packaging.version import InvalidVersion, Version
 
     allowed = SpecifierSet(requires_python)
-    points: set[str] = set()
-    minors = [p for p in _PYTHONS if allowed.contains(Version(p + ".0"), prereleases=True)]
-    if minors:
-        points.add(minors[0])
-    for literal in literals:
+    candidates: set[tuple[int, int, int]] = {(3, int(p.split(".")[1]), 0) for p in _PYTHONS}
+    bounds = [s.version for s in allowed]
+    for text in [*literals, *bounds]:
         try:
-            v = Version(literal.rstrip(".*"))
+            v = Version(text.rstrip(".*"))
         except InvalidVersion:
             continue
-        major, minor = v.release[0], v.release[1] if len(v.release) > 1 else 0
+        major = v.release[0]
+        minor = v.release[1] if len(v.release) > 1 else 0
         for m in (minor - 1, minor, minor + 1):
             if m >= 0:
-                points.add(f"{major}.{m}")
+                candidates.add((major, m, 0))
         if len(v.release) > 2:
             patch = v.release[2]
             for q in (patch - 1, patch, patch + 1):
                 if q >= 0:
-                    points.add(f"{major}.{minor}.{q}")
-    kept: list[str] = []
-    for point in points:
-        full = point if point.count(".") == 2 else point + ".0"
-        if allowed.contains(Version(full), prereleases=True):
-            kept.append(point)
-    return sorted(kept, key=Version)
+                    candidates.add((major, minor, q))
+
+    def text_of(c: tuple[int, int, int]) -> str:
+        return f"{c[0]}.{c[1]}.{c[2]}"
+
+    kept = sorted(c for c in candidates if allowed.contains(Version(text_of(c)), prereleases=True))
+    # keep a point only where some marker or bound could answer differently from the
+    # point before it (as a full version or as X.Y); the lowest point always stays
+    edges: list[Version] = []
+    for t in sorted(literals):  # the range's own bounds only seed the lowest point
+        try:
+            edges.append(Version(t.rstrip(".*")))
+        except InvalidVersion:
+            continue
+    out: list[str] = []
+    previous: tuple[bool, ...] | None = None
+    for c in kept:
+        views = (Version(text_of(c)), Version(f"{c[0]}.{c[1]}"))
+        answers = tuple(test for e in edges for v in views for test in (v < e, v <= e))
+        if previous is None or answers != previous:
+            out.append(text_of(c))
+            previous = answers
+    return out
 
 
 def environments(
@@ -391,13 +412,18 @@ def solve_universal(
     if "target" in options:
         raise InputError("a universal solve makes its own targets", field="target")
     base: dict[str, Any] = {}
-    markers = _index_markers(index, requirements)
+    constraint_texts = [
+        c if isinstance(c, str) else str(c[0]) for c in options.get("constraints", ()) or ()
+    ]
+    markers = _index_markers(index, [*requirements, *constraint_texts])
     limits = [Marker(m) for m in required_environments]
     markers.extend(limits)
     forks: list[Fork] = []
-    # later Pythons first, and each fork prefers what earlier forks chose, so the
-    # forks agree wherever they can (as uv's forks share their preferences)
-    chosen: dict[str, str] = dict(options.pop("prefer", None) or {})
+    # later Pythons first; a fork prefers what the forks of the same platform class
+    # chose for a later Python, so Python forks agree wherever they can (as uv's
+    # forks share their preferences), while platforms keep their newest versions
+    given: dict[str, str] = dict(options.pop("prefer", None) or {})
+    chosen_by_class: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
     envs = environments(markers, requires_python=requires_python)
     envs.sort(key=lambda e: _python_key(e[0][1]), reverse=True)
     for env in envs:
@@ -406,6 +432,7 @@ def solve_universal(
             menv = target.marker_environment()
             if not any(m.evaluate({**menv, "extra": ""}) for m in limits):
                 continue
+        chosen = chosen_by_class.setdefault(env[1:], dict(given))
         try:
             resolution = solve(
                 list(requirements),

@@ -30,11 +30,19 @@ def test_environment_classes() -> None:
     markers = [Marker("sys_platform == 'linux'"), Marker("python_version >= '3.12'")]
     envs = environments(markers, requires_python=">=3.11")
     pythons = sorted({dict(e)["python_version"] for e in envs})
-    assert pythons == ["3.11", "3.12", "3.13"]
+    assert pythons == ["3.11.0", "3.12.0", "3.13.0"]  # "> 3.12" would tell 3.13 apart
     platforms = sorted({dict(e)["sys_platform"] for e in envs})
     assert "linux" in platforms
     assert len(platforms) == 2  # linux, and a stand-in for every other platform
-    assert environments([], requires_python=">=3.10") == [(("python_version", "3.10"),)]
+    assert environments([], requires_python=">=3.10") == [(("python_version", "3.10.0"),)]
+    # a range starting inside a minor version starts there
+    assert environments([], requires_python=">=3.8.1") == [(("python_version", "3.8.1"),)]
+    patch = environments(
+        [Marker('python_full_version >= "3.9.1" and python_full_version < "3.9.2"')],
+        requires_python=">=3.9",
+    )
+    points = [dict(e)["python_version"] for e in patch]
+    assert points[:3] == ["3.9.0", "3.9.1", "3.9.2"]
     with pytest.raises(InputError, match="no Python version"):
         environments([], requires_python="<2")
 
@@ -101,7 +109,7 @@ def test_conflict_in_one_environment() -> None:
             requires_python=">=3.12",
         )
     assert isinstance(info.value, UnsatisfiableError)
-    assert info.value.environment == 'python_version == "3.12" and sys_platform == "linux"'
+    assert info.value.environment == 'python_full_version == "3.12.0" and sys_platform == "linux"'
     assert "in the environment" in str(info.value)
     assert info.value.explanation.text
 
@@ -126,6 +134,17 @@ def test_required_environments_and_wheels_for_later_pythons() -> None:
     assert only_linux.versions == {"app": ("1.0",)}
     with pytest.raises(InputError, match="makes its own targets"):
         solve_universal(["app"], index, target=None)
+
+
+def test_constraint_markers_fork_too() -> None:
+    index = _index({"a": {"1.0": (), "2.0": ()}})
+    res = solve_universal(
+        ["a"], index, requires_python=">=3.12", constraints=["a<2 ; sys_platform == 'win32'"]
+    )
+    rows = {(name, version): marker for name, version, marker in res.packages}
+    assert rows[("a", "1.0")] == 'sys_platform == "win32"'
+    assert rows[("a", "2.0")] == 'sys_platform != "win32"'
+    _markers_select_each_fork(res)
 
 
 def test_cli_solve_universal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

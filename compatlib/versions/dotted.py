@@ -70,15 +70,30 @@ class DottedVersion:
         return self._key < other._key
 
 
+def _conda_bound(text: str) -> str:
+    """``3.0.a0`` / ``3.0a0`` (conda's "below any 3.0 pre-release") -> ``3.0``."""
+    for suffix in (".a0", "a0"):
+        if text.endswith(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
 def satisfies(text: str, found: str) -> bool | None:
     """Does dotted version ``found`` meet a requirement as compatlib prints one
     (``>=2.28``, ``>=525.60.13, <600``, ``==8.0 | ==9.0``, ``one of 8.0, 9.0``:
-    the system requirements of a lock)? ``None`` if the text is not understood."""
+    the system requirements of a lock), or as a conda lock states it (a virtual
+    package's match spec, ``__glibc >=2.17,<3.0.a0``)? ``None`` if the text is
+    not understood."""
     try:
         have = DottedVersion(found)
     except (ValueError, InputError):
         return None
     text = text.strip()
+    if text.startswith("__"):  # a conda virtual package spec: "__glibc >=2.17,<3.0.a0"
+        _name, _, text = text.partition(" ")
+        text = text.strip()
+        if not text:
+            return True  # the package alone: any version
     if text.startswith("one of "):
         options = [o.strip() for o in text[len("one of ") :].split(",")]
         try:
@@ -93,20 +108,18 @@ def satisfies(text: str, found: str) -> bool | None:
         ">": lambda v: have > v,
         "<": lambda v: have < v,
     }
+    intervals: list[list[tuple[str, DottedVersion]]] = []
     for interval in text.split("|"):
-        ok = True
+        clauses: list[tuple[str, DottedVersion]] = []
         for clause in interval.split(","):
             clause = clause.strip()
             op = next((o for o in ops if clause.startswith(o)), None)
             if op is None:
                 return None
             try:
-                bound = DottedVersion(clause[len(op) :].strip())
+                bound = DottedVersion(_conda_bound(clause[len(op) :].strip()))
             except (ValueError, InputError):
                 return None
-            if not ops[op](bound):
-                ok = False
-                break
-        if ok:
-            return True
-    return False
+            clauses.append((op, bound))
+        intervals.append(clauses)
+    return any(all(ops[op](bound) for op, bound in clauses) for clauses in intervals)
