@@ -74,6 +74,7 @@ def test_conda_file_pins_with_hashes_and_asset_fields() -> None:
     assert "python=3.11" in conda["dependencies"]
     pip = next(d["pip"] for d in conda["dependencies"] if isinstance(d, dict))
     assert pip == [
+        "--index-url https://pypi.org/simple",  # the lock's files are PyPI's
         "numpy==2.1.3 --hash=sha256:" + "b" * 64,
         "torch==2.5.1 --hash=sha256:" + "a" * 64,
     ]

@@ -136,20 +136,23 @@ def _sources(lock: Lock, packages: Sequence[LockedPackage]) -> list[str]:
     if not indexes:
         lines.append("--no-index")
     for link in lock.metadata.get("find_links", ()):
-        lines.append(f"--find-links {_local_path(link)}")
+        lines.append(f"--find-links {_link_text(str(link))}")
     return lines
+
+
+def _link_text(link: str) -> str:
+    """A find-links location as pip reads it from an option line: pip cuts lines
+    at `` #`` (comments) and splits them like a shell, so a path with a space or
+    a ``#`` is written as its (percent-encoded) ``file:`` URL instead."""
+    if _is_url(link) or not any(ch.isspace() or ch in "#'\"" for ch in link):
+        return link
+    from pathlib import Path
+
+    return Path(link).absolute().as_uri()
 
 
 def _is_url(text: str) -> bool:
     return text.startswith(("https://", "http://", "file:"))
-
-
-def _local_path(url: str) -> str:
-    if url.startswith("file:"):
-        from compatlib.index.pypi.fetch import url_to_path
-
-        return str(url_to_path(url))
-    return url
 
 
 def _targets_comment(lock: Lock) -> str:
@@ -449,7 +452,8 @@ def render_environment(
             deps.extend(f"python={v}" for v in pythons[:1] if v and v != "None")
         if not any(p.name == "pip" for p in conda):
             deps.append("pip")
-        lines = []
+        # the sources first: conda passes the pip: list to pip as a requirements file
+        lines = _sources(lock, pip)
         for p in pip:
             line = f"{p.name}=={p.version}"
             if hashes:

@@ -139,5 +139,28 @@ def test_find_links_and_indexes_become_options() -> None:
     lines = render_requirements(lock).splitlines()
     assert "--index-url https://example.org/simple" in lines
     assert "--extra-index-url https://mirror.example/simple" in lines
-    assert "--find-links /srv/wheels" in lines
+    assert "--find-links file:///srv/wheels" in lines
+    plain = Lock.of(lock.packages, metadata={**lock.metadata, "find_links": ["/srv/my wheels"]})
+    assert "--find-links file:///srv/my%20wheels" in render_requirements(plain).splitlines()
     assert "--no-index" not in lines
+
+
+def test_paths_with_spaces_and_environment_sources(tmp_path: Path) -> None:
+    folder = tmp_path / "my wheels #1"
+    lock = Lock.of(
+        [_pkg("pure", "1.0", "linux-64", "pure-1.0-py3-none-any.whl", "a")],
+        metadata={
+            "indexes": ["https://download.example/whl/cu121"],
+            "find_links": [str(folder)],  # a path, as given on the command line
+            "targets": [{"platform": "linux-64", "python": "3.11"}],
+        },
+    )
+    req = tmp_path / "requirements.txt"
+    req.write_text(render_requirements(lock))
+    spec = read_requirements(req)  # pip's option syntax: the URL survives whole
+    assert [f.value for f in spec.indexes.find_links] == [folder.as_uri()]
+    assert spec.indexes.index_url is not None
+    assert spec.indexes.index_url.value == "https://download.example/whl/cu121"
+    env = render(lock, "environment")
+    assert "--index-url https://download.example/whl/cu121" in env
+    assert f"--find-links {folder.as_uri()}" in env
