@@ -197,3 +197,25 @@ def test_probe_reads_conda_meta(tmp_path: Path) -> None:
     facts = probe_environment(str(env / "bin" / "python"))
     assert facts.conda == (("libzlib", "1.3.1", "hb9d3cd8_2"),)
     assert probe_environment().conda is None  # this venv is not a conda environment
+
+
+@pytest.mark.parametrize(
+    ("metadata", "field"),
+    [
+        ({"targets": ["linux-64"]}, r"metadata\.targets\[0\]"),
+        ({"targets": "linux-64"}, r"metadata\.targets"),
+        ({"find_links": "/srv"}, r"metadata\.find_links"),
+        ({"indexes": [1]}, r"metadata\.indexes"),
+    ],
+)
+def test_malformed_lock_metadata_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], metadata: dict[str, object], field: str
+) -> None:
+    import json
+
+    with pytest.raises(InputError, match=field):
+        lock_from_dict({"version": 1, "packages": [], "metadata": metadata})
+    path = tmp_path / "lock.json"
+    path.write_text(json.dumps({"version": 1, "packages": [], "metadata": metadata}))
+    assert main(["export", str(path), "--format", "requirements"]) == 2
+    assert "Traceback" not in capsys.readouterr().err

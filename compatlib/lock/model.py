@@ -187,6 +187,20 @@ def lock_from_dict(data: Any, *, source: str = "<lock>") -> Lock:
     metadata = data.get("metadata", {})
     if not isinstance(metadata, dict):
         raise _lock_error(source, "metadata", "an object")
+    for key in ("requirements", "constraints", "indexes", "find_links", "channels", "conda"):
+        value = metadata.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _lock_error(source, f"metadata.{key}", "a list of strings")
+    targets = metadata.get("targets", [])
+    if not isinstance(targets, list):
+        raise _lock_error(source, "metadata.targets", "a list of targets")
+    for i, target in enumerate(targets):
+        if not isinstance(target, dict) or not all(
+            isinstance(k, str) and isinstance(v, (str, list)) for k, v in target.items()
+        ):
+            raise _lock_error(
+                source, f"metadata.targets[{i}]", "an object such as {platform, python}"
+            )
     return Lock.of(packages, system_requirements=system, metadata=metadata)
 
 
