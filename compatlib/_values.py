@@ -87,26 +87,32 @@ def _build(cls: type[T], frozen: bool, eq: bool, slots: bool) -> type[T]:
             names.append(name)
         specs[name] = spec
 
-    env: dict[str, Any] = {"_MISSING": _MISSING, "_set": object.__setattr__}
+    # the generated __init__'s helpers carry names no field can sensibly have
+    env: dict[str, Any] = {"__v_missing__": _MISSING, "__v_set__": object.__setattr__}
     params: list[str] = []
     body: list[str] = []
     seen_default = False
     for name in names:
         spec = specs[name]
         if spec.default is not _MISSING:
-            env[f"_d_{name}"] = spec.default
-            params.append(f"{name}=_d_{name}")
+            if isinstance(spec.default, (list, dict, set)):  # as dataclasses refuses
+                raise ValueError(
+                    f"mutable default {type(spec.default).__name__} for field {name!r} "
+                    f"of {cls.__name__}: use field(default_factory=...)"
+                )
+            env[f"__v_d_{name}__"] = spec.default
+            params.append(f"{name}=__v_d_{name}__")
             seen_default = True
         elif spec.factory is not _MISSING:
-            env[f"_f_{name}"] = spec.factory
-            params.append(f"{name}=_MISSING")
-            body.append(f"  if {name} is _MISSING: {name} = _f_{name}()")
+            env[f"__v_f_{name}__"] = spec.factory
+            params.append(f"{name}=__v_missing__")
+            body.append(f"  if {name} is __v_missing__: {name} = __v_f_{name}__()")
             seen_default = True
         else:
             if seen_default:
                 raise TypeError(f"non-default field {name!r} follows a default in {cls.__name__}")
             params.append(name)
-        setter = f"_set(self, {name!r}, {name})" if frozen else f"self.{name} = {name}"
+        setter = f"__v_set__(self, {name!r}, {name})" if frozen else f"self.{name} = {name}"
         body.append(f"  {setter}")
     if hasattr(cls, "__post_init__"):
         body.append("  self.__post_init__()")
@@ -126,31 +132,40 @@ def _build(cls: type[T], frozen: bool, eq: bool, slots: bool) -> type[T]:
         methods["__setattr__"] = _frozen_setattr
         methods["__delattr__"] = _frozen_delattr
 
+    env["__init__"].__qualname__ = f"{qual}.__init__"
+    # methods the class defines itself are kept, as dataclasses does
+    methods = {k: v for k, v in methods.items() if k not in cls.__dict__}
+    if eq and not frozen and "__hash__" not in cls.__dict__:
+        methods["__hash__"] = None
+    extra: dict[str, Any] = {
+        "__value_fields__": tuple(names),
+        "__value_specs__": specs,
+        "__match_args__": tuple(names),
+    }
+    if not slots:
+        # no new class: methods using zero-argument super() keep working
+        for key, item in {**methods, **extra}.items():
+            setattr(cls, key, item)
+        for name in names:
+            if isinstance(cls.__dict__.get(name), _Field):
+                spec = specs[name]
+                if spec.default is _MISSING:
+                    delattr(cls, name)
+                else:
+                    setattr(cls, name, spec.default)
+        return cls
     namespace = dict(cls.__dict__)
     namespace.pop("__dict__", None)  # the new class makes its own
     namespace.pop("__weakref__", None)
-    env["__init__"].__qualname__ = f"{qual}.__init__"
     namespace.update(methods)
-    if eq and not frozen:
-        namespace["__hash__"] = None
+    namespace.update(extra)
+    inherited = {s for base in cls.__mro__[1:] for s in getattr(base, "__slots__", ())}
+    namespace["__slots__"] = tuple(n for n in own if n in specs and n not in inherited)
     for name in names:
-        if isinstance(namespace.get(name), _Field):
-            spec = specs[name]
-            if spec.default is _MISSING:
-                del namespace[name]
-            else:
-                namespace[name] = spec.default
-    namespace["__value_fields__"] = tuple(names)
-    namespace["__value_specs__"] = specs
-    namespace["__match_args__"] = tuple(names)
-    if slots:
-        inherited = {s for base in cls.__mro__[1:] for s in getattr(base, "__slots__", ())}
-        namespace["__slots__"] = tuple(n for n in own if n in specs and n not in inherited)
-        for name in names:
-            namespace.pop(name, None)  # defaults live in __init__, not on the class
-        if frozen:
-            namespace["__getstate__"] = _getstate
-            namespace["__setstate__"] = _setstate
+        namespace.pop(name, None)  # defaults live in __init__, not on the class
+    if frozen:
+        namespace.setdefault("__getstate__", _getstate)
+        namespace.setdefault("__setstate__", _setstate)
     new: type[T] = type(cls)(cls.__name__, cls.__bases__, namespace)  # type: ignore[misc]
     new.__qualname__ = qual
     return new

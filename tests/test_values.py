@@ -126,3 +126,40 @@ def test_lock_path_does_not_import_dataclasses() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_own_methods_super_and_odd_field_names_as_dataclasses_allow() -> None:
+    @value
+    class Custom:
+        x: int
+
+        def __repr__(self) -> str:
+            return "custom"
+
+    assert repr(Custom(1)) == "custom"
+    assert Custom(1) == Custom(1)
+
+    @value(slots=False)
+    class UsesSuper:
+        x: int
+
+        def __post_init__(self) -> None:
+            # zero-argument super() needs the very class the method was defined in
+            super().__setattr__("x", self.x)  # (through object: bypasses frozen)
+
+        def describe(self) -> str:
+            return super().__repr__()[:1]
+
+    assert UsesSuper(1).describe() == "<"
+
+    @value
+    class Odd:
+        _set: int
+        _MISSING: int = 2
+
+    assert Odd(1) == Odd(1, 2)
+    with pytest.raises(ValueError, match="mutable default list"):
+
+        @value
+        class Shared:
+            items: list[int] = []  # noqa: RUF012
