@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {asset} and {asset.with_name('conda.yml')}", file=sys.stderr)
     else:
         sys.stdout.write(env.asset_yaml())
+        print("conda.yml is written only with -o DIR", file=sys.stderr)
     print(f"image: {env.image_reason}", file=sys.stderr)
     if args.register:
         missing = [

@@ -390,9 +390,15 @@ def _conda_lock(args: argparse.Namespace, spec: Spec) -> Lock:
         packages.extend(one.packages)
         for plat, needs in one.system_requirements.items():
             system[plat] = dict(needs)
-    metadata = lock_metadata(inputs, inputs.constraints, targets)
-    metadata["conda"] = [d.spec for d in spec.conda]
-    metadata["channels"] = [_redact(c) for c in (args.channel or spec.channel_names)]
+    metadata = lock_metadata(
+        inputs,
+        inputs.constraints,
+        targets,
+        extra={  # part of the inputs hash: a changed conda spec or channel is a new lock
+            "conda": [d.spec for d in spec.conda],
+            "channels": [_redact(c) for c in (args.channel or spec.channel_names)],
+        },
+    )
     return Lock.of(packages, system_requirements=system, metadata=metadata)
 
 

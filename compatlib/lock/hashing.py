@@ -74,7 +74,7 @@ def local_sha256(
         cached = cache_file.read_text("ascii").strip()
     except (OSError, UnicodeDecodeError):
         cached = ""
-    if len(cached) == 64:
+    if len(cached) == 64 and all(ch in "0123456789abcdef" for ch in cached):
         return cached
     h = hashlib.sha256()
     try:
@@ -188,7 +188,10 @@ class HashingRepository:
         rel: IndexRelease = self.repository.release(name, version)
         art = self._choose(rel, self._target, self._ranker)
         if art is not None and art.url.startswith("file:") and not _has_lock_hash(art):
-            self._submit(name, art.url)
+            # reading ahead (PrefetchingRepository's threads) is not the solver
+            # moving on: it must not abandon the hash of the version in use
+            ahead = threading.current_thread().name.startswith("prefetch")
+            self._submit(name, art.url, supersede=not ahead)
         return rel
 
     def __getattr__(self, name: str) -> Any:
@@ -198,20 +201,22 @@ class HashingRepository:
         return getattr(self.repository, name)
 
     # -- hashing -------------------------------------------------------------------
-    def _submit(self, name: str, url: str) -> None:
+    def _submit(self, name: str, url: str, *, supersede: bool = True) -> None:
         with self._lock:
             if self._closed:
                 return
             job = self._jobs.get(url)
             if job is not None and not job.cancel.is_set():
-                self._latest[name] = job
+                if supersede:
+                    self._latest[name] = job
                 return
             previous = self._latest.get(name)
-            if previous is not None and previous is not job:
+            if supersede and previous is not None and previous is not job:
                 previous.cancel.set()  # the solver moved to another version
             job = _Job(url)
             self._jobs[url] = job
-            self._latest[name] = job
+            if supersede or name not in self._latest:
+                self._latest[name] = job
             self._queue.put(job)
             if len(self._workers) < self._max_workers:
                 worker = threading.Thread(target=self._work, name="sha256", daemon=True)

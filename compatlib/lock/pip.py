@@ -550,7 +550,14 @@ def lock_pip(
     return Lock.of(
         packages,
         system_requirements=system,
-        metadata=lock_metadata(inputs, all_constraints, targets),
+        metadata=lock_metadata(
+            inputs,
+            all_constraints,
+            targets,
+            prereleases=pre,
+            strategy=strategy,
+            index_strategy=index_strategy,
+        ),
     )
 
 
@@ -686,10 +693,18 @@ def target_dict(target: Target) -> dict[str, Any]:
 
 
 def lock_metadata(
-    inputs: PipInputs, constraints: Sequence[str], targets: Sequence[Target]
+    inputs: PipInputs,
+    constraints: Sequence[str],
+    targets: Sequence[Target],
+    *,
+    prereleases: bool | None = None,
+    strategy: str = "newest",
+    index_strategy: str = "first-index",
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The lock's ``metadata``: inputs (credentials removed from URLs), targets
-    and their hash.
+    """The lock's ``metadata``: inputs (credentials removed from URLs), targets,
+    the resolver options that differ from the defaults, ``extra`` inputs (the
+    conda specs and channels of a conda lock), and their hash.
 
     ``inputs_sha256`` hashes everything that decides the result, so a later
     run can tell whether the lock is stale without solving again.
@@ -711,8 +726,13 @@ def lock_metadata(
             + ([f"constraint {a}:{d}" for a, d in p.also] if p.also else [])
             for p in inputs.hash_pins
         }
-    if inputs.prereleases:
+    if prereleases or (prereleases is None and inputs.prereleases):
         data["prereleases"] = True
+    if strategy != "newest":
+        data["strategy"] = strategy
+    if index_strategy != "first-index":
+        data["index_strategy"] = index_strategy
+    data.update(extra or {})
     blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     data["inputs_sha256"] = hashlib.sha256(blob).hexdigest()
     return data

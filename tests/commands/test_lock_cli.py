@@ -425,3 +425,26 @@ def test_disk_errors_are_one_line(
     assert code == 2
     assert out == ""
     assert err == f"compatlib lock: error: {tmp_path / 'cache' / 'x'}: No space left on device\n"
+
+
+def test_inputs_hash_covers_resolver_options_and_conda_inputs(
+    links: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def inputs_hash(*extra: str) -> str:
+        code, out, err = _run(["web", *_base(links, tmp_path), *extra], capsys)
+        assert code == 0, err
+        return str(json.loads(out)["metadata"]["inputs_sha256"])
+
+    plain = inputs_hash()
+    assert inputs_hash() == plain
+    assert inputs_hash("--pre") != plain
+    assert inputs_hash("--strategy", "lowest") != plain
+    channel = _conda_channel(tmp_path / "chan")
+    env = tmp_path / "environment.yml"
+    hashes = []
+    for spec in ("tinyconda", "tinyconda=1.0"):
+        env.write_text(f"name: t\nchannels: [{channel}]\ndependencies:\n  - {spec}\n")
+        code, out, err = _run(["-f", str(env), "--python", "3.11"], capsys)
+        assert code == 0, err
+        hashes.append(json.loads(out)["metadata"]["inputs_sha256"])
+    assert hashes[0] != hashes[1]  # the conda specs are inputs too

@@ -78,3 +78,18 @@ def test_a_lock_through_the_hasher_has_the_same_hashes(tmp_path: Path) -> None:
     lock = lock_pip(["app"], target=TARGET, repository=index, cache_dir=tmp_path / "cache")
     got = {p.url: dict(p.hashes)["sha256"] for p in lock.packages}
     assert got == {u: d for u, d in digests.items() if "lib-1.0" not in u}
+
+
+def test_reading_ahead_does_not_abandon_the_version_in_use(tmp_path: Path) -> None:
+    index, digests = _index(tmp_path)
+    hasher = HashingRepository(index, TARGET, _choose, cache_dir=tmp_path / "cache")
+    try:
+        hasher.release("lib", "1.0")  # the solver's choice
+        ahead = threading.Thread(target=hasher.release, args=("lib", "2.0"), name="prefetch_0")
+        ahead.start()
+        ahead.join()
+        chosen = next(u for u in digests if "lib-1.0" in u)
+        assert not hasher._jobs[chosen].cancel.is_set()
+        assert hasher.digests([chosen]) == {chosen: digests[chosen]}
+    finally:
+        hasher.close()
