@@ -340,7 +340,10 @@ def render_conda_lock(lock: Lock) -> str:
             "version": p.version,
             "manager": p.manager,
             "platform": p.platform,
-            "dependencies": dict(sorted(p.dependencies)),
+            "dependencies": {
+                name: _conda_lock_spec(p.manager, name, text)
+                for name, text in sorted(p.dependencies)
+            },
             "url": p.url,
             "hash": {a: hashes[a] for a in ("md5", "sha256") if a in hashes},
             "category": p.category,
@@ -358,6 +361,27 @@ def render_conda_lock(lock: Lock) -> str:
         "package": packages,
     }
     return _yaml(doc)
+
+
+def _conda_lock_spec(manager: str, name: str, text: str) -> str:
+    """A dependency as conda-lock writes it: the version part only (``>=1.2``,
+    ``*`` for any), without the name, markers or build strings' name prefix."""
+    if manager == "pip":
+        from compatlib.pep508 import InvalidRequirement, parse_requirement
+
+        parts = []
+        for one in text.split("; "):  # two requirements on one package are joined
+            try:
+                spec = str(parse_requirement(one).specifier)
+            except InvalidRequirement:
+                spec = ""
+            if spec:
+                parts.append(spec)
+        return ",".join(parts) or "*"
+    head, _, rest = text.strip().partition(" ")
+    if head == name:
+        return rest.strip() or "*"
+    return text.strip() or "*"
 
 
 def _one_platform(lock: Lock, what: str) -> str:

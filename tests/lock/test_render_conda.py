@@ -93,6 +93,9 @@ def test_conda_lock_file_is_read_by_conda_lock(tmp_path: Path, env_file: Path) -
     assert ("linux-64", "pip", "web", "1.1") in rows
     assert ("osx-arm64", "pip", "core", "2.0") in rows
     assert sorted(parsed.metadata.platforms) == ["linux-64", "osx-arm64"]
+    deps = {(p.platform, p.name): p.dependencies for p in parsed.package}
+    assert deps[("linux-64", "tinyconda")] == {"python": ">=3.11,<3.12.0a0"}  # conda-lock's form
+    assert deps[("linux-64", "web")] == {"core": "*"}
     # the same packages as our JSON lock
     code, js = _lock(tmp_path, env_file, "json", "linux-64", "osx-arm64")
     ours = sorted(
