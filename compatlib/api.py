@@ -74,7 +74,8 @@ def solve(
     ``constraints`` apply only to packages that end up present (pip ``-c``); a
     ``(text, origin)`` pair names where one comes from ("the Azure ML environment
     X"), and explanations say so.
-    ``strategy`` is ``"newest"`` or ``"lowest"``; ``prefer`` maps names to
+    ``strategy`` is ``"newest"``, ``"lowest"`` or ``"lowest-direct"`` (lowest for
+    the requirements themselves, newest for their dependencies); ``prefer`` maps names to
     versions to keep when they fit (a previous lock: minimal updates).
     ``no_binary`` / ``no_build`` name packages (or ``":all:"``) that may not use
     wheels / may not be built from source distributions (pip's ``--no-binary``
@@ -119,7 +120,9 @@ def solve(
 
         for name, version in prefer.items():
             preferred[canonicalize_name(name)] = SpecifierSet(f"=={version}")
-    solver = Solver(provider, strategy=strategy, prefer=dict(preferred))
+    # lowest-direct: every package the requirements name, whatever their markers
+    direct = {canonicalize_name(r.name) for r in reqs}
+    solver = Solver(provider, strategy=strategy, prefer=dict(preferred), direct=direct)
     try:
         result = solver.solve(root)
     except SolverFailure as failure:

@@ -112,7 +112,10 @@ def _add_solve(sub: Any) -> None:
         "-c", "--constraint", action="append", default=[], help="constraint (if present)"
     )
     solve.add_argument(
-        "--strategy", choices=("newest", "lowest"), default="newest", help="version preference"
+        "--strategy",
+        choices=("newest", "lowest", "lowest-direct"),
+        default="newest",
+        help="version preference",
     )
     solve.add_argument("--pre", action="store_true", help="allow pre-releases everywhere")
     solve.add_argument(

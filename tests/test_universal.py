@@ -169,3 +169,20 @@ def test_cli_solve_universal(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert len(data["forks"]) == 3
     assert main(["solve", str(scenario), "a<2", "a>=2", "--universal"]) == 1
     assert main(["solve", str(scenario), "--universal", "--platform", "linux-64"]) == 2
+
+
+def test_lowest_direct_strategy() -> None:
+    from compatlib.api import solve
+    from compatlib.target import Target
+
+    index = _index(
+        {
+            "app": {"1.0": ("lib>=1",), "2.0": ("lib>=1",)},
+            "lib": {"1.0": (), "1.5": (), "2.0": ()},
+        }
+    )
+    target = Target(python="3.12")
+    res = solve(["app"], index=index, target=target, strategy="lowest-direct")
+    assert {n: str(v) for n, v in res.versions.items()} == {"app": "1.0", "lib": "2.0"}
+    res = solve(["app"], index=index, target=target, strategy="lowest")
+    assert {n: str(v) for n, v in res.versions.items()} == {"app": "1.0", "lib": "1.0"}

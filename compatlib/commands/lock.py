@@ -135,7 +135,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pre", action="store_true", help="allow pre-releases everywhere")
     p.add_argument(
         "--strategy",
-        choices=("newest", "lowest"),
+        choices=("newest", "lowest", "lowest-direct"),
         default="newest",
         help="version preference (default: newest)",
     )

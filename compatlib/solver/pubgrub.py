@@ -17,7 +17,7 @@ Everything here is iterative; there is no recursion to overflow.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from compatlib._values import field, value
@@ -110,8 +110,11 @@ class SolverFailure(Exception):
 class Solver:
     """One solve over a provider. Create a new one per solve.
 
-    ``strategy`` is ``"newest"`` or ``"lowest"``; ``prefer`` maps packages to a
-    constraint whose matching candidates are tried first (prefer-locked).
+    ``strategy`` is ``"newest"``, ``"lowest"`` or ``"lowest-direct"`` (lowest for
+    the root's own dependencies, newest for the rest, as uv's option); ``prefer``
+    maps packages to a constraint whose matching candidates are tried first
+    (prefer-locked); ``direct`` adds packages that count as the root's own for
+    ``lowest-direct`` (the root's dependencies always do).
     """
 
     def __init__(
@@ -120,8 +123,9 @@ class Solver:
         *,
         strategy: str = "newest",
         prefer: Mapping[Hashable, Hashable] | None = None,
+        direct: Iterable[Hashable] = (),
     ) -> None:
-        if strategy not in ("newest", "lowest"):
+        if strategy not in ("newest", "lowest", "lowest-direct"):
             raise ValueError(f"unknown strategy {strategy!r}")
         self.provider = provider
         self.strategy = strategy
@@ -135,6 +139,8 @@ class Solver:
         self._merged: dict[tuple[int, int, int, str], Incompatibility] = {}
         self._required_counter = 0
         self.root_deps: tuple[Dependency, ...] = ()
+        self._given_direct = set(direct)
+        self._direct: set[Hashable] = set()  # the root's dependencies (lowest-direct)
         self.deps_of: dict[tuple[int, int], Sequence[Dependency]] = {}
 
     # -- packages and sets -----------------------------------------------------
@@ -278,6 +284,11 @@ class Solver:
     def solve(self, root_dependencies: Sequence[Dependency]) -> SolveResult:
         """Solve for the root dependencies; raise :class:`SolverFailure` if impossible."""
         self.root_deps = tuple(root_dependencies)
+        self._direct = set(self._given_direct)
+        for dep in self.root_deps:
+            self._direct.add(dep.package)
+            if isinstance(dep.package, str) and dep.package.endswith("]"):
+                self._direct.add(dep.package.partition("[")[0])  # an extra's base package
         self._package_id("\x00root")
         root_incompat = Incompatibility(((ROOT, 0, True),), Cause("root"))
         self._add(root_incompat)
@@ -422,7 +433,9 @@ class Solver:
         tier = allowed & self._preferred_mask(pid)
         if tier:
             allowed = tier
-        if self.strategy == "lowest":
+        if self.strategy == "lowest" or (
+            self.strategy == "lowest-direct" and pkg.key in self._direct
+        ):
             return (allowed & -allowed).bit_length() - 1
         return allowed.bit_length() - 1
 

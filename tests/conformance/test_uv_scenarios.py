@@ -32,8 +32,6 @@ def _unsupported(sc: Scenario) -> str | None:
     for key, reason in _UNSUPPORTED_OPTIONS.items():
         if key in sc.resolver_options:
             return reason
-    if sc.resolver_options.get("resolution") == "lowest-direct":
-        return "lowest-direct resolution is not implemented yet"
     return None
 
 
@@ -73,6 +71,11 @@ KNOWN: dict[str, str] = {
         "uv only forks on markers of sibling requirements of one package and fails "
         "here; compatlib solves every environment class in full and finds a solution"
     ),
+    "lowest-direct-fork-min-python": (
+        "both answers are valid: uv lets the Python 3.11 fork, where forkdep is only "
+        "a transitive dependency (newest, 3.1), set the shared preference; compatlib "
+        "solves later Pythons first and keeps the direct lowest (3.0)"
+    ),
     "preferences-dependent-forking-conflicting": (
         "the scenario tests uv's lockfile preferences across runs (it fails when uv "
         "does not fork); compatlib's forks are independent of earlier runs and solve"
@@ -100,8 +103,8 @@ def test_scenario(path: Path) -> None:
     kwargs: dict[str, Any] = {}
     if opts.get("prereleases") is True or opts.get("prerelease") == "allow":
         kwargs["prereleases"] = True
-    if opts.get("resolution") == "lowest":
-        kwargs["strategy"] = "lowest"
+    if opts.get("resolution") in ("lowest", "lowest-direct"):
+        kwargs["strategy"] = opts["resolution"]
     kwargs["no_binary"] = list(opts.get("no_binary", ()))
     kwargs["no_build"] = list(opts.get("no_build", ()))
     if opts.get("universal"):
