@@ -277,7 +277,28 @@ def check_environment(
 
     checked.append("python")
     wanted = _target_python(lock, platform)
-    if wanted is not None and not _same_python(wanted, facts.python):
+    universal = lock.metadata.get("universal")
+    if isinstance(universal, str):  # a universal lock covers a range of Pythons
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+        from packaging.version import Version
+
+        try:
+            covered = SpecifierSet(universal).contains(Version(facts.python), prereleases=True)
+        except (InvalidSpecifier, ValueError):
+            covered = False
+        if not covered:
+            findings.append(
+                Finding(
+                    "python",
+                    "python",
+                    "error",
+                    f"the lock covers Python {universal}; this interpreter is Python "
+                    f"{facts.python}",
+                    universal,
+                    facts.python,
+                )
+            )
+    elif wanted is not None and not _same_python(wanted, facts.python):
         findings.append(
             Finding(
                 "python",
@@ -293,10 +314,11 @@ def check_environment(
     installed: dict[str, tuple[str, str, tuple[str, ...]]] = {
         str(canonicalize_name(n)): (n, v, reqs) for n, v, reqs in facts.distributions
     }
+    env = {**_marker_environment(facts), "extra": ""}
     locked = {
         str(canonicalize_name(p.name)): p
         for p in lock.packages
-        if p.platform == platform and p.manager == "pip"
+        if p.platform == platform and p.manager == "pip" and _applies(p.marker, env)
     }
     for name, pkg in sorted(locked.items()):
         have = installed.get(name)
@@ -350,6 +372,15 @@ def check_environment(
             system = detect()
         findings.extend(_system(lock.system_requirements[platform], system, facts))
     return EnvironmentReport(facts.executable, platform, tuple(checked), tuple(findings))
+
+
+def _applies(marker: str | None, env: Mapping[str, str]) -> bool:
+    """Does a universal lock's package marker hold for this interpreter?"""
+    if marker is None:
+        return True
+    from compatlib.pep508 import Marker
+
+    return Marker(marker).evaluate(dict(env))
 
 
 def _conda_packages(lock: Lock, platform: str, facts: EnvironmentFacts) -> list[Finding]:

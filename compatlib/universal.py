@@ -42,6 +42,8 @@ __all__ = [
     "ForkUnsatisfiableError",
     "UniversalResolution",
     "environments",
+    "python_classes",
+    "python_ranges",
     "solve_universal",
 ]
 
@@ -198,6 +200,30 @@ class UniversalResolution:
             for name, version in fork.resolution.versions.items():
                 table.setdefault(name, set()).add(str(version))
         return {name: tuple(sorted(vs)) for name, vs in sorted(table.items())}
+
+
+def python_classes(markers: Iterable[Any], requires_python: str) -> list[str]:
+    """The Python versions (``X.Y.Z``) that stand for the classes of Pythons the
+    ``markers`` tell apart inside ``requires_python``, lowest first."""
+    atoms = _atoms(markers)
+    literals = {lit for var in _PYTHON_VARS for lit in atoms.get(var, set())}
+    return _python_points(literals, requires_python)
+
+
+def python_ranges(points: Sequence[str], indices: Iterable[int]) -> str | None:
+    """The marker of the Python classes ``indices`` of ``points`` (each standing
+    for the range up to the next point), adjacent ones merged; ``None`` for all."""
+    chosen = sorted(set(indices))
+    if len(chosen) == len(points):
+        return None
+    runs: list[tuple[int, int]] = []
+    for i in chosen:
+        if runs and runs[-1][1] + 1 == i:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    terms = [UniversalResolution._python_range(points, a, b) or "true" for a, b in runs]
+    return terms[0] if len(terms) == 1 else " or ".join(f"({t})" for t in terms)
 
 
 def _marker_of(environment: Iterable[tuple[str, str]]) -> str:

@@ -140,6 +140,18 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         help="version preference (default: newest)",
     )
     p.add_argument(
+        "--universal",
+        action="store_true",
+        help="lock each platform for every Python in --requires-python: one solve per "
+        "class of Pythons the markers tell apart; pins that depend on the Python carry "
+        "a marker (render with --format pylock or requirements)",
+    )
+    p.add_argument(
+        "--requires-python",
+        metavar="SPEC",
+        help="with --universal: the Pythons to cover (default: >= --python)",
+    )
+    p.add_argument(
         "--format",
         choices=FORMATS,
         default="json",
@@ -240,6 +252,11 @@ def _lock(args: argparse.Namespace) -> Lock:
         "index_strategy": args.index_strategy,
         "prereleases": True if args.pre else None,
     }
+    if args.universal:
+        options["universal"] = True
+        options["requires_python"] = args.requires_python
+    elif args.requires_python:
+        raise InputError("--requires-python goes with --universal", field="--requires-python")
     if args.snapshot:
         if args.index or args.find_links:
             raise InputError(
@@ -265,6 +282,11 @@ def _lock(args: argparse.Namespace) -> Lock:
         return lock_pip(list(args.requirements), target=_targets(args, None), **options)
     spec = _read_inputs(args)
     if args.channel or _needs_conda(spec):
+        if args.universal:
+            raise InputError(
+                "--universal locks pip requirements; conda packages are locked per platform",
+                field="--universal",
+            )
         return _conda_lock(args, spec)
     if not spec.pip:
         raise InputError(

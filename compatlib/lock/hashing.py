@@ -149,7 +149,8 @@ class HashingRepository:
     """A repository wrapper that starts hashing each release's local file for
     ``target`` as soon as the solver reads that release.
 
-    ``choose`` picks the file (the lock's own rule, :func:`choose_artifact`).
+    ``choose`` picks the file (the lock's own rule, :func:`choose_artifact`);
+    ``requires_seen``, when given, collects the requirements of every release read.
     When the solver reads another version of a package, the first one was
     given up, so its unfinished hash is abandoned. Call :meth:`digests` for the
     files the lock pins (an abandoned one is hashed again then), then
@@ -164,10 +165,12 @@ class HashingRepository:
         *,
         cache_dir: str | os.PathLike[str] | None = None,
         max_workers: int | None = None,
+        requires_seen: list[str] | None = None,
     ) -> None:
         from compatlib.index.pypi.tags import TagRanker
 
         self.repository = repository
+        self._requires_seen = requires_seen
         self._target = target
         self._choose = choose
         self._ranker = TagRanker.for_target(target)
@@ -186,6 +189,8 @@ class HashingRepository:
 
     def release(self, name: str, version: str) -> IndexRelease:
         rel: IndexRelease = self.repository.release(name, version)
+        if self._requires_seen is not None:  # a universal lock collects the markers
+            self._requires_seen.extend(rel.requires)
         art = self._choose(rel, self._target, self._ranker)
         if art is not None and art.url.startswith("file:") and not _has_lock_hash(art):
             # reading ahead (PrefetchingRepository's threads) is not the solver

@@ -28,7 +28,9 @@ class LockedPackage:
     ``manager`` is ``"pip"`` or ``"conda"``; ``platform`` a conda subdir
     (``linux-64``); ``hashes`` maps algorithm to hex digest (``sha256``; conda
     also ``md5``); ``build`` is the conda build string; ``dependencies`` maps the
-    names this package requires (as locked) to the requirement as written.
+    names this package requires (as locked) to the requirement as written;
+    ``marker`` (a universal lock) narrows where on its platform it applies, when
+    the pinned version depends on the Python version.
     """
 
     name: str
@@ -42,6 +44,7 @@ class LockedPackage:
     filename: str | None = None
     dependencies: tuple[tuple[str, str], ...] = ()
     category: str = "main"
+    marker: str | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -64,6 +67,8 @@ class LockedPackage:
             d["dependencies"] = dict(sorted(self.dependencies))
         if self.category != "main":
             d["category"] = self.category
+        if self.marker is not None:
+            d["marker"] = self.marker
         return d
 
 
@@ -83,7 +88,10 @@ class Lock:
     @classmethod
     def of(cls, packages: Iterable[LockedPackage], **kwargs: Any) -> Lock:
         """A lock with packages in canonical order (platform, manager, name)."""
-        return cls(tuple(sorted(packages, key=lambda p: p.key)), **kwargs)
+        return cls(
+            tuple(sorted(packages, key=lambda p: (*p.key, p.marker or "", p.version))),
+            **kwargs,
+        )
 
     def for_platform(self, platform: str) -> list[LockedPackage]:
         return [p for p in self.packages if p.platform == platform]
@@ -154,7 +162,7 @@ def lock_from_dict(data: Any, *, source: str = "<lock>") -> Lock:
         if text["manager"] not in ("pip", "conda"):
             raise _lock_error(source, f"{where}.manager", "'pip' or 'conda'")
         optional: dict[str, str | None] = {}
-        for key in ("url", "build", "channel", "category"):
+        for key in ("url", "build", "channel", "category", "marker"):
             value = item.get(key)
             if value is not None and not isinstance(value, str):
                 raise _lock_error(source, f"{where}.{key}", "a string")
@@ -175,6 +183,7 @@ def lock_from_dict(data: Any, *, source: str = "<lock>") -> Lock:
                 filename=_filename(url),
                 dependencies=tuple(sorted(deps.items())),
                 category=optional["category"] or "main",
+                marker=optional["marker"],
             )
         )
     system_raw = data.get("system_requirements", {})

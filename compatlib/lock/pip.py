@@ -12,6 +12,7 @@ of the system (glibc, NVIDIA driver, GPU).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -470,6 +471,8 @@ def lock_pip(
     progress: bool | None = False,
     repository: Repository | None = None,
     prefetch: bool | None = None,
+    universal: bool = False,
+    requires_python: str | None = None,
 ) -> Lock:
     """Lock pip requirements for one target, or for several (one solve each).
 
@@ -488,6 +491,10 @@ def lock_pip(
     artifacts; it must select files for the target(s) given). ``prefetch``
     reads ahead on a thread pool (:class:`PrefetchingRepository`); ``None``
     (the default) turns it on when an index or find-links location is remote.
+    ``universal`` locks each target's platform for every Python in
+    ``requires_python`` (default: from the target's Python up): one solve per
+    class of Pythons the requirements' markers tell apart, and packages whose
+    version depends on the Python carry a ``marker``.
 
     Raises :class:`~compatlib.errors.UnsatisfiableError` (with the explanation)
     when no set of versions works, :class:`~compatlib.errors.InputError` for bad
@@ -528,7 +535,28 @@ def lock_pip(
     pre = prereleases if prereleases is not None else inputs.prereleases
     packages: list[LockedPackage] = []
     system: dict[str, dict[str, str]] = {}
+    run = functools.partial(
+        _lock_one,
+        inputs,
+        all_constraints,
+        repository=repository,
+        offline=offline,
+        cache_dir=cache_dir,
+        index_strategy=index_strategy,
+        strategy=strategy,
+        prereleases=pre,
+        prefer=prefer,
+        fixes=fixes,
+        progress=progress,
+        prefetch=prefetch,
+    )
     for tgt in targets:
+        if universal:
+            found, needs = _lock_universal(run, inputs, all_constraints, tgt, requires_python)
+            packages.extend(found)
+            if needs:
+                system[tgt.subdir] = needs
+            continue
         found, needs = _lock_one(
             inputs,
             all_constraints,
@@ -557,6 +585,7 @@ def lock_pip(
             prereleases=pre,
             strategy=strategy,
             index_strategy=index_strategy,
+            extra={"universal": _universal_spec(requires_python, targets)} if universal else None,
         ),
     )
 
@@ -565,6 +594,68 @@ def lock_pip(
 #: high enough for any manylinux wheel, so that the solver's ``__glibc`` layer
 #: decides, and explains ("needs glibc >=2.39 for its manylinux wheels")
 _LISTING_GLIBC = "2.50"
+
+
+def _universal_spec(requires_python: str | None, targets: Sequence[Target]) -> str:
+    """The Pythons a universal lock covers: given, else from its lowest target's up."""
+    if requires_python:
+        return requires_python
+    lowest = min((t.python_version for t in targets), default=None)
+    return f">={lowest.major}.{lowest.minor}" if lowest is not None else ">=3.8"
+
+
+def _lock_universal(
+    run: Any,
+    inputs: PipInputs,
+    constraints: Sequence[str],
+    target: Target,
+    requires_python: str | None,
+) -> tuple[list[LockedPackage], dict[str, str]]:
+    """One platform of a universal lock: a solve per class of Pythons the markers
+    tell apart (the requirements', then those of every release read, until no
+    new class appears), merged, with a Python ``marker`` on what differs."""
+    from compatlib._values import replace
+    from compatlib.pep508 import InvalidRequirement, parse_requirement
+    from compatlib.universal import python_classes, python_ranges
+
+    spec = _universal_spec(requires_python, [target])
+    texts: list[str] = [*inputs.requirements, *constraints]
+    forks: dict[str, tuple[list[LockedPackage], dict[str, str]]] = {}
+    for _round in range(8):
+        markers = []
+        for text in texts:
+            try:
+                req = parse_requirement(text)
+            except InvalidRequirement:
+                continue
+            if req.marker is not None:
+                markers.append(req.marker)
+        points = python_classes(markers, spec)
+        todo = [p for p in points if p not in forks]
+        if not todo:
+            break
+        for point in todo:
+            seen: list[str] = []
+            forks[point] = run(replace(target, python=point), requires_seen=seen)
+            texts.extend(seen)
+    points = [p for p in points if p in forks]
+    chosen: dict[tuple[str, str, str], tuple[LockedPackage, list[int]]] = {}
+    for i, point in enumerate(points):
+        for pkg in forks[point][0]:
+            key = (pkg.name, pkg.version, pkg.url)
+            chosen.setdefault(key, (pkg, []))[1].append(i)
+    packages = [
+        replace(pkg, marker=python_ranges(points, indices))
+        for pkg, indices in (chosen[k] for k in sorted(chosen))
+    ]
+    needs: dict[str, str] = {}
+    for point in points:
+        for layer, text in forks[point][1].items():
+            if layer in needs and text != needs[layer]:
+                needs[layer] = f"{needs[layer]} | {text}"  # either, by the Python in use
+            else:
+                needs.setdefault(layer, text)
+    return packages, needs
 
 
 def _with_system_glibc(target: Target) -> Target:
@@ -608,6 +699,7 @@ def _lock_one(
     fixes: bool,
     progress: bool | None,
     prefetch: bool | None = None,
+    requires_seen: list[str] | None = None,
 ) -> tuple[list[LockedPackage], dict[str, str]]:
     from compatlib.api import solve
 
@@ -636,6 +728,7 @@ def _lock_one(
         target,
         lambda rel, tgt, ranker: choose_artifact(rel, tgt, ranker=ranker),
         cache_dir=cache_dir,
+        requires_seen=requires_seen,
     )
     ahead: PrefetchingRepository | None = None
     if prefetch:

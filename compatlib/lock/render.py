@@ -115,7 +115,22 @@ def _groups(
 
 def _marker_for(items: Sequence[LockedPackage], platforms: Sequence[str]) -> str | None:
     """``None`` when the group covers every platform of the lock, else an ``or``
-    of the platforms' markers."""
+    of the platforms' markers (each with the package's own marker, in a
+    universal lock)."""
+    if any(p.marker is not None for p in items):
+        terms: set[str] = set()
+        for p in items:
+            parts = [platform_marker(p.platform)] if len(platforms) > 1 else []
+            if p.marker is not None:
+                parts.append(p.marker)
+            if len(parts) > 1:
+                terms.add(" and ".join(f"({t})" for t in parts))
+            else:
+                terms.add(parts[0] if parts else "")
+        if "" in terms:
+            return None
+        ordered = sorted(terms)
+        return ordered[0] if len(ordered) == 1 else " or ".join(f"({t})" for t in ordered)
     mine = sorted({p.platform for p in items})
     if mine == list(platforms):
         return None
@@ -233,6 +248,13 @@ def _toml_key(key: str) -> str:
 
 
 def _requires_python(lock: Lock) -> str | None:
+    universal = lock.metadata.get("universal")
+    if isinstance(universal, str) and universal:
+        return universal  # a universal lock covers this range
+    return _targets_python(lock)
+
+
+def _targets_python(lock: Lock) -> str | None:
     pythons = sorted(
         {
             ".".join(str(t.get("python", "")).split(".")[:2])
@@ -312,6 +334,7 @@ def render_conda_lock(lock: Lock) -> str:
     ``content_hash`` holds the lock's ``inputs_sha256`` for each platform (it
     changes when the inputs do, which is what conda-lock uses it for).
     """
+    _no_markers(lock, "conda-lock.yml")
     platforms = _platforms(lock)
     inputs = str(lock.metadata.get("inputs_sha256", ""))
     channels = [
@@ -384,6 +407,17 @@ def _conda_lock_spec(manager: str, name: str, text: str) -> str:
     return text.strip() or "*"
 
 
+def _no_markers(lock: Lock, what: str) -> None:
+    marked = sorted({p.name for p in lock.packages if p.marker is not None})
+    if marked:
+        raise InputError(
+            f"{what} cannot hold versions that depend on the Python version "
+            f"({', '.join(marked[:5])}{', ...' if len(marked) > 5 else ''} in this universal lock)",
+            field="format",
+            expected="--format pylock or requirements, or a lock for one Python",
+        )
+
+
 def _one_platform(lock: Lock, what: str) -> str:
     platforms = _platforms(lock)
     if len(platforms) != 1:
@@ -430,6 +464,7 @@ def render_explicit(lock: Lock) -> str:
     ``# pip name @ url#sha256=...`` comment lines (as conda-lock writes them),
     which ``conda create`` ignores.
     """
+    _no_markers(lock, "an explicit file")
     platform = _one_platform(lock, "an explicit file")
     conda = [p for p in lock.packages if p.manager == "conda"]
     pip = sorted((p for p in lock.packages if p.manager == "pip"), key=lambda p: p.name)
@@ -463,6 +498,7 @@ def render_environment(
     ``pip install`` conda runs for the ``pip:`` section checks every file;
     ``default_channels`` are used when the lock names none (a pip-only lock).
     """
+    _no_markers(lock, "an environment.yml")
     platform = _one_platform(lock, "an environment.yml")
     conda = sorted((p for p in lock.packages if p.manager == "conda"), key=lambda p: p.name)
     pip = sorted((p for p in lock.packages if p.manager == "pip"), key=lambda p: p.name)

@@ -1,0 +1,135 @@
+"""``lock_pip(universal=True)``: every Python of a range, per platform, in one lock,
+checked against a per-target lock for each (platform, Python) through the
+installer's side: ``packaging.pylock``'s ``select()``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+_BUILDERS = Path(__file__).resolve().parents[1] / "index" / "pypi"
+if str(_BUILDERS) not in sys.path:
+    sys.path.insert(0, str(_BUILDERS))
+
+from packaging.pylock import Pylock  # noqa: E402
+from packaging.tags import Tag  # noqa: E402
+from pypi_builders import build_wheel  # noqa: E402
+
+from compatlib.check import EnvironmentFacts, check_environment  # noqa: E402
+from compatlib.cli import main  # noqa: E402
+from compatlib.errors import InputError  # noqa: E402
+from compatlib.index.pypi.tags import target_tags  # noqa: E402
+from compatlib.lock.pip import lock_pip  # noqa: E402
+from compatlib.lock.render import render  # noqa: E402
+from compatlib.target import Target  # noqa: E402
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PLATFORMS = ("linux-64", "osx-arm64")
+PYTHONS = ("3.10", "3.11", "3.12")
+
+
+@pytest.fixture
+def links(tmp_path: Path) -> Path:
+    folder = tmp_path / "links"
+    build_wheel(
+        folder,
+        "app",
+        "1.0",
+        requires=[
+            "lib>=2; python_version >= '3.11'",
+            "lib<2; python_version < '3.11'",
+            "native; sys_platform == 'linux'",
+        ],
+    )
+    build_wheel(folder, "lib", "1.0")
+    build_wheel(folder, "lib", "2.0", requires=["leaf; python_version >= '3.12'"])
+    build_wheel(folder, "leaf", "0.1")
+    for py in ("310", "311", "312"):  # one file per Python: the same version, other wheels
+        build_wheel(folder, "native", "1.0", f"cp{py}-cp{py}-manylinux_2_17_x86_64")
+    return folder
+
+
+def _lock(links: Path, tmp_path: Path, **kw: object) -> object:
+    return lock_pip(
+        ["app"],
+        find_links=[str(links)],
+        cache_dir=tmp_path / "c",
+        offline=True,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_universal_lock_equals_each_per_target_lock(links: Path, tmp_path: Path) -> None:
+    targets = [Target(python="3.10", platform=p, glibc="2.28") for p in PLATFORMS]
+    # native has wheels up to CPython 3.12 only: the lock covers 3.10 to 3.12
+    lock = _lock(links, tmp_path, target=targets, universal=True, requires_python=">=3.10,<3.13")
+    assert lock.metadata["universal"] == ">=3.10,<3.13"  # type: ignore[attr-defined]
+    pylock = Pylock.from_dict(tomllib.loads(render(lock, "pylock")))  # type: ignore[arg-type]
+    pylock.validate()
+    for platform in PLATFORMS:
+        for python in PYTHONS:
+            one = Target(python=python, platform=platform, glibc="2.28")
+            direct = _lock(links, tmp_path, target=one)
+            expected = {(p.name, p.version, p.filename) for p in direct.packages}  # type: ignore[attr-defined]
+            env = one.marker_environment()
+            tags = [Tag(t.interpreter, t.abi, t.platform) for t in target_tags(one)]
+            got = {
+                (str(pkg.name), str(pkg.version), dist.name)
+                for pkg, dist in pylock.select(environment=env, tags=tags)  # type: ignore[arg-type]
+            }
+            assert got == expected, (platform, python)
+
+
+def test_universal_lock_in_other_formats_and_check(links: Path, tmp_path: Path) -> None:
+    lock = _lock(
+        links,
+        tmp_path,
+        target=Target(python="3.10", platform="linux-64", glibc="2.28"),
+        universal=True,
+        requires_python=">=3.10,<3.13",
+    )
+    marked = {(p.name, p.version): p.marker for p in lock.packages}  # type: ignore[attr-defined]
+    assert marked[("lib", "1.0")] == 'python_full_version < "3.11.0"'
+    assert marked[("lib", "2.0")] == 'python_full_version >= "3.11.0"'
+    assert marked[("leaf", "0.1")] == 'python_full_version >= "3.12.0"'
+    assert marked[("app", "1.0")] is None
+    requirements = render(lock, "requirements")  # type: ignore[arg-type]
+    assert 'lib==1.0 ; python_full_version < "3.11.0"' in requirements
+    with pytest.raises(InputError, match="depend on the Python version"):
+        render(lock, "conda-lock")  # type: ignore[arg-type]
+    facts = EnvironmentFacts(
+        python="3.11.4",
+        implementation="cpython",
+        sys_platform="linux",
+        machine="x86_64",
+        distributions=(("app", "1.0", ()), ("lib", "2.0", ()), ("native", "1.0", ())),
+    )
+    report = check_environment(lock, facts, check_system=False)  # type: ignore[arg-type]
+    assert report.ok, report.text
+    old = EnvironmentFacts(
+        **{
+            **{
+                k: getattr(facts, k)
+                for k in ("implementation", "sys_platform", "machine", "distributions")
+            },
+            "python": "3.9.1",
+        }
+    )
+    assert not check_environment(lock, old, check_system=False).ok  # type: ignore[arg-type]
+
+
+def test_cli_universal(links: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["lock", "app", "--find-links", str(links), "--offline", "--cache-dir", str(tmp_path)]
+    universal = ["--universal", "--requires-python", ">=3.10,<3.13", "--format", "pylock"]
+    assert main([*base, *universal]) == 0
+    assert 'marker = "python_full_version < \\"3.11.0\\""' in capsys.readouterr().out
+    # without a bound, Python 3.13 is covered too, and native has no file for it
+    assert main([*base, "--python", "3.10", "--universal"]) == 1
+    assert "none for Python 3.13" in capsys.readouterr().err
+    assert main([*base, "--requires-python", ">=3.10"]) == 2
