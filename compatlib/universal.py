@@ -76,8 +76,9 @@ _SUBDIRS = {
 
 
 class ForkUnsatisfiableError(UnsatisfiableError):
-    """No solution in one environment class; ``environment`` is its marker
-    (empty when the requirements fail everywhere alike)."""
+    """No solution in one environment class; ``environment`` says which: its
+    marker for :func:`solve_universal` (empty when the requirements fail
+    everywhere alike), the Python and platform for a universal lock."""
 
     def __init__(self, explanation: Any, environment: str) -> None:
         super().__init__(explanation)

@@ -172,6 +172,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         lock = _lock(args)
     except UnsatisfiableError as exc:
+        where = getattr(exc, "environment", "")
+        if where:  # one fork of a universal lock
+            print(f"For {where}:", file=sys.stderr)
         print(exc.explanation.report, file=sys.stderr)
         return EXIT_UNSAT
     except InputError as exc:

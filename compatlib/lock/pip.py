@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from compatlib._values import value
-from compatlib.errors import CompatError, InputError
+from compatlib.errors import CompatError, InputError, UnsatisfiableError
 from compatlib.lock.hashing import HashingRepository, hash_local_files, local_sha256
 from compatlib.lock.model import Lock, LockedPackage
 
@@ -636,7 +636,13 @@ def _lock_universal(
             break
         for point in todo:
             seen: list[str] = []
-            forks[point] = run(replace(target, python=point), requires_seen=seen)
+            try:
+                forks[point] = run(replace(target, python=point), requires_seen=seen)
+            except UnsatisfiableError as exc:
+                from compatlib.universal import ForkUnsatisfiableError
+
+                where = f'Python {point} on {target.subdir} (the lock covers "{spec}")'
+                raise ForkUnsatisfiableError(exc.explanation, where) from exc
             texts.extend(seen)
     points = [p for p in points if p in forks]
     chosen: dict[tuple[str, str, str], tuple[LockedPackage, list[int]]] = {}

@@ -177,7 +177,13 @@ def _targets_comment(lock: Lock) -> str:
 
 
 def render_requirements(lock: Lock) -> str:
-    """A ``requirements.txt`` that pip installs in hash-checking mode."""
+    """A ``requirements.txt`` that pip installs in hash-checking mode.
+
+    ``name==version`` lines with the lock's indexes and find-links as options;
+    a lock that records no index pip can reach (the embedded snapshot, or an
+    in-memory index) gets one direct reference per locked file instead
+    (``name @ url``), which pip installs from that URL with the same hash check.
+    """
     packages = _pip_packages(lock, "requirements.txt")
     platforms = _platforms(lock)
     out = [
@@ -187,21 +193,33 @@ def render_requirements(lock: Lock) -> str:
     inputs = lock.metadata.get("inputs_sha256")
     if inputs:
         out.append(f"# inputs sha256: {inputs}")
-    out.extend(_sources(lock, packages))
+    sources = _sources(lock, packages)
+    direct = sources == ["--no-index"] and all(_is_url(p.url) for p in packages)
+    if not direct:
+        out.extend(sources)
     for (name, version), items in _groups(packages):
-        line = f"{name}=={version}"
-        marker = _marker_for(items, platforms)
-        if marker is not None:
-            line += f" ; {marker}"
-        hashes = sorted({f"{a}:{d}" for p in items for a, d in p.hashes})
-        if not hashes:
-            raise InputError(
-                f"{name} {version} has no hash in the lock, so pip's hash-checking mode "
-                "cannot install it",
-                field="hashes",
-                expected="a lock whose files all carry hashes",
-            )
-        out.append(" \\\n".join([line, *(f"    --hash={h}" for h in hashes)]))
+        for item in items:
+            if not item.hashes:
+                raise InputError(
+                    f"{name} {version} has no hash in the lock, so pip's hash-checking "
+                    "mode cannot install it",
+                    field="hashes",
+                    expected="a lock whose files all carry hashes",
+                )
+        if direct:
+            by_url: dict[str, list[LockedPackage]] = {}
+            for item in items:
+                by_url.setdefault(item.url, []).append(item)
+            entries = [(f"{name} @ {url}", group) for url, group in sorted(by_url.items())]
+        else:
+            entries = [(f"{name}=={version}", list(items))]
+        for head, group in entries:
+            line = head
+            marker = _marker_for(group, platforms)
+            if marker is not None:
+                line += f" ; {marker}"
+            hashes = sorted({f"{a}:{d}" for p in group for a, d in p.hashes})
+            out.append(" \\\n".join([line, *(f"    --hash={h}" for h in hashes)]))
     return "\n".join(out) + "\n"
 
 

@@ -185,3 +185,36 @@ def test_check_a_venv_installed_from_the_lock(tmp_path: Path) -> None:
     findings = {(f["check"], f["subject"]) for f in json.loads(bad.stdout)["findings"]}
     assert ("package", "idna") in findings
     assert ("consistency", "requests") in findings
+
+
+@pytest.mark.integration
+def test_requirements_with_direct_references_install_with_pip(tmp_path: Path) -> None:
+    """A lock that records no index pip can reach renders one ``name @ url`` per file."""
+    from compatlib.lock.model import Lock, read_lock
+    from compatlib.lock.render import render_requirements
+
+    lock = read_lock(_lock_as(tmp_path, "json", "lock.json"))
+    bare = Lock.of(lock.packages, metadata={**lock.metadata, "find_links": [], "indexes": []})
+    text = render_requirements(bare)
+    assert "requests @ file:///" in text
+    reqs = tmp_path / "direct.txt"
+    reqs.write_text(text, encoding="utf-8")
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-index",
+            "--require-hashes",
+            "-r",
+            str(reqs),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    assert _imports_requests(python)
