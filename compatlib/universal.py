@@ -42,6 +42,7 @@ __all__ = [
     "ForkUnsatisfiableError",
     "UniversalResolution",
     "environments",
+    "markers_of",
     "python_classes",
     "python_ranges",
     "solve_universal",
@@ -133,26 +134,13 @@ class UniversalResolution:
                 parts.append(f'{var} == "{val}"')
         return " and ".join(parts)
 
-    @staticmethod
-    def _python_range(points: Sequence[str], first: int, last: int) -> str:
-        """The marker of Python points ``first``..``last`` (each standing for the
-        range up to the next point); empty when that is every Python."""
-        if len(points) < 2 or (first == 0 and last == len(points) - 1):
-            return ""
-        parts = []
-        if first > 0:
-            parts.append(f'python_full_version >= "{_full(points[first])}"')
-        if last + 1 < len(points):
-            parts.append(f'python_full_version < "{_full(points[last + 1])}"')
-        return " and ".join(parts)
-
     def marker_of(self, fork: Fork) -> str:
         """The marker of the environments ``fork`` stands for: the variables that
         differ between forks only; a stand-in value as "none of the literals", a
         Python point as the range up to the next one."""
         points, values = self._parts()
         i = points.index(dict(fork.environment)["python_version"]) if points else 0
-        parts = [self._python_range(points, i, i), self._other_parts(fork, values)]
+        parts = [_python_range(points, i, i), self._other_parts(fork, values)]
         return " and ".join(p for p in parts if p)
 
     def _marker_of_forks(self, forks: Sequence[Fork]) -> str:
@@ -162,20 +150,12 @@ class UniversalResolution:
         for f in forks:
             i = points.index(dict(f.environment)["python_version"]) if points else 0
             by_rest.setdefault(self._other_parts(f, values), []).append(i)
-        terms: list[str] = []
-        for rest, indices in sorted(by_rest.items()):
-            indices.sort()
-            runs: list[tuple[int, int]] = []
-            for i in indices:
-                if runs and runs[-1][1] + 1 == i:
-                    runs[-1] = (runs[-1][0], i)
-                else:
-                    runs.append((i, i))
-            for first, last in runs:
-                term = " and ".join(p for p in (self._python_range(points, first, last), rest) if p)
-                terms.append(term or "true")
-        terms = sorted(set(terms))
-        return terms[0] if len(terms) == 1 else " or ".join(f"({t})" for t in terms)
+        terms = [
+            " and ".join(p for p in (rng, rest) if p) or "true"
+            for rest, indices in by_rest.items()
+            for rng in _python_runs(points, indices)
+        ]
+        return _any_of(terms)
 
     @property
     def packages(self) -> tuple[tuple[str, str, str | None], ...]:
@@ -214,17 +194,39 @@ def python_classes(markers: Iterable[Any], requires_python: str) -> list[str]:
 def python_ranges(points: Sequence[str], indices: Iterable[int]) -> str | None:
     """The marker of the Python classes ``indices`` of ``points`` (each standing
     for the range up to the next point), adjacent ones merged; ``None`` for all."""
-    chosen = sorted(set(indices))
+    chosen = set(indices)
     if len(chosen) == len(points):
         return None
+    return _any_of([t or "true" for t in _python_runs(points, chosen)])
+
+
+def _python_range(points: Sequence[str], first: int, last: int) -> str:
+    """The marker of Python points ``first``..``last`` (each standing for the
+    range up to the next point); empty when that is every Python."""
+    if len(points) < 2 or (first == 0 and last == len(points) - 1):
+        return ""
+    parts = []
+    if first > 0:
+        parts.append(f'python_full_version >= "{_full(points[first])}"')
+    if last + 1 < len(points):
+        parts.append(f'python_full_version < "{_full(points[last + 1])}"')
+    return " and ".join(parts)
+
+
+def _python_runs(points: Sequence[str], indices: Iterable[int]) -> list[str]:
+    """One range marker per run of adjacent classes among ``indices``."""
     runs: list[tuple[int, int]] = []
-    for i in chosen:
+    for i in sorted(set(indices)):
         if runs and runs[-1][1] + 1 == i:
             runs[-1] = (runs[-1][0], i)
         else:
             runs.append((i, i))
-    terms = [UniversalResolution._python_range(points, a, b) or "true" for a, b in runs]
-    return terms[0] if len(terms) == 1 else " or ".join(f"({t})" for t in terms)
+    return [_python_range(points, first, last) for first, last in runs]
+
+
+def _any_of(terms: Iterable[str]) -> str:
+    unique = sorted(set(terms))
+    return unique[0] if len(unique) == 1 else " or ".join(f"({t})" for t in unique)
 
 
 def _marker_of(environment: Iterable[tuple[str, str]]) -> str:
@@ -398,17 +400,12 @@ def _python_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
 
 
-def _index_markers(repository: Repository, requirements: Sequence[str]) -> list[Any]:
+def markers_of(requirements: Iterable[str]) -> list[Any]:
+    """The markers of PEP 508 requirement strings (unparsable ones are skipped)."""
     from compatlib.pep508 import InvalidRequirement, parse_requirement
 
-    texts = list(requirements)
-    packages = getattr(repository, "packages", None)
-    if callable(packages):
-        for name in packages():
-            for version in repository.versions(name):
-                texts.extend(repository.release(name, version).requires)
     found: list[Any] = []
-    for text in texts:
+    for text in requirements:
         try:
             req = parse_requirement(text)
         except InvalidRequirement:
@@ -416,6 +413,16 @@ def _index_markers(repository: Repository, requirements: Sequence[str]) -> list[
         if req.marker is not None:
             found.append(req.marker)
     return found
+
+
+def _index_markers(repository: Repository, requirements: Sequence[str]) -> list[Any]:
+    texts = list(requirements)
+    packages = getattr(repository, "packages", None)
+    if callable(packages):
+        for name in packages():
+            for version in repository.versions(name):
+                texts.extend(repository.release(name, version).requires)
+    return markers_of(texts)
 
 
 def solve_universal(

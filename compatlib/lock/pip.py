@@ -553,25 +553,8 @@ def lock_pip(
     for tgt in targets:
         if universal:
             found, needs = _lock_universal(run, inputs, all_constraints, tgt, requires_python)
-            packages.extend(found)
-            if needs:
-                system[tgt.subdir] = needs
-            continue
-        found, needs = _lock_one(
-            inputs,
-            all_constraints,
-            tgt,
-            repository=repository,
-            offline=offline,
-            cache_dir=cache_dir,
-            index_strategy=index_strategy,
-            strategy=strategy,
-            prereleases=pre,
-            prefer=prefer,
-            fixes=fixes,
-            progress=progress,
-            prefetch=prefetch,
-        )
+        else:
+            found, needs = run(tgt)
         packages.extend(found)
         if needs:
             system[tgt.subdir] = needs
@@ -615,22 +598,13 @@ def _lock_universal(
     tell apart (the requirements', then those of every release read, until no
     new class appears), merged, with a Python ``marker`` on what differs."""
     from compatlib._values import replace
-    from compatlib.pep508 import InvalidRequirement, parse_requirement
-    from compatlib.universal import python_classes, python_ranges
+    from compatlib.universal import markers_of, python_classes, python_ranges
 
     spec = _universal_spec(requires_python, [target])
     texts: list[str] = [*inputs.requirements, *constraints]
     forks: dict[str, tuple[list[LockedPackage], dict[str, str]]] = {}
     for _round in range(8):
-        markers = []
-        for text in texts:
-            try:
-                req = parse_requirement(text)
-            except InvalidRequirement:
-                continue
-            if req.marker is not None:
-                markers.append(req.marker)
-        points = python_classes(markers, spec)
+        points = python_classes(markers_of(texts), spec)
         todo = [p for p in points if p not in forks]
         if not todo:
             break
