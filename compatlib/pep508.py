@@ -41,12 +41,10 @@ __all__ = [
 ]
 
 
-class InvalidRequirement(ValueError):
-    """A requirement string that is not a PEP 508 dependency specifier.
-
-    ``message`` is the error without the source display, ``source`` the rejected
-    text and ``span`` the ``(start, end)`` of the offending part (``None`` when the
-    version specifier, not the syntax, is at fault).
+class _SyntaxError(ValueError):
+    """A rejected PEP 508 string: ``message`` is the error without the source
+    display, ``source`` the rejected text and ``span`` the ``(start, end)`` of the
+    offending part (``None`` when the version specifier, not the syntax, is at fault).
     """
 
     def __init__(
@@ -62,20 +60,12 @@ class InvalidRequirement(ValueError):
         self.span: tuple[int, int] | None = span
 
 
-class InvalidMarker(ValueError):
-    """A marker string that is not a PEP 508 environment marker (fields as above)."""
+class InvalidRequirement(_SyntaxError):
+    """A requirement string that is not a PEP 508 dependency specifier."""
 
-    def __init__(
-        self,
-        *args: object,
-        message: str | None = None,
-        source: str | None = None,
-        span: tuple[int, int] | None = None,
-    ) -> None:
-        super().__init__(*args)
-        self.message: str = message if message is not None else (str(args[0]) if args else "")
-        self.source: str | None = source
-        self.span: tuple[int, int] | None = span
+
+class InvalidMarker(_SyntaxError):
+    """A marker string that is not a PEP 508 environment marker."""
 
 
 class UndefinedComparison(ValueError):
