@@ -29,7 +29,7 @@ else:  # Python 3.10: only type checkers care about the marker
         return lambda f: f
 
 
-__all__ = ["FrozenInstanceError", "field", "fields", "replace", "value"]
+__all__ = ["FrozenInstanceError", "SetOnce", "field", "fields", "replace", "value"]
 
 T = TypeVar("T")
 
@@ -38,6 +38,21 @@ _MISSING: Any = object()
 
 class FrozenInstanceError(AttributeError):
     """Assignment to a field of an immutable value."""
+
+
+class SetOnce:
+    """A base for hand-written immutable classes: each attribute may be assigned
+    once (in ``__init__``), never again, and none may be deleted."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if hasattr(self, name):
+            raise AttributeError(f"{type(self).__name__} is immutable")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
 
 
 class _Field:

@@ -23,6 +23,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
 
+from compatlib._values import SetOnce
 from compatlib.conda.matchspec import MatchSpec, parse_matchspec
 from compatlib.conda.records import PackageRecord, candidate_key
 from compatlib.conda.repodata import Fetch, load_repodata
@@ -33,7 +34,7 @@ __all__ = ["Channel", "ChannelPriority", "Channels"]
 ChannelPriority = Literal["strict", "flexible", "disabled"]
 
 
-class Channel:
+class Channel(SetOnce):
     """An immutable set of records from one channel, indexed by package name."""
 
     __slots__ = ("_by_name", "_names", "name", "url")
@@ -53,14 +54,6 @@ class Channel:
             name = chans[0] if len(chans) == 1 else (url or "")
         self.name = name
         self.url = url
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if hasattr(self, name):
-            raise AttributeError(f"{type(self).__name__} is immutable")
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
 
     @classmethod
     def load(
@@ -117,7 +110,7 @@ class Channel:
         return f"<Channel {self.name!r}: {len(self._names)} names, {len(self)} records>"
 
 
-class Channels:
+class Channels(SetOnce):
     """Several channels in priority order (index 0 = highest priority)."""
 
     __slots__ = ("_cache", "channels", "priority")
@@ -132,14 +125,6 @@ class Channels:
         self.channels = tuple(channels)
         self.priority: ChannelPriority = priority
         self._cache: dict[str, tuple[PackageRecord, ...]] = {}
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if hasattr(self, name):
-            raise AttributeError(f"{type(self).__name__} is immutable")
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
 
     def names(self) -> tuple[str, ...]:
         return tuple(sorted({n for ch in self.channels for n in ch.names()}))

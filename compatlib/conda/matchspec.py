@@ -47,6 +47,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from compatlib._values import SetOnce
 from compatlib.conda.naming import (
     KNOWN_SUBDIRS,
     canonical_channel_name,
@@ -170,7 +171,7 @@ def _quote(value: str) -> str:
 # -- the spec ----------------------------------------------------------------
 
 
-class MatchSpec:
+class MatchSpec(SetOnce):
     """A parsed conda match spec; see the module docstring.
 
     Fields: :attr:`name` (lower case; ``*`` or a glob matches many),
@@ -203,14 +204,6 @@ class MatchSpec:
     subdir: str | None
     fields: tuple[tuple[str, str], ...]
     text: str
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if hasattr(self, name):
-            raise AttributeError(f"{type(self).__name__} is immutable")
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
 
     def __init__(
         self,

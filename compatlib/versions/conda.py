@@ -31,6 +31,7 @@ import re
 from functools import lru_cache, total_ordering
 from typing import Literal
 
+from compatlib._values import SetOnce
 from compatlib.errors import InputError
 
 __all__ = ["CondaVersion", "parse_conda_version"]
@@ -136,7 +137,7 @@ def _eq_parts(a: tuple[_Component, ...], b: tuple[_Component, ...]) -> bool:
 
 
 @total_ordering
-class CondaVersion:
+class CondaVersion(SetOnce):
     """An immutable conda version, ordered as conda orders versions.
 
     ``CondaVersion("1.2.3")``; ``str()`` gives the text as written (stripped),
@@ -151,14 +152,6 @@ class CondaVersion:
     _local: _Parts
     _key: tuple[_Parts, _Parts]
     _bound: Literal["", "lower", "upper"]
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if hasattr(self, name):
-            raise AttributeError(f"{type(self).__name__} is immutable")
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
 
     def __init__(self, text: str | int) -> None:
         if isinstance(text, float):

@@ -36,6 +36,7 @@ from abc import ABC, abstractmethod
 from functools import lru_cache
 from typing import Literal
 
+from compatlib._values import SetOnce
 from compatlib.errors import InputError
 from compatlib.versions.conda import CondaVersion, parse_conda_version
 from compatlib.versions.sets import Bound, Interval, VersionSet
@@ -81,21 +82,13 @@ def _as_version(v: CondaVersion | str) -> CondaVersion:
     return v if isinstance(v, CondaVersion) else parse_conda_version(v)
 
 
-class CondaVersionSpec(ABC):
+class CondaVersionSpec(SetOnce, ABC):
     """A parsed conda version spec; immutable, compared and hashed by ``str()``."""
 
     __slots__ = ("_text",)
 
     def __init__(self, text: str) -> None:
         self._text = text
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if hasattr(self, name):
-            raise AttributeError(f"{type(self).__name__} is immutable")
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
 
     @abstractmethod
     def contains(self, version: CondaVersion | str) -> bool:
