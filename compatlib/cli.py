@@ -178,10 +178,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             prereleases=True if args.pre else None,
         )
     except UnsatisfiableError as exc:
-        if args.json:
-            print(json.dumps({"unsatisfiable": exc.explanation.to_dict()}, indent=2))
-        print(exc.explanation.report, file=sys.stderr)
-        return EXIT_UNSAT
+        return _unsatisfiable(exc, args.json)
     if args.why:
         chain = res.why(args.why)
         if not chain:
@@ -192,6 +189,13 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     else:
         print(res)
     return EXIT_OK
+
+
+def _unsatisfiable(exc: UnsatisfiableError, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"unsatisfiable": exc.explanation.to_dict()}, indent=2))
+    print(exc, file=sys.stderr)  # the report (with the fork, for a universal solve)
+    return EXIT_UNSAT
 
 
 def _cmd_solve_universal(
@@ -220,10 +224,7 @@ def _cmd_solve_universal(
             prereleases=True if args.pre else None,
         )
     except UnsatisfiableError as exc:
-        if args.json:
-            print(json.dumps({"unsatisfiable": exc.explanation.to_dict()}, indent=2))
-        print(str(exc), file=sys.stderr)
-        return EXIT_UNSAT
+        return _unsatisfiable(exc, args.json)
     rows = [{"name": n, "version": v, **({"marker": m} if m else {})} for n, v, m in res.packages]
     if args.json:
         forks = [

@@ -84,8 +84,8 @@ class ForkUnsatisfiableError(UnsatisfiableError):
     def __init__(self, explanation: Any, environment: str) -> None:
         super().__init__(explanation)
         self.environment = environment
-        if environment:
-            self.args = (f"in the environment {environment}:\n{explanation.report}",)
+        if environment:  # str() says where; the explanation stays as it is
+            self.args = (f"For {environment}:\n{explanation.report}",)
 
 
 @value

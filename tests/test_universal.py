@@ -110,7 +110,7 @@ def test_conflict_in_one_environment() -> None:
         )
     assert isinstance(info.value, UnsatisfiableError)
     assert info.value.environment == 'python_full_version == "3.12.0" and sys_platform == "linux"'
-    assert "in the environment" in str(info.value)
+    assert str(info.value).startswith(f"For {info.value.environment}:\n")
     assert info.value.explanation.text
 
 

@@ -172,10 +172,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         lock = _lock(args)
     except UnsatisfiableError as exc:
-        where = getattr(exc, "environment", "")
-        if where:  # one fork of a universal lock
-            print(f"For {where}:", file=sys.stderr)
-        print(exc.explanation.report, file=sys.stderr)
+        print(exc, file=sys.stderr)  # the report (with the fork, for a universal lock)
         return EXIT_UNSAT
     except InputError as exc:
         return _fail(str(exc))
