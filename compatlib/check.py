@@ -314,7 +314,7 @@ def check_environment(
     installed: dict[str, tuple[str, str, tuple[str, ...]]] = {
         str(canonicalize_name(n)): (n, v, reqs) for n, v, reqs in facts.distributions
     }
-    env = {**_marker_environment(facts), "extra": ""}
+    env = _marker_environment(facts)  # "extra" is ""
     locked = {
         str(canonicalize_name(p.name)): p
         for p in lock.packages
@@ -486,7 +486,7 @@ def _consistency(
                 req = parse_requirement(text)
             except InvalidRequirement:
                 continue  # pip check ignores what it cannot parse, too
-            if req.marker is not None and not req.marker.evaluate({**env, "extra": ""}):
+            if req.marker is not None and not req.marker.evaluate(env):
                 continue
             dep = canonicalize_name(req.name)
             have = installed.get(dep)
@@ -521,29 +521,17 @@ def _consistency(
 
 
 def _marker_environment(facts: EnvironmentFacts) -> dict[str, str]:
-    from compatlib.target import PLATFORMS
+    """The interpreter's PEP 508 marker variables: its target's, with the
+    platform values it reported itself."""
+    from compatlib.target import Target
 
-    major_minor = ".".join(facts.python.split(".")[:2])
-    system = "Linux"
-    os_name = "posix"
-    for sys_platform, sysname, _machine, osn in PLATFORMS.values():
-        if sys_platform == facts.sys_platform:
-            system, os_name = sysname, osn
-            break
-    impl = facts.implementation
-    return {
-        "python_version": major_minor,
-        "python_full_version": facts.python,
-        "implementation_name": impl,
-        "implementation_version": facts.python,
-        "platform_python_implementation": {"cpython": "CPython", "pypy": "PyPy"}.get(impl, impl),
-        "os_name": os_name,
-        "sys_platform": facts.sys_platform,
-        "platform_system": system,
-        "platform_machine": facts.machine,
-        "platform_release": "",
-        "platform_version": "",
-    }
+    target = Target(
+        python=facts.python,
+        platform=facts.platform,
+        implementation=facts.implementation,
+        markers=(("platform_machine", facts.machine), ("sys_platform", facts.sys_platform)),
+    )
+    return target.marker_environment()
 
 
 def _system(
