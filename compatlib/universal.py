@@ -60,20 +60,28 @@ _PYTHON_VARS = ("python_version", "python_full_version")
 _OTHER = "__compatlib_other__"
 _PYTHONS = [f"3.{m}" for m in range(6, 20)]
 
-# sys_platform -> (platform_system, os_name) of the same machines
-_CONSISTENT = {
-    "linux": ("Linux", "posix"),
-    "darwin": ("Darwin", "posix"),
-    "win32": ("Windows", "nt"),
-}
-# (sys_platform, platform_machine) -> conda subdir, for wheel tags
-_SUBDIRS = {
-    ("linux", "x86_64"): "linux-64",
-    ("linux", "aarch64"): "linux-aarch64",
-    ("darwin", "x86_64"): "osx-64",
-    ("darwin", "arm64"): "osx-arm64",
-    ("win32", "AMD64"): "win-64",
-}
+# the subdir a fork's wheels are chosen for when its class names an OS but no machine
+_DEFAULT_SUBDIR = {"linux": "linux-64", "darwin": "osx-arm64", "win32": "win-64"}
+
+
+def _platform_facts(sys_platform: str | None) -> tuple[str, str] | None:
+    """(platform_system, os_name) of the machines with this ``sys_platform``."""
+    from compatlib.target import PLATFORMS
+
+    for sp, system, _machine, os_name in PLATFORMS.values():
+        if sp == sys_platform:
+            return system, os_name
+    return None
+
+
+def _subdir_for(sys_platform: str | None, machine: str) -> str | None:
+    """The conda subdir of a class's ``sys_platform`` and ``platform_machine``."""
+    from compatlib.target import PLATFORMS
+
+    for subdir, (sp, _system, m, _os) in PLATFORMS.items():
+        if m == machine and sp == (sys_platform or "linux"):
+            return subdir
+    return _DEFAULT_SUBDIR.get(sys_platform or "") if not machine else None
 
 
 class ForkUnsatisfiableError(UnsatisfiableError):
@@ -352,9 +360,9 @@ def environments(
 
 
 def _consistent(env: Mapping[str, str]) -> bool:
-    sys_platform = env.get("sys_platform")
-    if sys_platform in _CONSISTENT:
-        system, os_name = _CONSISTENT[sys_platform]
+    facts = _platform_facts(env.get("sys_platform"))
+    if facts is not None:
+        system, os_name = facts
         if env.get("platform_system", system) not in (system, _OTHER):
             return False
         if env.get("os_name", os_name) not in (os_name, _OTHER):
@@ -362,7 +370,7 @@ def _consistent(env: Mapping[str, str]) -> bool:
     return True
 
 
-def _target(environment: tuple[tuple[str, str], ...], **base: Any) -> Any:
+def _target(environment: tuple[tuple[str, str], ...]) -> Any:
     from compatlib.target import Target
 
     values = dict(environment)
@@ -371,24 +379,17 @@ def _target(environment: tuple[tuple[str, str], ...], **base: Any) -> Any:
     for var, val in values.items():
         markers[var] = "" if val == _OTHER else val
     sys_platform = values.get("sys_platform")
-    if sys_platform in _CONSISTENT:  # keep the derived variables consistent
-        system, os_name = _CONSISTENT[sys_platform]
-        markers.setdefault("platform_system", system)
-        markers.setdefault("os_name", os_name)
-    machine = values.get("platform_machine", "")
-    platform = _SUBDIRS.get((sys_platform or "", machine))
-    if platform is None and sys_platform in ("darwin", "win32"):
-        platform = "osx-arm64" if sys_platform == "darwin" else "win-64"
-    if platform is None and sys_platform in (None, "linux"):
-        platform = {"aarch64": "linux-aarch64", "x86_64": "linux-64"}.get(machine)
+    facts = _platform_facts(sys_platform)
+    if facts is not None:  # keep the derived variables consistent
+        markers.setdefault("platform_system", facts[0])
+        markers.setdefault("os_name", facts[1])
     full = python if python.count(".") == 2 else python + ".0"
     markers["python_version"] = ".".join(python.split(".")[:2])
     markers["python_full_version"] = full
     return Target(
         python=full,
-        platform=platform or base.pop("platform", None),
+        platform=_subdir_for(sys_platform, values.get("platform_machine", "")),
         markers=tuple(sorted(markers.items())),
-        **base,
     )
 
 
@@ -445,7 +446,6 @@ def solve_universal(
 
     if "target" in options:
         raise InputError("a universal solve makes its own targets", field="target")
-    base: dict[str, Any] = {}
     constraint_texts = [
         c if isinstance(c, str) else str(c[0]) for c in options.get("constraints", ()) or ()
     ]
@@ -461,7 +461,7 @@ def solve_universal(
     envs = environments(markers, requires_python=requires_python)
     envs.sort(key=lambda e: _python_key(e[0][1]), reverse=True)
     for env in envs:
-        target = _target(env, **base)
+        target = _target(env)
         if limits:
             menv = target.marker_environment()
             if not any(m.evaluate({**menv, "extra": ""}) for m in limits):
