@@ -199,13 +199,7 @@ def render_requirements(lock: Lock) -> str:
         out.extend(sources)
     for (name, version), items in _groups(packages):
         for item in items:
-            if not item.hashes:
-                raise InputError(
-                    f"{name} {version} has no hash in the lock, so pip's hash-checking "
-                    "mode cannot install it",
-                    field="hashes",
-                    expected="a lock whose files all carry hashes",
-                )
+            _hash_of(item, None, "pip's hash-checking mode")
         if direct:
             by_url: dict[str, list[LockedPackage]] = {}
             for item in items:
@@ -315,12 +309,7 @@ def render_pylock(lock: Lock) -> str:
         wheels: dict[str, dict[str, Any]] = {}
         sdist: dict[str, Any] | None = None
         for p in items:
-            if not p.hashes:
-                raise InputError(
-                    f"{name} {version} has no hash in the lock; pylock.toml requires one",
-                    field="hashes",
-                    expected="a lock whose files all carry hashes",
-                )
+            _hash_of(p, None, "pylock.toml")
             kind, entry = _file_entry(p)
             if kind == "wheels":
                 wheels.setdefault(entry["name"], entry)
@@ -362,20 +351,7 @@ def render_conda_lock(lock: Lock) -> str:
     packages = []
     for p in lock.packages:
         hashes = dict(p.hashes)
-        if p.manager == "conda" and "md5" not in hashes:
-            raise InputError(
-                f"conda package {p.name} {p.version} ({p.platform}) has no md5 in the lock; "
-                "conda-lock needs one",
-                field="hashes",
-                expected="conda records with md5 (as every channel's repodata has)",
-            )
-        if p.manager == "pip" and "sha256" not in hashes:
-            raise InputError(
-                f"{p.name} {p.version} ({p.platform}) has no sha256 in the lock; "
-                "conda-lock needs one for pip packages",
-                field="hashes",
-                expected="a lock whose files all carry hashes",
-            )
+        _hash_of(p, "md5" if p.manager == "conda" else "sha256", "conda-lock.yml")
         entry: dict[str, Any] = {
             "name": p.name,
             "version": p.version,
@@ -436,6 +412,22 @@ def _no_markers(lock: Lock, what: str) -> None:
         )
 
 
+def _hash_of(p: LockedPackage, algorithm: str | None, what: str) -> str:
+    """The package's ``algorithm`` digest (any, for ``None``); an input error
+    naming the package when the lock has none, since ``what`` needs it."""
+    hashes = dict(p.hashes)
+    digest = hashes.get(algorithm) if algorithm else next(iter(hashes.values()), None)
+    if not digest:
+        kind = f"{algorithm} " if algorithm else "hash "
+        raise InputError(
+            f"{p.manager} package {p.name} {p.version} ({p.platform}) has no {kind}in the "
+            f"lock; {what} needs one",
+            field="hashes",
+            expected="a lock whose files all carry hashes (conda records: md5)",
+        )
+    return digest
+
+
 def _one_platform(lock: Lock, what: str) -> str:
     platforms = _platforms(lock)
     if len(platforms) != 1:
@@ -492,15 +484,7 @@ def render_explicit(lock: Lock) -> str:
         out.append(f"# input_hash: {inputs}")
     out.append("@EXPLICIT")
     for p in _dependency_order(conda):
-        md5 = dict(p.hashes).get("md5")
-        if not md5:
-            raise InputError(
-                f"conda package {p.name} {p.version} has no md5 in the lock; an explicit "
-                "file needs one",
-                field="hashes",
-                expected="conda records with md5",
-            )
-        out.append(f"{p.url}#{md5}")
+        out.append(f"{p.url}#{_hash_of(p, 'md5', 'an explicit file')}")
     for p in pip:
         digest = dict(p.hashes).get("sha256")
         out.append(f"# pip {p.name} @ {p.url}" + (f"#sha256={digest}" if digest else ""))
@@ -535,12 +519,7 @@ def render_environment(
         for p in pip:
             line = f"{p.name}=={p.version}"
             if hashes:
-                if not p.hashes:
-                    raise InputError(
-                        f"{p.name} {p.version} has no hash in the lock",
-                        field="hashes",
-                        expected="a lock whose files all carry hashes",
-                    )
+                _hash_of(p, None, "a pip section with --hash")
                 line += "".join(f" --hash={a}:{d}" for a, d in sorted(p.hashes))
             lines.append(line)
         deps.append({"pip": lines})
