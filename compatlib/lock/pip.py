@@ -222,7 +222,7 @@ def ranked_artifacts(
 ) -> list[Artifact]:
     """The files of ``release`` the target can install, best first: wheels by
     tag rank, then source distributions, non-yanked before yanked."""
-    from compatlib.index.pypi.simple import parse_dist_filename
+    from compatlib.index.pypi.filenames import parse_dist_filename
 
     if ranker is None:
         from compatlib.index.pypi.tags import TagRanker

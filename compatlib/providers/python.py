@@ -300,7 +300,7 @@ class PythonProvider:
         ``no_binary`` packages may not use wheels, ``no_build`` ones not sdists.
         """
         from compatlib._values import replace
-        from compatlib.index.pypi.simple import parse_dist_filename
+        from compatlib.index.pypi.filenames import parse_dist_filename
         from compatlib.index.pypi.tags import TagRanker
 
         if self._ranker is None:
@@ -342,7 +342,7 @@ class PythonProvider:
         """Has ``rel`` a wheel for the target's Python or a later one, on any
         platform? (A universal fork stands for every platform of its class and
         for the Pythons after its own; platform tags are checked at install time.)"""
-        from compatlib.index.pypi.simple import parse_dist_filename
+        from compatlib.index.pypi.filenames import parse_dist_filename
 
         floor = (self._python.major, self._python.minor)
         for art in rel.artifacts:
@@ -361,7 +361,7 @@ class PythonProvider:
     def _pythons_with_wheels(self, rel: IndexRelease) -> list[str]:
         """The Python versions some wheel of ``rel`` is built for, on this platform."""
         from compatlib._values import replace
-        from compatlib.index.pypi.simple import parse_dist_filename
+        from compatlib.index.pypi.filenames import parse_dist_filename
         from compatlib.index.pypi.tags import TagRanker
 
         tag_sets = []
