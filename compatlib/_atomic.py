@@ -8,10 +8,11 @@ share one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
-__all__ = ["new_temp_file"]
+__all__ = ["new_temp_file", "write_atomic"]
 
 
 def new_temp_file(folder: str, prefix: str) -> tuple[int, str]:
@@ -28,3 +29,26 @@ def new_temp_file(folder: str, prefix: str) -> tuple[int, str]:
             return os.open(path, flags, 0o666), path
         except FileExistsError:
             n += 1
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, durable: bool = True) -> None:
+    """Write ``data`` (text is UTF-8 with ``\\n`` line ends) to ``path`` through a
+    temporary file in the same folder, then rename it into place: readers see the
+    old file or the new one, never a partial one, and a failure leaves the old
+    file as it was. ``durable`` syncs the file to disk first (output files);
+    cache entries skip that."""
+    target = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(target))
+    fd, tmp = new_temp_file(folder, ".compatlib-")  # mode 0o666 less the umask
+    blob = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -68,7 +68,7 @@ class AzureMLEnvironment:
     def write(self, folder: str | os.PathLike[str]) -> Path:
         """Write ``environment.yml`` and ``conda.yml`` into ``folder`` (atomically,
         each); returns the asset's path."""
-        from compatlib.commands.lock import write_atomic
+        from compatlib._atomic import write_atomic
 
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from compatlib.commands.lock import write_atomic
+    from compatlib._atomic import write_atomic
     from compatlib.errors import InputError
     from compatlib.lock.model import Lock, read_lock
     from compatlib.lock.render import render

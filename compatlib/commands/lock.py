@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from compatlib._atomic import write_atomic
 from compatlib.lock.render import FORMATS as _RENDERINGS
 
 if TYPE_CHECKING:
@@ -213,29 +214,6 @@ def _render(lock: Lock, fmt: str) -> str:
     from compatlib.lock.render import render
 
     return render(lock, fmt)
-
-
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder,
-    then rename it into place: readers see the old file or the new one, never a
-    partial one, and a failure leaves the old file as it was."""
-    import contextlib
-
-    from compatlib._atomic import new_temp_file
-
-    target = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(target))
-    fd, tmp = new_temp_file(folder, ".compatlib-lock-")  # mode 0o666 less the umask
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _lock(args: argparse.Namespace) -> Lock:

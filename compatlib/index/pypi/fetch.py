@@ -28,7 +28,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from compatlib._values import value
 
@@ -555,16 +555,7 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and an atomic rename."""
-    from compatlib._atomic import new_temp_file
+    """Write a cache entry atomically (no disk sync: a lost entry only costs time)."""
+    from compatlib._atomic import write_atomic
 
-    fd, tmp = new_temp_file(os.fspath(path.parent), ".tmp-")
-    f: IO[bytes]
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, data, durable=False)
