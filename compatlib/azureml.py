@@ -180,7 +180,6 @@ def azureml_environment(
     """
     import re
 
-    from compatlib.lock.model import Lock as LockType
     from compatlib.lock.render import render_environment
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name or ""):
@@ -189,19 +188,13 @@ def azureml_environment(
             field="name",
             expected="ASCII letters, digits, '-', '_' and '.', starting with a letter or digit",
         )
-    packages = lock.for_platform(PLATFORM)
-    if not packages:
+    if not lock.for_platform(PLATFORM):
         raise InputError(
             "the lock has no linux-64 packages; Azure ML environments are linux-64",
             field="platform",
             expected="a lock made with --platform linux-64",
         )
-    targets = [t for t in lock.metadata.get("targets", ()) if t.get("platform") == PLATFORM]
-    part = LockType.of(
-        packages,
-        system_requirements={PLATFORM: _needs(lock)} if _needs(lock) else {},
-        metadata={**lock.metadata, "targets": targets},
-    )
+    part = lock.only(PLATFORM)
     if image is None:
         chosen, reason = choose_image(part, allow_deprecated=allow_deprecated)
         image_name = chosen.name

@@ -34,29 +34,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from compatlib._atomic import write_atomic
-    from compatlib.errors import InputError
-    from compatlib.lock.model import Lock, read_lock
+    from compatlib.lock.model import read_lock
     from compatlib.lock.render import render
 
     lock = read_lock(args.lock)
     if args.platform:
-        packages = lock.for_platform(args.platform)
-        if not packages:
-            have = sorted({p.platform for p in lock.packages})
-            raise InputError(
-                f"the lock has no packages for {args.platform!r}",
-                field="platform",
-                expected="one of " + ", ".join(have),
-            )
-        targets = [
-            t for t in lock.metadata.get("targets", ()) if t.get("platform") == args.platform
-        ]
-        system = lock.system_requirements.get(args.platform)
-        lock = Lock.of(
-            packages,
-            system_requirements={args.platform: system} if system else {},
-            metadata={**lock.metadata, "targets": targets},
-        )
+        lock = lock.only(args.platform)
     text = render(lock, args.format)
     if args.output:
         write_atomic(args.output, text)

@@ -96,6 +96,27 @@ class Lock:
     def for_platform(self, platform: str) -> list[LockedPackage]:
         return [p for p in self.packages if p.platform == platform]
 
+    def only(self, platform: str) -> Lock:
+        """The part of the lock for one platform (packages, system requirements and
+        target); an :class:`~compatlib.errors.InputError` when it has none."""
+        packages = self.for_platform(platform)
+        if not packages:
+            from compatlib.errors import InputError
+
+            have = sorted({p.platform for p in self.packages})
+            raise InputError(
+                f"the lock has no packages for {platform!r}",
+                field="platform",
+                expected="one of " + ", ".join(have) if have else "a lock with packages",
+            )
+        targets = [t for t in self.metadata.get("targets", ()) if t.get("platform") == platform]
+        system = self.system_requirements.get(platform)
+        return Lock.of(
+            packages,
+            system_requirements={platform: system} if system else {},
+            metadata={**self.metadata, "targets": targets},
+        )
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "version": LOCK_VERSION,
