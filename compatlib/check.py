@@ -544,16 +544,14 @@ def _system(
         "cuda_arch": ("GPU compute capability", [str(g) for g in system.gpus]),
     }
     if "nvidia_driver" not in needs:
-        # a conda lock states the driver as the CUDA it must support (``__cuda``)
+        # a conda lock states the driver as the CUDA it must support (__cuda)
         try:
             max_cuda = system.max_cuda()
         except CompatError:
             max_cuda = None
         known["cuda"] = ("CUDA the NVIDIA driver supports", [max_cuda] if max_cuda else [])
-    for key, stated in sorted(needs.items()):
+    for key, requirement in sorted(needs.items()):
         label, values = known.get(key, (key, []))
-        # a conda lock writes the virtual package's match spec: "__glibc >=2.17,<3.0a0"
-        requirement = stated.partition(" ")[2].strip() if stated.startswith("__") else stated
         if key not in known:
             continue  # "cuda" next to "nvidia_driver": checked through the driver
         if not values:

@@ -165,19 +165,24 @@ def _conda_locked(
 
 
 def _virtual_requirements(records: Iterable[PackageRecord]) -> dict[str, str]:
-    """What chosen records ask of virtual packages: ``{"glibc": "__glibc >=2.17,<3.0.a0"}``."""
+    """What chosen records ask of virtual packages, in the form a pip lock states
+    system requirements: ``{"glibc": ">=2.17,<3.0.a0"}`` (several records' specs
+    joined with ``,``, all of which must hold; ``*`` for a bare name)."""
     from compatlib.conda.matchspec import parse_matchspec
 
     found: dict[str, set[str]] = {}
     for rec in records:
         for text in (*rec.depends, *rec.constrains):
             try:
-                name = parse_matchspec(text).name
+                spec = parse_matchspec(text)
             except InputError:
                 continue
-            if name.startswith("__"):
-                found.setdefault(name, set()).add(text.strip())
-    return {name.lstrip("_"): "; ".join(sorted(texts)) for name, texts in sorted(found.items())}
+            if spec.name.startswith("__"):
+                found.setdefault(spec.name, set()).add(str(spec.version or "*"))
+    return {
+        name.lstrip("_"): ",".join(sorted(specs - {"*"})) or "*"
+        for name, specs in sorted(found.items())
+    }
 
 
 @dataclass(frozen=True)

@@ -219,3 +219,31 @@ def test_malformed_lock_metadata_is_an_input_error(
     path.write_text(json.dumps({"version": 1, "packages": [], "metadata": metadata}))
     assert main(["export", str(path), "--format", "requirements"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "expected"),
+    [
+        (">=2.28", "2.35", True),
+        (">=525.60.13, <600", "470.82.01", False),
+        ("==8.0 | ==9.0", "9.0", True),
+        ("one of 8.0, 9.0", "7.5", False),
+        (">=2.17,<3.0.a0", "2.35", True),  # a conda record's spec: below any 3.0
+        (">=2.17,<3.0.a0", "3.0", False),
+        ("*", "2.5", True),
+        (">=1, garbage", "0.5", None),
+    ],
+)
+def test_satisfies_reads_every_form_a_lock_writes(
+    text: str, found: str, expected: bool | None
+) -> None:
+    from compatlib.versions.dotted import satisfies
+
+    assert satisfies(text, found) is expected
+
+
+def test_conda_lock_needs_are_checked_like_pip_ones() -> None:
+    needs = {"glibc": ">=2.38,<3.0.a0", "cuda": ">=12.0"}  # as conda_api states them
+    old = parse_system("glibc=2.35,driver=470.82.01")
+    report = check_environment(_lock(needs), _facts(GOOD), system=old)
+    assert sorted(f.subject for f in report.findings if f.severity == "error") == ["cuda", "glibc"]

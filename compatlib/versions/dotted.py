@@ -79,21 +79,16 @@ def _conda_bound(text: str) -> str:
 
 
 def satisfies(text: str, found: str) -> bool | None:
-    """Does dotted version ``found`` meet a requirement as compatlib prints one
-    (``>=2.28``, ``>=525.60.13, <600``, ``==8.0 | ==9.0``, ``one of 8.0, 9.0``:
-    the system requirements of a lock), or as a conda lock states it (a virtual
-    package's match spec, ``__glibc >=2.17,<3.0.a0``)? ``None`` if the text is
-    not understood."""
+    """Does dotted version ``found`` meet a lock's system requirement (``>=2.28``,
+    ``>=525.60.13, <600``, ``==8.0 | ==9.0``, ``one of 8.0, 9.0``, and from conda
+    records ``>=2.17,<3.0.a0`` or ``*``)? ``None`` if the text is not understood."""
     try:
         have = DottedVersion(found)
     except (ValueError, InputError):
         return None
     text = text.strip()
-    if text.startswith("__"):  # a conda virtual package spec: "__glibc >=2.17,<3.0.a0"
-        _name, _, text = text.partition(" ")
-        text = text.strip()
-        if not text:
-            return True  # the package alone: any version
+    if text == "*":
+        return True
     if text.startswith("one of "):
         options = [o.strip() for o in text[len("one of ") :].split(",")]
         try:
