@@ -314,12 +314,10 @@ def _split_args_options(line: str) -> tuple[str, str, int]:
     return line.strip(), "", len(line)
 
 
-def _parse_options(
-    text: str, offset: int, line: str, where: Location
-) -> list[tuple[str, str, int]]:
-    """Parse the option part of a line into (canonical option, value, column)."""
+def _failer(where: Location, line: str) -> _Fail:
+    """An error maker for one line: the caller gives message, column and expectation."""
 
-    def fail(message: str, column: int, expected: str) -> InputError:
+    def fail(message: str, column: int | None, expected: str) -> InputError:
         return InputError(
             message,
             source=where.source,
@@ -329,6 +327,16 @@ def _parse_options(
             text=line,
             expected=expected,
         )
+
+    return fail
+
+
+def _parse_options(
+    text: str, offset: int, line: str, where: Location
+) -> list[tuple[str, str, int]]:
+    """Parse the option part of a line into (canonical option, value, column)."""
+
+    fail = _failer(where, line)
 
     try:
         tokens = shlex.split(text)
@@ -389,16 +397,7 @@ def _handle_line(
     args, option_text, offset = _split_args_options(line)
     options = _parse_options(option_text, offset, line, where) if option_text else []
 
-    def fail(message: str, column: int | None, expected: str) -> InputError:
-        return InputError(
-            message,
-            source=where.source,
-            line=where.line,
-            column=column,
-            field=where.field,
-            text=line,
-            expected=expected,
-        )
+    fail = _failer(where, line)
 
     editables = [(value, col) for name, value, col in options if name == "--editable"]
     if len(editables) > 1:
