@@ -115,7 +115,6 @@ class PythonProvider:
         self._only_pre: dict[str, bool] = {}
         self._marker_cache: dict[tuple[str, str], bool] = {}
         self._ranker: TagRanker | None = None
-        self._py_rankers: dict[str, TagRanker] = {}
         self._yanked_cache: dict[tuple[str, Version], bool] = {}
         from compatlib.stack.layers import Layers
 
@@ -371,10 +370,7 @@ class PythonProvider:
                 tag_sets.append(parsed.tags)
         found: list[str] = []
         for py in _PYTHONS:
-            ranker = self._py_rankers.get(py)
-            if ranker is None:
-                ranker = TagRanker.for_target(replace(self.target, python=py, glibc=_ANY_GLIBC))
-                self._py_rankers[py] = ranker
+            ranker = TagRanker.for_target(replace(self.target, python=py, glibc=_ANY_GLIBC))
             if any(ranker.rank(tags) is not None for tags in tag_sets):
                 found.append(py)
         return found

@@ -331,7 +331,10 @@ class TagRanker:
     def for_target(
         cls, target: Target, *, macos: str | None = None, musllinux: str | None = None
     ) -> TagRanker:
-        return cls(target_tags(target, macos=macos, musllinux=musllinux))
+        """The ranker of a target's tags, shared by every caller asking for the same
+        tags (a lock builds it in several places; it never changes)."""
+        platforms = tuple(platform_tags_for(target, macos=macos, musllinux=musllinux))
+        return _ranker_cached(_python_tuple(target), target.implementation.lower(), platforms)
 
     def rank(self, wheel_tags: Iterable[_TagLike]) -> int | None:
         """The best rank among a wheel's tags, or ``None`` if none is accepted."""
@@ -341,3 +344,10 @@ class TagRanker:
             if r is not None and (best is None or r < best):
                 best = r
         return best
+
+
+@lru_cache(maxsize=64)
+def _ranker_cached(
+    python: tuple[int, int], implementation: str, platforms: tuple[str, ...]
+) -> TagRanker:
+    return TagRanker(_tags_cached(python, implementation, platforms))
