@@ -125,10 +125,6 @@ class Tag:
             return NotImplemented
         return fields == (self.interpreter, self.abi, self.platform)
 
-    def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
-
     def __str__(self) -> str:
         return f"{self.interpreter}-{self.abi}-{self.platform}"
 
