@@ -193,10 +193,7 @@ class HashingRepository:
             self._requires_seen.extend(rel.requires)
         art = self._choose(rel, self._target, self._ranker)
         if art is not None and art.url.startswith("file:") and not _has_lock_hash(art):
-            # reading ahead (PrefetchingRepository's threads) is not the solver
-            # moving on: it must not abandon the hash of the version in use
-            ahead = threading.current_thread().name.startswith("prefetch")
-            self._submit(name, art.url, supersede=not ahead)
+            self._submit(name, art.url)
         return rel
 
     def __getattr__(self, name: str) -> Any:
@@ -206,22 +203,20 @@ class HashingRepository:
         return getattr(self.repository, name)
 
     # -- hashing -------------------------------------------------------------------
-    def _submit(self, name: str, url: str, *, supersede: bool = True) -> None:
+    def _submit(self, name: str, url: str) -> None:
         with self._lock:
             if self._closed:
                 return
             job = self._jobs.get(url)
             if job is not None and not job.cancel.is_set():
-                if supersede:
-                    self._latest[name] = job
+                self._latest[name] = job
                 return
             previous = self._latest.get(name)
-            if supersede and previous is not None and previous is not job:
+            if previous is not None and previous is not job:
                 previous.cancel.set()  # the solver moved to another version
             job = _Job(url)
             self._jobs[url] = job
-            if supersede or name not in self._latest:
-                self._latest[name] = job
+            self._latest[name] = job
             self._queue.put(job)
             if len(self._workers) < self._max_workers:
                 worker = threading.Thread(target=self._work, name="sha256", daemon=True)

@@ -702,22 +702,23 @@ def _lock_one(
         prefetch = own is not None and any(
             u.startswith(("http://", "https://")) for u in (*inputs.indexes, *inputs.find_links)
         )
-    # hash each local file the lock will pin while the solver goes on
+    ahead: PrefetchingRepository | None = None
+    if prefetch:
+        ahead = PrefetchingRepository(repository, target)
+        ahead.start(inputs.requirements)
+    # hash each local file the lock will pin while the solver goes on; the hasher
+    # sits outside the read-ahead, so it sees the solver's reads only
     hasher = HashingRepository(
-        repository,
+        ahead if ahead is not None else repository,
         target,
         lambda rel, tgt, ranker: choose_artifact(rel, tgt, ranker=ranker),
         cache_dir=cache_dir,
         requires_seen=requires_seen,
     )
-    ahead: PrefetchingRepository | None = None
-    if prefetch:
-        ahead = PrefetchingRepository(hasher, target)
-        ahead.start(inputs.requirements)
     try:
         resolution = solve(
             list(inputs.requirements),
-            index=ahead if ahead is not None else hasher,
+            index=hasher,
             target=target,
             constraints=list(constraints),
             strategy=strategy,

@@ -81,13 +81,15 @@ def test_a_lock_through_the_hasher_has_the_same_hashes(tmp_path: Path) -> None:
 
 
 def test_reading_ahead_does_not_abandon_the_version_in_use(tmp_path: Path) -> None:
+    from compatlib.lock.pip import PrefetchingRepository
+
     index, digests = _index(tmp_path)
-    hasher = HashingRepository(index, TARGET, _choose, cache_dir=tmp_path / "cache")
+    ahead = PrefetchingRepository(index, TARGET)  # as _lock_one composes them
+    hasher = HashingRepository(ahead, TARGET, _choose, cache_dir=tmp_path / "cache")
     try:
         hasher.release("lib", "1.0")  # the solver's choice
-        ahead = threading.Thread(target=hasher.release, args=("lib", "2.0"), name="prefetch_0")
-        ahead.start()
-        ahead.join()
+        ahead.start(["lib"])  # reads ahead lib's newest release, 2.0
+        ahead.close()  # waits for the read ahead
         chosen = next(u for u in digests if "lib-1.0" in u)
         assert not hasher._jobs[chosen].cancel.is_set()
         assert hasher.digests([chosen]) == {chosen: digests[chosen]}
