@@ -21,6 +21,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def _venv_with(tmp_path: Path, reqs: Path, *options: str) -> Path:
+    """A new venv of this Python with ``reqs`` installed by pip in hash-checking
+    mode; its interpreter."""
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    argv = [str(python), "-m", "pip", "install", "-q", *options, "--require-hashes", "-r"]
+    subprocess.run([*argv, str(reqs)], check=True, capture_output=True)
+    return python
+
+
 @pytest.mark.integration
 def test_lock_installs_with_pip_and_hashes(tmp_path: Path) -> None:
     folders = [p for p in MIRROR if p.is_dir()]
@@ -53,25 +64,7 @@ def test_lock_installs_with_pip_and_hashes(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / "bin" / "python"
-    subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-index",
-            "--no-deps",
-            "--require-hashes",
-            "-r",
-            str(reqs),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    python = _venv_with(tmp_path, reqs, "--no-index", "--no-deps")
     out = subprocess.run(
         [
             str(python),
@@ -119,14 +112,7 @@ def test_requirements_rendering_installs_with_pip_require_hashes(tmp_path: Path)
     reqs = _lock_as(tmp_path, "requirements", "requirements.txt")
     text = reqs.read_text(encoding="utf-8")
     assert "--find-links /opt/pypi/files" in text
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--require-hashes", "-r", str(reqs)],
-        check=True,
-        capture_output=True,
-    )
+    python = _venv_with(tmp_path, reqs)
     pinned = next(
         line.split("==")[1].split()[0]
         for line in text.splitlines()
@@ -163,14 +149,7 @@ def test_pylock_rendering_installs_with_uv(tmp_path: Path) -> None:
 def test_check_a_venv_installed_from_the_lock(tmp_path: Path) -> None:
     reqs = _lock_as(tmp_path, "requirements", "requirements.txt")
     lock_json = _lock_as(tmp_path, "json", "lock.json")
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--require-hashes", "-r", str(reqs)],
-        check=True,
-        capture_output=True,
-    )
+    python = _venv_with(tmp_path, reqs)
     check = [sys.executable, "-m", "compatlib.cli", "check", str(lock_json), "--python"]
     ok = subprocess.run([*check, str(python)], capture_output=True, text=True, check=False)
     assert ok.returncode == 0, ok.stderr  # glibc checked against this machine
@@ -199,22 +178,5 @@ def test_requirements_with_direct_references_install_with_pip(tmp_path: Path) ->
     assert "requests @ file:///" in text
     reqs = tmp_path / "direct.txt"
     reqs.write_text(text, encoding="utf-8")
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / "bin" / "python"
-    subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-index",
-            "--require-hashes",
-            "-r",
-            str(reqs),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    python = _venv_with(tmp_path, reqs, "--no-index")
     assert _imports_requests(python)
