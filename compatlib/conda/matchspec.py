@@ -86,16 +86,8 @@ FIELD_NAMES = (
     "fn",
 )
 _ALIASES = {"build_string": "build"}
-_OTHER_FIELDS = (
-    "track_features",
-    "features",
-    "url",
-    "md5",
-    "sha256",
-    "license",
-    "license_family",
-    "fn",
-)
+# the fields past name, version and build(s): matched as plain values
+_OTHER_FIELDS = FIELD_NAMES[FIELD_NAMES.index("track_features") :]
 _EXPECTED = (
     "a conda match spec such as numpy, numpy >=1.20, numpy=1.26, numpy==1.26.4=py312h_0, "
     "conda-forge::numpy[version='>=1.20']"
