@@ -25,7 +25,10 @@ import functools
 import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
-from typing import Union, cast
+from typing import TYPE_CHECKING, Union, cast
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 
@@ -58,6 +61,16 @@ class _SyntaxError(ValueError):
         self.message: str = message if message is not None else (str(args[0]) if args else "")
         self.source: str | None = source
         self.span: tuple[int, int] | None = span
+
+    @classmethod
+    def of(cls, exc: Exception) -> Self:
+        """The same error as packaging's ``exc``, with its message, source and span."""
+        return cls(
+            str(exc),
+            message=getattr(exc, "message", str(exc)),
+            source=getattr(exc, "source", None),
+            span=getattr(exc, "span", None),
+        )
 
 
 class InvalidRequirement(_SyntaxError):
@@ -921,12 +934,7 @@ def _requirement_error(text: str, req: Requirement) -> None:
     try:
         theirs = PackagingRequirement(text)
     except PackagingInvalid as exc:
-        raise InvalidRequirement(
-            str(exc),
-            message=getattr(exc, "message", str(exc)),
-            source=getattr(exc, "source", None),
-            span=getattr(exc, "span", None),
-        ) from None
+        raise InvalidRequirement.of(exc) from None
     # Unreachable while the scanner matches packaging; kept so a gap can never
     # reject a requirement that packaging accepts.
     marker = None if theirs.marker is None else Marker(str(theirs.marker))
@@ -941,12 +949,7 @@ def _marker_error(text: str) -> _Tree:
     try:
         theirs = PackagingMarker(text)
     except PackagingInvalid as exc:
-        raise InvalidMarker(
-            str(exc),
-            message=getattr(exc, "message", str(exc)),
-            source=getattr(exc, "source", None),
-            span=getattr(exc, "span", None),
-        ) from None
+        raise InvalidMarker.of(exc) from None
     try:
         return _scan_full_marker(str(theirs))
     except _Reject:
