@@ -305,7 +305,7 @@ def profile(name: str) -> None:
     import cProfile
     import pstats
 
-    from compatlib.commands import lock
+    from compatlib.cli import lock
 
     with tempfile.TemporaryDirectory() as tmp:
         argv = compatlib_cmd(SETS[name], Path(tmp) / "cache", Path(tmp) / "out.json")[4:]
@@ -321,10 +321,10 @@ def profile(name: str) -> None:
 
 #: (module, class or "", function, label): the phases timed by --phases
 PHASES = (
-    ("compatlib.index.pypi.findlinks", "FindLinks", "_table", "find-links folder scan"),
-    ("compatlib.index.pypi.repository", "PyPIRepository", "_metadata", "wheel metadata reads"),
-    ("compatlib.stack.layers", "Layers", "_framework_rules", "framework rules"),
-    ("compatlib.api", "", "solve", "solve (incl. the three before it)"),
+    ("compatlib.sources.pypi.findlinks", "FindLinks", "_table", "find-links folder scan"),
+    ("compatlib.sources.pypi.repository", "PyPIRepository", "_metadata", "wheel metadata reads"),
+    ("compatlib.resolve.layers", "Layers", "_framework_rules", "framework rules"),
+    ("compatlib.resolve.solve", "", "solve", "solve (incl. the three before it)"),
     ("compatlib.lock.hashing", "HashingRepository", "digests", "sha256 wait after the solve"),
 )
 
@@ -335,11 +335,16 @@ def phases_child(name: str) -> None:
     import importlib
 
     t0 = time.perf_counter()
-    from compatlib.commands import lock
+    from compatlib.cli import lock
 
-    for mod in ("compatlib.cli", "compatlib.lock.pip", "compatlib.api", "compatlib.index.pypi"):
+    for mod in (
+        "compatlib.cli",
+        "compatlib.lock.pip",
+        "compatlib.resolve.solve",
+        "compatlib.sources.pypi",
+    ):
         importlib.import_module(mod)
-    for mod in ("compatlib.stack.profile", "compatlib.solver.pubgrub", "compatlib.stack.layers"):
+    for mod in ("compatlib.stack.profile", "compatlib.solver.pubgrub", "compatlib.resolve.layers"):
         importlib.import_module(mod)
     imports = time.perf_counter() - t0
     timers: dict[str, float] = {}
@@ -403,7 +408,7 @@ def http_readahead(latencies: Sequence[float] = (0.0, 0.02, 0.05)) -> str:
     import pypi_builders
 
     from compatlib.lock.pip import lock_pip
-    from compatlib.target import Target
+    from compatlib.values.target import Target
 
     delay = {"s": 0.0}
 

@@ -1,4 +1,4 @@
-"""compatlib.pep508 against packaging.requirements: import, parse and marker evaluation cost.
+"""compatlib.values.pep508 against packaging.requirements: import, parse and marker evaluation cost.
 
 Run: ``python benchmarks/bench_pep508.py [N]``.  Import times are the best of N
 fresh interpreters, each timing only the import itself after ``packaging.specifiers``
@@ -85,7 +85,7 @@ def _corpus() -> list[str]:
 
 
 def _per_item(func: object, items: list[str], rounds: int) -> float:
-    from compatlib import pep508
+    from compatlib.values import pep508
 
     best = float("inf")
     for _ in range(rounds):
@@ -102,13 +102,13 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory(prefix="pyc-bench-pep508-") as cache:
         env["PYTHONPYCACHEPREFIX"] = cache
-        alone = _import_seconds("compatlib.pep508", runs, env, before=", compatlib")
-        ours = _import_seconds("compatlib.pep508", runs, env)
+        alone = _import_seconds("compatlib.values.pep508", runs, env, before=", compatlib")
+        ours = _import_seconds("compatlib.values.pep508", runs, env)
         first = _import_seconds(
-            "compatlib.pep508",
+            "compatlib.values.pep508",
             runs,
             env,
-            after="compatlib.pep508.Requirement(\"numpy>=1.22; python_version < '3.10'\")",
+            after="compatlib.values.pep508.Requirement(\"numpy>=1.22; python_version < '3.10'\")",
         )
         theirs = _import_seconds("packaging.requirements, packaging.markers", runs, env)
         theirs_first = _import_seconds(
@@ -118,23 +118,23 @@ def main() -> int:
             after="packaging.requirements.Requirement(\"numpy>=1.22; python_version < '3.10'\")",
         )
     print("import (after packaging.specifiers, best of", runs, "fresh processes):")
-    print(f"  compatlib.pep508 alone (compatlib already imported) {alone * 1000:7.2f} ms")
-    print(f"  compatlib.pep508 with the compatlib package         {ours * 1000:7.2f} ms")
-    print(f"  compatlib.pep508 with the package, + first parse    {first * 1000:7.2f} ms")
+    print(f"  compatlib.values.pep508 alone (compatlib already imported) {alone * 1000:7.2f} ms")
+    print(f"  compatlib.values.pep508 with the compatlib package         {ours * 1000:7.2f} ms")
+    print(f"  compatlib.values.pep508 with the package, + first parse    {first * 1000:7.2f} ms")
     print(f"  packaging.requirements + packaging.markers          {theirs * 1000:7.2f} ms")
     print(f"  packaging.requirements + markers, + first parse     {theirs_first * 1000:7.2f} ms")
 
     from packaging.markers import Marker as PMarker
     from packaging.requirements import Requirement as PRequirement
 
-    from compatlib.pep508 import Marker, Requirement
+    from compatlib.values.pep508 import Marker, Requirement
 
     corpus = _corpus()
     print(f"corpus: {len(corpus)} distinct Requires-Dist strings")
     ours_parse = _per_item(Requirement, corpus, 5)
     theirs_parse = _per_item(PRequirement, corpus, 5)
     print("parse, per string (uncached constructor):")
-    print(f"  compatlib.pep508.Requirement       {ours_parse * 1e6:7.2f} us")
+    print(f"  compatlib.values.pep508.Requirement       {ours_parse * 1e6:7.2f} us")
     print(f"  packaging.requirements.Requirement {theirs_parse * 1e6:7.2f} us")
     print(f"  speed-up {theirs_parse / ours_parse:.1f}x")
 
@@ -154,7 +154,7 @@ def main() -> int:
     ours_eval = _eval_all(our_markers)
     theirs_eval = _eval_all(their_markers)
     print(f"evaluate, per marker ({len(marker_texts)} distinct markers, one environment):")
-    print(f"  compatlib.pep508.Marker  {ours_eval * 1e6:7.2f} us")
+    print(f"  compatlib.values.pep508.Marker  {ours_eval * 1e6:7.2f} us")
     print(f"  packaging.markers.Marker {theirs_eval * 1e6:7.2f} us")
     return 0
 

@@ -27,8 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from compatlib.index.pypi import PyPIRepository
-from compatlib.target import Target
+from compatlib.sources.pypi import PyPIRepository
+from compatlib.values.target import Target
 
 PACKAGES = ("packaging", "requests", "numpy", "scipy", "pandas", "pydantic", "transformers", "jax")
 TARGET = Target(python="3.11", platform="linux-64", glibc="2.28")

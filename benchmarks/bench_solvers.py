@@ -7,7 +7,7 @@ Families:
 2. pubgrub's large registries: solve every (package, version);
 3. a generated family that forces deep backtracking.
 
-resolvelib runs through :mod:`compatlib.peers.resolvelib_peer` (same index, same
+resolvelib runs through :mod:`compatlib.testing.resolvelib_oracle` (same index, same
 rules). It is capped at ``--max-rounds`` (pip's default is 200,000; resolvelib's
 own is 100); a capped run is reported as "too deep".
 """
@@ -23,9 +23,9 @@ from functools import partial
 from pathlib import Path
 
 from compatlib import Index, Target, UnsatisfiableError, solve
-from compatlib.index.memory import IndexRelease
-from compatlib.index.peer import load_case, load_index
-from compatlib.peers.resolvelib_peer import solve_with_resolvelib
+from compatlib.sources.memory import IndexRelease
+from compatlib.testing.peer import load_case, load_index
+from compatlib.testing.resolvelib_oracle import solve_with_resolvelib
 
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peer-suites"
 PY38 = Target(python="3.8", platform="linux-64")

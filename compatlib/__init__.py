@@ -9,15 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from compatlib._lazy import lazy_attributes
-from compatlib.errors import CompatError, InputError, UnsatisfiableError
+from compatlib.errors import CompatError, InputError
 
 if TYPE_CHECKING:
-    from compatlib.api import load_index, solve
-    from compatlib.conda_api import solve_conda, solve_environment
-    from compatlib.explain.tree import Explanation
-    from compatlib.index.memory import Index
-    from compatlib.resolution import Resolution
-    from compatlib.target import Target
+    from compatlib.resolve.conda_solve import solve_conda, solve_environment
+    from compatlib.resolve.resolution import Resolution
+    from compatlib.resolve.solve import solve
+    from compatlib.solver.errors import UnsatisfiableError
+    from compatlib.solver.explanation import Explanation
+    from compatlib.sources.memory import Index
+    from compatlib.testing.peer import load_index
+    from compatlib.values.target import Target
 
 __all__ = [
     "CompatError",
@@ -37,14 +39,15 @@ __all__ = [
 __version__ = "0.1.0"
 
 _LAZY = {
-    "solve": "compatlib.api",
-    "load_index": "compatlib.api",
-    "solve_conda": "compatlib.conda_api",
-    "solve_environment": "compatlib.conda_api",
-    "Explanation": "compatlib.explain.tree",
-    "Index": "compatlib.index.memory",
-    "Resolution": "compatlib.resolution",
-    "Target": "compatlib.target",
+    "solve": "compatlib.resolve.solve",
+    "load_index": "compatlib.testing.peer",
+    "solve_conda": "compatlib.resolve.conda_solve",
+    "solve_environment": "compatlib.resolve.conda_solve",
+    "Explanation": "compatlib.solver.explanation",
+    "UnsatisfiableError": "compatlib.solver.errors",
+    "Index": "compatlib.sources.memory",
+    "Resolution": "compatlib.resolve.resolution",
+    "Target": "compatlib.values.target",
 }
 
 

@@ -1,17 +1,14 @@
 """The error hierarchy: every failure compatlib raises on purpose is a CompatError.
 
 Errors carry fields (file, line, column, field, expected) so callers and the CLI can
-point at the bad input without parsing messages.
+point at the bad input without parsing messages. The error of an unsatisfiable
+request, :class:`~compatlib.solver.errors.UnsatisfiableError`, lives with the
+explanation it carries, in the solver layer; ``compatlib.UnsatisfiableError`` names it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from compatlib.explain.tree import Explanation
-
-__all__ = ["CompatError", "InputError", "UnsatisfiableError"]
+__all__ = ["CompatError", "InputError"]
 
 
 class CompatError(Exception):
@@ -64,11 +61,3 @@ class InputError(CompatError, ValueError):
         if self.text is not None and self.column is not None:
             msg += f"\n    {self.text}\n    {' ' * (self.column - 1)}^"
         return msg
-
-
-class UnsatisfiableError(CompatError):
-    """The requirements cannot all be met; ``explanation`` says why, as data."""
-
-    def __init__(self, explanation: Explanation) -> None:
-        self.explanation = explanation
-        super().__init__(explanation.report)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from compatlib import Index, InputError, Target, UnsatisfiableError, solve
-from compatlib.index.memory import IndexRelease as R
+from compatlib.sources.memory import IndexRelease as R
 
 PY312 = Target(python="3.12", platform="linux-64")
 
@@ -161,7 +161,7 @@ def test_target_validation() -> None:
 
 
 def test_no_binary_and_no_build_policies() -> None:
-    from compatlib.index.memory import Artifact
+    from compatlib.sources.memory import Artifact
 
     idx = Index(
         {

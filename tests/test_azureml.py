@@ -1,4 +1,4 @@
-"""compatlib.azureml: a lock as an Azure ML environment asset, loaded by azure-ai-ml itself."""
+"""compatlib.adapters.azureml: a lock as an Azure ML environment asset, loaded by azure-ai-ml itself."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 import yaml
 
-from compatlib.azureml import azureml_environment, choose_image, register
+from compatlib.adapters.azureml import azureml_environment, choose_image, register
 from compatlib.cli import main
 from compatlib.errors import InputError
 from compatlib.lock.model import Lock, LockedPackage
 from compatlib.stack.knowledge import azure_images, glibc_of
-from compatlib.versions.dotted import DottedVersion, satisfies
+from compatlib.values.dotted import DottedVersion, satisfies
 
 
 def _lock(needs: dict[str, str] | None = None, platform: str = "linux-64") -> Lock:

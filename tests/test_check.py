@@ -1,4 +1,4 @@
-"""compatlib.check: an environment's facts against a lock."""
+"""compatlib.adapters.check: an environment's facts against a lock."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from compatlib._values import replace
-from compatlib.check import EnvironmentFacts, check_environment, probe_environment
+from compatlib.adapters.check import EnvironmentFacts, check_environment, probe_environment
 from compatlib.cli import main
 from compatlib.errors import InputError
 from compatlib.lock.model import Lock, LockedPackage, lock_from_dict, read_lock
@@ -237,7 +237,7 @@ def test_malformed_lock_metadata_is_an_input_error(
 def test_satisfies_reads_every_form_a_lock_writes(
     text: str, found: str, expected: bool | None
 ) -> None:
-    from compatlib.versions.dotted import satisfies
+    from compatlib.values.dotted import satisfies
 
     assert satisfies(text, found) is expected
 

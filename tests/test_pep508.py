@@ -1,4 +1,4 @@
-"""compatlib.pep508 against packaging 26.4: same acceptance, parts, strings and marker values."""
+"""compatlib.values.pep508 against packaging 26.4: same acceptance, parts, strings and marker values."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from packaging import markers as pmarkers
 from packaging import requirements as preqs
 
-from compatlib import pep508
-from compatlib.pep508 import (
+from compatlib.values import pep508
+from compatlib.values.pep508 import (
     InvalidMarker,
     InvalidRequirement,
     Marker,
@@ -446,7 +446,7 @@ def test_import_is_light() -> None:
         "ast",
     ]
     code = (
-        "import sys\nimport compatlib.pep508 as m\n"
+        "import sys\nimport compatlib.values.pep508 as m\n"
         "m.parse_requirement(\"foo[x]>=1; python_version < '3.9' and extra == 'x'\")\n"
         f"print(','.join(n for n in {forbidden!r} if n in sys.modules))"
     )

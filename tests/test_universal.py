@@ -1,4 +1,4 @@
-"""compatlib.universal: one solve per environment class the markers tell apart."""
+"""compatlib.resolve.universal: one solve per environment class the markers tell apart."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from compatlib.errors import InputError, UnsatisfiableError
-from compatlib.index.memory import Artifact, Index, IndexRelease
-from compatlib.pep508 import Marker
-from compatlib.universal import (
+from compatlib.errors import InputError
+from compatlib.resolve.universal import (
     ForkUnsatisfiableError,
     UniversalResolution,
     environments,
     solve_universal,
 )
+from compatlib.solver.errors import UnsatisfiableError
+from compatlib.sources.memory import Artifact, Index, IndexRelease
+from compatlib.values.pep508 import Marker
 
 
 def _index(table: dict[str, dict[str, tuple[str, ...]]]) -> Index:
@@ -172,8 +173,8 @@ def test_cli_solve_universal(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_lowest_direct_strategy() -> None:
-    from compatlib.api import solve
-    from compatlib.target import Target
+    from compatlib.resolve.solve import solve
+    from compatlib.values.target import Target
 
     index = _index(
         {

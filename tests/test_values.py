@@ -118,8 +118,8 @@ def test_field_order_errors() -> None:
 def test_lock_path_does_not_import_dataclasses() -> None:
     code = (
         "import sys\n"
-        "import compatlib.commands.lock, compatlib.lock.pip, compatlib.api\n"
-        "import compatlib.index.pypi.repository, compatlib.solver.pubgrub\n"
+        "import compatlib.cli.lock, compatlib.lock.pip, compatlib.resolve.solve\n"
+        "import compatlib.sources.pypi.repository, compatlib.solver.pubgrub\n"
         "heavy = [m for m in ('dataclasses', 'inspect', 'logging', 'packaging.tags')"
         " if m in sys.modules]\n"
         "print(heavy)\n"

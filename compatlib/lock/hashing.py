@@ -21,9 +21,9 @@ from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from compatlib.index.memory import Artifact, IndexRelease
-    from compatlib.index.pypi.tags import TagRanker
-    from compatlib.target import Target
+    from compatlib.sources.memory import Artifact, IndexRelease
+    from compatlib.values.tags import TagRanker
+    from compatlib.values.target import Target
 
 __all__ = ["HashingRepository", "hash_local_files", "local_digest", "local_sha256"]
 
@@ -59,7 +59,7 @@ def local_sha256(
     """
     from pathlib import Path
 
-    from compatlib.index.pypi.fetch import atomic_write, default_cache_dir, url_to_path
+    from compatlib.sources.fetch import atomic_write, default_cache_dir, url_to_path
 
     try:
         path = url_to_path(url)
@@ -101,7 +101,7 @@ def local_digest(
     file; sha256 is cached as :func:`local_sha256` does, the others are not."""
     if algorithm == "sha256":
         return local_sha256(url, cache_dir)
-    from compatlib.index.pypi.fetch import url_to_path
+    from compatlib.sources.fetch import url_to_path
 
     try:
         h = hashlib.new(algorithm)
@@ -167,7 +167,7 @@ class HashingRepository:
         max_workers: int | None = None,
         requires_seen: list[str] | None = None,
     ) -> None:
-        from compatlib.index.pypi.tags import TagRanker
+        from compatlib.values.tags import TagRanker
 
         self.repository = repository
         self._requires_seen = requires_seen

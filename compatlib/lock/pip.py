@@ -1,9 +1,9 @@
 """Lock pip requirements against PyPI-style sources (simple indexes, find-links).
 
 :func:`lock_pip` solves a :class:`~compatlib.specs.Spec` (or plain PEP 508
-strings) for one :class:`~compatlib.target.Target` with
-:func:`compatlib.api.solve` over a lazy
-:class:`~compatlib.index.pypi.PyPIRepository`, then pins, for every chosen
+strings) for one :class:`~compatlib.values.target.Target` with
+:func:`compatlib.resolve.solve.solve` over a lazy
+:class:`~compatlib.sources.pypi.PyPIRepository`, then pins, for every chosen
 release, the one file the target installs: the best-ranked compatible wheel,
 else the source distribution. The result is a :class:`~compatlib.lock.Lock`
 with URLs (credentials removed), hashes, dependencies and what the lock needs
@@ -21,16 +21,17 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from compatlib._values import value
-from compatlib.errors import CompatError, InputError, UnsatisfiableError
+from compatlib.errors import CompatError, InputError
 from compatlib.lock.hashing import HashingRepository, hash_local_files, local_sha256
 from compatlib.lock.model import Lock, LockedPackage
+from compatlib.solver.errors import UnsatisfiableError
 
 if TYPE_CHECKING:
-    from compatlib.index.memory import Artifact, IndexRelease, Repository
-    from compatlib.index.pypi.tags import TagRanker
-    from compatlib.resolution import Resolution
+    from compatlib.resolve.resolution import Resolution
+    from compatlib.sources.memory import Artifact, IndexRelease, Repository
     from compatlib.specs.model import Spec
-    from compatlib.target import Target
+    from compatlib.values.tags import TagRanker
+    from compatlib.values.target import Target
 
 __all__ = [
     "DEFAULT_INDEX",
@@ -155,7 +156,7 @@ def pip_inputs(
 def _hash_pins(requirements: Sequence[Any], constraints: Sequence[Any]) -> tuple[HashPin, ...]:
     """One pin per project: the hashes of its requirement lines (any may match,
     as pip merges them), narrowed by those of its constraint lines."""
-    from compatlib.index.pypi.filenames import canonicalize_name
+    from compatlib.values.filenames import canonicalize_name
 
     def collect(items: Sequence[Any]) -> dict[str, tuple[list[tuple[str, str]], list[str]]]:
         out: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
@@ -222,10 +223,10 @@ def ranked_artifacts(
 ) -> list[Artifact]:
     """The files of ``release`` the target can install, best first: wheels by
     tag rank, then source distributions, non-yanked before yanked."""
-    from compatlib.index.pypi.filenames import parse_dist_filename
+    from compatlib.values.filenames import parse_dist_filename
 
     if ranker is None:
-        from compatlib.index.pypi.tags import TagRanker
+        from compatlib.values.tags import TagRanker
 
         ranker = TagRanker.for_target(target)
     keyed: list[tuple[tuple[bool, int, int, str], Artifact]] = []
@@ -250,7 +251,7 @@ def choose_artifact(
 ) -> Artifact | None:
     """The file of ``release`` the target would install: the best-ranked wheel
     for its tags (non-yanked first), else a source distribution; ``None`` if no
-    file fits. ``ranker`` reuses a :class:`~compatlib.index.pypi.tags.TagRanker`
+    file fits. ``ranker`` reuses a :class:`~compatlib.values.tags.TagRanker`
     built for ``target``."""
     ranked = ranked_artifacts(release, target, ranker=ranker)
     return ranked[0] if ranked else None
@@ -302,8 +303,8 @@ def lock_resolution(
     through one, has most of them hashed already. A package with ``hash_pins``
     is locked to its best file that matches one of them.
     """
-    from compatlib.index.pypi.fetch import redact_url
-    from compatlib.index.pypi.tags import TagRanker
+    from compatlib.sources.fetch import redact_url
+    from compatlib.values.tags import TagRanker
 
     ranker = TagRanker.for_target(target)
     pins = {p.name: p for p in hash_pins}
@@ -411,8 +412,8 @@ class PrefetchingRepository:
         self._ahead(requirements)
 
     def _ahead(self, requirements: Sequence[str]) -> None:
-        from compatlib.index.pypi.filenames import canonicalize_name
-        from compatlib.pep508 import InvalidRequirement, Requirement
+        from compatlib.values.filenames import canonicalize_name
+        from compatlib.values.pep508 import InvalidRequirement, Requirement
 
         names: list[str] = []
         for text in requirements:
@@ -484,10 +485,10 @@ def lock_pip(
     multi-platform lock. ``indexes``/``find_links``/``no_index``: see
     :func:`pip_inputs`. ``offline``, ``cache_dir`` and ``index_strategy``
     (``"first-index"`` or ``"best-match"``) go to
-    :class:`~compatlib.index.pypi.PyPIRepository`; ``constraints``,
+    :class:`~compatlib.sources.pypi.PyPIRepository`; ``constraints``,
     ``strategy``, ``prereleases``, ``prefer`` and ``fixes`` to
-    :func:`compatlib.api.solve`. ``repository`` replaces the PyPI repository
-    (any :class:`~compatlib.index.memory.Repository` whose releases carry
+    :func:`compatlib.resolve.solve.solve`. ``repository`` replaces the PyPI repository
+    (any :class:`~compatlib.sources.memory.Repository` whose releases carry
     artifacts; it must select files for the target(s) given). ``prefetch``
     reads ahead on a thread pool (:class:`PrefetchingRepository`); ``None``
     (the default) turns it on when an index or find-links location is remote.
@@ -496,12 +497,12 @@ def lock_pip(
     class of Pythons the requirements' markers tell apart, and packages whose
     version depends on the Python carry a ``marker``.
 
-    Raises :class:`~compatlib.errors.UnsatisfiableError` (with the explanation)
+    Raises :class:`~compatlib.solver.errors.UnsatisfiableError` (with the explanation)
     when no set of versions works, :class:`~compatlib.errors.InputError` for bad
     input, and other :class:`~compatlib.errors.CompatError` subclasses (such as
     ``OfflineError``) when a source cannot be read.
     """
-    from compatlib.target import Target
+    from compatlib.values.target import Target
 
     if target is None:
         targets: list[Target] = [Target()]
@@ -598,7 +599,7 @@ def _lock_universal(
     tell apart (the requirements', then those of every release read, until no
     new class appears), merged, with a Python ``marker`` on what differs."""
     from compatlib._values import replace
-    from compatlib.universal import markers_of, python_classes, python_ranges
+    from compatlib.resolve.universal import markers_of, python_classes, python_ranges
 
     spec = _universal_spec(requires_python, [target])
     texts: list[str] = [*inputs.requirements, *constraints]
@@ -613,7 +614,7 @@ def _lock_universal(
             try:
                 forks[point] = run(replace(target, python=point), requires_seen=seen)
             except UnsatisfiableError as exc:
-                from compatlib.universal import ForkUnsatisfiableError
+                from compatlib.resolve.universal import ForkUnsatisfiableError
 
                 where = f'Python {point} on {target.subdir} (the lock covers "{spec}")'
                 raise ForkUnsatisfiableError(exc.explanation, where) from exc
@@ -681,11 +682,11 @@ def _lock_one(
     prefetch: bool | None = None,
     requires_seen: list[str] | None = None,
 ) -> tuple[list[LockedPackage], dict[str, str]]:
-    from compatlib.api import solve
+    from compatlib.resolve.solve import solve
 
     own: Any = None
     if repository is None:
-        from compatlib.index.pypi import PyPIRepository
+        from compatlib.sources.pypi import PyPIRepository
 
         own = PyPIRepository(
             inputs.indexes,
@@ -783,7 +784,7 @@ def lock_metadata(
     ``inputs_sha256`` hashes everything that decides the result, so a later
     run can tell whether the lock is stale without solving again.
     """
-    from compatlib.index.pypi.fetch import redact_url
+    from compatlib.sources.fetch import redact_url
 
     data: dict[str, Any] = {
         "requirements": list(inputs.requirements),

@@ -70,7 +70,7 @@ def render(lock: Lock, fmt: str) -> str:
 
 def platform_marker(platform: str) -> str:
     """The PEP 508 marker that holds exactly on a conda subdir's machines."""
-    from compatlib.target import PLATFORMS
+    from compatlib.values.target import PLATFORMS
 
     try:
         sys_platform, _system, machine, _os = PLATFORMS[platform]
@@ -384,7 +384,7 @@ def _conda_lock_spec(manager: str, name: str, text: str) -> str:
     """A dependency as conda-lock writes it: the version part only (``>=1.2``,
     ``*`` for any), without the name, markers or build strings' name prefix."""
     if manager == "pip":
-        from compatlib.pep508 import InvalidRequirement, parse_requirement
+        from compatlib.values.pep508 import InvalidRequirement, parse_requirement
 
         parts = []
         for one in text.split("; "):  # two requirements on one package are joined

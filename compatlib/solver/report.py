@@ -1,4 +1,4 @@
-"""Turn a solver failure into an :class:`~compatlib.explain.tree.Explanation`.
+"""Turn a solver failure into an :class:`~compatlib.solver.explanation.Explanation`.
 
 Bitsets become readable version sets over the package's real versions: a run
 of consecutive candidates prints as ``>=first, <next`` (so ranges are merged and
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compatlib.explain.tree import Explanation, Node, TermInfo
+from compatlib.solver.explanation import Explanation
 from compatlib.solver.pubgrub import ROOT, Incompatibility, SolverFailure, Term
+from compatlib.solver.tree import Node, TermInfo
 
 __all__ = ["build_explanation", "render_bits"]
 

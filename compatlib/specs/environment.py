@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compatlib.conda.naming import KNOWN_SUBDIRS
 from compatlib.errors import InputError
+from compatlib.sources.conda.naming import KNOWN_SUBDIRS
 from compatlib.specs.model import (
     MAIN_CATEGORY,
     CondaDependency,

@@ -9,7 +9,7 @@ file and line it came from (:class:`Location`), so later stages (the solver,
 the explainer) can point users back at the line that caused a conflict.
 
 Conda dependencies are kept as raw MatchSpec strings: parsing them is the job
-of ``compatlib.conda.matchspec``; here only a best-effort package name is
+of ``compatlib.sources.conda.matchspec``; here only a best-effort package name is
 extracted so that ``python`` pins can be recognised.
 """
 
@@ -22,8 +22,8 @@ from typing import Generic, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from compatlib._values import replace
-from compatlib.index.pypi.filenames import NormalizedName, canonicalize_name
-from compatlib.pep508 import Requirement
+from compatlib.values.filenames import NormalizedName, canonicalize_name
+from compatlib.values.pep508 import Requirement
 
 __all__ = [
     "MAIN_CATEGORY",
@@ -144,7 +144,7 @@ def conda_package_name(spec: str) -> str | None:
 
     ``conda-forge::pytorch>=2.1`` -> ``pytorch``; ``python=3.11`` -> ``python``.
     Returns ``None`` for specs that do not start with a name (URLs, ``*``).
-    This is not a MatchSpec parser (see ``compatlib.conda.matchspec``).
+    This is not a MatchSpec parser (see ``compatlib.sources.conda.matchspec``).
     """
     if "://" in spec:
         return None

@@ -33,7 +33,6 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from compatlib.errors import InputError
-from compatlib.pep508 import Marker
 from compatlib.specs.model import (
     MAIN_CATEGORY,
     Location,
@@ -42,6 +41,7 @@ from compatlib.specs.model import (
     Spec,
 )
 from compatlib.specs.requirements import parse_requirement
+from compatlib.values.pep508 import Marker
 
 __all__ = ["read_pyproject"]
 

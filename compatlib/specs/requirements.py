@@ -37,12 +37,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from compatlib.errors import InputError
-from compatlib.index.pypi.filenames import (
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_wheel_filename,
-)
-from compatlib.pep508 import InvalidRequirement, Requirement
 from compatlib.specs.model import (
     MAIN_CATEGORY,
     Hash,
@@ -53,6 +47,12 @@ from compatlib.specs.model import (
     PipRequirement,
     Spec,
 )
+from compatlib.values.filenames import (
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_wheel_filename,
+)
+from compatlib.values.pep508 import InvalidRequirement, Requirement
 
 __all__ = ["HASH_ALGORITHMS", "read_requirements", "parse_requirement"]
 

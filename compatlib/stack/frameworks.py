@@ -29,7 +29,7 @@ from typing import Any
 from compatlib._datafiles import data_path
 from compatlib._values import value
 from compatlib.errors import InputError
-from compatlib.versions.dotted import DottedVersion
+from compatlib.values.dotted import DottedVersion
 
 __all__ = [
     "FrameworkBuild",
@@ -594,7 +594,7 @@ def _flag(reader: _Reader, node: _Mapping, key: str, field: str) -> bool:
 
 def _load_nvidia() -> tuple[dict[tuple[str, str], str], dict[str, str]]:
     """(package, version) -> oldest CUDA release that ships it; package -> rule."""
-    from compatlib.index.pypi.filenames import canonicalize_name
+    from compatlib.values.filenames import canonicalize_name
 
     path = data_path("frameworks", "nvidia-pypi.yaml")
     reader = _Reader(path)
@@ -852,7 +852,7 @@ def nvidia_cuda_version(package: str, version: str) -> str | None:
     ``nvidia_cuda_version("nvidia-cuda-runtime-cu12", "12.1.105") == "12.1"``.
     None where the knowledge base does not know the version.
     """
-    from compatlib.index.pypi.filenames import canonicalize_name
+    from compatlib.values.filenames import canonicalize_name
 
     table, rules = _nvidia_data()
     return _lookup_cuda(str(canonicalize_name(package)), version, table, rules)

@@ -29,7 +29,7 @@ from typing import Any
 from compatlib._datafiles import data_path
 from compatlib._values import value
 from compatlib.errors import InputError
-from compatlib.versions.dotted import DottedVersion
+from compatlib.values.dotted import DottedVersion
 
 __all__ = [
     # records

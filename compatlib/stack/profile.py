@@ -28,7 +28,7 @@ else:
     from compatlib._lazy import lazy_module
 
     knowledge = lazy_module("compatlib.stack.knowledge")
-from compatlib.versions.dotted import DottedVersion
+from compatlib.values.dotted import DottedVersion
 
 __all__ = [
     "SystemProfile",

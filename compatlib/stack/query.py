@@ -2,7 +2,7 @@
 not the newer ones.
 
 Each check uses the same knowledge and rules as the solver's layers
-(:mod:`compatlib.stack.layers`): the minor-version-compatibility driver floor of
+(:mod:`compatlib.resolve.layers`): the minor-version-compatibility driver floor of
 the build's CUDA, the GPU architectures compiled into it, its Python range and
 its glibc baseline.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from compatlib.errors import InputError
 from compatlib.stack.frameworks import FrameworkBuild, builds, canonical_framework
 from compatlib.stack.profile import SystemProfile, parse_system
-from compatlib.versions.dotted import DottedVersion
+from compatlib.values.dotted import DottedVersion
 
 __all__ = ["BuildVerdict", "check_build", "newest_build"]
 

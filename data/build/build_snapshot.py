@@ -2,7 +2,7 @@
 
 This is a maintainer tool, not part of the library. It reads a simple index
 (PEP 503/691; ``file://``, ``http://`` or ``https://``) with
-:class:`compatlib.index.pypi.PyPIRepository`, follows the dependencies of a list
+:class:`compatlib.sources.pypi.PyPIRepository`, follows the dependencies of a list
 of root requirements, and writes every package of the closure with its newest
 versions: ``Requires-Dist``, ``Requires-Python``, ``Provides-Extra`` and the
 files a resolver may pick (filename, URL, sha256, size).
@@ -175,9 +175,9 @@ class _Builder:
         offline: bool,
         find_links: Sequence[tuple[str, str]] = (),
     ) -> None:
-        from compatlib.index.pypi import PyPIRepository
-        from compatlib.index.pypi.tags import DEFAULT_MACOS, TagRanker, target_tags
-        from compatlib.target import Target
+        from compatlib.sources.pypi import PyPIRepository
+        from compatlib.values.tags import DEFAULT_MACOS, TagRanker, target_tags
+        from compatlib.values.target import Target
 
         self.targets = [Target(python=py, platform=p) for p in platforms for py in pythons]
         self.environments = [t.marker_environment() for t in self.targets]
@@ -190,7 +190,7 @@ class _Builder:
                 if tag not in seen:
                     seen.add(tag)
                     tags.append(tag)
-        from compatlib.index.pypi.fetch import path_to_url
+        from compatlib.sources.fetch import path_to_url
 
         #: (file URL prefix of a find-links folder, the index its files come from)
         self.find_links = [
@@ -315,7 +315,7 @@ class _Builder:
     # -- output ---------------------------------------------------------------------
 
     def _blake2b(self, url: str) -> str | None:
-        from compatlib.index.pypi.fetch import url_to_path
+        from compatlib.sources.fetch import url_to_path
 
         hit = self._b2.get(url)
         if hit is not None:

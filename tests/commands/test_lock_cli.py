@@ -17,7 +17,7 @@ if str(_BUILDERS) not in sys.path:
 
 from pypi_builders import Entry, ServerState, build_wheel, http_server, write_index  # noqa: E402
 
-from compatlib.commands import lock as lock_cmd  # noqa: E402
+from compatlib.cli import lock as lock_cmd  # noqa: E402
 
 __all__ = ["http_server"]  # the fixture, re-exported for pytest
 
@@ -293,7 +293,7 @@ def _conda_channel(root: Path) -> Path:
 def test_conda_environment_with_pip_section(
     links: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytest.importorskip("compatlib.conda_api")
+    pytest.importorskip("compatlib.resolve.conda_solve")
     channel = _conda_channel(tmp_path / "chan")
     env = tmp_path / "environment.yml"
     env.write_text(
@@ -367,7 +367,7 @@ def test_credentials_never_printed(
 
 def test_through_the_compatlib_command(links: Path, tmp_path: Path) -> None:
     """``python -m compatlib.cli lock`` (a fresh process, as users run it)."""
-    from compatlib import cli
+    from compatlib.cli import app as cli
 
     if "lock" not in cli._build_parser().format_help():
         pytest.skip("compatlib.cli does not register the lock command yet")
@@ -397,15 +397,19 @@ def test_registering_the_command_is_light() -> None:
     """``compatlib --help`` builds every parser: adding ``lock`` must not import the
     solver, the PyPI client, the spec readers or YAML."""
     code = (
-        "import json, sys\n"
-        "import compatlib.commands.lock as m\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
+        "import json, sys\nimport compatlib.cli.lock as m\nprint(json.dumps(sorted(sys.modules)))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     loaded = set(json.loads(proc.stdout))
-    heavy = {"yaml", "compatlib.specs", "compatlib.index.pypi", "compatlib.api", "urllib.request"}
+    heavy = {
+        "yaml",
+        "compatlib.specs",
+        "compatlib.sources.pypi",
+        "compatlib.resolve.solve",
+        "urllib.request",
+    }
     assert not heavy & loaded
 
 

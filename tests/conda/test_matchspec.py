@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compatlib.conda.matchspec import MatchSpec, parse_matchspec, record_specs
-from compatlib.conda.records import PackageRecord, record_from_json
 from compatlib.errors import InputError
-from compatlib.versions.conda import CondaVersion
+from compatlib.sources.conda.matchspec import MatchSpec, parse_matchspec, record_specs
+from compatlib.sources.conda.records import PackageRecord, record_from_json
+from compatlib.values.conda_version import CondaVersion
 
 CHANNELS = Path(__file__).resolve().parents[3] / "shared" / "peer-suites" / "conda" / "channels"
 
@@ -394,7 +394,7 @@ def test_real_records_match() -> None:
     # its dependency on the virtual __cuda package, checked against virtual records
     dep = MatchSpec.parse(cuda9.depends[0])
     assert dep.name == "__cuda"
-    from compatlib.conda.virtual import virtual_packages
+    from compatlib.sources.conda.virtual import virtual_packages
 
     def cuda(v: str) -> PackageRecord:
         return next(r for r in virtual_packages("linux-64", {"cuda": v}) if r.name == "__cuda")

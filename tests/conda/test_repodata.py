@@ -17,19 +17,19 @@ from typing import Any
 import pytest
 
 from compatlib._values import replace
-from compatlib.conda.channel import Channel, Channels
-from compatlib.conda.matchspec import MatchSpec
-from compatlib.conda.records import (
+from compatlib.errors import InputError
+from compatlib.sources.conda.channel import Channel, Channels
+from compatlib.sources.conda.matchspec import MatchSpec
+from compatlib.sources.conda.records import (
     PackageRecord,
     candidate_key,
     normalize_timestamp,
     record_from_json,
     split_filename,
 )
-from compatlib.conda.repodata import load_repodata, parse_repodata, read_repodata_bytes
-from compatlib.conda.virtual import virtual_packages
-from compatlib.errors import InputError
-from compatlib.versions.conda import CondaVersion
+from compatlib.sources.conda.repodata import load_repodata, parse_repodata, read_repodata_bytes
+from compatlib.sources.conda.virtual import virtual_packages
+from compatlib.values.conda_version import CondaVersion
 
 CHANNELS = Path(__file__).resolve().parents[3] / "shared" / "peer-suites" / "conda" / "channels"
 
@@ -353,7 +353,7 @@ def test_channel_load_from_url_and_import_cost() -> None:
     import sys
 
     code = (
-        "import sys, compatlib.conda; "
+        "import sys, compatlib.sources.conda; "
         "print(sorted(m for m in ('yaml', 'networkx', 'zstandard', 'urllib.request', 'packaging')"
         " if m in sys.modules))"
     )

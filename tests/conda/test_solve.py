@@ -10,20 +10,27 @@ from typing import Any
 
 import pytest
 
-from compatlib.conda import Channel, load_repodata
-from compatlib.conda.matchspec import MatchSpec
-from compatlib.conda.records import PackageRecord
-from compatlib.conda_api import CondaResolution, load_channels, solve_conda, solve_environment
-from compatlib.errors import InputError, UnsatisfiableError
-from compatlib.explain.render import render_text
-from compatlib.providers.conda import (
+from compatlib.errors import InputError
+from compatlib.lock.conda import conda_lock, environment_lock
+from compatlib.resolve.conda_solve import (
+    CondaResolution,
+    load_channels,
+    solve_conda,
+    solve_environment,
+)
+from compatlib.resolve.providers.conda import (
     CondaProvider,
     parse_virtual_package,
     target_virtual_packages,
 )
+from compatlib.solver.errors import UnsatisfiableError
 from compatlib.solver.provider import Unavailable
+from compatlib.solver.render import render_text
+from compatlib.sources.conda import Channel, load_repodata
+from compatlib.sources.conda.matchspec import MatchSpec
+from compatlib.sources.conda.records import PackageRecord
 from compatlib.stack.profile import SystemProfile
-from compatlib.target import Target
+from compatlib.values.target import Target
 
 PEER = Path(__file__).resolve().parents[3] / "shared" / "peer-suites" / "conda"
 CHANNELS = PEER / "channels"
@@ -279,7 +286,7 @@ def test_explanation_versions_show_builds_only_when_shared(channel: Path) -> Non
 def test_lock_carries_urls_hashes_and_system_needs(channel: Path) -> None:
     target = Target(platform="linux-64", glibc="2.35")
     res = solve_conda(["numpy", "glibc-lib"], channels=channel, target=target)
-    lock = res.to_lock()
+    lock = conda_lock(res)
     by_name = {p.name: p for p in lock.packages}
     assert sorted(by_name) == ["glibc-lib", "libzlib", "numpy", "python"]
     numpy = by_name["numpy"]
@@ -291,7 +298,7 @@ def test_lock_carries_urls_hashes_and_system_needs(channel: Path) -> None:
     assert numpy.dependencies == (("python", "python >=3.12,<3.13.0a0"),)
     # the form a pip lock uses, so check and azureml read both alike
     assert lock.system_requirements == {"linux-64": {"glibc": ">=2.28"}}
-    assert lock.to_json() == res.to_lock().to_json()
+    assert lock.to_json() == conda_lock(res).to_json()
 
 
 def test_environment_file_without_pip(tmp_path: Path, channel: Path) -> None:
@@ -303,7 +310,7 @@ def test_environment_file_without_pip(tmp_path: Path, channel: Path) -> None:
     assert res.conda.versions["numpy"] == "1.26.4"
     assert res.conda.record("numpy").build == "py311h0"
     assert res.pip == {}
-    assert [p.manager for p in res.to_lock().packages] == ["conda"] * 3
+    assert [p.manager for p in environment_lock(res).packages] == ["conda"] * 3
 
 
 # -- known answers of the peers' own test channels ------------------------------------------------

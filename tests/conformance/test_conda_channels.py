@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from compatlib.conda import Channel, load_repodata
-from compatlib.conda.matchspec import parse_matchspec
-from compatlib.conda.records import PackageRecord
-from compatlib.conda_api import solve_conda
-from compatlib.errors import UnsatisfiableError
-from compatlib.explain.render import render_text
+from compatlib.resolve.conda_solve import solve_conda
+from compatlib.solver.errors import UnsatisfiableError
+from compatlib.solver.render import render_text
+from compatlib.sources.conda import Channel, load_repodata
+from compatlib.sources.conda.matchspec import parse_matchspec
+from compatlib.sources.conda.records import PackageRecord
 
 from .conftest import PEER
 
@@ -119,7 +119,7 @@ def our_solve(
 
 def check_valid(solution: dict[str, PackageRecord], virtual: Sequence[tuple[str, str]]) -> None:
     """Every depends met and every constrains respected, by our MatchSpec rules."""
-    from compatlib.conda.virtual import virtual_record
+    from compatlib.sources.conda.virtual import virtual_record
 
     present = dict(solution)
     for n, v in virtual:

@@ -1,6 +1,6 @@
 """compatlib and resolvelib on the same indexes: same answer, or both impossible.
 
-resolvelib runs through :mod:`compatlib.peers.resolvelib_peer`, which applies the
+resolvelib runs through :mod:`compatlib.testing.resolvelib_oracle`, which applies the
 same rules (markers for the target, extras, Requires-Python, stable first).
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from compatlib import Target, UnsatisfiableError, solve
-from compatlib.index.peer import load_case
-from compatlib.peers.resolvelib_peer import solve_with_resolvelib
+from compatlib.testing.peer import load_case
+from compatlib.testing.resolvelib_oracle import solve_with_resolvelib
 
 from .conftest import peer_files
 

@@ -9,7 +9,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from compatlib import Index, Target, UnsatisfiableError, solve
-from compatlib.index.peer import load_index
+from compatlib.testing.peer import load_index
 
 from .conftest import peer_files
 

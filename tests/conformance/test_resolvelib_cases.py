@@ -9,7 +9,7 @@ import pytest
 from packaging.version import Version
 
 from compatlib import Target, UnsatisfiableError, solve
-from compatlib.index.peer import Case, load_case
+from compatlib.testing.peer import Case, load_case
 
 from .conftest import peer_files
 

@@ -1,6 +1,6 @@
 """All of uv's packse scenarios: satisfiable or not, and the expected packages.
 
-Universal scenarios go through :func:`compatlib.universal.solve_universal`.
+Universal scenarios go through :func:`compatlib.resolve.universal.solve_universal`.
 Scenarios that need what compatlib does not do yet, or whose expected answer
 differs for a reason we can state, are strict xfails with the reason.
 """
@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from compatlib import Target, UnsatisfiableError, solve
-from compatlib.index.peer import PACKSE_DEFAULT_REQUIRES_PYTHON, Scenario, load_scenario
-from compatlib.pep508 import Marker
-from compatlib.universal import solve_universal
+from compatlib.resolve.universal import solve_universal
+from compatlib.testing.peer import PACKSE_DEFAULT_REQUIRES_PYTHON, Scenario, load_scenario
+from compatlib.values.pep508 import Marker
 
 from .conftest import peer_files
 

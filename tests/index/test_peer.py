@@ -19,8 +19,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from compatlib.errors import InputError
-from compatlib.index.memory import Index
-from compatlib.index.peer import (
+from compatlib.sources.memory import Index
+from compatlib.testing.peer import (
     PACKSE_DEFAULT_REQUIRES_PYTHON,
     Case,
     Scenario,
@@ -35,7 +35,7 @@ from compatlib.index.peer import (
     swift_name,
     swift_specifier,
 )
-from compatlib.index.ron import MAX_DEPTH, RonVariant, loads
+from compatlib.testing.ron import MAX_DEPTH, RonVariant, loads
 
 # tomllib is in the standard library from 3.11; tomli is the same parser for 3.10
 tomllib = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")

@@ -20,16 +20,17 @@ from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel
 from packaging.version import Version
 
 from compatlib import solve
-from compatlib.errors import InputError, UnsatisfiableError
-from compatlib.index.memory import Index
-from compatlib.index.pypi.tags import TagRanker
-from compatlib.index.snapshot import (
+from compatlib.errors import InputError
+from compatlib.solver.errors import UnsatisfiableError
+from compatlib.sources.memory import Index
+from compatlib.sources.snapshot import (
     SnapshotInfo,
     default_snapshot_path,
     load_snapshot,
     snapshot_info,
 )
-from compatlib.target import Target
+from compatlib.values.tags import TagRanker
+from compatlib.values.target import Target
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "data" / "build" / "build_snapshot.py"
@@ -189,8 +190,8 @@ def test_importing_the_loader_is_cheap(tmp_path: Path) -> None:
     import subprocess
 
     code = (
-        "import sys; import compatlib.index.snapshot as s; "
-        "heavy = [m for m in ('compatlib.index.pypi.repository', 'compatlib.index.pypi.fetch', 'urllib.request', 'yaml') "
+        "import sys; import compatlib.sources.snapshot as s; "
+        "heavy = [m for m in ('compatlib.sources.pypi.repository', 'compatlib.sources.fetch', 'urllib.request', 'yaml') "
         "if m in sys.modules]; "
         "print(heavy, s._read.cache_info().currsize)"
     )
@@ -567,7 +568,7 @@ def test_shipped_records_match_the_mirror_files() -> None:
     folders = [f for f in folders if f.is_dir()]
     if not folders:
         pytest.skip("the local index the snapshot was built from is not on this machine")
-    from compatlib.index.pypi.metadata import parse_core_metadata, read_wheel_metadata
+    from compatlib.sources.pypi.metadata import parse_core_metadata, read_wheel_metadata
 
     checked = 0
     for name in ("requests", "pyyaml", "tqdm", "scikit-learn", "transformers"):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from compatlib.commands import lock as lock_cmd
+from compatlib.cli import lock as lock_cmd
 
 pytestmark = pytest.mark.integration
 

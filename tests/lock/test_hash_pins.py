@@ -19,7 +19,7 @@ from compatlib.cli import main  # noqa: E402
 from compatlib.errors import InputError  # noqa: E402
 from compatlib.lock.pip import lock_pip, pip_inputs  # noqa: E402
 from compatlib.specs import read_requirements  # noqa: E402
-from compatlib.target import Target  # noqa: E402
+from compatlib.values.target import Target  # noqa: E402
 
 PY311 = Target(python="3.11", platform="linux-64", glibc="2.28")
 LINUX = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"

@@ -6,10 +6,10 @@ import hashlib
 import threading
 from pathlib import Path
 
-from compatlib.index.memory import Artifact, Index, IndexRelease
 from compatlib.lock.hashing import HashingRepository, hash_local_files, local_sha256
 from compatlib.lock.pip import choose_artifact, lock_pip
-from compatlib.target import Target
+from compatlib.sources.memory import Artifact, Index, IndexRelease
+from compatlib.values.target import Target
 
 TARGET = Target(python="3.11", platform="linux-64", glibc="2.36")
 

@@ -14,10 +14,10 @@ if str(_BUILDERS) not in sys.path:
 from pypi_builders import build_wheel  # noqa: E402
 
 from compatlib.cli import main  # noqa: E402
-from compatlib.errors import UnsatisfiableError  # noqa: E402
-from compatlib.index.pypi import PyPIRepository  # noqa: E402
 from compatlib.lock.pip import lock_pip  # noqa: E402
-from compatlib.target import Target  # noqa: E402
+from compatlib.solver.errors import UnsatisfiableError  # noqa: E402
+from compatlib.sources.pypi import PyPIRepository  # noqa: E402
+from compatlib.values.target import Target  # noqa: E402
 
 LINUX = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
 MAC = Target(python="3.11", platform="osx-arm64")

@@ -22,8 +22,7 @@ from pypi_builders import (  # noqa: E402
     write_index,
 )
 
-from compatlib.errors import CompatError, InputError, UnsatisfiableError  # noqa: E402
-from compatlib.index.memory import Artifact, IndexRelease  # noqa: E402
+from compatlib.errors import CompatError, InputError  # noqa: E402
 from compatlib.lock import Lock  # noqa: E402
 from compatlib.lock.pip import (  # noqa: E402
     DEFAULT_INDEX,
@@ -32,9 +31,11 @@ from compatlib.lock.pip import (  # noqa: E402
     lock_pip,
     pip_inputs,
 )
+from compatlib.solver.errors import UnsatisfiableError  # noqa: E402
+from compatlib.sources.memory import Artifact, IndexRelease  # noqa: E402
 from compatlib.specs import read_requirements  # noqa: E402
 from compatlib.stack.profile import parse_system  # noqa: E402
-from compatlib.target import Target  # noqa: E402
+from compatlib.values.target import Target  # noqa: E402
 
 __all__ = ["http_server"]  # the fixture, re-exported for pytest
 
@@ -400,8 +401,8 @@ def test_reading_ahead_over_http_changes_nothing_but_the_order(
 
 
 def test_prefetching_repository_swallows_background_errors(wheels: Path, tmp_path: Path) -> None:
-    from compatlib.index.pypi import PyPIRepository
     from compatlib.lock.pip import PrefetchingRepository
+    from compatlib.sources.pypi import PyPIRepository
 
     repo = PyPIRepository([], [str(wheels)], target=PY311, cache_dir=tmp_path / "c")
     ahead = PrefetchingRepository(repo, PY311)

@@ -15,11 +15,11 @@ from packaging.pylock import Pylock
 from packaging.tags import Tag
 
 from compatlib.errors import InputError
-from compatlib.index.pypi.tags import target_tags
 from compatlib.lock.model import Lock, LockedPackage
 from compatlib.lock.render import platform_marker, render, render_pylock, render_requirements
 from compatlib.specs import read_requirements
-from compatlib.target import Target
+from compatlib.values.tags import target_tags
+from compatlib.values.target import Target
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -17,13 +17,13 @@ from packaging.pylock import Pylock  # noqa: E402
 from packaging.tags import Tag  # noqa: E402
 from pypi_builders import build_wheel  # noqa: E402
 
-from compatlib.check import EnvironmentFacts, check_environment  # noqa: E402
+from compatlib.adapters.check import EnvironmentFacts, check_environment  # noqa: E402
 from compatlib.cli import main  # noqa: E402
 from compatlib.errors import InputError  # noqa: E402
-from compatlib.index.pypi.tags import target_tags  # noqa: E402
 from compatlib.lock.pip import lock_pip  # noqa: E402
 from compatlib.lock.render import render  # noqa: E402
-from compatlib.target import Target  # noqa: E402
+from compatlib.values.tags import target_tags  # noqa: E402
+from compatlib.values.target import Target  # noqa: E402
 
 if sys.version_info >= (3, 11):
     import tomllib

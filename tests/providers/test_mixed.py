@@ -1,4 +1,4 @@
-"""Mixed conda + pip environments solved as one problem (compatlib.providers.mixed).
+"""Mixed conda + pip environments solved as one problem (compatlib.resolve.providers.mixed).
 
 A small conda channel is written to tmp_path as real repodata.json files and
 the PyPI side is an in-memory Index."""
@@ -13,14 +13,16 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from compatlib.conda_api import solve_environment
-from compatlib.errors import InputError, UnsatisfiableError
-from compatlib.explain.render import render_text
-from compatlib.index.memory import Artifact, Index, IndexRelease
-from compatlib.providers.mixed import CondaPypiMap, FromConda, load_mapping, pep440_of
+from compatlib.errors import InputError
+from compatlib.lock.conda import environment_lock
+from compatlib.resolve.conda_solve import solve_environment
+from compatlib.resolve.providers.mixed import CondaPypiMap, FromConda, load_mapping, pep440_of
+from compatlib.solver.errors import UnsatisfiableError
+from compatlib.solver.render import render_text
+from compatlib.sources.memory import Artifact, Index, IndexRelease
 from compatlib.specs.model import CondaDependency, Located, Location, PipRequirement, Spec
-from compatlib.target import Target
-from compatlib.versions.conda import CondaVersion
+from compatlib.values.conda_version import CondaVersion
+from compatlib.values.target import Target
 
 LINUX = Target(platform="linux-64")
 HERE = Location("environment.yml", line=1)
@@ -252,7 +254,7 @@ def test_same_name_rule_can_be_switched_off(channel: Path) -> None:
 
 def test_lock_has_conda_and_pip_files(channel: Path) -> None:
     res = solve(channel, ["python=3.11", "numpy"], ["foo"])
-    lock = res.to_lock()
+    lock = environment_lock(res)
     rows = {(p.manager, p.name): p for p in lock.packages}
     assert sorted(rows) == [
         ("conda", "libblas"),
@@ -272,7 +274,7 @@ def test_lock_has_conda_and_pip_files(channel: Path) -> None:
     assert dict(numpy.hashes) == {"md5": "a" * 32, "sha256": "b" * 64}
     assert numpy.url.endswith("/linux-64/numpy-1.26.4-py311h0.conda")
     assert {p.platform for p in lock.packages} == {"linux-64"}
-    assert lock.to_json() == res.to_lock().to_json()
+    assert lock.to_json() == environment_lock(res).to_json()
 
 
 def test_pip_best_wheel_for_target(channel: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from compatlib import Target, UnsatisfiableError, solve
-from compatlib.index.memory import Index, IndexRelease
+from compatlib.sources.memory import Index, IndexRelease
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "explanations.yaml").read_text(encoding="utf-8")

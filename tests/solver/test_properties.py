@@ -20,7 +20,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from compatlib import Target, UnsatisfiableError, solve
-from compatlib.index.memory import Index, IndexRelease
+from compatlib.sources.memory import Index, IndexRelease
 
 TARGET = Target(python="3.12", platform="linux-64")
 NAMES = ["a", "b", "c", "d"]
@@ -189,7 +189,7 @@ def _same_set(a: SpecifierSet, b: SpecifierSet, versions: Mapping[str, list[str]
 def test_determinism_across_hash_seeds() -> None:
     code = (
         "from compatlib import solve, Target, UnsatisfiableError\n"
-        "from compatlib.index.memory import Index, IndexRelease\n"
+        "from compatlib.sources.memory import Index, IndexRelease\n"
         "idx = Index({'a': [IndexRelease(v, ('b>=2', 'c')) for v in ('1', '2')],"
         " 'b': [IndexRelease('1'), IndexRelease('2', ('c<2',)), IndexRelease('3', ('c>=3',))],"
         " 'c': [IndexRelease('1'), IndexRelease('2'), IndexRelease('3', ('a<2',))]})\n"

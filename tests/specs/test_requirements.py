@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from compatlib.errors import InputError
-from compatlib.pep508 import Requirement
 from compatlib.specs import (
     Hash,
     IndexOptions,
@@ -17,6 +16,7 @@ from compatlib.specs import (
     read_spec,
     redact_url,
 )
+from compatlib.values.pep508 import Requirement
 
 FIXTURES = Path(__file__).parent / "fixtures" / "requirements"
 NO_ENV: dict[str, str] = {}

@@ -13,7 +13,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from compatlib.errors import InputError
-from compatlib.index.memory import Artifact, Index, IndexRelease
+from compatlib.sources.memory import Artifact, Index, IndexRelease
 from compatlib.stack.frameworks import FrameworkBuild, build, nvidia_packages
 
 LINUX = 'platform_system == "Linux" and platform_machine == "x86_64"'

@@ -12,7 +12,7 @@ import yaml
 from compatlib._datafiles import data_path
 from compatlib.errors import InputError
 from compatlib.stack import knowledge as kb
-from compatlib.versions.dotted import DottedVersion as V
+from compatlib.values.dotted import DottedVersion as V
 
 FILES = ("cuda.yaml", "gpus.yaml", "cudnn.yaml", "os.yaml", "azure.yaml")
 

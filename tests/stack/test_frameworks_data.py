@@ -34,7 +34,7 @@ from compatlib.stack.matrix import (
     torch_matrix,
     write_pages,
 )
-from compatlib.versions.dotted import DottedVersion
+from compatlib.values.dotted import DottedVersion
 
 PYTHONS = [f"3.{minor}" for minor in range(7, 17)]
 TOOLKIT_COMPONENT = re.compile(

@@ -151,7 +151,7 @@ def test_driver_max_cuda_windows_numbers() -> None:
 
 
 def test_driver_max_cuda_is_consistent_with_min_driver() -> None:
-    from compatlib.versions.dotted import DottedVersion
+    from compatlib.values.dotted import DottedVersion
 
     for release in kb.cuda_releases():
         top = driver_max_cuda(release.driver_linux)

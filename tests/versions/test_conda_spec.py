@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compatlib.errors import InputError
-from compatlib.versions.conda import CondaVersion
-from compatlib.versions.conda_spec import (
+from compatlib.values.conda_spec import (
     AnyVersion,
     Compare,
     CompatibleRelease,
@@ -20,6 +19,7 @@ from compatlib.versions.conda_spec import (
     parse_version_spec,
     prefix_set,
 )
+from compatlib.values.conda_version import CondaVersion
 
 # (spec, does it match 1.7.1?)
 AGAINST_1_7_1 = [

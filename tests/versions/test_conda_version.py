@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compatlib.errors import InputError
-from compatlib.versions.conda import CondaVersion
-from compatlib.versions.sets import VersionSet
+from compatlib.values.conda_version import CondaVersion
+from compatlib.values.sets import VersionSet
 
 # Strictly increasing (each entry is less than the next).
 ORDERED = [

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from compatlib.errors import InputError
-from compatlib.versions.dotted import DottedVersion
+from compatlib.values.dotted import DottedVersion
 
 
 def test_numeric_ordering() -> None:

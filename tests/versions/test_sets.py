@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compatlib.versions.dotted import DottedVersion
-from compatlib.versions.sets import VersionSet
+from compatlib.values.dotted import DottedVersion
+from compatlib.values.sets import VersionSet
 
 UNIVERSE = [DottedVersion(f"{i // 2}.{i % 2 * 5}") for i in range(12)]  # 0, 0.5, 1, 1.5, ...
 POINTS = [DottedVersion(f"{i / 4:.2f}") for i in range(0, 28)]  # probes between versions

@@ -1,4 +1,4 @@
-"""compatlib.index.pypi.filenames against packaging.utils / packaging.tags."""
+"""compatlib.values.filenames against packaging.utils / packaging.tags."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compatlib.index.pypi.filenames import (
+from compatlib.values.filenames import (
     InvalidSdistFilename,
     InvalidWheelFilename,
     ParsedFilename,
@@ -25,7 +25,7 @@ from compatlib.index.pypi.filenames import (
     parse_tag,
     parse_wheel_filename,
 )
-from compatlib.index.pypi.tags import TagRanker
+from compatlib.values.tags import TagRanker
 
 MIRRORS = (Path("/opt/pypi/files"), Path("/opt/pypi-more/files"), Path("/opt/wheels"))
 
@@ -278,7 +278,7 @@ def test_parsed_filename_value_semantics() -> None:
 
 
 def test_simple_module_reexports_the_same_objects() -> None:
-    from compatlib.index.pypi import simple
+    from compatlib.sources.pypi import simple
 
     assert simple.parse_dist_filename is parse_dist_filename
     assert simple.ParsedFilename is ParsedFilename
@@ -294,24 +294,24 @@ _FORBIDDEN = (
     "sysconfig",
     "platform",
     "dataclasses",
-    "compatlib.index.pypi.simple",
+    "compatlib.sources.pypi.simple",
     "html.parser",
 )
 
 # Import the two modules without running the package __init__ files above them
-# (compatlib/index/__init__.py and compatlib/index/pypi/__init__.py pull in the
+# (compatlib/sources/__init__.py and compatlib/sources/pypi/__init__.py pull in the
 # index and PyPI client modules), so the check sees only what these two need.
 _PROBE = """
 import importlib, sys, types
 import compatlib
 before = set(sys.modules)
 root = compatlib.__path__[0]
-for name, folder in (("compatlib.index", "/index"), ("compatlib.index.pypi", "/index/pypi")):
+for name, folder in (("compatlib.sources", "/index"), ("compatlib.sources.pypi", "/index/pypi")):
     pkg = types.ModuleType(name)
     pkg.__path__ = [root + folder]
     sys.modules[name] = pkg
-importlib.import_module("compatlib.index.pypi.filenames")
-importlib.import_module("compatlib.index.pypi.tags")
+importlib.import_module("compatlib.values.filenames")
+importlib.import_module("compatlib.values.tags")
 print("\\n".join(sorted(set(sys.modules) - before)))
 """
 
@@ -321,6 +321,6 @@ def test_modules_import_light() -> None:
         [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True, timeout=60
     )
     loaded = set(result.stdout.split())
-    assert "compatlib.index.pypi.filenames" in loaded
-    assert "compatlib.index.pypi.tags" in loaded
+    assert "compatlib.values.filenames" in loaded
+    assert "compatlib.values.tags" in loaded
     assert sorted(loaded.intersection(_FORBIDDEN)) == []

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from pypi_builders import Entry, ServerState, build_wheel, write_index
 
-from compatlib.index.pypi import (
+from compatlib.sources.fetch import Fetcher, redact_url
+from compatlib.sources.pypi import (
     FetchError,
     MetadataUnavailableError,
     OfflineError,
     PyPIRepository,
 )
-from compatlib.index.pypi.fetch import Fetcher, redact_url
-from compatlib.target import Target
+from compatlib.values.target import Target
 
 TARGET = Target(python="3.11", platform="linux-64", glibc="2.28")
 Server = tuple[str, ServerState]

@@ -8,7 +8,7 @@ import pytest
 from pypi_builders import build_sdist, build_wheel, metadata_text
 
 from compatlib.errors import CompatError
-from compatlib.index.pypi.metadata import (
+from compatlib.sources.pypi.metadata import (
     MetadataError,
     RemoteFile,
     check_identity,
@@ -134,7 +134,7 @@ def test_remote_file_reads_only_needed_ranges(tmp_path: Path) -> None:
 
 
 def test_central_directory_fast_path_matches_zipfile(tmp_path: Path) -> None:
-    from compatlib.index.pypi.metadata import _metadata_from_central_directory
+    from compatlib.sources.pypi.metadata import _metadata_from_central_directory
 
     wheel = build_wheel(tmp_path, "fast-path", "1.0", requires=["numpy>=1.20"], padding=4096)
     fast = _metadata_from_central_directory(str(wheel), "fast-path")
@@ -151,7 +151,7 @@ def test_central_directory_fast_path_matches_zipfile(tmp_path: Path) -> None:
 def test_central_directory_fast_path_on_the_local_mirror() -> None:
     from packaging.utils import parse_wheel_filename
 
-    from compatlib.index.pypi.metadata import _metadata_from_central_directory
+    from compatlib.sources.pypi.metadata import _metadata_from_central_directory
 
     files = sorted(Path("/opt/pypi/files").glob("*.whl"))[:200]
     if not files:
@@ -169,7 +169,7 @@ def test_central_directory_fast_path_on_the_local_mirror() -> None:
 def test_header_reader_agrees_with_packaging_on_the_local_mirror() -> None:
     from packaging.metadata import parse_email
 
-    from compatlib.index.pypi.metadata import parse_core_metadata
+    from compatlib.sources.pypi.metadata import parse_core_metadata
 
     files = sorted(Path("/opt/pypi/files").glob("*.whl"))[:300]
     if not files:
@@ -193,7 +193,7 @@ def test_header_reader_agrees_with_packaging_on_the_local_mirror() -> None:
 
 
 def test_header_reader_folds_continuation_lines_and_stops_at_the_body() -> None:
-    from compatlib.index.pypi.metadata import parse_core_metadata
+    from compatlib.sources.pypi.metadata import parse_core_metadata
 
     data = (
         b"Metadata-Version: 2.1\r\nName: demo\r\nVersion: 1.0\r\n"

@@ -9,8 +9,8 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from compatlib.index.pypi import PyPIRepository
-from compatlib.target import Target
+from compatlib.sources.pypi import PyPIRepository
+from compatlib.values.target import Target
 
 MIRROR = Path("/opt/pypi/simple")
 

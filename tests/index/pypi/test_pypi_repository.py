@@ -8,13 +8,13 @@ import pytest
 from pypi_builders import Entry, build_sdist, build_wheel, sha256_file, write_index
 
 from compatlib.errors import CompatError, InputError
-from compatlib.index.memory import Repository
-from compatlib.index.pypi import (
+from compatlib.sources.memory import Repository
+from compatlib.sources.pypi import (
     MetadataUnavailableError,
     PyPIRepository,
     UnknownReleaseError,
 )
-from compatlib.target import Target
+from compatlib.values.target import Target
 
 LINUX_217 = Target(python="3.11", platform="linux-64", glibc="2.17")
 LINUX_228 = Target(python="3.11", platform="linux-64", glibc="2.28")

@@ -6,7 +6,7 @@ import pytest
 from packaging.version import Version
 
 from compatlib.errors import InputError
-from compatlib.index.pypi.simple import (
+from compatlib.sources.pypi.simple import (
     parse_dist_filename,
     parse_html_page,
     parse_json_page,

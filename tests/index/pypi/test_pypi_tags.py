@@ -4,13 +4,13 @@ import pytest
 from packaging.tags import Tag, parse_tag
 
 from compatlib.errors import InputError
-from compatlib.index.pypi.tags import (
+from compatlib.values.tags import (
     DEFAULT_GLIBC,
     TagRanker,
     platform_tags_for,
     target_tags,
 )
-from compatlib.target import Target
+from compatlib.values.target import Target
 
 
 def ranker(**kw: str | None) -> TagRanker:

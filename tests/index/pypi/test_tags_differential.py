@@ -1,4 +1,4 @@
-"""Target tag lists from compatlib.index.pypi.tags against packaging.tags.
+"""Target tag lists from compatlib.values.tags against packaging.tags.
 
 The expected lists are computed here with packaging's own generators, the way
 compatlib's tags.py did before it stopped importing packaging.tags.
@@ -11,9 +11,9 @@ import itertools
 import packaging.tags as ptags
 import pytest
 
-from compatlib.index.pypi import tags as ours
-from compatlib.index.pypi.tags import _SUBDIR_ARCH, platform_tags_for, target_tags
-from compatlib.target import Target
+from compatlib.values import tags as ours
+from compatlib.values.tags import _SUBDIR_ARCH, platform_tags_for, target_tags
+from compatlib.values.target import Target
 
 PYTHONS = [f"3.{minor}" for minor in range(7, 15)]
 IMPLEMENTATIONS = ["cpython", "pypy", "graalpy"]

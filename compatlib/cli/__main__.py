@@ -1,0 +1,7 @@
+"""``python -m compatlib.cli``: the same as the ``compatlib`` command."""
+
+import sys
+
+from compatlib.cli.app import main
+
+sys.exit(main())

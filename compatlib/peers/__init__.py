@@ -1,1 +1,0 @@
-"""Other solvers run on compatlib's own inputs, for differential checks and benchmarks."""

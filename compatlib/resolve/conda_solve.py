@@ -1,0 +1,578 @@
+"""Solving conda environments, and mixed conda + pip environments as one problem.
+
+``solve_conda(["numpy", "python=3.11"], channels=[...], target=...)`` resolves
+conda match specs over channels (first = highest priority) for a target's
+subdir and virtual packages; ``solve_environment(spec, target=...)`` resolves a
+:class:`~compatlib.specs.Spec` (an environment.yml with a ``pip:`` section, say)
+with conda and pip in one solve (see :mod:`compatlib.resolve.providers.mixed`). Both
+raise :class:`~compatlib.solver.errors.UnsatisfiableError` with an explanation, and
+their results turn into a :class:`~compatlib.lock.Lock` through
+:mod:`compatlib.lock.conda`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from compatlib._values import replace
+from compatlib.errors import InputError
+from compatlib.solver.errors import UnsatisfiableError
+from compatlib.solver.provider import Dependency
+from compatlib.sources.conda.channel import Channel, ChannelPriority, Channels
+from compatlib.sources.conda.matchspec import MatchSpec
+from compatlib.sources.conda.records import PackageRecord
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from compatlib.resolve.providers.conda import CondaProvider
+    from compatlib.resolve.providers.mixed import CondaPypiMap
+    from compatlib.solver.explanation import Explanation
+    from compatlib.solver.pubgrub import SolveResult
+    from compatlib.sources.memory import Artifact, Repository
+    from compatlib.specs.model import Spec
+    from compatlib.values.target import Target
+
+__all__ = [
+    "ChannelSource",
+    "ChannelsLike",
+    "CondaResolution",
+    "EnvironmentResolution",
+    "PipPackage",
+    "load_channels",
+    "solve_conda",
+    "solve_environment",
+]
+
+#: one channel: a loaded :class:`Channel`, a folder, repodata file, URL or name
+ChannelSource: TypeAlias = "Channel | str | os.PathLike[str]"
+#: what the ``channels`` arguments accept
+ChannelsLike: TypeAlias = "Channels | ChannelSource | Sequence[ChannelSource]"
+
+_CHANNEL_ALIAS = "https://conda.anaconda.org/"
+_DEFAULTS = ("https://repo.anaconda.com/pkgs/main",)
+
+
+def _channel_location(name: str) -> str:
+    """A channel name as a location: paths and URLs as they are, names on anaconda.org."""
+    if "://" in name or os.path.exists(name) or name.startswith(("/", ".")):
+        return name
+    return _CHANNEL_ALIAS + name
+
+
+def load_channels(
+    channels: ChannelsLike, *, subdir: str | None = None, priority: ChannelPriority = "strict"
+) -> Channels:
+    """:class:`Channels` from channel objects, folders, repodata files, URLs or names.
+
+    ``subdir`` picks ``<subdir>`` and ``noarch`` of a channel folder or URL.
+    Plain names (``conda-forge``) are read from ``https://conda.anaconda.org/``;
+    ``defaults`` is ``https://repo.anaconda.com/pkgs/main``.
+    """
+    if isinstance(channels, Channels):
+        return channels
+    items: list[Any]
+    items = [channels] if isinstance(channels, (Channel, str, os.PathLike)) else list(channels)
+    if not items:
+        raise InputError(
+            "no conda channels given", field="channels", expected="one channel or more"
+        )
+    loaded: list[Channel] = []
+    for item in items:
+        if isinstance(item, Channel):
+            loaded.append(item)
+            continue
+        text = os.fspath(item)
+        locations = _DEFAULTS if text == "defaults" else (_channel_location(text),)
+        for loc in locations:
+            loaded.append(Channel.load(loc, subdir))
+    return Channels(loaded, priority)
+
+
+def _virtual_records(
+    target: Target | None, extra: Iterable[str | PackageRecord] | None, subdir: str
+) -> list[PackageRecord]:
+    from compatlib.resolve.providers.conda import parse_virtual_package, target_virtual_packages
+
+    table: dict[str, PackageRecord] = {}
+    if target is not None:
+        for rec in target_virtual_packages(target):
+            table[rec.name] = rec
+    for item in extra or ():
+        rec = parse_virtual_package(item, subdir) if isinstance(item, str) else item
+        table[rec.name] = rec
+    return [table[n] for n in sorted(table)]
+
+
+def _parse_specs(specs: Iterable[str], source: str = "<request>") -> list[MatchSpec]:
+    out: list[MatchSpec] = []
+    for i, text in enumerate(specs, 1):
+        try:
+            out.append(MatchSpec.parse(text, source=source))
+        except InputError as exc:
+            raise InputError(
+                exc.message,
+                source=exc.source or source,
+                field=f"spec {i}",
+                column=exc.column,
+                text=exc.text,
+                expected=exc.expected,
+            ) from None
+    return out
+
+
+@dataclass(frozen=True)
+class CondaResolution:
+    """A solved conda environment for one subdir.
+
+    ``records`` are the chosen packages sorted by name; ``virtual`` the
+    target's virtual packages the solve assumed; ``edges`` the requirements
+    between chosen packages as ``(from, to, spec text)`` (``from`` is ``None``
+    for the request).
+    """
+
+    records: tuple[PackageRecord, ...]
+    subdir: str
+    virtual: tuple[PackageRecord, ...] = ()
+    edges: tuple[tuple[str | None, str, str], ...] = ()
+    channels: tuple[str, ...] = ()
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """``{name: version}`` of the chosen records."""
+        return {r.name: str(r.version) for r in self.records}
+
+    def record(self, name: str) -> PackageRecord:
+        """The chosen record of ``name`` (``KeyError`` if absent)."""
+        for r in self.records:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return any(r.name == name for r in self.records)
+
+
+def _conda_result(
+    result: SolveResult, subdir: str, channels: Channels, key: Any = None
+) -> CondaResolution:
+    records: list[PackageRecord] = []
+    virtual: list[PackageRecord] = []
+    for k, rec in result.decisions.items():
+        name = k if key is None else key(k)
+        if name is None:
+            continue
+        (virtual if rec.is_virtual else records).append(rec)
+    real = {r.name for r in records}
+    edges: set[tuple[str | None, str, str]] = set()
+    for src, dst, text in result.edges:
+        s = src if key is None or src is None else key(src)
+        d = dst if key is None else key(dst)
+        if d in real and (s is None or s in real):
+            edges.add((s, str(d), text))
+    return CondaResolution(
+        tuple(sorted(records, key=lambda r: r.name)),
+        subdir,
+        tuple(sorted(virtual, key=lambda r: r.name)),
+        tuple(sorted(edges, key=lambda e: (e[0] or "", e[1], e[2]))),
+        tuple(ch.name for ch in channels.channels),
+    )
+
+
+def _subdir_of(target: Target | None, channels: Channels) -> str:
+    if target is not None:
+        return target.subdir
+    subdirs = sorted({s for ch in channels.channels for s in ch.subdirs if s not in ("", "noarch")})
+    return subdirs[0] if len(subdirs) == 1 else ""
+
+
+def solve_conda(
+    specs: Sequence[str],
+    *,
+    channels: ChannelsLike,
+    target: Target | None = None,
+    priority: ChannelPriority = "strict",
+    virtual_packages: Iterable[str | PackageRecord] | None = None,
+    constraints: Sequence[str] = (),
+) -> CondaResolution:
+    """Resolve conda match specs over ``channels`` (first = highest priority).
+
+    ``channels``: :class:`Channels`, a :class:`Channel`, a channel folder,
+    repodata file, URL or name, or a list of those. ``target`` gives the subdir
+    (records of other subdirs are ignored) and the virtual packages
+    (:func:`~compatlib.resolve.providers.conda.target_virtual_packages`); without a
+    target there are none. ``virtual_packages`` adds or replaces virtual
+    packages: ``"__cuda=12.1"``, ``"__unix"``, ``"__archspec=1=x86_64"`` or
+    records. ``constraints`` are specs that apply only to packages that end up
+    present (like conda's ``constrains``). Raises
+    :class:`~compatlib.solver.errors.UnsatisfiableError` with an explanation.
+    """
+    from compatlib.resolve.providers.conda import CondaProvider
+
+    chans = load_channels(channels, subdir=target.subdir if target else None, priority=priority)
+    subdir = _subdir_of(target, chans)
+    virtual = _virtual_records(target, virtual_packages, subdir)
+    provider = CondaProvider(chans, subdir=target.subdir if target else None, virtual=virtual)
+    root = _root(provider, specs, constraints)
+    result = _solve(provider, root, [*specs, *constraints])
+    return _conda_result(result, subdir, chans)
+
+
+def _root(
+    provider: CondaProvider, specs: Sequence[str], constraints: Sequence[str]
+) -> list[Dependency]:
+    root: list[Dependency] = []
+    for spec, text in zip(_parse_specs(specs), specs, strict=True):
+        root.append(Dependency(spec.name, spec, text.strip()))
+    for spec, text in zip(_parse_specs(constraints, "<constraints>"), constraints, strict=True):
+        root.append(Dependency(spec.name, spec, text.strip(), "constrains"))
+    # conda installs the target's virtual packages: their constraints always apply
+    for name in sorted(provider.virtual):
+        root.append(Dependency(name, MatchSpec(name), _virtual_text(provider, name)))
+    return root
+
+
+def _virtual_text(provider: CondaProvider, name: str) -> str:
+    """How a target's virtual package reads as a requirement of the request."""
+    rec = provider.virtual[name]
+    return f"{name} {provider.version_text(name, rec)} (the target's virtual package)"
+
+
+def _solve(provider: Any, root: Sequence[Dependency], request: Sequence[str]) -> SolveResult:
+    from compatlib.solver.pubgrub import Solver, SolverFailure
+
+    try:
+        return Solver(provider).solve(root)
+    except SolverFailure as failure:
+        raise UnsatisfiableError(_explain(failure, request)) from None
+
+
+def _explain(failure: Any, request: Sequence[str]) -> Explanation:
+    from compatlib.solver.report import build_explanation
+
+    return build_explanation(failure, list(request))
+
+
+# -- mixed environments ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PipPackage:
+    """A package pip installs from a Python index: version and the chosen file."""
+
+    name: str
+    version: Version
+    artifact: Artifact | None = None
+    dependencies: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class EnvironmentResolution:
+    """A solved conda + pip environment for one target.
+
+    ``conda`` is the conda side (a :class:`CondaResolution`); ``pip`` the
+    packages pip installs from the index, by canonical name; ``from_conda``
+    maps PyPI names that pip requirements asked for to the conda package that
+    provides them (pip installs nothing for those); ``python`` is the conda
+    Python the pip side was solved for.
+    """
+
+    conda: CondaResolution
+    pip: Mapping[str, PipPackage] = field(default_factory=dict)
+    from_conda: Mapping[str, str] = field(default_factory=dict)
+    python: str | None = None
+    system: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def records(self) -> tuple[PackageRecord, ...]:
+        return self.conda.records
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """``{name: version}``: conda names, and pip names prefixed ``pip:``."""
+        out = dict(self.conda.versions)
+        for name, pkg in self.pip.items():
+            out[f"pip:{name}"] = str(pkg.version)
+        return dict(sorted(out.items()))
+
+
+def _python_minors(
+    provider: CondaProvider, specs: Sequence[MatchSpec], pep440: Sequence[str] = ()
+) -> list[str]:
+    """``major.minor`` of the channels' Pythons that every python spec allows, newest first.
+
+    ``specs`` are conda match specs on python, ``pep440`` specifier sets such as
+    a pyproject's ``requires-python``.
+    """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    from compatlib.resolve.providers.mixed import pep440_of
+
+    sets: list[SpecifierSet] = []
+    for text in pep440:
+        try:
+            sets.append(SpecifierSet(text))
+        except InvalidSpecifier:
+            raise InputError(
+                f"invalid Python requirement {text!r}",
+                field="requires-python",
+                expected="a PEP 440 specifier set such as >=3.10",
+            ) from None
+    found: set[tuple[int, int]] = set()
+    for rec in provider.records("python"):
+        if not all(s.match(rec) for s in specs):
+            continue
+        v = pep440_of(rec.version)
+        if v is not None and not all(ss.contains(v, prereleases=True) for ss in sets):
+            continue
+        if v is not None and len(v.release) >= 2:
+            found.add((v.release[0], v.release[1]))
+    return [f"{a}.{b}" for a, b in sorted(found, reverse=True)]
+
+
+def _best_artifact(artifacts: Sequence[Artifact], target: Target) -> Artifact | None:
+    """The wheel pip would pick for ``target`` (best tag rank), else an sdist."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    from compatlib.values.tags import TagRanker
+
+    ranker = TagRanker.for_target(target)
+    best: tuple[int, str] | None = None
+    chosen: Artifact | None = None
+    sdist: Artifact | None = None
+    for art in artifacts:
+        if not art.filename.endswith(".whl"):
+            if sdist is None or art.filename < sdist.filename:
+                sdist = art
+            continue
+        try:
+            tags = parse_wheel_filename(art.filename)[3]
+        except InvalidWheelFilename:
+            continue
+        rank = ranker.rank(tags)
+        if rank is not None and (best is None or (rank, art.filename) < best):
+            best, chosen = (rank, art.filename), art
+    return chosen if chosen is not None else sdist
+
+
+def solve_environment(
+    spec: Spec | str | os.PathLike[str],
+    *,
+    target: Target,
+    pypi_repository: Repository | None = None,
+    channels: ChannelsLike | None = None,
+    priority: ChannelPriority = "strict",
+    virtual_packages: Iterable[str | PackageRecord] | None = None,
+    mapping: CondaPypiMap | None = None,
+) -> EnvironmentResolution:
+    """Resolve a spec's conda dependencies and pip requirements together.
+
+    ``spec``: a :class:`~compatlib.specs.Spec` or a spec file path.
+    ``channels`` overrides the spec's channels (folders, files, URLs or names,
+    first = highest priority). ``pypi_repository`` serves the pip side (default:
+    PyPI through :class:`~compatlib.sources.pypi.repository.PyPIRepository`).
+    The pip side runs on the conda Python: ``target.python`` when given, else
+    each ``major.minor`` the channels' Pythons and the spec's python pins allow,
+    newest first, until one solves (the explanation of the newest is raised
+    when none does). pip requirements with a direct URL and no name are
+    refused with an :class:`InputError`.
+    """
+    from compatlib.specs import read_spec, selector_applies
+
+    if not hasattr(spec, "conda"):
+        spec = read_spec(spec)
+    assert not isinstance(spec, (str, os.PathLike))
+    subdir = target.subdir
+    conda_deps = [d for d in spec.conda if selector_applies(d.selector, subdir)]
+    pip_reqs = [p for p in spec.pip if selector_applies(p.selector, subdir)]
+    for p in pip_reqs:
+        if p.requirement is None:
+            raise InputError(
+                f"cannot solve pip requirement {p.text!r} without a package name",
+                source=p.location.source,
+                line=p.location.line,
+                field=p.location.field,
+                text=p.text,
+                expected="a named requirement (name @ url, or #egg=name)",
+            )
+    chan_source = channels if channels is not None else list(spec.channel_names)
+    if not chan_source:
+        raise InputError(
+            "the environment names no conda channels",
+            source=spec.source,
+            field="channels",
+            expected="channels in the spec, or channels= given",
+        )
+    chans = load_channels(chan_source, subdir=subdir, priority=priority)
+    virtual = _virtual_records(target, virtual_packages, subdir)
+    from compatlib.resolve.providers.conda import CondaProvider
+
+    conda_specs = _parse_specs([d.spec for d in conda_deps], spec.source)
+    conda_texts = [d.spec.strip() for d in conda_deps]
+    request = [*conda_texts, *(f"pip: {p.text}" for p in pip_reqs)]
+
+    def conda_root(provider: CondaProvider) -> list[Dependency]:
+        root = [
+            Dependency(("conda", s.name), s, t)
+            for s, t in zip(conda_specs, conda_texts, strict=True)
+        ]
+        for name in sorted(provider.virtual):
+            root.append(Dependency(("conda", name), MatchSpec(name), _virtual_text(provider, name)))
+        return root
+
+    if not pip_reqs:
+        provider = CondaProvider(chans, subdir=subdir, virtual=virtual)
+        plain = _root(provider, conda_texts, ())
+        result = _solve(provider, plain, request)
+        return EnvironmentResolution(_conda_result(result, subdir, chans))
+
+    conda_provider = CondaProvider(chans, subdir=subdir, virtual=virtual)
+    if target.python is not None:
+        from packaging.version import Version as _V
+
+        v = _V(target.python)
+        minors = [f"{v.major}.{v.minor}"]
+    else:
+        py_specs = [s for s in conda_specs if s.name == "python"]
+        pep440 = [p.spec for p in spec.python if p.syntax == "pep440"]
+        minors = _python_minors(conda_provider, py_specs, pep440)
+        if not minors:
+            minors = ["3"]  # nothing to choose from: let the solve say why
+    if pypi_repository is None:
+        from compatlib.sources.pypi.repository import PyPIRepository
+
+        pypi_repository = PyPIRepository(["https://pypi.org/simple"], target=target)
+    first_failure: UnsatisfiableError | None = None
+    for minor in minors:
+        tgt = replace(target, python=target.python or minor)
+        try:
+            return _solve_mixed(
+                tgt,
+                minor,
+                conda_provider,
+                conda_root,
+                pip_reqs,
+                spec,
+                pypi_repository,
+                mapping,
+                chans,
+                request,
+            )
+        except UnsatisfiableError as exc:
+            if first_failure is None:
+                first_failure = exc
+    assert first_failure is not None
+    raise first_failure
+
+
+def _solve_mixed(
+    tgt: Target,
+    minor: str,
+    conda_provider: CondaProvider,
+    conda_root: Any,
+    pip_reqs: Sequence[Any],
+    spec: Spec,
+    repository: Repository,
+    mapping: CondaPypiMap | None,
+    chans: Channels,
+    request: Sequence[str],
+) -> EnvironmentResolution:
+    from compatlib.resolve.providers.mixed import CONDA, PIP, FromConda, MixedProvider
+    from compatlib.resolve.providers.python import (
+        PythonProvider,
+        exact_pins,
+        prerelease_names,
+        requirement_dependencies,
+        split_key,
+    )
+
+    reqs = [p.requirement for p in pip_reqs]
+    pip_provider = PythonProvider(
+        repository,
+        tgt,
+        allow_yanked=exact_pins(reqs),
+        explicit_prereleases=prerelease_names(reqs),
+    )
+    provider = MixedProvider(conda_provider, pip_provider, mapping=mapping)
+    root = conda_root(conda_provider)
+    py_spec = MatchSpec("python", f"{minor}.*") if minor.count(".") == 1 else MatchSpec("python")
+    root.append(Dependency((CONDA, "python"), py_spec, f"python {minor}.* (for pip)"))
+    env = tgt.marker_environment()
+    for p in pip_reqs:
+        req = p.requirement
+        if req.marker is None or req.marker.evaluate(dict(env)):
+            root.extend(
+                Dependency((PIP, d.package), d.constraint, d.text, d.kind)
+                for d in requirement_dependencies(req, text=p.text)
+            )
+    for c in spec.constraints:
+        req = c.requirement
+        if req is not None and (req.marker is None or req.marker.evaluate(dict(env))):
+            root.extend(
+                Dependency((PIP, d.package), d.constraint, d.text, d.kind)
+                for d in requirement_dependencies(req, kind="constrains", text=c.text)
+            )
+    result = _solve(provider, root, request)
+
+    def conda_key(k: Hashable) -> str | None:
+        assert isinstance(k, tuple)
+        return str(k[1]) if k[0] == CONDA else None
+
+    conda = _conda_result(result, tgt.subdir, chans, key=conda_key)
+    pip: dict[str, PipPackage] = {}
+    from_conda: dict[str, str] = {}
+    system: dict[str, str] = {}
+    layers = pip_provider.layers
+    chosen_pip = {str(k[1]) for k in result.decisions if isinstance(k, tuple) and k[0] == PIP}
+    for k, cand in result.decisions.items():
+        assert isinstance(k, tuple)
+        side, key = k
+        if side != PIP:
+            continue
+        if isinstance(cand, FromConda):
+            from_conda[key] = cand.conda_name
+            continue
+        if layers.is_layer(key):
+            if key in layers.fixed:
+                system[key.lstrip("_")] = str(cand)
+            continue
+        name, extra = split_key(key)
+        if extra is not None:
+            continue
+        rel = repository.release(name, _version_text(repository, name, cand))
+        deps: dict[str, str] = {}
+        for dep in result.dependencies.get(k, ()):
+            dk = dep.package
+            if dep.kind != "requires" or not isinstance(dk, tuple) or dk[0] != PIP:
+                continue
+            dname = split_key(str(dk[1]))[0]
+            if dname != name and dname in chosen_pip and not layers.is_layer(dname):
+                deps[dname] = dep.text
+        pip[name] = PipPackage(
+            name, cand, _best_artifact(rel.artifacts, tgt), tuple(sorted(deps.items()))
+        )
+    py = conda.record("python") if "python" in conda else None
+    return EnvironmentResolution(
+        conda,
+        dict(sorted(pip.items())),
+        dict(sorted(from_conda.items())),
+        str(py.version) if py is not None else None,
+        system,
+    )
+
+
+def _version_text(repository: Repository, name: str, version: Version) -> str:
+    """The repository's spelling of ``version`` (``1.0`` vs ``1.0.0``)."""
+    from packaging.version import InvalidVersion
+    from packaging.version import Version as _V
+
+    for text in repository.versions(name):
+        try:
+            if _V(text) == version:
+                return text
+        except InvalidVersion:
+            continue
+    return str(version)

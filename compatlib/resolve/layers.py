@@ -1,0 +1,326 @@
+"""The system layers as virtual packages, and the rules that tie real packages to them.
+
+Every layer below pip and conda becomes a package the solver already understands:
+
+============================  ================================  =========================
+package                       layer                             version
+============================  ================================  =========================
+``__nvidia_driver``           the NVIDIA driver                 ``535.104.05``
+``__cuda``                    CUDA the driver can run (conda)   ``12.2``
+``__cuda_arch``               the GPU's compute capability      ``8.0``
+``__glibc``                   the C library                     ``2.35``
+============================  ================================  =========================
+
+A target's :class:`~compatlib.stack.profile.SystemProfile` fixes the layers it
+knows (a single version each); the others stay free, with the values the
+knowledge base knows as candidates, and a resolution then reports what it needs
+of them (``driver >= 525.60.13``).
+
+Rules attach knowledge to real releases: an ``nvidia-cuda-runtime-cu12 12.1.*``
+wheel needs a driver that runs CUDA 12.1 (the minor-version-compatibility
+floor); a torch/TensorFlow/JAX build needs a GPU its kernels run on and a driver
+for its CUDA; a ``manylinux_2_28`` wheel needs glibc >= 2.28.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import TYPE_CHECKING
+
+from packaging.version import Version
+
+from compatlib._values import value
+from compatlib.errors import InputError
+from compatlib.solver.provider import Dependency
+from compatlib.values.dotted import DottedVersion
+from compatlib.values.filenames import canonicalize_name
+from compatlib.values.sets import VersionSet
+
+if TYPE_CHECKING:
+    from compatlib.stack.frameworks import FrameworkBuild
+    from compatlib.stack.profile import SystemProfile
+    from compatlib.values.target import Target
+
+__all__ = [
+    "CUDA",
+    "CUDA_ARCH",
+    "DRIVER",
+    "GLIBC",
+    "LAYER_NAMES",
+    "ArchSet",
+    "Layers",
+    "glibc_of_wheel",
+]
+
+DRIVER = "__nvidia_driver"
+CUDA = "__cuda"
+CUDA_ARCH = "__cuda_arch"
+GLIBC = "__glibc"
+
+#: how each layer is named to people
+LAYER_NAMES = {
+    DRIVER: "NVIDIA driver",
+    CUDA: "CUDA (driver support)",
+    CUDA_ARCH: "GPU compute capability",
+    GLIBC: "glibc",
+}
+
+_MANYLINUX = re.compile(r"^manylinux_(\d+)_(\d+)_")
+_LEGACY = {"manylinux1": "2.5", "manylinux2010": "2.12", "manylinux2014": "2.17"}
+
+
+@value
+class ArchSet:
+    """GPUs a binary runs on: built for ``arch_list`` (``"8.6"``, ``"9.0+PTX"``)."""
+
+    arch_list: tuple[str, ...]
+
+    def contains(self, compute_capability: DottedVersion) -> bool:
+        from compatlib.stack.knowledge import can_run
+
+        return can_run(self.arch_list, str(compute_capability))
+
+    def __str__(self) -> str:
+        return "a GPU that runs code built for " + ", ".join(self.arch_list)
+
+
+def glibc_of_wheel(filename: str) -> DottedVersion | None:
+    """The glibc a wheel's platform tags need (``None`` for non-manylinux wheels)."""
+    from compatlib.sources.pypi.simple import parse_dist_filename
+
+    parsed = parse_dist_filename(filename)
+    if parsed is None or parsed.kind != "wheel":
+        return None
+    tags = parsed.tags
+    best: DottedVersion | None = None
+    for tag in tags:
+        plat = tag.platform
+        m = _MANYLINUX.match(plat)
+        need: DottedVersion | None = None
+        if m is not None:
+            need = DottedVersion(f"{m.group(1)}.{m.group(2)}")
+        else:
+            for legacy, version in _LEGACY.items():
+                if plat.startswith(legacy + "_"):
+                    need = DottedVersion(version)
+        if need is None:
+            if plat == "any" or not plat.startswith("manylinux"):
+                return None if plat == "any" else best
+            continue
+        if best is None or need < best:
+            best = need
+    return best
+
+
+@cache
+def _known_values(layer: str) -> tuple[DottedVersion, ...]:
+    """Values a free layer may take: everything the knowledge base names."""
+    from compatlib.stack import knowledge as kb
+
+    values: set[DottedVersion] = set()
+    if layer == DRIVER:
+        for rel in kb.cuda_releases():
+            for d in (rel.driver_linux, rel.driver_windows):
+                if d:
+                    values.add(DottedVersion(d))
+        for mc in kb.minor_compatibility():
+            for d in (mc.driver_linux, mc.driver_windows):
+                if d:
+                    values.add(DottedVersion(d))
+    elif layer == CUDA:
+        for rel in kb.cuda_releases():
+            values.add(DottedVersion(".".join(rel.version.split(".")[:2])))
+    elif layer == CUDA_ARCH:
+        for g in kb.gpus():
+            values.add(DottedVersion(g.compute_capability))
+    elif layer == GLIBC:
+        for o in kb.os_releases():
+            values.add(DottedVersion(o.glibc))
+        for t in kb.manylinux_tags():
+            if re.fullmatch(r"\d+(\.\d+)+", t.glibc):  # skip the "2.X" pattern row
+                values.add(DottedVersion(t.glibc))
+    return tuple(sorted(values))
+
+
+class Layers:
+    """The virtual packages of one target, and the rules for real releases.
+
+    ``fixed`` holds the layers the target knows; the rest are free.
+    """
+
+    def __init__(self, target: Target, system: SystemProfile | None = None) -> None:
+        self.target = target
+        self.system = system
+        self.os = "windows" if target.subdir.startswith("win") else "linux"
+        fixed: dict[str, DottedVersion] = {}
+        glibc = target.glibc or (system.glibc if system is not None else None)
+        if glibc is not None:
+            fixed[GLIBC] = DottedVersion(glibc)
+        if system is not None:
+            if system.driver is not None:
+                fixed[DRIVER] = DottedVersion(system.driver)
+            cuda = system.max_cuda()
+            if cuda is not None:
+                fixed[CUDA] = DottedVersion(cuda)
+            # one virtual package per distinct GPU generation: a build must run on
+            # every GPU of the machine (the first is ``__cuda_arch``, the others
+            # ``__cuda_arch:<cc>``)
+            for i, cc in enumerate(system.compute_capabilities):
+                fixed[_gpu_package(i, cc)] = DottedVersion(cc)
+        self.fixed = fixed
+        self.gpu_packages = tuple(p for p in fixed if _is_gpu_package(p))
+
+    def is_layer(self, package: str) -> bool:
+        return package in LAYER_NAMES or _is_gpu_package(package)
+
+    def layer_name(self, package: str) -> str | None:
+        """How a layer is named to people (``None`` for a real package)."""
+        if _is_gpu_package(package):
+            return LAYER_NAMES[CUDA_ARCH]
+        return LAYER_NAMES.get(package)
+
+    def candidates(self, package: str) -> list[DottedVersion]:
+        value = self.fixed.get(package)
+        if value is not None:
+            return [value]
+        return list(_known_values(CUDA_ARCH if _is_gpu_package(package) else package))
+
+    def describe_fixed(self, package: str) -> str | None:
+        value = self.fixed.get(package)
+        if value is None:
+            return None
+        if _is_gpu_package(package) and self.system is not None:
+            names = [
+                n
+                for cc, n in zip(
+                    self.system.gpus,
+                    self.system.gpu_names or (None,) * len(self.system.gpus),
+                    strict=True,
+                )
+                if n and DottedVersion(cc) == value
+            ]
+            gpu = f" ({names[0]})" if names else ""
+            return f"the target's GPU{gpu} has compute capability {value}"
+        return f"the target's {LAYER_NAMES[package]} is {value}"
+
+    # -- rules -----------------------------------------------------------------
+    def rules(self, name: str, version: Version, wheel_files: Sequence[str]) -> list[Dependency]:
+        """Layer dependencies of one PyPI release (``wheel_files``: its usable files)."""
+        deps: list[Dependency] = []
+        canonical = str(canonicalize_name(name))
+        if self.os == "linux" and wheel_files:
+            needs = [glibc_of_wheel(f) for f in wheel_files]
+            if needs and all(n is not None for n in needs):
+                low = min(n for n in needs if n is not None)
+                deps.append(
+                    Dependency(
+                        GLIBC,
+                        VersionSet.at_least(low),
+                        f"glibc >={low} for its manylinux wheels",
+                    )
+                )
+        cuda = _nvidia_runtime_cuda(canonical, str(version))
+        if cuda is not None:
+            deps.extend(self._driver_for(cuda, f"the CUDA {cuda} runtime"))
+        deps.extend(self._framework_rules(canonical, version))
+        return deps
+
+    def _driver_for(self, cuda: str, why: str) -> list[Dependency]:
+        from compatlib.stack.knowledge import min_driver
+
+        try:
+            floor = min_driver(cuda, os=self.os, compatibility="minor")
+        except InputError:
+            return []
+        low = DottedVersion(floor)
+        deps = [
+            Dependency(DRIVER, VersionSet.at_least(low), f"an NVIDIA driver >={floor} for {why}")
+        ]
+        if DRIVER not in self.fixed:
+            # without a known driver, say it in conda's terms too: the CUDA the
+            # driver must support (minor-version compatibility: any of the major)
+            major = DottedVersion(cuda).major
+            deps.append(
+                Dependency(
+                    CUDA,
+                    VersionSet.at_least(DottedVersion(f"{major}.0")),
+                    f"a driver that supports CUDA >={major}.0 for {why}",
+                )
+            )
+        return deps
+
+    def _framework_rules(self, name: str, version: Version) -> list[Dependency]:
+        b = _framework_build(name, str(version), self.target.subdir)
+        if b is None or b.cuda is None:
+            return []
+        deps = self._driver_for(b.cuda, f"its CUDA {b.cuda} build")
+        gpu_constraint: ArchSet | VersionSet[DottedVersion] | None = None
+        if b.arch_list:
+            gpu_constraint = ArchSet(tuple(b.arch_list))
+            text = f"a GPU of compute capability {_arch_summary(b.arch_list)}"
+        elif b.min_compute_capability:
+            low = DottedVersion(b.min_compute_capability)
+            gpu_constraint = VersionSet.at_least(low)
+            text = f"a GPU of compute capability >={low}"
+        if gpu_constraint is not None:
+            for package in self.gpu_packages or (CUDA_ARCH,):
+                deps.append(Dependency(package, gpu_constraint, text))
+        return deps
+
+
+def _gpu_package(i: int, cc: str) -> str:
+    return CUDA_ARCH if i == 0 else f"{CUDA_ARCH}:{cc}"
+
+
+def _is_gpu_package(package: str) -> bool:
+    return package == CUDA_ARCH or package.startswith(CUDA_ARCH + ":")
+
+
+def _arch_summary(arch_list: Iterable[str]) -> str:
+    items = list(arch_list)
+    return ", ".join(items[:-1]) + (" or " if len(items) > 1 else "") + items[-1]
+
+
+# CUDA 11/12 runtime wheels carry a -cuNN suffix; from CUDA 13 the name has none
+_RUNTIME = re.compile(r"^nvidia-cuda-runtime(-cu\d+)?$")
+
+
+def _nvidia_runtime_cuda(name: str, version: str) -> str | None:
+    """The CUDA release of an ``nvidia-cuda-runtime[-cuNN]`` wheel version."""
+    if _RUNTIME.match(name) is None:
+        return None
+    from compatlib.stack.frameworks import nvidia_cuda_version
+
+    found = nvidia_cuda_version(name, version)
+    if found is not None:
+        return found
+    parts = version.split(".")
+    return ".".join(parts[:2]) if len(parts) >= 2 else None
+
+
+#: PyPI package -> (framework, variant); ``None``: the release's default variant
+_FRAMEWORK_PACKAGES: dict[str, tuple[str, str | None]] = {
+    "torch": ("pytorch", None),
+    "tensorflow": ("tensorflow", None),
+    "jax-cuda12-plugin": ("jax", "cuda12"),
+    "jax-cuda13-plugin": ("jax", "cuda13"),
+}
+
+
+def _framework_build(name: str, version: str, subdir: str) -> FrameworkBuild | None:
+    """The knowledge base's build for a framework release, if it has one."""
+    known = _FRAMEWORK_PACKAGES.get(name)
+    if known is None:
+        return None
+    framework, variant = known
+    from compatlib.stack.frameworks import build
+
+    v = Version(version)
+    if v.local is None and variant is None and subdir != "linux-64":
+        return None  # PyPI's default torch/tensorflow wheels off Linux x86_64 are CPU builds
+    try:
+        return build(framework, version, variant if v.local is None else None)
+    except InputError:
+        return None

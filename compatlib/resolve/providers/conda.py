@@ -1,0 +1,303 @@
+"""The conda provider: conda channels as solver packages.
+
+Packages are conda names (``numpy``, ``__cuda``); candidates are
+:class:`~compatlib.sources.conda.records.PackageRecord`\\ s; constraints are
+:class:`~compatlib.sources.conda.matchspec.MatchSpec`\\ s (hashable by their canonical
+string). A record's ``depends`` become ``requires`` dependencies and its
+``constrains`` become ``constrains`` dependencies (they apply only when the
+named package is present). A record whose dependency strings do not parse
+cannot be used (:class:`~compatlib.solver.provider.Unavailable`, with the
+parse error as the reason).
+
+Candidate order (worst first, best last) follows rattler's resolvo solver
+(``crates/rattler_solve/src/resolvo/conda_sorting.rs``, github.com/conda/rattler):
+
+1. records without ``track_features`` before records with them;
+2. higher version, then higher build number;
+3. among records equal in all that (builds of one version for different
+   Pythons, say), the one whose dependencies shared by the whole group allow
+   the highest versions, comparing the shared dependency names alphabetically
+   (so ``numpy 1.26 py312`` beats ``numpy 1.26 py39``);
+4. the newer timestamp; then, only to make the order total, an arch-specific
+   build over ``noarch``, the build string, file name and URL.
+
+Virtual packages (``__cuda``, ``__glibc``, ``__unix``, ...) are the records of
+:func:`compatlib.sources.conda.virtual.virtual_packages` for the target's subdir and
+system profile (:func:`target_virtual_packages`); a virtual package the target
+lacks has no candidates, so a record that depends on it cannot be used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from compatlib.errors import InputError
+from compatlib.solver.provider import Dependency, Unavailable
+from compatlib.sources.conda.channel import Channel, Channels
+from compatlib.sources.conda.matchspec import MatchSpec, record_specs
+from compatlib.sources.conda.records import PackageRecord
+from compatlib.sources.conda.virtual import virtual_packages, virtual_record
+
+if TYPE_CHECKING:
+    from compatlib.values.target import Target
+
+__all__ = [
+    "VIRTUAL_NAMES",
+    "CondaProvider",
+    "parse_virtual_package",
+    "target_virtual_packages",
+]
+
+#: how conda's virtual packages are described to people
+VIRTUAL_NAMES = {
+    "__archspec": "CPU microarchitecture",
+    "__conda": "conda version",
+    "__cuda": "CUDA version the driver supports",
+    "__glibc": "glibc version",
+    "__linux": "Linux kernel",
+    "__osx": "macOS version",
+    "__unix": "Unix platform",
+    "__win": "Windows version",
+}
+
+
+def target_virtual_packages(target: Target) -> list[PackageRecord]:
+    """conda's virtual packages for ``target``: its subdir and system profile.
+
+    ``__unix``/``__linux``/``__osx``/``__win`` come from the subdir; ``__cuda``
+    from the profile's :meth:`~compatlib.stack.profile.SystemProfile.max_cuda`
+    (an explicit ``cuda``, else the newest CUDA its driver runs); ``__glibc``
+    from ``target.glibc`` or the profile's glibc; ``__archspec`` from the
+    profile's ``cpu`` (a microarchitecture name) or else its ``arch``. Facts the
+    target does not state are absent, as conda leaves them absent when it
+    cannot detect them.
+    """
+    facts: dict[str, str] = {}
+    system = target.system
+    glibc = target.glibc or (getattr(system, "glibc", None) if system is not None else None)
+    if glibc:
+        facts["glibc"] = str(glibc)
+    if system is not None:
+        cuda = system.max_cuda()
+        if cuda:
+            facts["cuda"] = str(cuda)
+        arch = getattr(system, "cpu", None) or getattr(system, "arch", None)
+        if arch:
+            facts["archspec"] = str(arch)
+    return virtual_packages(target.subdir, facts)
+
+
+def parse_virtual_package(text: str, subdir: str = "") -> PackageRecord:
+    """``"__cuda=12.1"``, ``"__unix"``, ``"__archspec=1=x86_64"`` -> a virtual record."""
+    parts = text.strip().split("=")
+    name = parts[0].strip().lower()
+    if not name.startswith("__") or len(parts) > 3 or not all(p.strip() for p in parts):
+        raise InputError(
+            f"invalid virtual package {text!r}",
+            text=text,
+            expected="__name, __name=version or __name=version=build (such as __cuda=12.1)",
+        )
+    version = parts[1].strip() if len(parts) > 1 else None
+    build = parts[2].strip() if len(parts) > 2 else None
+    return virtual_record(name, version, build, subdir)
+
+
+class CondaProvider:
+    """Serve conda records from ``channels`` (first = highest priority).
+
+    ``subdir`` keeps only records of that subdir, ``noarch`` and records that
+    name no subdir (``None``: keep all). ``virtual`` are the target's virtual
+    package records (see :func:`target_virtual_packages`). ``priority`` is
+    used when ``channels`` is a list of :class:`Channel`.
+    """
+
+    def __init__(
+        self,
+        channels: Channels | Channel | Sequence[Channel],
+        *,
+        subdir: str | None = None,
+        virtual: Iterable[PackageRecord] = (),
+        priority: str = "strict",
+    ) -> None:
+        if isinstance(channels, Channels):
+            self.channels = channels
+        elif isinstance(channels, Channel):
+            self.channels = Channels([channels], "strict")
+        else:
+            self.channels = Channels(list(channels), priority)  # type: ignore[arg-type]
+        self.subdir = subdir
+        self.virtual: dict[str, PackageRecord] = {}
+        for rec in virtual:
+            if not rec.is_virtual:
+                raise InputError(
+                    f"{rec.name} is not a virtual package",
+                    field="virtual_packages",
+                    expected="names starting with __",
+                )
+            self.virtual[rec.name] = rec
+        self._raw: dict[str, tuple[PackageRecord, ...]] = {}
+        self._cands: dict[str, tuple[PackageRecord, ...]] = {}
+        self._highest: dict[MatchSpec, tuple[bool, Any] | None] = {}
+        self._deps: dict[PackageRecord, Sequence[Dependency] | Unavailable] = {}
+        self._shared_versions: dict[str, frozenset[Any]] = {}
+
+    # -- records -------------------------------------------------------------------
+    def records(self, name: str) -> tuple[PackageRecord, ...]:
+        """The usable records of ``name`` (virtual or from the channels), unsorted."""
+        name = name.lower()
+        got = self._raw.get(name)
+        if got is None:
+            if name.startswith("__"):
+                rec = self.virtual.get(name)
+                got = (rec,) if rec is not None else ()
+            else:
+                recs = self.channels.records(name)
+                if self.subdir is not None:
+                    keep = (self.subdir, "noarch", "")
+                    recs = tuple(r for r in recs if r.subdir in keep)
+                got = recs
+            self._raw[name] = got
+        return got
+
+    # -- provider protocol -----------------------------------------------------------
+    def candidates(self, package: Hashable) -> Sequence[Any]:
+        assert isinstance(package, str)
+        got = self._cands.get(package)
+        if got is None:
+            got = self._sorted(self.records(package))
+            self._cands[package] = got
+        return got
+
+    def contains(self, package: Hashable, constraint: Hashable, candidate: Any) -> bool:
+        assert isinstance(constraint, MatchSpec)
+        return constraint.match(candidate)
+
+    def dependencies(self, package: Hashable, candidate: Any) -> Sequence[Dependency] | Unavailable:
+        got = self._deps.get(candidate)
+        if got is None:
+            got = self._dependencies(candidate)
+            self._deps[candidate] = got
+        return got
+
+    def _dependencies(self, record: PackageRecord) -> Sequence[Dependency] | Unavailable:
+        if record.is_virtual:
+            return ()
+        try:
+            depends, constrains = record_specs(record)
+        except InputError as exc:
+            where = f" ({exc.field})" if exc.field else ""
+            return Unavailable(f"its dependency {exc.text!r}{where} does not parse: {exc.message}")
+        deps: list[Dependency] = []
+        for kind, specs, texts in (
+            ("requires", depends, record.depends),
+            ("constrains", constrains, record.constrains),
+        ):
+            for spec, text in zip(specs, texts, strict=True):
+                if "*" in spec.name:
+                    return Unavailable(f"its dependency {text!r} names no single package")
+                deps.append(Dependency(spec.name, spec, text.strip(), kind))
+        return deps
+
+    def package_text(self, package: Hashable) -> str:
+        return str(package)
+
+    def version_text(self, package: Hashable, candidate: Any) -> str:
+        """``version`` when no other candidate shares it, else ``version build``."""
+        rec: PackageRecord = candidate
+        if rec.is_virtual:
+            return str(rec.version) if rec.build == "0" else f"{rec.version} {rec.build}"
+        shared = self._shared_versions.get(rec.name)
+        if shared is None:
+            seen: set[Any] = set()
+            dup: set[Any] = set()
+            for r in self.candidates(rec.name):
+                (dup if r.version in seen else seen).add(r.version)
+            shared = frozenset(dup)
+            self._shared_versions[rec.name] = shared
+        return f"{rec.version} {rec.build}" if rec.version in shared else str(rec.version)
+
+    def fixed_value(self, package: Hashable) -> str | None:
+        """The target's value of a virtual package, or that it has none."""
+        name = str(package)
+        if not name.startswith("__"):
+            return None
+        what = VIRTUAL_NAMES.get(name)
+        about = f" ({what})" if what else ""
+        rec = self.virtual.get(name)
+        if rec is None:
+            return f"the target has no {name}{about}"
+        value = self.version_text(name, rec)
+        return f"the target's {name}{about} is {value}"
+
+    def layer_of(self, package: Hashable) -> str | None:
+        """The system layer a virtual package stands for (``None`` for real packages)."""
+        return VIRTUAL_NAMES.get(str(package))
+
+    # -- candidate order -------------------------------------------------------------------
+    def _sorted(self, records: Sequence[PackageRecord]) -> tuple[PackageRecord, ...]:
+        """Worst first, best last: see the module docstring."""
+        groups: dict[tuple[Any, ...], list[PackageRecord]] = {}
+        for rec in records:
+            groups.setdefault((not rec.track_features, rec.version, rec.build_number), []).append(
+                rec
+            )
+        out: list[PackageRecord] = []
+        for key in sorted(groups):
+            group = groups[key]
+            if len(group) == 1:
+                out.extend(group)
+            else:
+                out.extend(self._sort_group(group))
+        return tuple(out)
+
+    def _sort_group(self, group: list[PackageRecord]) -> list[PackageRecord]:
+        """Order equal-version records by the highest versions their shared
+        dependencies allow, then by timestamp (ascending: best last)."""
+        per_record: list[dict[str, list[MatchSpec]]] = []
+        for rec in group:
+            by_name: dict[str, list[MatchSpec]] = {}
+            try:
+                depends, _ = record_specs(rec)
+            except InputError:
+                depends = ()
+            for spec in depends:
+                by_name.setdefault(spec.name, []).append(spec)
+            per_record.append(by_name)
+        shared = sorted(set.intersection(*(set(d) for d in per_record)))
+
+        def score(i: int) -> tuple[Any, ...]:
+            parts: list[Any] = []
+            for name in shared:
+                best: tuple[bool, Any] | None = None
+                for spec in per_record[i][name]:
+                    h = self._highest_match(spec)
+                    if h is not None and (best is None or h > best):
+                        best = h
+                # present beats absent; no track_features beats track_features; higher version
+                parts.append((0,) if best is None else (1, best))
+            rec = group[i]
+            return (
+                tuple(parts),
+                rec.timestamp,
+                rec.subdir != "noarch",
+                rec.build,
+                rec.filename,
+                rec.url,
+            )
+
+        order = sorted(range(len(group)), key=score)
+        return [group[i] for i in order]
+
+    def _highest_match(self, spec: MatchSpec) -> tuple[bool, Any] | None:
+        """``(no track_features, version)`` of the newest record matching ``spec``."""
+        if spec in self._highest:
+            return self._highest[spec]
+        best: PackageRecord | None = None
+        if "*" not in spec.name:
+            for rec in self.records(spec.name):
+                if spec.match(rec) and (best is None or rec.version > best.version):
+                    best = rec
+        got = None if best is None else (not best.track_features, best.version)
+        self._highest[spec] = got
+        return got

@@ -1,0 +1,354 @@
+"""One provider over conda and pip: a mixed environment solved as one problem.
+
+Package keys are pairs ``("conda", name)`` and ``("pip", key)``, where ``key``
+is a :class:`~compatlib.resolve.providers.python.PythonProvider` key (``numpy``,
+``torch[cuda]``, a system layer such as ``__glibc``). The rules:
+
+* conda records come from a :class:`~compatlib.resolve.providers.conda.CondaProvider`,
+  PyPI releases from a :class:`~compatlib.resolve.providers.python.PythonProvider`;
+* the pip side's Python is the conda ``python`` package: a ``Requires-Python``
+  (or a wheel's Python tags) becomes a dependency on ``("conda", "python")``,
+  matched against the conda record's version read as PEP 440;
+* a conda package that installs a PyPI distribution (see
+  :class:`CondaPypiMap`) provides it to pip: the pip package then has, besides
+  its PyPI releases, one candidate per version of the conda package
+  (:class:`FromConda`, worst first so PyPI is tried first), which requires that
+  conda record; and every record of the conda package *constrains* the pip
+  package to a :class:`FromConda` candidate of its own version, so when the
+  conda package is installed pip never installs the distribution again, and
+  the conda version must satisfy every pip specifier on it;
+* explanations name packages ``numpy`` (conda) and ``numpy (pip)``, so a chain
+  can run from a pip package to a conda one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from compatlib.errors import InputError
+from compatlib.resolve.providers.conda import CondaProvider
+from compatlib.resolve.providers.python import PYTHON, Exact, PythonChoice, PythonProvider
+from compatlib.solver.provider import Dependency, Unavailable
+from compatlib.sources.conda.matchspec import MatchSpec
+from compatlib.sources.conda.records import PackageRecord
+from compatlib.values.conda_version import CondaVersion
+from compatlib.values.filenames import canonicalize_name
+
+__all__ = [
+    "CONDA",
+    "PIP",
+    "CondaPypiMap",
+    "CondaProvided",
+    "FromConda",
+    "MixedProvider",
+    "pep440_of",
+]
+
+CONDA = "conda"
+PIP = "pip"
+
+
+@dataclass(frozen=True, slots=True)
+class FromConda:
+    """A pip candidate satisfied by a conda package (pip installs nothing).
+
+    ``version`` is the conda version read as PEP 440, ``conda_name`` and
+    ``conda_version`` the conda package providing it.
+    """
+
+    version: Version
+    conda_name: str
+    conda_version: CondaVersion
+
+    def __str__(self) -> str:
+        return f"{self.version} (conda {self.conda_name})"
+
+
+@dataclass(frozen=True, slots=True)
+class CondaProvided:
+    """A constraint on a pip package: it must come from conda, at ``version``."""
+
+    version: Version
+
+    def __str__(self) -> str:
+        return f"=={self.version} from conda"
+
+
+@cache
+def pep440_of(version: CondaVersion) -> Version | None:
+    """A conda version as a PEP 440 version, ``None`` when it is not one."""
+    try:
+        return Version(str(version))
+    except InvalidVersion:
+        return None
+
+
+class CondaPypiMap:
+    """Which conda package installs which PyPI distribution.
+
+    ``explicit`` maps conda names to PyPI names (canonicalised); by default the
+    table in ``data/mappings/conda-pypi.yaml``. ``same_name`` adds the rule
+    that a conda package depending on ``python`` installs the PyPI
+    distribution of its own name.
+    """
+
+    def __init__(
+        self, explicit: Mapping[str, str] | None = None, *, same_name: bool = True
+    ) -> None:
+        table = dict(load_mapping() if explicit is None else explicit)
+        self.to_pypi = {k.lower(): str(canonicalize_name(v)) for k, v in sorted(table.items())}
+        by_pypi: dict[str, list[str]] = {}
+        for conda_name, pypi in self.to_pypi.items():
+            by_pypi.setdefault(pypi, []).append(conda_name)
+        self.to_conda = {k: tuple(sorted(v)) for k, v in by_pypi.items()}
+        self.same_name = same_name
+
+
+@cache
+def _load_mapping_file(path: str) -> tuple[tuple[str, str], ...]:
+    from pathlib import Path
+
+    from compatlib._datafiles import data_path, load_compiled
+
+    file = Path(path) if path else data_path("mappings", "conda-pypi.yaml")
+    doc = load_compiled(file, lambda items, line: items)
+    if doc is None:
+        import yaml
+
+        with open(file, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh)
+    out: list[tuple[str, str]] = []
+    for i, entry in enumerate(doc.get("mappings", [])):
+        if not isinstance(entry, dict) or not entry.get("conda") or not entry.get("pypi"):
+            raise InputError(
+                "a mapping entry needs conda and pypi names",
+                source=str(file),
+                field=f"mappings[{i}]",
+                expected="{conda: name, pypi: name, source: url}",
+            )
+        out.append((str(entry["conda"]), str(entry["pypi"])))
+    return tuple(sorted(out))
+
+
+def load_mapping(path: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """conda name -> PyPI name from a mapping YAML (default: the shipped one)."""
+    return dict(_load_mapping_file(os.fspath(path) if path is not None else ""))
+
+
+class MixedProvider:
+    """Conda and PyPI packages in one solve; see the module docstring."""
+
+    def __init__(
+        self,
+        conda: CondaProvider,
+        pip: PythonProvider,
+        *,
+        mapping: CondaPypiMap | None = None,
+    ) -> None:
+        self.conda = conda
+        self.pip = pip
+        self.mapping = mapping if mapping is not None else CondaPypiMap()
+        self._providers: dict[str, tuple[str, ...]] = {}
+        self._provides: dict[str, str | None] = {}
+        self._pip_cands: dict[str, list[Any]] = {}
+        self._deps: dict[tuple[Hashable, Any], Sequence[Dependency] | Unavailable] = {}
+
+    # -- the conda <-> PyPI correspondence ---------------------------------------------
+    def _depends_on_python(self, conda_name: str) -> bool:
+        for rec in self.conda.records(conda_name):
+            if rec.noarch == "python":
+                return True
+            for text in rec.depends:
+                head = text.strip().split(" ", 1)[0]
+                for sep in ("=", "<", ">", "!", "~", "["):
+                    head = head.split(sep, 1)[0]
+                if head.lower() == "python":
+                    return True
+        return False
+
+    def pypi_name_of(self, conda_name: str) -> str | None:
+        """The PyPI distribution a conda package installs, if any."""
+        if conda_name in self._provides:
+            return self._provides[conda_name]
+        got: str | None = self.mapping.to_pypi.get(conda_name)
+        if (
+            got is None
+            and self.mapping.same_name
+            and not conda_name.startswith("__")
+            and conda_name != "python"
+            and self._depends_on_python(conda_name)
+        ):
+            got = str(canonicalize_name(conda_name))
+        self._provides[conda_name] = got
+        return got
+
+    def conda_names_for(self, pypi_name: str) -> tuple[str, ...]:
+        """The conda packages (present in the channels) that install ``pypi_name``."""
+        got = self._providers.get(pypi_name)
+        if got is None:
+            names = set(self.mapping.to_conda.get(pypi_name, ()))
+            if self.mapping.same_name:
+                names.add(pypi_name)
+                # conda spells some names with '_' or '.' where PyPI canonicalises to '-'
+                names.add(pypi_name.replace("-", "_"))
+            got = tuple(
+                sorted(
+                    n for n in names if self.conda.records(n) and self.pypi_name_of(n) == pypi_name
+                )
+            )
+            self._providers[pypi_name] = got
+        return got
+
+    # -- provider protocol ---------------------------------------------------------------
+    def candidates(self, package: Hashable) -> Sequence[Any]:
+        side, key = _split(package)
+        if side == CONDA:
+            return self.conda.candidates(key)
+        got = self._pip_cands.get(key)
+        if got is None:
+            got = []
+            if not key.startswith("__") and "[" not in key:
+                provided: list[FromConda] = []
+                for conda_name in self.conda_names_for(key):
+                    seen: set[Version] = set()
+                    for rec in self.conda.records(conda_name):
+                        v = pep440_of(rec.version)
+                        if v is not None and v not in seen:
+                            seen.add(v)
+                            provided.append(FromConda(v, conda_name, rec.version))
+                got.extend(sorted(provided, key=lambda c: (c.version, c.conda_name)))
+            got.extend(self.pip.candidates(key))
+            self._pip_cands[key] = got
+        return got
+
+    def contains(self, package: Hashable, constraint: Hashable, candidate: Any) -> bool:
+        side, key = _split(package)
+        if side == CONDA:
+            if isinstance(constraint, MatchSpec):
+                return constraint.match(candidate)
+            # a pip-side constraint on the conda python: read its version as PEP 440
+            v = pep440_of(candidate.version)
+            if v is None:
+                return False
+            if isinstance(constraint, SpecifierSet):
+                return constraint.contains(v, prereleases=True)
+            if isinstance(constraint, Exact):
+                return v == constraint.version
+            if isinstance(constraint, PythonChoice):
+                return constraint.contains(v)
+            raise TypeError(f"unknown constraint {constraint!r} on conda {key}")
+        if isinstance(constraint, CondaProvided):
+            return isinstance(candidate, FromConda) and candidate.version == constraint.version
+        if isinstance(candidate, FromConda):
+            if isinstance(constraint, SpecifierSet):
+                return constraint.contains(candidate.version, prereleases=True)
+            if isinstance(constraint, Exact):
+                return candidate.version == constraint.version
+            return False
+        return self.pip.contains(key, constraint, candidate)
+
+    def dependencies(self, package: Hashable, candidate: Any) -> Sequence[Dependency] | Unavailable:
+        cache_key = (package, candidate)
+        got = self._deps.get(cache_key)
+        if got is None:
+            got = self._dependencies(package, candidate)
+            self._deps[cache_key] = got
+        return got
+
+    def _dependencies(
+        self, package: Hashable, candidate: Any
+    ) -> Sequence[Dependency] | Unavailable:
+        side, key = _split(package)
+        if side == CONDA:
+            deps = self.conda.dependencies(key, candidate)
+            if isinstance(deps, Unavailable):
+                return deps
+            out = [Dependency((CONDA, d.package), d.constraint, d.text, d.kind) for d in deps]
+            rec: PackageRecord = candidate
+            pypi = None if rec.is_virtual else self.pypi_name_of(key)
+            v = pep440_of(rec.version)
+            if pypi is not None and v is not None:
+                out.append(
+                    Dependency(
+                        (PIP, pypi),
+                        CondaProvided(v),
+                        f"conda's {key} {rec.version}",
+                        "constrains",
+                    )
+                )
+            return out
+        if isinstance(candidate, FromConda):
+            spec = MatchSpec(candidate.conda_name, "==" + str(candidate.conda_version))
+            return [
+                Dependency(
+                    (CONDA, candidate.conda_name),
+                    spec,
+                    f"{candidate.conda_name}=={candidate.conda_version} (conda)",
+                )
+            ]
+        deps = self.pip.dependencies(key, candidate)
+        if isinstance(deps, Unavailable):
+            return deps
+        out = []
+        for d in deps:
+            if d.package == PYTHON:
+                out.append(Dependency((CONDA, "python"), d.constraint, d.text, d.kind))
+            else:
+                out.append(Dependency((PIP, d.package), d.constraint, d.text, d.kind))
+        return out
+
+    def package_text(self, package: Hashable) -> str:
+        side, key = _split(package)
+        if side == CONDA:
+            return self.conda.package_text(key)
+        return f"{self.pip.package_text(key)} (pip)"
+
+    def version_text(self, package: Hashable, candidate: Any) -> str:
+        side, key = _split(package)
+        if side == CONDA:
+            return self.conda.version_text(key, candidate)
+        if isinstance(candidate, FromConda):
+            return f"{candidate.version} (conda)"
+        return self.pip.version_text(key, candidate)
+
+    def is_preferred(self, package: Hashable, candidate: Any) -> bool:
+        side, key = _split(package)
+        if side == CONDA or isinstance(candidate, FromConda):
+            return True
+        return self.pip.is_preferred(key, candidate)
+
+    def fixed_value(self, package: Hashable) -> str | None:
+        side, key = _split(package)
+        if side == CONDA:
+            return self.conda.fixed_value(key)
+        return self.pip.fixed_value(key)
+
+    def layer_of(self, package: Hashable) -> str | None:
+        side, key = _split(package)
+        if side == CONDA:
+            return self.conda.layer_of(key)
+        return self.pip.layer_of(key)
+
+    # -- building requests -------------------------------------------------------------------
+    @staticmethod
+    def conda_dependency(spec: MatchSpec, text: str, kind: str = "requires") -> Dependency:
+        return Dependency((CONDA, spec.name), spec, text, kind)
+
+    @staticmethod
+    def pip_dependencies(deps: Iterable[Dependency]) -> list[Dependency]:
+        """PEP 508 dependencies (from ``requirement_dependencies``) as pip-side keys."""
+        return [Dependency((PIP, d.package), d.constraint, d.text, d.kind) for d in deps]
+
+
+def _split(package: Hashable) -> tuple[str, str]:
+    assert isinstance(package, tuple)
+    assert len(package) == 2
+    side, key = package
+    return str(side), str(key)

@@ -1,0 +1,482 @@
+"""The PEP 440 provider: Python packages from any :class:`~compatlib.sources.Repository`.
+
+It turns releases into solver candidates and dependencies, evaluating markers for
+the target (never the host), with these rules:
+
+* extras are proxy packages ``name[extra]`` that pin ``name`` to the same version;
+* ``Requires-Python`` is a dependency on the virtual package ``__python``, whose
+  single version is the target's Python;
+* pre-releases are used when a requirement names one explicitly, when a package
+  has nothing but pre-releases, or when the caller allows them (``prereleases``);
+* yanked releases are skipped unless the root requirements pin them exactly;
+* ``constrains`` (pip ``-c``) apply only when the package is present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from compatlib._values import value
+from compatlib.errors import CompatError, InputError
+from compatlib.values.filenames import canonicalize_name
+from compatlib.values.pep508 import InvalidRequirement, Marker, Requirement
+
+if TYPE_CHECKING:
+    from compatlib.values.tags import TagRanker
+from compatlib.solver.provider import Dependency, Unavailable
+from compatlib.sources.memory import IndexRelease, Repository
+from compatlib.values.target import Target
+
+__all__ = [
+    "PYTHON",
+    "Exact",
+    "PythonChoice",
+    "PythonProvider",
+    "exact_pins",
+    "parse_requirement",
+    "prerelease_names",
+    "split_key",
+]
+
+PYTHON = "__python"
+_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+_ANY_GLIBC = "2.50"  # wheel tags up to this glibc; the __glibc layer decides the rest
+
+
+@value
+class Exact:
+    """A constraint matching one version exactly (local label included)."""
+
+    version: Version
+
+    def __str__(self) -> str:
+        return f"=={self.version}"
+
+
+@lru_cache(maxsize=65536)
+def parse_requirement(text: str) -> Requirement:
+    """Parse a PEP 508 requirement (cached: indexes repeat the same strings)."""
+    return Requirement(text)
+
+
+@lru_cache(maxsize=65536)
+def _specifier(text: str) -> SpecifierSet:
+    return SpecifierSet(text)
+
+
+def split_key(key: str) -> tuple[str, str | None]:
+    """``"name[extra]"`` -> ``("name", "extra")``; ``"name"`` -> ``("name", None)``."""
+    if key.endswith("]") and "[" in key:
+        name, _, extra = key[:-1].partition("[")
+        return name, extra
+    return key, None
+
+
+def _has_explicit_prerelease(spec: SpecifierSet) -> bool:
+    return any(Version(s.version.rstrip(".*")).is_prerelease for s in spec if s.operator != "===")
+
+
+class PythonProvider:
+    """Serve PEP 440 packages from ``repository`` for ``target``.
+
+    ``prereleases``: ``None`` (if necessary or explicit, the default), ``True``
+    (always allowed) or ``False`` (only when a requirement names one).
+    """
+
+    def __init__(
+        self,
+        repository: Repository,
+        target: Target,
+        *,
+        prereleases: bool | None = None,
+        allow_yanked: Iterable[tuple[str, Version]] = (),
+        explicit_prereleases: Iterable[str] = (),
+        no_binary: Iterable[str] = (),
+        no_build: Iterable[str] = (),
+        later_pythons: bool = False,
+    ) -> None:
+        self.repository = repository
+        self.later_pythons = later_pythons
+        self.target = target
+        self.prereleases = prereleases
+        self.env = target.marker_environment()
+        self.allow_yanked = set(allow_yanked)
+        self.explicit_prereleases = {canonicalize_name(n) for n in explicit_prereleases}
+        self.no_binary = {n if n == ":all:" else canonicalize_name(n) for n in no_binary}
+        self.no_build = {n if n == ":all:" else canonicalize_name(n) for n in no_build}
+        self._python = target.python_version
+        self._cands: dict[str, list[Version]] = {}
+        self._releases: dict[str, dict[Version, IndexRelease | _Lazy]] = {}
+        self._only_pre: dict[str, bool] = {}
+        self._marker_cache: dict[tuple[str, str], bool] = {}
+        self._ranker: TagRanker | None = None
+        self._yanked_cache: dict[tuple[str, Version], bool] = {}
+        from compatlib.resolve.layers import Layers
+
+        self.layers = Layers(target, target.system)
+
+    # -- provider protocol -------------------------------------------------------
+    def candidates(self, package: Hashable) -> Sequence[Any]:
+        assert isinstance(package, str)
+        if package == PYTHON:
+            return [self._python]
+        if self.layers.is_layer(package):
+            return self.layers.candidates(package)
+        name, _extra = split_key(package)
+        cands = self._cands.get(name)
+        if cands is None:
+            table: dict[Version, IndexRelease | _Lazy] = {}
+            for vtext in self.repository.versions(name):
+                try:
+                    v = Version(vtext)
+                except InvalidVersion:
+                    continue
+                table[v] = _Lazy(vtext)
+            cands = sorted(table)
+            self._cands[name] = cands
+            self._releases[name] = table
+            self._only_pre[name] = bool(cands) and all(v.is_prerelease for v in cands)
+        return cands
+
+    def _release(self, name: str, version: Version) -> IndexRelease:
+        table = self._releases[name]
+        rel = table[version]
+        if isinstance(rel, _Lazy):
+            rel = self.repository.release(name, rel.text)
+            table[version] = rel
+        return rel
+
+    def contains(self, package: Hashable, constraint: Hashable, candidate: Any) -> bool:
+        assert isinstance(package, str)
+        if isinstance(constraint, Exact):
+            return bool(candidate == constraint.version)
+        if not isinstance(constraint, SpecifierSet):  # a layer's set (VersionSet, ArchSet)
+            return bool(constraint.contains(candidate))  # type: ignore[attr-defined]
+        if package == PYTHON:
+            return constraint.contains(candidate, prereleases=True)
+        name, _ = split_key(package)
+        if (
+            self.prereleases is False
+            and candidate.is_prerelease
+            and not self._prerelease_ok(name, constraint)
+        ):
+            return False
+        if not constraint.contains(candidate, prereleases=True):
+            return False
+        return not (self._yanked(name, candidate) and (name, candidate) not in self.allow_yanked)
+
+    def _yanked(self, name: str, version: Version) -> bool:
+        """Whether a release is yanked (asked once per release: ``contains`` is hot)."""
+        key = (name, version)
+        hit = self._yanked_cache.get(key)
+        if hit is None:
+            rel = self._releases[name][version]
+            probe = getattr(self.repository, "is_yanked", None)
+            if isinstance(rel, _Lazy) and probe is not None:
+                hit = bool(probe(name, rel.text))
+            else:
+                hit = self._release(name, version).yanked
+            self._yanked_cache[key] = hit
+        return hit
+
+    def is_preferred(self, package: Hashable, candidate: Any) -> bool:
+        """Stable releases are tried before pre-releases (unless pre-releases are on)."""
+        if not isinstance(candidate, Version):
+            return True
+        return bool(self.prereleases or not candidate.is_prerelease)
+
+    def fixed_value(self, package: Hashable) -> str | None:
+        if package == PYTHON:
+            return f"the target's Python is {self._python}"
+        if isinstance(package, str) and self.layers.is_layer(package):
+            return self.layers.describe_fixed(package)
+        if isinstance(package, str) and not self.candidates(package):
+            # listed by the sources, but no file fits the target: say so, rather
+            # than "not in the index"
+            probe = getattr(self.repository, "missing_reason", None)
+            if probe is not None:
+                try:
+                    reason: str | None = probe(split_key(package)[0])
+                except (CompatError, OSError):
+                    reason = None
+                return reason
+        return None
+
+    def hint(self, package: Hashable, constraint: Hashable) -> str | None:
+        """Why versions that match ``constraint`` were not used (yanked), if so."""
+        if not isinstance(package, str) or not isinstance(constraint, SpecifierSet):
+            return None
+        name, _ = split_key(package)
+        if name not in self._cands:
+            return None
+        yanked = [
+            v
+            for v in self._cands[name]
+            if constraint.contains(v, prereleases=True) and self._yanked(name, v)
+        ]
+        if not yanked:
+            return None
+        shown = ", ".join(str(v) for v in yanked[-3:])
+        return (
+            f"{name} {shown} {'is' if len(yanked) == 1 else 'are'} yanked; "
+            f"pin one exactly (for example {name}=={yanked[-1]}) to use it anyway"
+        )
+
+    def layer_of(self, package: Hashable) -> str | None:
+        """The system layer a virtual package stands for (``None`` for real packages)."""
+        if package == PYTHON:
+            return "Python"
+        return self.layers.layer_name(str(package))
+
+    def _prerelease_ok(self, name: str, spec: SpecifierSet) -> bool:
+        if self._only_pre.get(name, False):
+            return True
+        if name in self.explicit_prereleases:
+            return True
+        return _has_explicit_prerelease(spec)
+
+    def dependencies(self, package: Hashable, candidate: Any) -> Sequence[Dependency] | Unavailable:
+        assert isinstance(package, str)
+        if package == PYTHON or self.layers.is_layer(package):
+            return ()
+        name, extra = split_key(package)
+        try:
+            rel = self._release(name, candidate)
+        except (CompatError, OSError) as exc:  # a broken source: this candidate is unusable
+            return Unavailable(f"its metadata could not be read: {exc}")
+        usable: list[str] = []
+        if rel.artifacts and extra is None:
+            problem, usable = self._usable_files(name, rel)
+            if problem is not None:
+                no_wheels = bool({name, ":all:"} & self.no_binary)
+                pythons = [] if no_wheels else self._pythons_with_wheels(rel)
+                later = self.later_pythons and self._wheel_for_later_python(rel)
+                if not later:  # (a universal fork stands for the later Pythons too)
+                    if pythons:
+                        # the files exist, for other Pythons: say so as a Python requirement
+                        shown = ", ".join(pythons[:-1]) + (" or " if len(pythons) > 1 else "")
+                        return [
+                            Dependency(
+                                PYTHON,
+                                PythonChoice(tuple(pythons)),
+                                f"Python {shown}{pythons[-1]} for its wheels",
+                            )
+                        ]
+                    return Unavailable(problem)
+        deps: list[Dependency] = []
+        if extra is not None:
+            deps.append(Dependency(name, Exact(candidate), f"{name}=={candidate}"))
+        elif rel.requires_python:
+            try:
+                spec = _specifier(rel.requires_python)
+            except InvalidSpecifier:
+                return Unavailable(f"its Requires-Python {rel.requires_python!r} is invalid")
+            deps.append(Dependency(PYTHON, spec, f"Python{rel.requires_python.strip()}"))
+        constrains = rel.constrains if extra is None else ()
+        for kind, texts in (("requires", rel.requires), ("constrains", constrains)):
+            for text in texts:
+                try:
+                    req = parse_requirement(text)
+                except InvalidRequirement as exc:
+                    return Unavailable(f"its requirement {text!r} is invalid: {exc}")
+                if not self._active(req.marker, extra):
+                    continue
+                deps.extend(requirement_dependencies(req, kind, text=text))
+        if extra is None:
+            deps.extend(self.layers.rules(name, candidate, usable))
+        return deps
+
+    def _usable_files(self, name: str, rel: IndexRelease) -> tuple[str | None, list[str]]:
+        """The release's files that can be installed on the target, or why none can.
+
+        glibc is left to the ``__glibc`` layer (so a wheel too new for the target's
+        glibc is explained as such), hence the tags here accept any manylinux.
+        ``no_binary`` packages may not use wheels, ``no_build`` ones not sdists.
+        """
+        from compatlib._values import replace
+        from compatlib.values.filenames import parse_dist_filename
+        from compatlib.values.tags import TagRanker
+
+        if self._ranker is None:
+            self._ranker = TagRanker.for_target(replace(self.target, glibc=_ANY_GLIBC))
+        no_wheels = bool({name, ":all:"} & self.no_binary)
+        no_sdists = bool({name, ":all:"} & self.no_build)
+        usable: list[str] = []
+        wheels = sdists = 0
+        for art in rel.artifacts:
+            if not art.filename.endswith(".whl"):
+                sdists += 1
+                if not no_sdists:
+                    usable.append(art.filename)  # a source distribution builds anywhere
+                continue
+            wheels += 1
+            if no_wheels:
+                continue
+            parsed = parse_dist_filename(art.filename)
+            if parsed is not None and self._ranker.rank(parsed.tags) is not None:
+                usable.append(art.filename)
+        if usable:
+            return None, usable
+        py = self.target.python_version
+        if no_wheels:
+            why_wheels = "wheels are not allowed for it (no-binary)"
+        else:
+            plural = "s" if wheels != 1 else ""
+            why_wheels = (
+                f"none of its {wheels} wheel{plural} fits the target "
+                f"(Python {py.major}.{py.minor}, {self.target.subdir})"
+            )
+        if no_sdists and sdists:
+            why_sdists = "building from source is not allowed for it (no-build)"
+        else:
+            why_sdists = "it has no source distribution"
+        return f"{why_wheels} and {why_sdists}", []
+
+    def _wheel_for_later_python(self, rel: IndexRelease) -> bool:
+        """Has ``rel`` a wheel for the target's Python or a later one, on any
+        platform? (A universal fork stands for every platform of its class and
+        for the Pythons after its own; platform tags are checked at install time.)"""
+        from compatlib.values.filenames import parse_dist_filename
+
+        floor = (self._python.major, self._python.minor)
+        for art in rel.artifacts:
+            parsed = parse_dist_filename(art.filename)
+            if parsed is None or parsed.kind != "wheel":
+                continue
+            for tag in parsed.tags:
+                interp = tag.interpreter
+                digits = interp[2:]
+                if interp in ("py3", "py2.py3") or not digits.isdigit():
+                    return True
+                if digits == "3" or (digits[0] == "3" and (3, int(digits[1:] or 0)) >= floor):
+                    return True
+        return False
+
+    def _pythons_with_wheels(self, rel: IndexRelease) -> list[str]:
+        """The Python versions some wheel of ``rel`` is built for, on this platform."""
+        from compatlib._values import replace
+        from compatlib.values.filenames import parse_dist_filename
+        from compatlib.values.tags import TagRanker
+
+        tag_sets = []
+        for art in rel.artifacts:
+            parsed = parse_dist_filename(art.filename)
+            if parsed is not None and parsed.kind == "wheel":
+                tag_sets.append(parsed.tags)
+        found: list[str] = []
+        for py in _PYTHONS:
+            ranker = TagRanker.for_target(replace(self.target, python=py, glibc=_ANY_GLIBC))
+            if any(ranker.rank(tags) is not None for tags in tag_sets):
+                found.append(py)
+        return found
+
+    def _active(self, marker: Marker | None, extra: str | None) -> bool:
+        """Is a requirement active for this package (or for this extra only)?"""
+        if marker is None:
+            return extra is None
+        key = (str(marker), extra or "")
+        hit = self._marker_cache.get(key)
+        if hit is None:
+            env = dict(self.env)
+            env["extra"] = extra or ""
+            hit = marker.evaluate(env)
+            if extra is not None and hit:
+                env["extra"] = ""
+                hit = not marker.evaluate(env)
+            self._marker_cache[key] = hit
+        return hit
+
+    def package_text(self, package: Hashable) -> str:
+        return self.layer_of(package) or str(package)
+
+    def version_text(self, package: Hashable, candidate: Any) -> str:
+        return str(candidate)
+
+
+@value
+class PythonChoice:
+    """A constraint on the target's Python: one of these ``major.minor`` versions."""
+
+    versions: tuple[str, ...]
+
+    def contains(self, version: Version) -> bool:
+        return f"{version.major}.{version.minor}" in self.versions
+
+    def __str__(self) -> str:
+        return " | ".join(self.versions)
+
+
+@value
+class _Lazy:
+    text: str
+
+
+def requirement_dependencies(
+    req: Requirement, kind: str = "requires", *, text: str | None = None
+) -> list[Dependency]:
+    """The solver dependencies one PEP 508 requirement stands for.
+
+    ``text`` is the requirement as written; it is shown (without its marker) in
+    explanations, so people see what the metadata says.
+    """
+    name = canonicalize_name(req.name)
+    spec = req.specifier
+    out: list[Dependency] = []
+    if text is not None:
+        shown = text.split(";", 1)[0].strip()
+    else:
+        shown = f"{name}{spec}" if str(spec) else name
+    if req.url:
+        raise InputError(
+            f"direct URL requirement {req} is not supported by this index",
+            text=str(req),
+            expected="a requirement with a version specifier",
+        )
+    pin = _exact_pin(spec)
+    constraint: Hashable = pin if pin is not None else spec
+    out.append(Dependency(name, constraint, shown, kind))
+    for extra in sorted(req.extras):
+        ek = f"{name}[{canonicalize_name(extra)}]"
+        out.append(Dependency(ek, constraint, f"{ek}{spec}", kind))
+    return out
+
+
+def _exact_pin(spec: SpecifierSet) -> Exact | None:
+    items = list(spec)
+    if len(items) == 1 and items[0].operator == "===":
+        try:
+            return Exact(Version(items[0].version))
+        except InvalidVersion:
+            return None
+    return None
+
+
+def exact_pins(reqs: Iterable[Requirement]) -> list[tuple[str, Version]]:
+    """``name==version`` pins: yanked releases stay usable when pinned, as in pip."""
+    pins: list[tuple[str, Version]] = []
+    for req in reqs:
+        for spec in req.specifier:
+            if spec.operator in ("==", "===") and "*" not in spec.version:
+                try:
+                    pins.append((canonicalize_name(req.name), Version(spec.version)))
+                except InvalidVersion:
+                    continue
+    return pins
+
+
+def prerelease_names(reqs: Iterable[Requirement]) -> list[str]:
+    """Names whose specifiers name a pre-release (so pre-releases are wanted there)."""
+    out: list[str] = []
+    for req in reqs:
+        for spec in req.specifier:
+            try:
+                if Version(spec.version.rstrip(".*")).is_prerelease:
+                    out.append(req.name)
+            except InvalidVersion:
+                continue
+    return out

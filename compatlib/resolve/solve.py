@@ -1,0 +1,223 @@
+"""``solve``: PEP 508 requirements against one repository, for one target."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+
+from packaging.version import Version
+
+from compatlib._values import replace
+from compatlib.errors import InputError
+from compatlib.resolve.providers.python import (
+    PYTHON,
+    PythonProvider,
+    exact_pins,
+    prerelease_names,
+    requirement_dependencies,
+    split_key,
+)
+from compatlib.resolve.resolution import Resolution, SystemRequirement
+from compatlib.solver.errors import UnsatisfiableError
+from compatlib.solver.provider import Dependency
+from compatlib.sources.memory import Repository
+from compatlib.values.dotted import DottedVersion
+from compatlib.values.filenames import canonicalize_name
+from compatlib.values.pep508 import InvalidRequirement, Requirement
+from compatlib.values.target import Target
+
+__all__ = ["parse_requirements", "solve"]
+
+
+def parse_requirements(
+    requirements: Iterable[str], *, source: str = "<request>"
+) -> list[Requirement]:
+    """Parse PEP 508 requirement strings, with a clear error for a bad one."""
+    out: list[Requirement] = []
+    for i, text in enumerate(requirements, 1):
+        try:
+            out.append(Requirement(text))
+        except InvalidRequirement as exc:
+            raise InputError(
+                f"invalid requirement {text!r}: {exc}",
+                source=source,
+                field=f"requirement {i}",
+                expected="a PEP 508 requirement such as 'torch>=2.1'",
+            ) from None
+    return out
+
+
+def solve(
+    requirements: Sequence[str],
+    *,
+    index: Repository,
+    target: Target | None = None,
+    constraints: Sequence[str | tuple[str, str]] = (),
+    strategy: str = "newest",
+    prefer: Mapping[str, str] | None = None,
+    prereleases: bool | None = None,
+    fixes: bool = True,
+    no_binary: Sequence[str] = (),
+    no_build: Sequence[str] = (),
+    later_pythons: bool = False,
+) -> Resolution:
+    """Resolve PEP 508 ``requirements`` against ``index`` for ``target``.
+
+    ``target=None`` means the running interpreter on this host, as pip does.
+    ``constraints`` apply only to packages that end up present (pip ``-c``); a
+    ``(text, origin)`` pair names where one comes from ("the Azure ML environment
+    X"), and explanations say so.
+    ``strategy`` is ``"newest"``, ``"lowest"`` or ``"lowest-direct"`` (lowest for
+    the requirements themselves, newest for their dependencies); ``prefer`` maps names to
+    versions to keep when they fit (a previous lock: minimal updates).
+    ``no_binary`` / ``no_build`` name packages (or ``":all:"``) that may not use
+    wheels / may not be built from source distributions (pip's ``--no-binary``
+    and ``--only-binary``). ``later_pythons`` also accepts a release whose
+    wheels are only for Pythons later than the target's or for other
+    platforms (a universal fork stands for a range of Pythons and platforms;
+    see :mod:`compatlib.resolve.universal`).
+    Raises :class:`~compatlib.solver.errors.UnsatisfiableError` with an explanation;
+    with ``fixes`` (the default) the explanation carries fixes, each proven by
+    solving again with one thing changed.
+    """
+    from compatlib.solver.pubgrub import Solver, SolverFailure
+
+    if target is None:
+        target = Target.current()
+    reqs = parse_requirements(requirements)
+    con_texts = [c if isinstance(c, str) else c[0] for c in constraints]
+    con_origins = [None if isinstance(c, str) else c[1] for c in constraints]
+    cons = parse_requirements(con_texts, source="<constraints>")
+    env = target.marker_environment()
+    provider = PythonProvider(
+        index,
+        target,
+        prereleases=prereleases,
+        allow_yanked=exact_pins(reqs),
+        explicit_prereleases=prerelease_names(reqs),
+        no_binary=no_binary,
+        no_build=no_build,
+        later_pythons=later_pythons,
+    )
+    root: list[Dependency] = []
+    for req, text in zip(reqs, requirements, strict=True):
+        if req.marker is None or req.marker.evaluate(dict(env)):
+            root.extend(requirement_dependencies(req, text=text))
+    for req, text, origin in zip(cons, con_texts, con_origins, strict=True):
+        if req.marker is None or req.marker.evaluate(dict(env)):
+            deps = requirement_dependencies(req, kind="constrains", text=text)
+            root.extend(replace(d, origin=origin) for d in deps)
+    preferred: dict[Hashable, Hashable] = {}
+    if prefer:
+        from packaging.specifiers import SpecifierSet
+
+        for name, version in prefer.items():
+            preferred[canonicalize_name(name)] = SpecifierSet(f"=={version}")
+    # lowest-direct: every package the requirements name, whatever their markers
+    direct = {canonicalize_name(r.name) for r in reqs}
+    solver = Solver(provider, strategy=strategy, prefer=dict(preferred), direct=direct)
+    try:
+        result = solver.solve(root)
+    except SolverFailure as failure:
+        from compatlib.solver.report import build_explanation
+
+        expl = build_explanation(failure, list(requirements))
+        if fixes:
+            from compatlib.resolve.fixes import suggest_fixes
+
+            def again(reqs: Sequence[str], tgt: Target) -> Resolution:
+                return solve(
+                    reqs,
+                    index=index,
+                    target=tgt,
+                    constraints=constraints,
+                    strategy=strategy,
+                    prefer=prefer,
+                    prereleases=prereleases,
+                    fixes=False,
+                    no_binary=no_binary,
+                    no_build=no_build,
+                    later_pythons=later_pythons,
+                )
+
+            expl = replace(expl, fixes=suggest_fixes(expl, list(requirements), target, again))
+        raise UnsatisfiableError(expl) from None
+    versions: dict[str, Version] = {}
+    extras: dict[str, list[str]] = {}
+    system: dict[str, str] = {}
+    layers = provider.layers
+    for key, cand in result.decisions.items():
+        assert isinstance(key, str)
+        if key == PYTHON:
+            system["python"] = str(cand)
+            continue
+        if layers.is_layer(key):
+            if key in layers.fixed and ":" not in key:
+                system[key.lstrip("_")] = str(cand)
+            continue
+        name, extra = split_key(key)
+        if extra is None:
+            versions[name] = cand
+        else:
+            extras.setdefault(name, []).append(extra)
+    edges: list[tuple[str | None, str, str]] = []
+    for src, dst, text in result.edges:
+        assert isinstance(dst, str)
+        if dst == PYTHON or layers.is_layer(dst):
+            continue
+        s = None if src is None else split_key(str(src))[0]
+        d = split_key(dst)[0]
+        if s == d:
+            continue
+        edge = (s, d, text)
+        if edge not in edges:
+            edges.append(edge)
+    return Resolution(
+        dict(sorted(versions.items())),
+        tuple(sorted(edges, key=lambda e: (e[0] or "", e[1], e[2]))),
+        {n: tuple(sorted(e)) for n, e in sorted(extras.items())},
+        system,
+        target,
+        system_requirements(result.dependencies, provider),
+    )
+
+
+def system_requirements(
+    dependencies: Mapping[Hashable, Sequence[Dependency]], provider: PythonProvider
+) -> dict[str, SystemRequirement]:
+    """What the chosen releases need of each system layer."""
+    from compatlib.resolve.layers import LAYER_NAMES, ArchSet
+    from compatlib.values.sets import VersionSet
+
+    layers = provider.layers
+    out: dict[str, SystemRequirement] = {}
+    for layer in sorted(LAYER_NAMES):
+        because: list[tuple[str, str]] = []
+        constraints: list[Hashable] = []
+        for src, deps in dependencies.items():
+            for dep in deps:
+                if dep.package == layer:
+                    because.append((split_key(str(src))[0], dep.text))
+                    constraints.append(dep.constraint)
+        if not constraints:
+            continue
+        interval: VersionSet[DottedVersion] = VersionSet.full()
+        arch: list[ArchSet] = []
+        for c in constraints:
+            if isinstance(c, VersionSet):
+                interval = interval & c
+            elif isinstance(c, ArchSet):
+                arch.append(c)
+        allowed: tuple[str, ...] = ()
+        text = str(interval) if not interval.is_full else ""
+        if arch:
+            values = [
+                v
+                for v in layers.candidates(layer)
+                if interval.contains(v) and all(a.contains(v) for a in arch)
+            ]
+            allowed = tuple(str(v) for v in values)
+            text = "one of " + ", ".join(allowed) if allowed else "none known"
+        out[layer.lstrip("_")] = SystemRequirement(
+            LAYER_NAMES[layer], layer, text, allowed, tuple(sorted(set(because)))
+        )
+    return out

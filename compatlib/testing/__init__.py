@@ -1,0 +1,1 @@
+"""Test oracles and peer-suite formats: readers for other resolvers' index and scenario files (used by ``compatlib solve INDEX`` and the conformance tests) and resolvelib run as a differential oracle. Nothing on the lock, check or azureml paths imports this package."""

@@ -1,1 +1,0 @@
-"""compatlib.versions."""
