@@ -404,7 +404,7 @@ def http_readahead(latencies: Sequence[float] = (0.0, 0.02, 0.05)) -> str:
     import http.server
     import threading
 
-    sys.path.insert(0, str(ROOT / "tests" / "index" / "pypi"))
+    sys.path.insert(0, str(ROOT / "tests" / "sources" / "pypi"))
     import pypi_builders
 
     from compatlib.lock.pip import lock_pip

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-_BUILDERS = Path(__file__).resolve().parents[1] / "index" / "pypi"
+_BUILDERS = Path(__file__).resolve().parents[1] / "sources" / "pypi"
 if str(_BUILDERS) not in sys.path:
     sys.path.insert(0, str(_BUILDERS))
 

@@ -19,7 +19,7 @@ from compatlib.sources.conda.matchspec import MatchSpec, parse_matchspec, record
 from compatlib.sources.conda.records import PackageRecord, record_from_json
 from compatlib.values.conda_version import CondaVersion
 
-CHANNELS = Path(__file__).resolve().parents[3] / "shared" / "peer-suites" / "conda" / "channels"
+CHANNELS = Path(__file__).resolve().parents[4] / "shared" / "peer-suites" / "conda" / "channels"
 
 
 def rec(filename: str, **kw: object) -> PackageRecord:

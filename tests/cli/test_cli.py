@@ -11,7 +11,7 @@ import pytest
 
 from compatlib.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 QUICK = str(ROOT / "examples" / "quickstart.toml")
 CONFLICT = str(ROOT / "examples" / "conflict.toml")
 

@@ -31,7 +31,7 @@ from compatlib.sources.conda.repodata import load_repodata, parse_repodata, read
 from compatlib.sources.conda.virtual import virtual_packages
 from compatlib.values.conda_version import CondaVersion
 
-CHANNELS = Path(__file__).resolve().parents[3] / "shared" / "peer-suites" / "conda" / "channels"
+CHANNELS = Path(__file__).resolve().parents[4] / "shared" / "peer-suites" / "conda" / "channels"
 
 _CACHE: dict[str, list[PackageRecord]] = {}
 
