@@ -4,6 +4,9 @@ Every reader returns a :class:`Spec` (see :mod:`compatlib.specs.model`) whose
 items remember the file and line they came from. :func:`read_spec` picks the
 reader from the file name (and, for YAML, the content); :func:`merge_specs`
 combines several specs the way conda-lock combines several ``--file``s.
+
+Names load on first use, so reading a requirements file never loads the YAML
+and pyproject readers (nor what they bring: conda's match specs, packaging.tags).
 """
 
 from __future__ import annotations
@@ -11,38 +14,42 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from compatlib._lazy import lazy_attributes
 from compatlib.errors import InputError
-from compatlib.specs.azureml import read_azureml_environment
-from compatlib.specs.environment import (
-    CONDA_PLATFORMS,
-    SELECTOR_PLATFORMS,
-    read_environment,
-    selector_applies,
-)
-from compatlib.specs.model import (
-    MAIN_CATEGORY,
-    MERGED_SOURCE,
-    AzureMLEnvironment,
-    BuildContext,
-    CondaDependency,
-    Hash,
-    IndexOptions,
-    InferenceConfig,
-    InstallOptions,
-    Located,
-    Location,
-    PipRequirement,
-    PythonRequirement,
-    Route,
-    Spec,
-    Variable,
-    conda_package_name,
-    merge_specs,
-    redact_url,
-)
-from compatlib.specs.pyproject import read_pyproject
-from compatlib.specs.requirements import HASH_ALGORITHMS, parse_requirement, read_requirements
+
+if TYPE_CHECKING:
+    from compatlib.specs.azureml import read_azureml_environment
+    from compatlib.specs.environment import (
+        CONDA_PLATFORMS,
+        SELECTOR_PLATFORMS,
+        read_environment,
+        selector_applies,
+    )
+    from compatlib.specs.model import (
+        MAIN_CATEGORY,
+        MERGED_SOURCE,
+        AzureMLEnvironment,
+        BuildContext,
+        CondaDependency,
+        Hash,
+        IndexOptions,
+        InferenceConfig,
+        InstallOptions,
+        Located,
+        Location,
+        PipRequirement,
+        PythonRequirement,
+        Route,
+        Spec,
+        Variable,
+        conda_package_name,
+        merge_specs,
+        redact_url,
+    )
+    from compatlib.specs.pyproject import read_pyproject
+    from compatlib.specs.requirements import HASH_ALGORITHMS, parse_requirement, read_requirements
 
 __all__ = [
     # readers
@@ -81,6 +88,37 @@ __all__ = [
     "SPEC_KINDS",
 ]
 
+_WHERE = {
+    "read_azureml_environment": "compatlib.specs.azureml",
+    "CONDA_PLATFORMS": "compatlib.specs.environment",
+    "SELECTOR_PLATFORMS": "compatlib.specs.environment",
+    "read_environment": "compatlib.specs.environment",
+    "selector_applies": "compatlib.specs.environment",
+    "MAIN_CATEGORY": "compatlib.specs.model",
+    "MERGED_SOURCE": "compatlib.specs.model",
+    "AzureMLEnvironment": "compatlib.specs.model",
+    "BuildContext": "compatlib.specs.model",
+    "CondaDependency": "compatlib.specs.model",
+    "Hash": "compatlib.specs.model",
+    "IndexOptions": "compatlib.specs.model",
+    "InferenceConfig": "compatlib.specs.model",
+    "InstallOptions": "compatlib.specs.model",
+    "Located": "compatlib.specs.model",
+    "Location": "compatlib.specs.model",
+    "PipRequirement": "compatlib.specs.model",
+    "PythonRequirement": "compatlib.specs.model",
+    "Route": "compatlib.specs.model",
+    "Spec": "compatlib.specs.model",
+    "Variable": "compatlib.specs.model",
+    "conda_package_name": "compatlib.specs.model",
+    "merge_specs": "compatlib.specs.model",
+    "redact_url": "compatlib.specs.model",
+    "read_pyproject": "compatlib.specs.pyproject",
+    "HASH_ALGORITHMS": "compatlib.specs.requirements",
+    "parse_requirement": "compatlib.specs.requirements",
+    "read_requirements": "compatlib.specs.requirements",
+}
+
 SPEC_KINDS: tuple[str, ...] = ("requirements", "environment", "pyproject", "azureml")
 """The kinds of spec file :func:`read_spec` understands."""
 
@@ -102,11 +140,12 @@ def spec_kind(path: str | os.PathLike[str]) -> str:
     if suffix in (".txt", ".in") or file.name.lower().startswith("requirements"):
         return "requirements"
     if suffix in (".yml", ".yaml"):
+        # lazy: the YAML reader (and yaml) load only for a YAML file
         from compatlib.specs.environment import _YamlDocument
 
         doc = _YamlDocument.load(file, what="spec file")
         try:
-            import yaml
+            import yaml  # lazy: yaml costs ~10 ms and only YAML files need it
 
             if not isinstance(doc.root, yaml.MappingNode):
                 return "environment"  # the environment reader reports the shape error
@@ -150,6 +189,9 @@ def read_spec(
     extras = (extras,) if isinstance(extras, str) else tuple(extras)
     groups = (groups,) if isinstance(groups, str) else tuple(groups)
     if kind == "pyproject":
+        # lazy: only the reader this file needs loads (pyproject brings packaging.tags)
+        from compatlib.specs.pyproject import read_pyproject
+
         return read_pyproject(path, extras=extras, groups=groups)
     if extras or groups:
         raise InputError(
@@ -158,7 +200,23 @@ def read_spec(
             expected="no extras/groups for this file",
         )
     if kind == "requirements":
+        # lazy: only the reader this file needs loads
+        from compatlib.specs.requirements import read_requirements
+
         return read_requirements(path, environ=environ)
     if kind == "azureml":
+        # lazy: only the reader this file needs loads (the YAML readers bring conda's)
+        from compatlib.specs.azureml import read_azureml_environment
+
         return read_azureml_environment(path, environ=environ)
+    # lazy: only the reader this file needs loads (the YAML readers bring conda's)
+    from compatlib.specs.environment import read_environment
+
     return read_environment(path, environ=environ)
+
+
+__getattr__ = lazy_attributes(__name__, _WHERE, globals())
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
