@@ -113,6 +113,16 @@ def test_import_contracts_are_kept() -> None:
     assert f"Contracts: {len(_contracts())} kept, 0 broken." in report, report
 
 
+def test_ci_runs_the_readme_test_command() -> None:
+    """CI (``.ci/run``) enforces all of this by running the README's test command
+    as written, which runs this file."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```sh\n(.*?)\n```", readme, re.S)
+    (test_command,) = [c for c in commands if "pytest" in c]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command in ci, f".ci/run does not run the README's `{test_command}`"
+
+
 # -- b. the lazy tables obey the same layers ---------------------------------------
 
 
