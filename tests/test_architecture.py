@@ -288,6 +288,28 @@ def test_no_empty_or_namespace_packages() -> None:
     assert problems == [], "\n".join(problems)
 
 
+def _picture_layers() -> list[tuple[str, ...]]:
+    """The layers drawn in docs/architecture.md: the lines of its first ``text``
+    block that start with a path, up to the description."""
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    picture = re.search(r"```text\n(.*?)```", doc, re.S)
+    assert picture is not None, "docs/architecture.md has no text picture"
+    layers = []
+    for line in picture.group(1).splitlines():
+        if line.startswith("compatlib/"):
+            paths = re.split(r"\s{2,}", line)[0].split(" | ")
+            names = (
+                p.strip().removesuffix("/").removesuffix(".py").replace("/", ".") for p in paths
+            )
+            layers.append(tuple(names))
+    return layers
+
+
+def test_the_picture_is_the_contract() -> None:
+    """The picture in docs/architecture.md shows the contract's layers, in order."""
+    assert _picture_layers() == _layers()
+
+
 # -- d. short functions ------------------------------------------------------------
 
 
