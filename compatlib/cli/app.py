@@ -1,6 +1,10 @@
 """The ``compatlib`` command line: parse arguments, call the library, print.
 
-Exit codes: 0 success, 1 unsatisfiable (explanation on stderr), 2 bad input.
+Exit codes: 0 success, 1 unsatisfiable (explanation on stderr; ``check``: the
+environment does not match), 2 bad input (one line naming the file, line or
+field), 3 an internal error, which is a bug (one line; the traceback with
+``--debug`` or ``COMPATLIB_DEBUG=1``), 130 interrupted, 141 the reader of our
+output went away (``| head``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_UNSAT = 1
 EXIT_INPUT = 2
+EXIT_BUG = 3
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 
 def _columns() -> int:
@@ -46,6 +53,8 @@ class _Formatter(argparse.HelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
+    commands: Any = None  # the subparsers action of the top-level parser
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
@@ -58,7 +67,7 @@ class _Parser(argparse.ArgumentParser):
 _COMMANDS = ("solve", "stack", "lock", "export", "check", "azureml")
 
 
-def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def _build_parser(only: str | None = None) -> _Parser:
     """The argument parser; ``only`` builds just that subcommand (faster startup)."""
     parser = _Parser(
         prog="compatlib",
@@ -67,8 +76,14 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     from compatlib import __version__
 
     parser.add_argument("--version", action="version", version=f"compatlib {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the traceback of an internal error (also COMPATLIB_DEBUG=1)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    parser.commands = sub
 
     if only in (None, "solve"):
         _add_solve(sub)
@@ -255,34 +270,19 @@ def _optional_command(name: str) -> Any:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (see the module docstring)."""
+    import os
+
     words = list(sys.argv[1:] if argv is None else argv)
-    first = words[0] if words else None
+    first = next((w for w in words if not w.startswith("-")), None)
     parser = _build_parser(first if first in _COMMANDS else None)
-    args = parser.parse_args(words)
+    args, extra = parser.parse_known_args(words)
+    if extra:
+        command = parser.commands.choices.get(args.command) if parser.commands else None
+        (command or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    debug = args.debug or os.environ.get("COMPATLIB_DEBUG", "") not in ("", "0")
     try:
-        if args.command == "solve":
-            return _cmd_solve(args)
-        if args.command == "stack":
-            from compatlib.cli import stack
-
-            return stack.run(args)
-        if args.command == "lock":
-            lock = _optional_command("lock")
-            assert lock is not None
-            return int(lock.run(args))
-        if args.command == "export":
-            from compatlib.cli import export
-
-            return export.run(args)
-        if args.command == "check":
-            from compatlib.cli import check
-
-            return check.run(args)
-        if args.command == "azureml":
-            from compatlib.cli import azureml
-
-            return azureml.run(args)
+        return _dispatch(args)
     except InputError as exc:
         print(f"compatlib: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -297,5 +297,60 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("compatlib: interrupted", file=sys.stderr)
-        return 130
-    parser.error(f"unknown command {args.command!r}")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:  # the contract: never a traceback unless asked for
+        if debug:
+            raise
+        print(
+            f"compatlib: internal error (this is a bug in compatlib): "
+            f"{type(exc).__name__}: {_one_line(exc)}; rerun with --debug for the traceback",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] + ("..." if len(text) > 300 else "")
+
+
+def _silence_stdout() -> None:
+    """After the reader of stdout went away, point stdout at /dev/null so that
+    the interpreter's final flush does not raise a second BrokenPipeError."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the chosen subcommand."""
+    if args.command == "solve":
+        return _cmd_solve(args)
+    if args.command == "stack":
+        from compatlib.cli import stack
+
+        return stack.run(args)
+    if args.command == "lock":
+        lock = _optional_command("lock")
+        assert lock is not None
+        return int(lock.run(args))
+    if args.command == "export":
+        from compatlib.cli import export
+
+        return export.run(args)
+    if args.command == "check":
+        from compatlib.cli import check
+
+        return check.run(args)
+    if args.command == "azureml":
+        from compatlib.cli import azureml
+
+        return azureml.run(args)
+    raise InputError(f"unknown command {args.command!r}", field="command")
