@@ -275,6 +275,8 @@ def export_graph(lock: Lock, fmt: str, *, platform: str | None = None) -> str:
     if fmt == "json":
         data = {
             "directed": True,
+            "multigraph": False,
+            "graph": {},
             "nodes": [_node_dict(n, ids[n]) for n in nodes],
             "links": [
                 {"source": ids[a], "target": ids[b], "requirement": d.get("requirement", "")}
