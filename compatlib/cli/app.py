@@ -64,7 +64,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
 
-_COMMANDS = ("solve", "stack", "lock", "export", "check", "azureml")
+_COMMANDS = ("solve", "stack", "lock", "export", "check", "azureml", "why", "tree", "diff", "graph")
 
 
 def _build_parser(only: str | None = None) -> _Parser:
@@ -107,6 +107,10 @@ def _build_parser(only: str | None = None) -> _Parser:
         from compatlib.cli import azureml
 
         azureml.add_parser(sub)
+    if only is None or only in ("why", "tree", "diff", "graph"):
+        from compatlib.cli import graph
+
+        graph.add_parsers(sub, only)
     return parser
 
 
@@ -353,4 +357,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from compatlib.cli import azureml
 
         return azureml.run(args)
+    if args.command in ("why", "tree", "diff", "graph"):
+        from compatlib.cli import graph
+
+        return graph.run(args)
     raise InputError(f"unknown command {args.command!r}", field="command")
