@@ -64,7 +64,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
 
-_COMMANDS = ("solve", "stack", "lock", "export", "check", "azureml", "why", "tree", "diff", "graph")
+_COMMANDS = (
+    "solve",
+    "stack",
+    "lock",
+    "export",
+    "check",
+    "azureml",
+    "why",
+    "tree",
+    "diff",
+    "graph",
+    "doctor",
+)
 
 
 def _build_parser(only: str | None = None) -> _Parser:
@@ -107,6 +119,10 @@ def _build_parser(only: str | None = None) -> _Parser:
         from compatlib.cli import azureml
 
         azureml.add_parser(sub)
+    if only in (None, "doctor"):
+        from compatlib.cli import doctor
+
+        doctor.add_parser(sub)
     if only is None or only in ("why", "tree", "diff", "graph"):
         from compatlib.cli import graph
 
@@ -357,6 +373,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from compatlib.cli import azureml
 
         return azureml.run(args)
+    if args.command == "doctor":
+        from compatlib.cli import doctor
+
+        return doctor.run(args)
     if args.command in ("why", "tree", "diff", "graph"):
         from compatlib.cli import graph
 
