@@ -190,8 +190,11 @@ def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(name)
 
 
-def load_json(text: str, *, source: str, expected: str = "a JSON document") -> Any:
-    """Parse strict JSON: nesting bounded, ``NaN``/``Infinity`` refused, errors located."""
+def load_json(
+    text: str, *, source: str, expected: str = "a JSON document", what: str = "invalid JSON"
+) -> Any:
+    """Parse strict JSON: nesting bounded, ``NaN``/``Infinity`` refused, errors located
+    (``what`` starts the message: ``"not a JSON lock"``)."""
     import json
 
     check_depth(text, source=source)
@@ -199,7 +202,7 @@ def load_json(text: str, *, source: str, expected: str = "a JSON document") -> A
         return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"invalid JSON: {exc.msg}",
+            f"{what}: {exc.msg}",
             source=source,
             line=exc.lineno,
             column=exc.colno,
@@ -207,12 +210,10 @@ def load_json(text: str, *, source: str, expected: str = "a JSON document") -> A
         ) from None
     except ValueError as exc:
         raise InputError(
-            f"invalid JSON: {exc} is not a JSON number", source=source, expected=expected
+            f"{what}: {exc} is not a JSON number", source=source, expected=expected
         ) from None
     except RecursionError:
-        raise InputError(
-            "invalid JSON: nested too deeply", source=source, expected=expected
-        ) from None
+        raise InputError(f"{what}: nested too deeply", source=source, expected=expected) from None
 
 
 def load_toml(text: str, *, source: str, expected: str = "a TOML document") -> dict[str, Any]:

@@ -231,7 +231,11 @@ def lock_from_dict(data: Any, *, source: str = "<lock>") -> Lock:
             raise _lock_error(
                 source, f"metadata.targets[{i}]", "an object such as {platform, python}"
             )
-    return Lock.of(packages, system_requirements=system, metadata=metadata)
+    from compatlib.lock.validate import check_lock
+
+    lock = Lock.of(packages, system_requirements=system, metadata=metadata)
+    check_lock(lock, source=source)
+    return lock
 
 
 def _filename(url: str) -> str | None:
@@ -243,19 +247,14 @@ def _filename(url: str) -> str | None:
 
 def read_lock(path: str | os.PathLike[str]) -> Lock:
     """Read a JSON lock written by ``compatlib lock`` (errors name the file)."""
-    from compatlib.errors import InputError
+    from compatlib._input import load_json, read_text
 
     where = os.fspath(path)
-    with open(where, encoding="utf-8") as fh:
-        text = fh.read()
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not a JSON lock: {exc.msg}",
-            source=where,
-            line=exc.lineno,
-            column=exc.colno,
-            expected="the JSON written by compatlib lock --format json",
-        ) from None
+    text = read_text(where, what="lock file")
+    data = load_json(
+        text,
+        source=where,
+        expected="the JSON written by compatlib lock --format json",
+        what="not a JSON lock",
+    )
     return lock_from_dict(data, source=where)

@@ -52,7 +52,12 @@ _PYPI_FILES = "https://files.pythonhosted.org/"
 
 
 def render(lock: Lock, fmt: str) -> str:
-    """``lock`` as text in format ``fmt`` (one of :data:`FORMATS`)."""
+    """``lock`` as text in format ``fmt`` (one of :data:`FORMATS`); every field is
+    checked first (:func:`compatlib.lock.validate.check_lock`), so no value can
+    turn into an option line of the installer."""
+    from compatlib.lock.validate import check_lock
+
+    check_lock(lock)
     if fmt == "json":
         return lock.to_json()
     if fmt == "requirements":
