@@ -171,6 +171,7 @@ def _arch(value: str) -> str:
     return _ARCH_ALIASES.get(text, text)
 
 
+MAX_GPUS = 1024  # far above any one machine; bounds the per-GPU lists a profile holds
 _COUNT = re.compile(r"^\s*(\d+)\s*[x*]\s*(.+?)\s*$|^\s*(.+?)\s*[x*]\s*(\d+)\s*$", re.IGNORECASE)
 _CC_LIKE = re.compile(r"^\s*(?:sm_?)?\d+(?:\.\d+)?\s*$", re.IGNORECASE)
 
@@ -238,6 +239,13 @@ def _gpus(value: Any, source: str) -> tuple[tuple[str, ...], tuple[str | None, .
             text = str(item)
         else:
             raise InputError("malformed gpu entry", source=source, field="gpu")
+        if count > MAX_GPUS or len(ccs) + count > MAX_GPUS:
+            raise InputError(
+                f"{count} GPUs is more than one machine holds",
+                source=source,
+                field="gpu",
+                expected=f"at most {MAX_GPUS} GPUs",
+            )
         cc, name = _one_gpu(text.strip(), source)
         ccs.extend([cc] * count)
         names.extend([name] * count)
@@ -376,22 +384,13 @@ def presets() -> tuple[str, ...]:
 
 
 def _load_file(path: Path) -> SystemProfile:
-    import yaml
+    from compatlib._input import load_json, load_yaml, read_text
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read system file: {exc}", source=str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(
-            f"invalid YAML: {getattr(exc, 'problem', exc)}",
-            source=str(path),
-            line=mark.line + 1 if mark is not None else None,
-            column=mark.column + 1 if mark is not None else None,
-        ) from None
+    text = read_text(path, what="system file", limit=2**20)
+    if path.suffix == ".json":
+        data = load_json(text, source=str(path))
+    else:
+        data = load_yaml(text, source=str(path))
     if not isinstance(data, Mapping):
         raise InputError(
             "system file is not a mapping", source=str(path), expected="keys such as os, driver"
