@@ -30,6 +30,26 @@ PLATFORMS: dict[str, tuple[str, str, str, str]] = {
 DEFAULT_PLATFORM = "linux-64"
 
 
+MAX_MINOR = 199
+"""The largest Python or glibc minor version a target may name: wheel tags are
+made for every minor up to the target's, so this bounds their number."""
+
+
+def _check_glibc(glibc: str) -> None:
+    parts = glibc.split(".")
+    if (
+        len(parts) != 2
+        or not all(p.isdigit() and len(p) <= 4 for p in parts)
+        or int(parts[0]) != 2
+        or int(parts[1]) > MAX_MINOR
+    ):
+        raise InputError(
+            f"glibc version {glibc!r} is out of range",
+            field="glibc",
+            expected=f"2.N with N at most {MAX_MINOR}, such as 2.35",
+        )
+
+
 def _host_platform() -> str:
     import platform as _platform
 
@@ -78,6 +98,14 @@ class Target:
                     field="python",
                     expected="a version such as 3.12",
                 )
+            if not 2 <= v.release[0] <= 9 or v.release[1] > MAX_MINOR or len(v.release) > 3:
+                raise InputError(
+                    f"Python version {self.python!r} is out of range",
+                    field="python",
+                    expected=f"major 2-9, minor 0-{MAX_MINOR}, such as 3.12 or 3.12.4",
+                )
+        if self.glibc is not None:
+            _check_glibc(self.glibc)
         if self.platform is not None and self.platform not in PLATFORMS:
             raise InputError(
                 f"unknown platform {self.platform!r}",
