@@ -241,7 +241,10 @@ def lock_from_dict(data: Any, *, source: str = "<lock>") -> Lock:
 def _filename(url: str) -> str | None:
     from urllib.parse import unquote, urlsplit
 
-    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    try:
+        name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    except ValueError:  # an unparseable URL: check_lock reports it with its field
+        return None
     return name or None
 
 
