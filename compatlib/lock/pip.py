@@ -502,6 +502,80 @@ def lock_pip(
     input, and other :class:`~compatlib.errors.CompatError` subclasses (such as
     ``OfflineError``) when a source cannot be read.
     """
+    targets = _lock_targets(target)
+    if index_strategy not in ("first-index", "best-match"):
+        raise InputError(
+            f"unknown index strategy {index_strategy!r}",
+            field="index_strategy",
+            expected="'first-index' or 'best-match'",
+        )
+    inputs = pip_inputs(
+        spec_or_requirements, indexes=indexes, find_links=find_links, no_index=no_index
+    )
+    if not inputs.requirements:
+        raise InputError("nothing to lock", expected="one or more pip requirements")
+    all_constraints = (*inputs.constraints, *constraints)
+    pre = prereleases if prereleases is not None else inputs.prereleases
+    run = functools.partial(
+        _lock_one,
+        inputs,
+        all_constraints,
+        repository=repository,
+        offline=offline,
+        cache_dir=cache_dir,
+        index_strategy=index_strategy,
+        strategy=strategy,
+        prereleases=pre,
+        prefer=prefer,
+        fixes=fixes,
+        progress=progress,
+        prefetch=prefetch,
+    )
+    packages, system = _lock_each(
+        run, inputs, all_constraints, targets, universal=universal, requires_python=requires_python
+    )
+    return Lock.of(
+        packages,
+        system_requirements=system,
+        metadata=lock_metadata(
+            inputs,
+            all_constraints,
+            targets,
+            prereleases=pre,
+            strategy=strategy,
+            index_strategy=index_strategy,
+            extra={"universal": _universal_spec(requires_python, targets)} if universal else None,
+        ),
+    )
+
+
+def _lock_each(
+    run: Any,
+    inputs: PipInputs,
+    constraints: Sequence[str],
+    targets: Sequence[Target],
+    *,
+    universal: bool,
+    requires_python: str | None,
+) -> tuple[list[LockedPackage], dict[str, dict[str, str]]]:
+    """The packages of every target (``run`` solves one) and what each
+    platform needs of the system."""
+    packages: list[LockedPackage] = []
+    system: dict[str, dict[str, str]] = {}
+    for tgt in targets:
+        if universal:
+            found, needs = _lock_universal(run, inputs, constraints, tgt, requires_python)
+        else:
+            found, needs = run(tgt)
+        packages.extend(found)
+        if needs:
+            system[tgt.subdir] = needs
+    return packages, system
+
+
+def _lock_targets(target: Target | Sequence[Target] | None) -> list[Target]:
+    """The targets of a lock: ``Target()`` by default, each with its system's
+    glibc, at most one per platform."""
     from compatlib.values.target import Target
 
     if target is None:
@@ -521,57 +595,7 @@ def lock_pip(
                 field="target",
                 expected="one target per platform",
             )
-    if index_strategy not in ("first-index", "best-match"):
-        raise InputError(
-            f"unknown index strategy {index_strategy!r}",
-            field="index_strategy",
-            expected="'first-index' or 'best-match'",
-        )
-    inputs = pip_inputs(
-        spec_or_requirements, indexes=indexes, find_links=find_links, no_index=no_index
-    )
-    if not inputs.requirements:
-        raise InputError("nothing to lock", expected="one or more pip requirements")
-    all_constraints = (*inputs.constraints, *constraints)
-    pre = prereleases if prereleases is not None else inputs.prereleases
-    packages: list[LockedPackage] = []
-    system: dict[str, dict[str, str]] = {}
-    run = functools.partial(
-        _lock_one,
-        inputs,
-        all_constraints,
-        repository=repository,
-        offline=offline,
-        cache_dir=cache_dir,
-        index_strategy=index_strategy,
-        strategy=strategy,
-        prereleases=pre,
-        prefer=prefer,
-        fixes=fixes,
-        progress=progress,
-        prefetch=prefetch,
-    )
-    for tgt in targets:
-        if universal:
-            found, needs = _lock_universal(run, inputs, all_constraints, tgt, requires_python)
-        else:
-            found, needs = run(tgt)
-        packages.extend(found)
-        if needs:
-            system[tgt.subdir] = needs
-    return Lock.of(
-        packages,
-        system_requirements=system,
-        metadata=lock_metadata(
-            inputs,
-            all_constraints,
-            targets,
-            prereleases=pre,
-            strategy=strategy,
-            index_strategy=index_strategy,
-            extra={"universal": _universal_spec(requires_python, targets)} if universal else None,
-        ),
-    )
+    return targets
 
 
 #: the glibc the repository lists wheels for when the target's glibc is known:
