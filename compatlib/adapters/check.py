@@ -252,30 +252,55 @@ def check_environment(
     packages that may be present without being locked; with ``strict`` any
     other such package is an error, not a warning.
     """
-    from compatlib.values.filenames import canonicalize_name
-
     if facts is None:
         facts = probe_environment(python)
     findings: list[Finding] = []
     checked = ["platform"]
+    platform = _lock_platform(lock, facts)
+    if isinstance(platform, Finding):
+        return EnvironmentReport(facts.executable, facts.platform, tuple(checked), (platform,))
+
+    checked.append("python")
+    findings.extend(_python_findings(lock, platform, facts))
+
+    checked.append("packages")
+    installed = _installed(facts)
+    findings.extend(_package_findings(lock, platform, facts, installed, extra_ok, strict))
+
+    checked.append("consistency")
+    findings.extend(_consistency(facts, installed))
+
+    if check_system and lock.system_requirements.get(platform):
+        checked.append("system")
+        if system is None:
+            from compatlib.stack.detect import detect
+
+            system = detect()
+        findings.extend(_system(lock.system_requirements[platform], system, facts))
+    return EnvironmentReport(facts.executable, platform, tuple(checked), tuple(findings))
+
+
+def _lock_platform(lock: Lock, facts: EnvironmentFacts) -> str | Finding:
+    """The interpreter's platform, or an error when the lock is not made for it."""
     platforms = sorted({p.platform for p in lock.packages})
     platforms = sorted(set(platforms) | _target_platforms(lock))
     platform = facts.platform
-    if platform is None or platform not in platforms:
-        findings.append(
-            Finding(
-                "platform",
-                platform or f"{facts.sys_platform}/{facts.machine}",
-                "error",
-                f"the lock is for {', '.join(platforms) or 'no platform'}; this interpreter "
-                f"runs on {platform or facts.sys_platform + ' ' + facts.machine}",
-                ", ".join(platforms),
-                platform,
-            )
-        )
-        return EnvironmentReport(facts.executable, platform, tuple(checked), tuple(findings))
+    if platform is not None and platform in platforms:
+        return platform
+    return Finding(
+        "platform",
+        platform or f"{facts.sys_platform}/{facts.machine}",
+        "error",
+        f"the lock is for {', '.join(platforms) or 'no platform'}; this interpreter "
+        f"runs on {platform or facts.sys_platform + ' ' + facts.machine}",
+        ", ".join(platforms),
+        platform,
+    )
 
-    checked.append("python")
+
+def _python_findings(lock: Lock, platform: str, facts: EnvironmentFacts) -> list[Finding]:
+    """The interpreter's Python against the lock's: its target's, or the range
+    a universal lock covers."""
     wanted = _target_python(lock, platform)
     universal = lock.metadata.get("universal")
     if isinstance(universal, str):  # a universal lock covers a range of Pythons
@@ -287,7 +312,7 @@ def check_environment(
         except (InvalidSpecifier, ValueError):
             covered = False
         if not covered:
-            findings.append(
+            return [
                 Finding(
                     "python",
                     "python",
@@ -297,9 +322,9 @@ def check_environment(
                     universal,
                     facts.python,
                 )
-            )
+            ]
     elif wanted is not None and not _same_python(wanted, facts.python):
-        findings.append(
+        return [
             Finding(
                 "python",
                 "python",
@@ -308,12 +333,30 @@ def check_environment(
                 wanted,
                 facts.python,
             )
-        )
+        ]
+    return []
 
-    checked.append("packages")
-    installed: dict[str, tuple[str, str, tuple[str, ...]]] = {
-        str(canonicalize_name(n)): (n, v, reqs) for n, v, reqs in facts.distributions
-    }
+
+def _installed(facts: EnvironmentFacts) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    """The installed distributions by normalized name: (name, version, requires)."""
+    from compatlib.values.filenames import canonicalize_name
+
+    return {str(canonicalize_name(n)): (n, v, reqs) for n, v, reqs in facts.distributions}
+
+
+def _package_findings(
+    lock: Lock,
+    platform: str,
+    facts: EnvironmentFacts,
+    installed: Mapping[str, tuple[str, str, tuple[str, ...]]],
+    extra_ok: Sequence[str],
+    strict: bool,
+) -> list[Finding]:
+    """Locked pip packages missing or at another version, the conda packages,
+    and installed packages the lock does not name."""
+    from compatlib.values.filenames import canonicalize_name
+
+    findings: list[Finding] = []
     env = _marker_environment(facts)  # "extra" is ""
     locked = {
         str(canonicalize_name(p.name)): p
@@ -360,18 +403,7 @@ def check_environment(
                 installed[name][1],
             )
         )
-
-    checked.append("consistency")
-    findings.extend(_consistency(facts, installed))
-
-    if check_system and lock.system_requirements.get(platform):
-        checked.append("system")
-        if system is None:
-            from compatlib.stack.detect import detect
-
-            system = detect()
-        findings.extend(_system(lock.system_requirements[platform], system, facts))
-    return EnvironmentReport(facts.executable, platform, tuple(checked), tuple(findings))
+    return findings
 
 
 def _applies(marker: str | None, env: Mapping[str, str]) -> bool:
