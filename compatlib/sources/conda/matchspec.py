@@ -566,16 +566,7 @@ def _parse_package_file(s: str, ctx: _Ctx, text: str) -> MatchSpec:
 
 def _parse(text: str, source: str | None) -> MatchSpec:
     ctx = _Ctx(text, source)
-    s = text
-    # comments and (ignored) conditions
-    hash_at = s.find("#")
-    if hash_at >= 0:
-        s = s[:hash_at]
-    if_at = s.find(" if ")
-    if if_at >= 0:
-        s = s[:if_at]
-    lead = len(s) - len(s.lstrip())
-    s = s.strip()
+    s, lead = _without_comment(text)
     if not s:
         raise ctx.error("empty match spec", lead)
     if s.endswith("@") and " " not in s and "[" not in s:
@@ -586,66 +577,9 @@ def _parse(text: str, source: str | None) -> MatchSpec:
     if s.endswith((".conda", ".tar.bz2")) and "/" in s:
         return _parse_package_file(s, ctx, text)
 
-    brackets: dict[str, tuple[str, int]] = {}
-    head = s
-    b = s.find("[")
-    if b >= 0:
-        brackets, after = _parse_brackets(s, b, ctx, lead)
-        rest = s[after:]
-        if rest.strip():
-            pos = lead + after + (len(rest) - len(rest.lstrip()))
-            what = "a second bracket section" if rest.lstrip().startswith("[") else "text"
-            raise ctx.error(f"{what} after the bracket section", pos)
-        head = s[:b]
-    for ch in "()":
-        if ch in head:
-            raise ctx.error(
-                "parentheses are only allowed inside brackets",
-                lead + head.index(ch),
-                "a version spec in brackets, e.g. numpy[version='(>=1,<2)|>=3']",
-            )
-
-    # channel (and namespace)
-    pieces = head.rsplit(":", 2)
-    channel_text: str | None = None
-    if len(pieces) == 3:
-        channel_text, namespace, spec_text = pieces
-        if namespace:
-            raise ctx.error(
-                "namespaces (channel:namespace:name) are not supported",
-                lead + len(channel_text) + 1,
-                "channel::name",
-            )
-    elif len(pieces) == 2:
-        raise ctx.error("a single ':' is not a channel separator", lead + len(pieces[0]), "'::'")
-    else:
-        spec_text = head
-    offset = lead + len(head) - len(spec_text)
-    channel: str | None = None
-    subdir: str | None = None
-    if channel_text:
-        chan, subdir = split_subdir(strip_credentials(channel_text.strip()))
-        channel = chan if chan not in ("", "*") else None
-
-    # name
-    inner_lead = len(spec_text) - len(spec_text.lstrip())
-    spec_text = spec_text.strip()
-    offset += inner_lead
-    m = _NAME.match(spec_text)
-    if m is None:
-        raise ctx.error("no package name found", offset, "a package name first")
-    name = m.group()
-    remainder = spec_text[m.end() :]
-    rem_offset = offset + m.end() + (len(remainder) - len(remainder.lstrip()))
-    remainder = remainder.strip()
-
-    version: str | None = None
-    build: str | None = None
-    if remainder == "=":
-        remainder = ""  # conda reads "numpy=" as "numpy"
-    if remainder:
-        version, build = _split_version_build(remainder)
-        version = _sanitize_version(version.replace(" ", ""), build)
+    head, brackets = _split_brackets(s, ctx, lead)
+    channel, subdir, spec_text, offset = _split_channel(head, ctx, lead)
+    name, version, build, version_pos = _split_name(spec_text, offset, ctx)
 
     # bracket values override
     name_b = brackets.pop("name", None)
@@ -656,16 +590,13 @@ def _parse(text: str, source: str | None) -> MatchSpec:
                 name_b[1],
             )
         name = name_b[0]
-    version_pos = rem_offset
     if "version" in brackets:
         value, version_pos = brackets.pop("version")
         version = _sanitize_version(value.strip(), None)
     if "build" in brackets:
         build = brackets.pop("build")[0]
     if "channel" in brackets:
-        value, _ = brackets.pop("channel")
-        chan, chan_subdir = split_subdir(strip_credentials(value.strip()))
-        channel = chan if chan not in ("", "*") else None
+        channel, chan_subdir = _channel_subdir(brackets.pop("channel")[0])
         if chan_subdir:
             subdir = chan_subdir
     if "subdir" in brackets:
@@ -676,14 +607,7 @@ def _parse(text: str, source: str | None) -> MatchSpec:
         version_spec = parse_version_spec(version, source=source, context=(text, version_pos))
     bn = brackets.pop("build_number", None)
     if bn is not None:
-        try:
-            _build_number_matcher(bn[0])
-        except ValueError:
-            raise ctx.error(
-                f"invalid build number spec {bn[0]!r}",
-                bn[1],
-                "a build number, *, or >=N / <=N / ==N / !=N",
-            ) from None
+        _check_build_number(bn, ctx)
     other = {k: v for k, (v, _) in brackets.items()}
     return MatchSpec(
         name,
@@ -702,6 +626,108 @@ def _parse(text: str, source: str | None) -> MatchSpec:
         fn=other.get("fn"),
         text=text,
     )
+
+
+def _without_comment(text: str) -> tuple[str, int]:
+    """The spec without its comment and (ignored) condition, stripped, and the
+    column it starts at."""
+    s = text
+    hash_at = s.find("#")
+    if hash_at >= 0:
+        s = s[:hash_at]
+    if_at = s.find(" if ")
+    if if_at >= 0:
+        s = s[:if_at]
+    lead = len(s) - len(s.lstrip())
+    return s.strip(), lead
+
+
+def _split_brackets(s: str, ctx: _Ctx, lead: int) -> tuple[str, dict[str, tuple[str, int]]]:
+    """The text before the bracket section, and the section's items."""
+    brackets: dict[str, tuple[str, int]] = {}
+    head = s
+    b = s.find("[")
+    if b >= 0:
+        brackets, after = _parse_brackets(s, b, ctx, lead)
+        rest = s[after:]
+        if rest.strip():
+            pos = lead + after + (len(rest) - len(rest.lstrip()))
+            what = "a second bracket section" if rest.lstrip().startswith("[") else "text"
+            raise ctx.error(f"{what} after the bracket section", pos)
+        head = s[:b]
+    for ch in "()":
+        if ch in head:
+            raise ctx.error(
+                "parentheses are only allowed inside brackets",
+                lead + head.index(ch),
+                "a version spec in brackets, e.g. numpy[version='(>=1,<2)|>=3']",
+            )
+    return head, brackets
+
+
+def _split_channel(head: str, ctx: _Ctx, lead: int) -> tuple[str | None, str | None, str, int]:
+    """``channel/subdir::rest``: the channel, the subdir, the rest and its column."""
+    pieces = head.rsplit(":", 2)
+    channel_text: str | None = None
+    if len(pieces) == 3:
+        channel_text, namespace, spec_text = pieces
+        if namespace:
+            raise ctx.error(
+                "namespaces (channel:namespace:name) are not supported",
+                lead + len(channel_text) + 1,
+                "channel::name",
+            )
+    elif len(pieces) == 2:
+        raise ctx.error("a single ':' is not a channel separator", lead + len(pieces[0]), "'::'")
+    else:
+        spec_text = head
+    offset = lead + len(head) - len(spec_text)
+    channel: str | None = None
+    subdir: str | None = None
+    if channel_text:
+        channel, subdir = _channel_subdir(channel_text)
+    return channel, subdir, spec_text, offset
+
+
+def _channel_subdir(text: str) -> tuple[str | None, str | None]:
+    """A channel (``None`` for any) and the subdir it ends with, if it does."""
+    chan, subdir = split_subdir(strip_credentials(text.strip()))
+    return (chan if chan not in ("", "*") else None), subdir
+
+
+def _split_name(spec_text: str, offset: int, ctx: _Ctx) -> tuple[str, str | None, str | None, int]:
+    """``name version build``: the name, the version and the build (``None``
+    when absent), and the column of the version."""
+    inner_lead = len(spec_text) - len(spec_text.lstrip())
+    spec_text = spec_text.strip()
+    offset += inner_lead
+    m = _NAME.match(spec_text)
+    if m is None:
+        raise ctx.error("no package name found", offset, "a package name first")
+    name = m.group()
+    remainder = spec_text[m.end() :]
+    rem_offset = offset + m.end() + (len(remainder) - len(remainder.lstrip()))
+    remainder = remainder.strip()
+
+    version: str | None = None
+    build: str | None = None
+    if remainder == "=":
+        remainder = ""  # conda reads "numpy=" as "numpy"
+    if remainder:
+        version, build = _split_version_build(remainder)
+        version = _sanitize_version(version.replace(" ", ""), build)
+    return name, version, build, rem_offset
+
+
+def _check_build_number(bn: tuple[str, int], ctx: _Ctx) -> None:
+    try:
+        _build_number_matcher(bn[0])
+    except ValueError:
+        raise ctx.error(
+            f"invalid build number spec {bn[0]!r}",
+            bn[1],
+            "a build number, *, or >=N / <=N / ==N / !=N",
+        ) from None
 
 
 @lru_cache(maxsize=65536)
