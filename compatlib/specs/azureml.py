@@ -82,6 +82,46 @@ def read_azureml_environment(
 
 def _read(doc: _YamlDocument, file: Path, environ: Mapping[str, str]) -> Spec:
     entries = doc.mapping(doc.root, "")
+    _check_keys(doc, entries)
+    schema = _schema(doc, entries)
+    name = _name(doc, entries)
+    version = _version(doc, entries)
+    description = _string(doc, entries, "description")
+    tags = _tags(doc, entries)
+    if "properties" in entries:
+        doc.mapping(entries["properties"][1], "properties")  # validated only
+    image, build = _image_or_build(doc, entries)
+    os_type = _os_type(doc, entries)
+    inference = _inference_config(doc, entries)
+    _string(doc, entries, "datastore", "a datastore name")
+    conda_spec, conda_file = _conda(doc, entries, file, image, environ)
+
+    source = str(file)
+    metadata = AzureMLEnvironment(
+        name=name,
+        location=doc.where(entries["name"][1], "name"),
+        version=version,
+        description=description,
+        tags=tags,
+        image=image,
+        conda_file=conda_file,
+        build=build,
+        os_type=os_type,
+        inference_config=inference,
+        schema=schema,
+    )
+    located_image = (
+        None if image is None else Located(image, doc.where(entries["image"][1], "image"))
+    )
+    base = conda_spec if conda_spec is not None else Spec(source=source)
+    sources = (source, *(s for s in base.sources if s != source))
+    return replace(
+        base, source=source, name=name, image=located_image, azureml=metadata, sources=sources
+    )
+
+
+def _check_keys(doc: _YamlDocument, entries: dict[str, tuple[yaml.Node, yaml.Node]]) -> None:
+    """Refuse conda-file keys and keys the asset schema does not have."""
     for key in ("channels", "dependencies"):
         if key in entries:
             raise doc.fail(
@@ -99,11 +139,20 @@ def _read(doc: _YamlDocument, file: Path, environ: Mapping[str, str]) -> Spec:
                 "one of " + ", ".join(AZUREML_ENVIRONMENT_KEYS),
             )
 
-    def string(key: str, expected: str = "a string") -> str | None:
-        item = entries.get(key)
-        return None if item is None else doc.string(item[1], key, expected)
 
-    schema = string("$schema", "the environment schema URL")
+def _string(
+    doc: _YamlDocument,
+    entries: dict[str, tuple[yaml.Node, yaml.Node]],
+    key: str,
+    expected: str = "a string",
+) -> str | None:
+    item = entries.get(key)
+    return None if item is None else doc.string(item[1], key, expected)
+
+
+def _schema(doc: _YamlDocument, entries: dict[str, tuple[yaml.Node, yaml.Node]]) -> str | None:
+    """``$schema``, which must be the environment schema when it names one."""
+    schema = _string(doc, entries, "$schema", "the environment schema URL")
     if (
         schema is not None
         and "schema.json" in schema
@@ -115,27 +164,39 @@ def _read(doc: _YamlDocument, file: Path, environ: Mapping[str, str]) -> Spec:
             f"$schema {schema!r} is not the Azure ML environment schema",
             "https://azuremlschemas.azureedge.net/latest/environment.schema.json",
         )
+    return schema
+
+
+def _name(doc: _YamlDocument, entries: dict[str, tuple[yaml.Node, yaml.Node]]) -> str:
+    """The required, non-empty ``name``."""
     if "name" not in entries:
         raise doc.fail(
             doc.root, "name", "Azure ML environment has no 'name'", "name: my-environment"
         )
-    name = string("name", "the environment name")
-    assert name is not None
+    name = doc.string(entries["name"][1], "name", "the environment name")
     if not name.strip():
         raise doc.fail(entries["name"][1], "name", "'name' is empty", "the environment name")
+    return name
 
-    version: str | None = None
-    if "version" in entries:
-        version_node = entries["version"][1]
-        value = doc.value(version_node)
-        # like the SDK's VersionField: strings as they are, numbers through str()
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise doc.fail(
-                version_node, "version", "'version' must be a string or a number", "version: 1"
-            )
-        version = str(value)
 
-    description = string("description")
+def _version(doc: _YamlDocument, entries: dict[str, tuple[yaml.Node, yaml.Node]]) -> str | None:
+    """``version`` as text: strings as they are, numbers through ``str()``
+    (like the SDK's VersionField)."""
+    if "version" not in entries:
+        return None
+    version_node = entries["version"][1]
+    value = doc.value(version_node)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise doc.fail(
+            version_node, "version", "'version' must be a string or a number", "version: 1"
+        )
+    return str(value)
+
+
+def _tags(
+    doc: _YamlDocument, entries: dict[str, tuple[yaml.Node, yaml.Node]]
+) -> tuple[tuple[str, str], ...]:
+    """``tags`` as sorted (key, value) text pairs; values must be scalars."""
     tags: list[tuple[str, str]] = []
     if "tags" in entries:
         for tag, (_key_node, value_node) in doc.mapping(entries["tags"][1], "tags").items():
@@ -145,10 +206,16 @@ def _read(doc: _YamlDocument, file: Path, environ: Mapping[str, str]) -> Spec:
                     value_node, f"tags.{tag}", f"tag {tag!r} must have a scalar value", "a string"
                 )
             tags.append((tag, str(value).lower() if isinstance(value, bool) else str(value)))
-    if "properties" in entries:
-        doc.mapping(entries["properties"][1], "properties")  # validated only
+    return tuple(sorted(tags))
 
-    image = string("image", "a Docker image reference such as mcr.microsoft.com/azureml/...")
+
+def _image_or_build(
+    doc: _YamlDocument, entries: dict[str, tuple[yaml.Node, yaml.Node]]
+) -> tuple[str | None, BuildContext | None]:
+    """``image`` or ``build``: exactly one of them."""
+    image = _string(
+        doc, entries, "image", "a Docker image reference such as mcr.microsoft.com/azureml/..."
+    )
     build = _build(doc, entries)
     if image is None and build is None:
         raise doc.fail(
@@ -166,78 +233,71 @@ def _read(doc: _YamlDocument, file: Path, environ: Mapping[str, str]) -> Spec:
         )
     if image is not None and not image.strip():
         raise doc.fail(entries["image"][1], "image", "'image' is empty", "a Docker image reference")
+    return image, build
 
-    os_type = "linux"
-    if "os_type" in entries:
-        os_type = (string("os_type", "linux or windows") or "").lower()
-        if os_type not in ("linux", "windows"):
-            raise doc.fail(
-                entries["os_type"][1], "os_type", f"unknown os_type {os_type!r}", "linux or windows"
-            )
-    inference = _inference_config(doc, entries)
-    string("datastore", "a datastore name")
 
-    conda_spec: Spec | None = None
-    conda_file: str | None = None
-    if "conda_file" in entries:
-        key_node, value_node = entries["conda_file"]
-        if image is None:
-            raise doc.fail(
-                key_node,
-                "conda_file",
-                "'conda_file' needs 'image' (Azure ML builds the conda environment on top of it)",
-                "image: together with conda_file:",
-            )
-        import yaml
+def _os_type(doc: _YamlDocument, entries: dict[str, tuple[yaml.Node, yaml.Node]]) -> str:
+    if "os_type" not in entries:
+        return "linux"
+    os_type = (_string(doc, entries, "os_type", "linux or windows") or "").lower()
+    if os_type not in ("linux", "windows"):
+        raise doc.fail(
+            entries["os_type"][1], "os_type", f"unknown os_type {os_type!r}", "linux or windows"
+        )
+    return os_type
 
-        if isinstance(value_node, yaml.ScalarNode):
-            value = doc.string(value_node, "conda_file", "a path or an inline conda environment")
-            conda_file = value
-            if value.startswith("file:"):  # the SDK's explicit local-file prefix
-                value = value[len("file:") :]
-            if _SCHEME_RE.match(value) and not re.match(r"^[A-Za-z]:[\\/]", value):
-                raise doc.fail(
-                    value_node,
-                    "conda_file",
-                    f"conda_file {value!r} is not a local path",
-                    "a path relative to the environment YAML",
-                )
-            target = file.parent / Path(value).expanduser()
-            if not target.is_file():
-                raise doc.fail(
-                    value_node,
-                    "conda_file",
-                    f"conda file {str(target)!r} does not exist",
-                    "a path relative to the environment YAML",
-                )
-            conda_spec = read_environment(target, environ=environ)
-        else:
-            conda_spec = _environment_from_node(
-                doc, value_node, base_dir=file.parent, environ=environ, field_prefix="conda_file"
-            )
 
-    source = str(file)
-    metadata = AzureMLEnvironment(
-        name=name,
-        location=doc.where(entries["name"][1], "name"),
-        version=version,
-        description=description,
-        tags=tuple(sorted(tags)),
-        image=image,
-        conda_file=conda_file,
-        build=build,
-        os_type=os_type,
-        inference_config=inference,
-        schema=schema,
-    )
-    located_image = (
-        None if image is None else Located(image, doc.where(entries["image"][1], "image"))
-    )
-    base = conda_spec if conda_spec is not None else Spec(source=source)
-    sources = (source, *(s for s in base.sources if s != source))
-    return replace(
-        base, source=source, name=name, image=located_image, azureml=metadata, sources=sources
-    )
+def _conda(
+    doc: _YamlDocument,
+    entries: dict[str, tuple[yaml.Node, yaml.Node]],
+    file: Path,
+    image: str | None,
+    environ: Mapping[str, str],
+) -> tuple[Spec | None, str | None]:
+    """The conda environment ``conda_file`` gives (a file or inline), and the
+    path as written."""
+    if "conda_file" not in entries:
+        return None, None
+    key_node, value_node = entries["conda_file"]
+    if image is None:
+        raise doc.fail(
+            key_node,
+            "conda_file",
+            "'conda_file' needs 'image' (Azure ML builds the conda environment on top of it)",
+            "image: together with conda_file:",
+        )
+    import yaml
+
+    if not isinstance(value_node, yaml.ScalarNode):
+        inline = _environment_from_node(
+            doc, value_node, base_dir=file.parent, environ=environ, field_prefix="conda_file"
+        )
+        return inline, None
+    conda_file = doc.string(value_node, "conda_file", "a path or an inline conda environment")
+    target = _conda_file_path(doc, value_node, conda_file, file)
+    return read_environment(target, environ=environ), conda_file
+
+
+def _conda_file_path(doc: _YamlDocument, node: yaml.Node, value: str, file: Path) -> Path:
+    """The local conda file ``value`` names, relative to the asset YAML ``file``."""
+    if value.startswith("file:"):  # the SDK's explicit local-file prefix
+        value = value[len("file:") :]
+    if _SCHEME_RE.match(value) and not re.match(r"^[A-Za-z]:[\\/]", value):
+        raise doc.fail(
+            node,
+            "conda_file",
+            f"conda_file {value!r} is not a local path",
+            "a path relative to the environment YAML",
+        )
+    target = file.parent / Path(value).expanduser()
+    if not target.is_file():
+        raise doc.fail(
+            node,
+            "conda_file",
+            f"conda file {str(target)!r} does not exist",
+            "a path relative to the environment YAML",
+        )
+    return target
 
 
 def _build(
