@@ -306,125 +306,26 @@ def _environment_from_node(
     name: str | None = None
     if (item := get("name")) is not None:
         name = doc.string(*item)
-
-    category = MAIN_CATEGORY
-    if (item := get("category")) is not None:
-        category = doc.string(*item, expected="a category name such as 'dev'").strip()
-        if not category:
-            raise doc.fail(item[0], item[1], "'category' is empty", "a category name such as 'dev'")
-
-    channels: list[Located[str]] = []
-    nodefaults = False
-    if (item := get("channels")) is not None:
-        seq_node, seq_field = item
-        for index, child in enumerate(doc.sequence(seq_node, seq_field)):
-            child_field = _join(seq_field, index)
-            channel = doc.string(child, child_field, "a channel name or URL").strip()
-            if not channel:
-                raise doc.fail(child, child_field, "empty channel", "a channel name or URL")
-            if channel == "nodefaults":
-                nodefaults = True
-            elif channel not in (c.value for c in channels):
-                channels.append(Located(channel, doc.where(child, child_field)))
-
-    platforms: list[Located[str]] = []
-    if (item := get("platforms")) is not None:
-        seq_node, seq_field = item
-        for index, child in enumerate(doc.sequence(seq_node, seq_field)):
-            child_field = _join(seq_field, index)
-            platform = doc.string(child, child_field, "a conda platform such as linux-64")
-            if platform not in CONDA_PLATFORMS:
-                raise doc.fail(
-                    child,
-                    child_field,
-                    f"unknown platform {platform!r}",
-                    "one of " + ", ".join(CONDA_PLATFORMS),
-                )
-            if platform not in (p.value for p in platforms):
-                platforms.append(Located(platform, doc.where(child, child_field)))
-
-    variables: list[Variable] = []
-    if (item := get("variables")) is not None:
-        map_node, map_field = item
-        for var_name, (key_node, value_node) in doc.mapping(map_node, map_field).items():
-            var_field = _join(map_field, var_name)
-            value = doc.value(value_node)
-            if isinstance(value, bool):
-                text = "true" if value else "false"
-            elif isinstance(value, (str, int, float)):
-                text = str(value)
-            else:
-                raise doc.fail(
-                    value_node,
-                    var_field,
-                    f"variable {var_name!r} must be a string, not {_kind(value_node, value)}",
-                    "a string, number or boolean",
-                )
-            variables.append(Variable(var_name, text, doc.where(key_node, var_field)))
-        variables.sort()
-
+    category = _category(doc, get("category"))
+    channels, nodefaults = _channels(doc, get("channels"))
+    platforms = _platforms(doc, get("platforms"))
+    variables = _variables(doc, get("variables"))
     if (item := get("prefix")) is not None:
         doc.string(*item, expected="a path")  # validated, not used: locks do not install
 
     source = doc.source
     collector = _Collector()
     collector.add_source(source)
-    conda: list[CondaDependency] = []
-    python: list[PythonRequirement] = []
+    pip_context = _Context(
+        source=source,
+        base_dir=base_dir,
+        constraint=False,
+        stack=(Path(source).resolve(),),
+        environ=environ,
+        category=category,
+    )
     deps_node, deps_field = entries["dependencies"][1], _join(field_prefix, "dependencies")
-    import yaml
-
-    for index, child in enumerate(doc.sequence(deps_node, deps_field)):
-        child_field = _join(deps_field, index)
-        if isinstance(child, yaml.MappingNode):
-            sections = doc.mapping(child, child_field)
-            for key, (key_node, value_node) in sections.items():
-                if key != "pip":
-                    raise doc.fail(
-                        key_node,
-                        _join(child_field, key),
-                        f"unknown installer section {key!r} in dependencies",
-                        "a 'pip:' list",
-                    )
-                pip_field = _join(child_field, "pip")
-                ctx = _Context(
-                    source=source,
-                    base_dir=base_dir,
-                    constraint=False,
-                    stack=(Path(source).resolve(),),
-                    environ=environ,
-                    category=category,
-                )
-                for pip_index, pip_node in enumerate(doc.sequence(value_node, pip_field)):
-                    item_field = _join(pip_field, pip_index)
-                    text = doc.string(pip_node, item_field, "a pip requirement line")
-                    text = _COMMENT_RE.sub("", text).strip()
-                    selector = doc.selector(pip_node, item_field)
-                    if text:
-                        _handle_line(
-                            text, doc.where(pip_node, item_field), ctx, collector, selector
-                        )
-            continue
-        spec = doc.string(
-            child, child_field, "a conda MatchSpec such as 'pytorch>=2.1' or a 'pip:' list"
-        )
-        spec = spec.strip()
-        if not spec:
-            raise doc.fail(child, child_field, "empty dependency", "a conda MatchSpec")
-        where = doc.where(child, child_field)
-        package = conda_package_name(spec)
-        conda.append(
-            CondaDependency(
-                spec=spec,
-                location=where,
-                category=category,
-                selector=doc.selector(child, child_field),
-                name=package,
-            )
-        )
-        if package == "python" and spec.lower() != "python":
-            python.append(PythonRequirement(spec, "conda", where))
-
+    conda, python = _dependencies(doc, deps_node, deps_field, pip_context, collector)
     return Spec(
         source=source,
         name=name,
@@ -440,3 +341,146 @@ def _environment_from_node(
         python=tuple(python),
         sources=tuple(collector.sources),
     )
+
+
+def _category(doc: _YamlDocument, item: tuple[yaml.Node, str] | None) -> str:
+    """The conda-lock ``category`` of the file's dependencies (``main`` unless given)."""
+    if item is None:
+        return MAIN_CATEGORY
+    category = doc.string(*item, expected="a category name such as 'dev'").strip()
+    if not category:
+        raise doc.fail(item[0], item[1], "'category' is empty", "a category name such as 'dev'")
+    return category
+
+
+def _channels(
+    doc: _YamlDocument, item: tuple[yaml.Node, str] | None
+) -> tuple[list[Located[str]], bool]:
+    """The channels in order, each once, and whether ``nodefaults`` is among them."""
+    channels: list[Located[str]] = []
+    nodefaults = False
+    if item is None:
+        return channels, nodefaults
+    seq_node, seq_field = item
+    for index, child in enumerate(doc.sequence(seq_node, seq_field)):
+        child_field = _join(seq_field, index)
+        channel = doc.string(child, child_field, "a channel name or URL").strip()
+        if not channel:
+            raise doc.fail(child, child_field, "empty channel", "a channel name or URL")
+        if channel == "nodefaults":
+            nodefaults = True
+        elif channel not in (c.value for c in channels):
+            channels.append(Located(channel, doc.where(child, child_field)))
+    return channels, nodefaults
+
+
+def _platforms(doc: _YamlDocument, item: tuple[yaml.Node, str] | None) -> list[Located[str]]:
+    """The conda-lock ``platforms``, known conda subdirs, each once."""
+    platforms: list[Located[str]] = []
+    if item is None:
+        return platforms
+    seq_node, seq_field = item
+    for index, child in enumerate(doc.sequence(seq_node, seq_field)):
+        child_field = _join(seq_field, index)
+        platform = doc.string(child, child_field, "a conda platform such as linux-64")
+        if platform not in CONDA_PLATFORMS:
+            raise doc.fail(
+                child,
+                child_field,
+                f"unknown platform {platform!r}",
+                "one of " + ", ".join(CONDA_PLATFORMS),
+            )
+        if platform not in (p.value for p in platforms):
+            platforms.append(Located(platform, doc.where(child, child_field)))
+    return platforms
+
+
+def _variables(doc: _YamlDocument, item: tuple[yaml.Node, str] | None) -> list[Variable]:
+    """The environment ``variables``, sorted; values are scalars, kept as text."""
+    variables: list[Variable] = []
+    if item is None:
+        return variables
+    map_node, map_field = item
+    for var_name, (key_node, value_node) in doc.mapping(map_node, map_field).items():
+        var_field = _join(map_field, var_name)
+        value = doc.value(value_node)
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (str, int, float)):
+            text = str(value)
+        else:
+            raise doc.fail(
+                value_node,
+                var_field,
+                f"variable {var_name!r} must be a string, not {_kind(value_node, value)}",
+                "a string, number or boolean",
+            )
+        variables.append(Variable(var_name, text, doc.where(key_node, var_field)))
+    variables.sort()
+    return variables
+
+
+def _dependencies(
+    doc: _YamlDocument,
+    deps_node: yaml.Node,
+    deps_field: str,
+    pip_context: _Context,
+    collector: _Collector,
+) -> tuple[list[CondaDependency], list[PythonRequirement]]:
+    """The conda dependencies and the Python they pin; ``pip:`` sections go to
+    ``collector`` as requirement lines."""
+    import yaml
+
+    conda: list[CondaDependency] = []
+    python: list[PythonRequirement] = []
+    for index, child in enumerate(doc.sequence(deps_node, deps_field)):
+        child_field = _join(deps_field, index)
+        if isinstance(child, yaml.MappingNode):
+            _pip_sections(doc, child, child_field, pip_context, collector)
+            continue
+        spec = doc.string(
+            child, child_field, "a conda MatchSpec such as 'pytorch>=2.1' or a 'pip:' list"
+        )
+        spec = spec.strip()
+        if not spec:
+            raise doc.fail(child, child_field, "empty dependency", "a conda MatchSpec")
+        where = doc.where(child, child_field)
+        package = conda_package_name(spec)
+        conda.append(
+            CondaDependency(
+                spec=spec,
+                location=where,
+                category=pip_context.category,
+                selector=doc.selector(child, child_field),
+                name=package,
+            )
+        )
+        if package == "python" and spec.lower() != "python":
+            python.append(PythonRequirement(spec, "conda", where))
+    return conda, python
+
+
+def _pip_sections(
+    doc: _YamlDocument,
+    node: yaml.Node,
+    field: str,
+    ctx: _Context,
+    collector: _Collector,
+) -> None:
+    """A ``- pip: [...]`` item: each line read as a requirements-file line."""
+    for key, (key_node, value_node) in doc.mapping(node, field).items():
+        if key != "pip":
+            raise doc.fail(
+                key_node,
+                _join(field, key),
+                f"unknown installer section {key!r} in dependencies",
+                "a 'pip:' list",
+            )
+        pip_field = _join(field, "pip")
+        for pip_index, pip_node in enumerate(doc.sequence(value_node, pip_field)):
+            item_field = _join(pip_field, pip_index)
+            text = doc.string(pip_node, item_field, "a pip requirement line")
+            text = _COMMENT_RE.sub("", text).strip()
+            selector = doc.selector(pip_node, item_field)
+            if text:
+                _handle_line(text, doc.where(pip_node, item_field), ctx, collector, selector)
