@@ -374,35 +374,66 @@ def merge_specs(*specs: Spec) -> Spec:
 
     One spec is returned unchanged; no spec at all gives an empty spec.
     """
-    from compatlib.errors import InputError
-
     if len(specs) == 1:
         return specs[0]
     if not specs:
         return Spec(source=MERGED_SOURCE)
+    channels = _merged_channels(specs)
+    platforms = _merged_platforms(specs)
+    index_url = _merged_index_url(specs)
+    variables = _merged_variables(specs)
+    image, azureml = _merged_asset(specs)
+    return Spec(
+        source=MERGED_SOURCE,
+        name=next((s.name for s in specs if s.name is not None), None),
+        pip=tuple(d for s in specs for d in s.pip),
+        conda=tuple(d for s in specs for d in s.conda),
+        constraints=tuple(d for s in specs for d in s.constraints),
+        channels=channels,
+        nodefaults=any(s.nodefaults for s in specs),
+        indexes=_merged_indexes(specs, index_url),
+        install=_merged_install(specs),
+        platforms=platforms,
+        variables=variables,
+        python=tuple(dict.fromkeys(p for s in specs for p in s.python)),
+        image=image,
+        azureml=azureml,
+        sources=_union_str(src for s in specs for src in s.sources),
+    )
 
-    def conflict(message: str, where: Location, expected: str) -> InputError:
-        return InputError(
-            message,
-            source=where.source,
-            line=where.line,
-            column=where.column,
-            field=where.field,
-            expected=expected,
-        )
 
-    # channels: conda-lock's rule, every list is a tail of the longest
+def _conflict(message: str, where: Location, expected: str) -> Exception:
+    """The :class:`~compatlib.errors.InputError` for two values that contradict
+    each other, pointing at the second."""
+    from compatlib.errors import InputError
+
+    return InputError(
+        message,
+        source=where.source,
+        line=where.line,
+        column=where.column,
+        field=where.field,
+        expected=expected,
+    )
+
+
+def _merged_channels(specs: tuple[Spec, ...]) -> tuple[Located[str], ...]:
+    """conda-lock's rule: every channel list is a tail of the longest, which wins."""
     longest = max((s.channels for s in specs), key=len)
     names = [c.value for c in longest]
     for spec in specs:
         mine = [c.value for c in spec.channels]
         if mine and names[len(names) - len(mine) :] != mine:
-            raise conflict(
+            raise _conflict(
                 f"channels {mine} cannot be merged with {names}: channel priority would be ambiguous",
                 spec.channels[0].location,
                 f"the same channels, or a list that ends like {names}",
             )
+    return longest
 
+
+def _merged_platforms(specs: tuple[Spec, ...]) -> tuple[Located[str], ...]:
+    """The platforms, the same set in every spec that names any."""
     platforms: tuple[Located[str], ...] = ()
     for spec in specs:
         if not spec.platforms:
@@ -410,13 +441,17 @@ def merge_specs(*specs: Spec) -> Spec:
         if not platforms:
             platforms = spec.platforms
         elif {p.value for p in spec.platforms} != {p.value for p in platforms}:
-            raise conflict(
+            raise _conflict(
                 f"platforms {sorted(p.value for p in spec.platforms)} differ from "
                 f"{sorted(p.value for p in platforms)} given in {platforms[0].location}",
                 spec.platforms[0].location,
                 "the same platforms in every file that lists platforms",
             )
+    return platforms
 
+
+def _merged_index_url(specs: tuple[Spec, ...]) -> Located[str] | None:
+    """The one ``--index-url`` the specs agree on, if any names one."""
     index_url: Located[str] | None = None
     for spec in specs:
         candidate = spec.indexes.index_url
@@ -425,13 +460,17 @@ def merge_specs(*specs: Spec) -> Spec:
         if index_url is None:
             index_url = candidate
         elif candidate.value != index_url.value:
-            raise conflict(
+            raise _conflict(
                 f"index URL {redact_url(candidate.value)!r} differs from "
                 f"{redact_url(index_url.value)!r} given in {index_url.location}",
                 candidate.location,
                 "one --index-url (add others with --extra-index-url)",
             )
+    return index_url
 
+
+def _merged_variables(specs: tuple[Spec, ...]) -> tuple[Variable, ...]:
+    """All variables, sorted; one value per name."""
     variables: dict[str, Variable] = {}
     for spec in specs:
         for variable in spec.variables:
@@ -439,19 +478,25 @@ def merge_specs(*specs: Spec) -> Spec:
             if known is None:
                 variables[variable.name] = variable
             elif known.value != variable.value:
-                raise conflict(
+                raise _conflict(
                     f"variable {variable.name} is {variable.value!r} here but {known.value!r} "
                     f"in {known.location}",
                     variable.location,
                     "one value per variable",
                 )
+    return tuple(sorted(variables.values()))
 
+
+def _merged_asset(
+    specs: tuple[Spec, ...],
+) -> tuple[Located[str] | None, AzureMLEnvironment | None]:
+    """The one base image and the one Azure ML environment of the specs."""
     image: Located[str] | None = None
     azureml: AzureMLEnvironment | None = None
     for spec in specs:
         if spec.azureml is not None:
             if azureml is not None and azureml != spec.azureml:
-                raise conflict(
+                raise _conflict(
                     f"a second Azure ML environment ({spec.azureml.name!r}) cannot be merged "
                     f"with {azureml.name!r} from {azureml.location}",
                     spec.azureml.location,
@@ -460,54 +505,48 @@ def merge_specs(*specs: Spec) -> Spec:
             azureml = azureml or spec.azureml
         if spec.image is not None:
             if image is not None and image.value != spec.image.value:
-                raise conflict(
+                raise _conflict(
                     f"image {spec.image.value!r} differs from {image.value!r} given in {image.location}",
                     spec.image.location,
                     "one base image",
                 )
             image = image or spec.image
+    return image, azureml
 
-    def union(items: Iterable[Located[str]]) -> tuple[Located[str], ...]:
-        seen: set[str] = set()
-        result: list[Located[str]] = []
-        for item in items:
-            if item.value not in seen:
-                seen.add(item.value)
-                result.append(item)
-        return tuple(result)
 
-    def union_str(items: Iterable[str]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(items))
-
-    indexes = IndexOptions(
+def _merged_indexes(specs: tuple[Spec, ...], index_url: Located[str] | None) -> IndexOptions:
+    """Extra indexes, find-links and trusted hosts united in order."""
+    return IndexOptions(
         index_url=index_url,
-        extra_index_urls=union(u for s in specs for u in s.indexes.extra_index_urls),
-        find_links=union(u for s in specs for u in s.indexes.find_links),
-        trusted_hosts=union(u for s in specs for u in s.indexes.trusted_hosts),
+        extra_index_urls=_union(u for s in specs for u in s.indexes.extra_index_urls),
+        find_links=_union(u for s in specs for u in s.indexes.find_links),
+        trusted_hosts=_union(u for s in specs for u in s.indexes.trusted_hosts),
         no_index=any(s.indexes.no_index for s in specs),
     )
-    install = InstallOptions(
+
+
+def _merged_install(specs: tuple[Spec, ...]) -> InstallOptions:
+    """Install flags: any spec's flag holds; option lists united in order."""
+    return InstallOptions(
         pre=any(s.install.pre for s in specs),
         require_hashes=any(s.install.require_hashes for s in specs),
         prefer_binary=any(s.install.prefer_binary for s in specs),
-        no_binary=union_str(x for s in specs for x in s.install.no_binary),
-        only_binary=union_str(x for s in specs for x in s.install.only_binary),
-        use_features=union_str(x for s in specs for x in s.install.use_features),
+        no_binary=_union_str(x for s in specs for x in s.install.no_binary),
+        only_binary=_union_str(x for s in specs for x in s.install.only_binary),
+        use_features=_union_str(x for s in specs for x in s.install.use_features),
     )
-    return Spec(
-        source=MERGED_SOURCE,
-        name=next((s.name for s in specs if s.name is not None), None),
-        pip=tuple(d for s in specs for d in s.pip),
-        conda=tuple(d for s in specs for d in s.conda),
-        constraints=tuple(d for s in specs for d in s.constraints),
-        channels=longest,
-        nodefaults=any(s.nodefaults for s in specs),
-        indexes=indexes,
-        install=install,
-        platforms=platforms,
-        variables=tuple(sorted(variables.values())),
-        python=tuple(dict.fromkeys(p for s in specs for p in s.python)),
-        image=image,
-        azureml=azureml,
-        sources=union_str(src for s in specs for src in s.sources),
-    )
+
+
+def _union(items: Iterable[Located[str]]) -> tuple[Located[str], ...]:
+    """The items, each value once, first place kept."""
+    seen: set[str] = set()
+    result: list[Located[str]] = []
+    for item in items:
+        if item.value not in seen:
+            seen.add(item.value)
+            result.append(item)
+    return tuple(result)
+
+
+def _union_str(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
