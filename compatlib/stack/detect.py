@@ -207,9 +207,31 @@ def detect(
     runner = _run if run is None else run
     base = Path(root)
     here = base == Path("/")
-    notes: list[str] = []
+    notes: list[str] = []  # each step adds what it could not use, in this order
+    driver, ccs, names = _detect_gpus(runner, base, notes)
+    glibc = _detect_glibc(env, runner, here, notes)
+    overridden = bool(env.get("CONDA_OVERRIDE_GLIBC"))
+    os_id, glibc = _detect_os(base, glibc, overridden, notes)
+    cuda = _detect_cuda(env, driver, notes)
+    return SystemProfile(
+        os=os_id,
+        glibc=glibc,
+        driver=driver,
+        gpus=tuple(ccs),
+        gpu_names=tuple(names) if any(n is not None for n in names) else (),
+        cuda=cuda,
+        arch=_host_arch() if here else None,
+        cpu=_host_cpu() if here else None,
+        source="detected" if here else f"detected:{base}",
+        notes=tuple(notes),
+    )
 
-    # NVIDIA driver and GPUs
+
+def _detect_gpus(
+    runner: Runner, base: Path, notes: list[str]
+) -> tuple[str | None, list[str], list[str | None]]:
+    """The NVIDIA driver, and the compute capability and known model name of
+    each GPU (``nvidia-smi``, else the driver version from ``/proc``)."""
     driver: str | None = None
     ccs: list[str] = []
     names: list[str | None] = []
@@ -240,21 +262,31 @@ def detect(
         proc = _read(base / "proc" / "driver" / "nvidia" / "version")
         if proc is not None:
             driver = parse_proc_driver_version(proc)
+    return driver, ccs, names
 
-    # glibc
-    glibc: str | None = None
+
+def _detect_glibc(
+    env: Mapping[str, str], runner: Runner, here: bool, notes: list[str]
+) -> str | None:
+    """glibc from ``CONDA_OVERRIDE_GLIBC``, else this process's (``confstr``,
+    then ``ldd --version``) when the root is ``/``."""
     override_glibc = env.get("CONDA_OVERRIDE_GLIBC")
     if override_glibc:
-        glibc = override_glibc.strip()
-        notes.append(f"glibc {glibc} from CONDA_OVERRIDE_GLIBC")
-    else:
-        glibc = _host_glibc() if here else None
-        if glibc is None and here:
-            ldd = runner(("ldd", "--version"))
-            if ldd is not None:
-                glibc = parse_ldd_version(ldd[1])
+        notes.append(f"glibc {override_glibc.strip()} from CONDA_OVERRIDE_GLIBC")
+        return override_glibc.strip()
+    glibc = _host_glibc() if here else None
+    if glibc is None and here:
+        ldd = runner(("ldd", "--version"))
+        if ldd is not None:
+            glibc = parse_ldd_version(ldd[1])
+    return glibc
 
-    # OS
+
+def _detect_os(
+    base: Path, glibc: str | None, overridden: bool, notes: list[str]
+) -> tuple[str | None, str | None]:
+    """The OS from ``os-release`` when the knowledge base has it and its glibc
+    agrees with the one found; the glibc, from the OS when none was found."""
     os_id: str | None = None
     for candidate in ("etc/os-release", "usr/lib/os-release"):
         text = _read(base / candidate)
@@ -267,36 +299,27 @@ def detect(
                     "knowledge base"
                 )
             break
-    if os_id is not None and glibc is not None and not override_glibc:
+    if os_id is not None and glibc is not None and not overridden:
         shipped = knowledge.glibc_of(os_id)
         if shipped != glibc:
             notes.append(f"glibc {glibc} differs from {os_id}'s {shipped}; OS left out")
             os_id = None
     if glibc is None and os_id is not None:
         glibc = knowledge.glibc_of(os_id)
+    return os_id, glibc
 
-    # CUDA the machine provides
-    cuda: str | None = None
+
+def _detect_cuda(env: Mapping[str, str], driver: str | None, notes: list[str]) -> str | None:
+    """The CUDA the machine provides: ``CONDA_OVERRIDE_CUDA``, else the newest
+    the driver supports."""
     if "CONDA_OVERRIDE_CUDA" in env:
         value = env["CONDA_OVERRIDE_CUDA"].strip()
-        cuda = value or None
         notes.append(
             f"CUDA {value} from CONDA_OVERRIDE_CUDA"
             if value
             else "CONDA_OVERRIDE_CUDA is empty: no CUDA"
         )
-    elif driver is not None:
-        cuda = knowledge.driver_max_cuda(driver)
-
-    return SystemProfile(
-        os=os_id,
-        glibc=glibc,
-        driver=driver,
-        gpus=tuple(ccs),
-        gpu_names=tuple(names) if any(n is not None for n in names) else (),
-        cuda=cuda,
-        arch=_host_arch() if here else None,
-        cpu=_host_cpu() if here else None,
-        source="detected" if here else f"detected:{base}",
-        notes=tuple(notes),
-    )
+        return value or None
+    if driver is not None:
+        return knowledge.driver_max_cuda(driver)
+    return None
