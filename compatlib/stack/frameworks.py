@@ -339,6 +339,21 @@ def _parse_pin(reader: _Reader, node: _Mapping, field: str, name: str, spec: str
     return NvidiaPin(name=name, version=lower[0], specifier=str(specs), cuda=None)
 
 
+@value
+class _Series:
+    """One ``series`` entry of a framework file, checked: what its releases share."""
+
+    framework: str
+    package: str
+    field: str
+    source: str
+    python: str
+    notes: tuple[str, ...]
+    default_variant: str
+    variants: Mapping[str, _Mapping]  # name -> its node, in file order
+    releases: list[Any]  # the raw release nodes
+
+
 def _load_framework(
     path: Path,
     nvidia: Mapping[tuple[str, str], str],
@@ -348,6 +363,31 @@ def _load_framework(
     """The releases of one framework file; with ``only``, just that release is
     built (the file's structure is still checked), which is what a lock needs."""
     reader = _Reader(path)
+    framework, package, series_list = _framework_header(reader, path)
+    releases: list[_Release] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(series_list):
+        series = _read_series(reader, raw, f"series[{i}]", framework, package)
+        for k, rraw in enumerate(series.releases):
+            rfield = f"{series.field}.releases[{k}]"
+            r = reader.mapping(rraw, rfield, _RELEASE_KEYS)
+            version = reader.req(r, "version", rfield)
+            if not _VERSION_RE.match(version):
+                raise reader.fail(f"bad version {version!r}", r, f"{rfield}.version", "e.g. 2.3.1")
+            if version in seen:
+                raise reader.fail(f"duplicate release {version}", r, f"{rfield}.version")
+            seen.add(version)
+            if only is not None and version != only:
+                continue
+            releases.append(_read_release(reader, r, rfield, version, series, nvidia, rules))
+    from packaging.version import Version
+
+    releases.sort(key=lambda rel: Version(rel.version))
+    return tuple(releases)
+
+
+def _framework_header(reader: _Reader, path: Path) -> tuple[str, str, list[Any]]:
+    """The file's framework, its package and its (non-empty) series list."""
     doc = reader.mapping(
         _load_yaml(path), "<root>", frozenset({"schema", "framework", "package", "series"})
     )
@@ -358,121 +398,131 @@ def _load_framework(
         raise reader.fail(
             f"unknown framework {declared!r}", doc, "framework", ", ".join(sorted(_FILES))
         )
-    framework = str(declared)
     package = reader.req(doc, "package", "<root>")
     series_list = doc.get("series")
     if not isinstance(series_list, list) or not series_list:
         raise reader.fail("missing 'series' list", doc, "series")
-    releases: list[_Release] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(series_list):
-        sfield = f"series[{i}]"
-        s = reader.mapping(raw, sfield, _SERIES_KEYS)
-        s_source = reader.req(s, "source", sfield)
-        s_python = reader.req(s, "python", sfield)
-        _check_specifier(reader, s, s_python, f"{sfield}.python")
-        s_notes = reader.notes(s)
-        default_variant = reader.req(s, "default_variant", sfield)
-        vlist = s.get("variants")
-        if not isinstance(vlist, list) or not vlist:
-            raise reader.fail("missing 'variants' list", s, f"{sfield}.variants")
-        variant_nodes: dict[str, _Mapping] = {}
-        for j, vraw in enumerate(vlist):
-            vfield = f"{sfield}.variants[{j}]"
-            v = reader.mapping(vraw, vfield, _VARIANT_KEYS)
-            name = reader.req(v, "name", vfield)
-            if not _VARIANT_RE.match(name):
-                raise reader.fail(
-                    f"bad variant name {name!r}", v, f"{vfield}.name", "cpu, cuXYZ, rocmX.Y, cuda12"
-                )
-            if name in variant_nodes:
-                raise reader.fail(f"duplicate variant {name!r}", v, f"{vfield}.name")
-            variant_nodes[name] = v
-        if default_variant not in variant_nodes:
-            raise reader.fail(
-                f"default_variant {default_variant!r} is not one of the variants",
-                s,
-                f"{sfield}.default_variant",
-                ", ".join(sorted(variant_nodes)),
-            )
-        releases_raw = s.get("releases")
-        if not isinstance(releases_raw, list) or not releases_raw:
-            raise reader.fail("missing 'releases' list", s, f"{sfield}.releases")
-        for k, rraw in enumerate(releases_raw):
-            rfield = f"{sfield}.releases[{k}]"
-            r = reader.mapping(rraw, rfield, _RELEASE_KEYS)
-            version = reader.req(r, "version", rfield)
-            if not _VERSION_RE.match(version):
-                raise reader.fail(f"bad version {version!r}", r, f"{rfield}.version", "e.g. 2.3.1")
-            if version in seen:
-                raise reader.fail(f"duplicate release {version}", r, f"{rfield}.version")
-            seen.add(version)
-            if only is not None and version != only:
-                continue
-            r_python = reader.text(r, "python", rfield, optional=True) or s_python
-            _check_specifier(reader, r, r_python, f"{rfield}.python")
-            r_default = reader.text(r, "default_variant", rfield, optional=True) or default_variant
-            if r_default not in variant_nodes:
-                raise reader.fail(
-                    f"default_variant {r_default!r} is not one of the variants",
-                    r,
-                    f"{rfield}.default_variant",
-                )
-            wheel_tag = reader.text(r, "wheel_tag", rfield, optional=True)
-            r_source = reader.text(r, "source", rfield, optional=True)
-            r_notes = reader.notes(r)
-            overrides_raw = r.get("variants", {})
-            overrides = (
-                reader.mapping(overrides_raw, f"{rfield}.variants") if overrides_raw else _Mapping()
-            )
-            for oname in overrides:
-                if oname not in variant_nodes:
-                    raise reader.fail(
-                        f"override for unknown variant {oname!r}", r, f"{rfield}.variants"
-                    )
-                reader.mapping(
-                    overrides[oname], f"{rfield}.variants.{oname}", _VARIANT_KEYS - {"name"}
-                )
-            builds: list[FrameworkBuild] = []
-            pins: dict[str, tuple[NvidiaPin, ...]] = {}
-            for name, v in variant_nodes.items():
-                vfield = f"{sfield}.variants.{name}"
-                over = overrides.get(name)
-                merged = _Mapping({**v, **(over or {})})
-                merged.line = (over.line if isinstance(over, _Mapping) else None) or v.line
-                b, p = _make_build(
-                    reader,
-                    merged,
-                    vfield,
-                    framework=framework,
-                    package=reader.text(merged, "package", vfield, optional=True) or package,
-                    version=version,
-                    variant=name,
-                    python=reader.text(merged, "python", vfield, optional=True) or r_python,
-                    default=(name == r_default),
-                    wheel_tag=wheel_tag if name == r_default else None,
-                    series_source=s_source,
-                    release_source=r_source,
-                    notes=s_notes + r_notes,
-                    nvidia=nvidia,
-                    rules=rules,
-                )
-                builds.append(b)
-                if p is not None:
-                    pins[name] = p
-            releases.append(
-                _Release(
-                    framework=framework,
-                    version=version,
-                    default_variant=r_default,
-                    builds=tuple(sorted(builds, key=_variant_order)),
-                    pins=pins,
-                )
-            )
-    from packaging.version import Version
+    return str(declared), package, series_list
 
-    releases.sort(key=lambda rel: Version(rel.version))
-    return tuple(releases)
+
+def _read_series(reader: _Reader, raw: Any, sfield: str, framework: str, package: str) -> _Series:
+    """A series: its shared fields, its variants (unique, well named, the
+    default among them) and its release list."""
+    s = reader.mapping(raw, sfield, _SERIES_KEYS)
+    s_source = reader.req(s, "source", sfield)
+    s_python = reader.req(s, "python", sfield)
+    _check_specifier(reader, s, s_python, f"{sfield}.python")
+    s_notes = reader.notes(s)
+    default_variant = reader.req(s, "default_variant", sfield)
+    vlist = s.get("variants")
+    if not isinstance(vlist, list) or not vlist:
+        raise reader.fail("missing 'variants' list", s, f"{sfield}.variants")
+    variant_nodes: dict[str, _Mapping] = {}
+    for j, vraw in enumerate(vlist):
+        vfield = f"{sfield}.variants[{j}]"
+        v = reader.mapping(vraw, vfield, _VARIANT_KEYS)
+        name = reader.req(v, "name", vfield)
+        if not _VARIANT_RE.match(name):
+            raise reader.fail(
+                f"bad variant name {name!r}", v, f"{vfield}.name", "cpu, cuXYZ, rocmX.Y, cuda12"
+            )
+        if name in variant_nodes:
+            raise reader.fail(f"duplicate variant {name!r}", v, f"{vfield}.name")
+        variant_nodes[name] = v
+    if default_variant not in variant_nodes:
+        raise reader.fail(
+            f"default_variant {default_variant!r} is not one of the variants",
+            s,
+            f"{sfield}.default_variant",
+            ", ".join(sorted(variant_nodes)),
+        )
+    releases_raw = s.get("releases")
+    if not isinstance(releases_raw, list) or not releases_raw:
+        raise reader.fail("missing 'releases' list", s, f"{sfield}.releases")
+    return _Series(
+        framework=framework,
+        package=package,
+        field=sfield,
+        source=s_source,
+        python=s_python,
+        notes=s_notes,
+        default_variant=default_variant,
+        variants=variant_nodes,
+        releases=releases_raw,
+    )
+
+
+def _read_release(
+    reader: _Reader,
+    r: _Mapping,
+    rfield: str,
+    version: str,
+    series: _Series,
+    nvidia: Mapping[tuple[str, str], str],
+    rules: Mapping[str, str],
+) -> _Release:
+    """One release: a build per variant of its series, with the release's own
+    Python, default variant, wheel tag, source, notes and per-variant overrides."""
+    r_python = reader.text(r, "python", rfield, optional=True) or series.python
+    _check_specifier(reader, r, r_python, f"{rfield}.python")
+    r_default = reader.text(r, "default_variant", rfield, optional=True) or series.default_variant
+    if r_default not in series.variants:
+        raise reader.fail(
+            f"default_variant {r_default!r} is not one of the variants",
+            r,
+            f"{rfield}.default_variant",
+        )
+    wheel_tag = reader.text(r, "wheel_tag", rfield, optional=True)
+    r_source = reader.text(r, "source", rfield, optional=True)
+    r_notes = reader.notes(r)
+    overrides = _variant_overrides(reader, r, rfield, series.variants)
+    builds: list[FrameworkBuild] = []
+    pins: dict[str, tuple[NvidiaPin, ...]] = {}
+    for name, v in series.variants.items():
+        vfield = f"{series.field}.variants.{name}"
+        over = overrides.get(name)
+        merged = _Mapping({**v, **(over or {})})
+        merged.line = (over.line if isinstance(over, _Mapping) else None) or v.line
+        b, p = _make_build(
+            reader,
+            merged,
+            vfield,
+            framework=series.framework,
+            package=reader.text(merged, "package", vfield, optional=True) or series.package,
+            version=version,
+            variant=name,
+            python=reader.text(merged, "python", vfield, optional=True) or r_python,
+            default=(name == r_default),
+            wheel_tag=wheel_tag if name == r_default else None,
+            series_source=series.source,
+            release_source=r_source,
+            notes=series.notes + r_notes,
+            nvidia=nvidia,
+            rules=rules,
+        )
+        builds.append(b)
+        if p is not None:
+            pins[name] = p
+    return _Release(
+        framework=series.framework,
+        version=version,
+        default_variant=r_default,
+        builds=tuple(sorted(builds, key=_variant_order)),
+        pins=pins,
+    )
+
+
+def _variant_overrides(
+    reader: _Reader, r: _Mapping, rfield: str, variants: Mapping[str, _Mapping]
+) -> _Mapping:
+    """A release's ``variants`` overrides, each of a known variant."""
+    overrides_raw = r.get("variants", {})
+    overrides = reader.mapping(overrides_raw, f"{rfield}.variants") if overrides_raw else _Mapping()
+    for oname in overrides:
+        if oname not in variants:
+            raise reader.fail(f"override for unknown variant {oname!r}", r, f"{rfield}.variants")
+        reader.mapping(overrides[oname], f"{rfield}.variants.{oname}", _VARIANT_KEYS - {"name"})
+    return overrides
 
 
 def _make_build(
@@ -494,6 +544,45 @@ def _make_build(
     rules: Mapping[str, str],
 ) -> tuple[FrameworkBuild, tuple[NvidiaPin, ...] | None]:
     _check_specifier(reader, v, python, f"{field}.python")
+    cuda, cudnn = _cuda_fields(reader, v, field, variant)
+    arch, min_cc = _gpu_fields(reader, v, field, cuda)
+    min_glibc = reader.text(v, "min_glibc", field, optional=True)
+    if min_glibc is not None and not re.match(r"^2\.\d+$", min_glibc):
+        raise reader.fail(f"bad glibc version {min_glibc!r}", v, f"{field}.min_glibc", "like 2.17")
+    source = reader.text(v, "source", field, optional=True) or series_source
+    extra = [reader.text(v, key, field, optional=True) for key in ("arch_source", "pins_source")]
+    sources = tuple(dict.fromkeys(u for u in (source, *extra, release_source, series_source) if u))
+    for url in sources:
+        if not url.startswith("https://"):
+            raise reader.fail(f"sources must be https URLs, got {url!r}", v, f"{field}.source")
+    pins_source = reader.text(v, "pins_source", field, optional=True) or release_source or source
+    pins = _build_pins(reader, v, field, pins_source, nvidia, rules)
+    b = FrameworkBuild(
+        framework=framework,
+        version=version,
+        variant=variant,
+        cuda=cuda,
+        cudnn=cudnn,
+        python=python,
+        arch_list=arch,
+        min_glibc=min_glibc,
+        source=source,
+        package=package,
+        default=default,
+        wheel_tag=wheel_tag or reader.text(v, "wheel_tag", field, optional=True),
+        index_url=reader.text(v, "index_url", field, optional=True),
+        min_compute_capability=min_cc,
+        notes=notes + reader.notes(v),
+        sources=sources,
+        arch_checked=_flag(reader, v, "arch_checked", field),
+    )
+    return b, pins
+
+
+def _cuda_fields(
+    reader: _Reader, v: _Mapping, field: str, variant: str
+) -> tuple[str | None, str | None]:
+    """A build's CUDA and cuDNN versions, checked against its variant's name."""
     cuda = reader.text(v, "cuda", field, optional=True)
     if cuda is not None and not _CUDA_RE.match(cuda):
         raise reader.fail(
@@ -516,6 +605,14 @@ def _make_build(
         raise reader.fail(f"bad cuDNN version {cudnn!r}", v, f"{field}.cudnn", "dotted numbers")
     if cudnn is not None and cuda is None:
         raise reader.fail("cuDNN without CUDA", v, f"{field}.cudnn")
+    return cuda, cudnn
+
+
+def _gpu_fields(
+    reader: _Reader, v: _Mapping, field: str, cuda: str | None
+) -> tuple[tuple[str, ...], str | None]:
+    """The GPU architectures a build's kernels are compiled for (sorted,
+    unique) and its minimum compute capability; a CUDA build needs one of them."""
     arch = reader.strings(v, "arch_list", field)
     for a in arch:
         if not _ARCH_RE.match(a):
@@ -533,56 +630,38 @@ def _make_build(
         )
     if cuda is None and (arch or min_cc):
         raise reader.fail("GPU architectures on a build without CUDA", v, f"{field}.arch_list")
-    min_glibc = reader.text(v, "min_glibc", field, optional=True)
-    if min_glibc is not None and not re.match(r"^2\.\d+$", min_glibc):
-        raise reader.fail(f"bad glibc version {min_glibc!r}", v, f"{field}.min_glibc", "like 2.17")
-    source = reader.text(v, "source", field, optional=True) or series_source
-    extra = [reader.text(v, key, field, optional=True) for key in ("arch_source", "pins_source")]
-    sources = tuple(dict.fromkeys(u for u in (source, *extra, release_source, series_source) if u))
-    for url in sources:
-        if not url.startswith("https://"):
-            raise reader.fail(f"sources must be https URLs, got {url!r}", v, f"{field}.source")
-    pins: tuple[NvidiaPin, ...] | None = None
+    return arch, min_cc
+
+
+def _build_pins(
+    reader: _Reader,
+    v: _Mapping,
+    field: str,
+    pins_source: str,
+    nvidia: Mapping[tuple[str, str], str],
+    rules: Mapping[str, str],
+) -> tuple[NvidiaPin, ...] | None:
+    """The NVIDIA wheels a build pins, each with the CUDA release that ships it."""
     raw_pins = v.get("pins")
-    pins_source = reader.text(v, "pins_source", field, optional=True) or release_source or source
-    if raw_pins is not None:
-        pin_map = reader.mapping(raw_pins, f"{field}.pins")
-        parsed = []
-        for name in sorted(pin_map):
-            spec = pin_map[name]
-            if not isinstance(spec, str):
-                raise reader.fail(f"pin {name} must be a string", pin_map, f"{field}.pins.{name}")
-            pin = _parse_pin(reader, pin_map, f"{field}.pins.{name}", name, spec)
-            parsed.append(
-                NvidiaPin(
-                    pin.name,
-                    pin.version,
-                    pin.specifier,
-                    _lookup_cuda(pin.name, pin.version, nvidia, rules),
-                    pins_source,
-                )
+    if raw_pins is None:
+        return None
+    pin_map = reader.mapping(raw_pins, f"{field}.pins")
+    parsed = []
+    for name in sorted(pin_map):
+        spec = pin_map[name]
+        if not isinstance(spec, str):
+            raise reader.fail(f"pin {name} must be a string", pin_map, f"{field}.pins.{name}")
+        pin = _parse_pin(reader, pin_map, f"{field}.pins.{name}", name, spec)
+        parsed.append(
+            NvidiaPin(
+                pin.name,
+                pin.version,
+                pin.specifier,
+                _lookup_cuda(pin.name, pin.version, nvidia, rules),
+                pins_source,
             )
-        pins = tuple(parsed)
-    b = FrameworkBuild(
-        framework=framework,
-        version=version,
-        variant=variant,
-        cuda=cuda,
-        cudnn=cudnn,
-        python=python,
-        arch_list=arch,
-        min_glibc=min_glibc,
-        source=source,
-        package=package,
-        default=default,
-        wheel_tag=wheel_tag or reader.text(v, "wheel_tag", field, optional=True),
-        index_url=reader.text(v, "index_url", field, optional=True),
-        min_compute_capability=min_cc,
-        notes=notes + reader.notes(v),
-        sources=sources,
-        arch_checked=_flag(reader, v, "arch_checked", field),
-    )
-    return b, pins
+        )
+    return tuple(parsed)
 
 
 def _flag(reader: _Reader, node: _Mapping, key: str, field: str) -> bool:
