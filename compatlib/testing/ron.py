@@ -178,24 +178,102 @@ _OPEN = {"{": ("map", "}"), "[": ("list", "]"), "(": ("tuple", ")")}
 def loads(text: str, *, source: str | None = None) -> RonValue:
     """Parse one RON value from ``text``; ``source`` names the file in errors."""
     tokens = _tokenize(text, source)
-    stack: list[_Frame] = []
-    root: list[RonValue] = []
+    parser = _Parser(text, source)
     i = 0
     ntok = len(tokens)
+    while i < ntok:
+        kind, tok, pos = tokens[i]
+        i += 1
+        if parser.root and not parser.stack:
+            raise _error("unexpected content after the value", text, pos, source)
+        if parser.stack and parser.punctuation(kind, tok, pos):
+            continue
+        # a value starts here
+        if kind == _PUNCT:
+            if tok in _OPEN:
+                frame_kind, close = _OPEN[tok]
+                parser.open(frame_kind, close, pos)
+                continue
+            raise _error(f"unexpected {tok!r}", text, pos, source, expected="a value")
+        if kind == _NUM:
+            parser.deliver(_number(tok), pos)
+        elif kind == _STR:
+            parser.deliver(_string(tok, text, pos, source), pos)
+        elif tok in ("true", "false"):
+            parser.deliver(tok == "true", pos)
+        elif i < ntok and tokens[i][1] == "(" and tokens[i][0] == _PUNCT:
+            parser.open("variant", ")", pos, name=tok)  # an enum variant with a payload
+            if i + 2 < ntok and tokens[i + 1][0] == _IDENT and tokens[i + 2][1] == ":":
+                raise _error(
+                    "named struct fields are not supported", text, tokens[i + 1][2], source
+                )
+            i += 1
+        else:  # an enum variant without one
+            parser.deliver(RonVariant(tok), pos)
+    return parser.result()
 
-    def deliver(value: RonValue, pos: int) -> None:
-        if not stack:
-            root.append(value)
+
+class _Parser:
+    """The state of :func:`loads`: the open containers and the finished value."""
+
+    __slots__ = ("root", "source", "stack", "text")
+
+    def __init__(self, text: str, source: str | None) -> None:
+        self.text = text
+        self.source = source
+        self.stack: list[_Frame] = []
+        self.root: list[RonValue] = []
+
+    def open(self, kind: str, close: str, pos: int, name: str = "") -> None:
+        """Start a container (map, list, tuple or variant payload) at ``pos``."""
+        if len(self.stack) >= MAX_DEPTH:
+            raise _error(f"nesting deeper than {MAX_DEPTH}", self.text, pos, self.source)
+        self.stack.append(_Frame(kind, close, pos, name=name))
+
+    def punctuation(self, kind: str, tok: str, pos: int) -> bool:
+        """Handle the closing bracket, ``,`` or ``:`` the innermost container
+        waits for; ``False`` when a value is due instead."""
+        top = self.stack[-1]
+        text, source = self.text, self.source
+        if tok == top.close and kind == _PUNCT:
+            closable = ("key", "sep") if top.kind == "map" else ("value", "sep")
+            if top.expect in closable:
+                self.finish()
+                return True
+            raise _error(
+                f"unexpected {tok!r}",
+                text,
+                pos,
+                source,
+                expected="':'" if top.expect == "colon" else "a value",
+            )
+        if top.expect == "sep":
+            if kind == _PUNCT and tok == ",":
+                top.expect = "key" if top.kind == "map" else "value"
+                return True
+            raise _error(f"unexpected {tok!r}", text, pos, source, expected=f"',' or {top.close!r}")
+        if top.expect == "colon":
+            if kind == _PUNCT and tok == ":":
+                top.expect = "value"
+                return True
+            raise _error(f"unexpected {tok!r}", text, pos, source, expected="':'")
+        return False
+
+    def deliver(self, value: RonValue, pos: int) -> None:
+        """Put a finished value into the innermost container (a map's key or
+        value, a sequence's item), or make it the result."""
+        if not self.stack:
+            self.root.append(value)
             return
-        top = stack[-1]
+        top = self.stack[-1]
         if top.kind == "map":
             if top.expect == "key":
                 try:
                     hash(value)
                 except TypeError:
-                    raise _error("map key is not hashable", text, pos, source) from None
+                    raise _error("map key is not hashable", self.text, pos, self.source) from None
                 if value in top.mapping:
-                    raise _error(f"duplicate map key {value!r}", text, pos, source)
+                    raise _error(f"duplicate map key {value!r}", self.text, pos, self.source)
                 top.key = value
                 top.expect = "colon"
             else:
@@ -205,8 +283,9 @@ def loads(text: str, *, source: str | None = None) -> RonValue:
             top.items.append(value)
             top.expect = "sep"
 
-    def finish(pos: int) -> None:
-        frame = stack.pop()
+    def finish(self) -> None:
+        """Close the innermost container and deliver it as a value."""
+        frame = self.stack.pop()
         value: RonValue
         if frame.kind == "map":
             value = frame.mapping
@@ -216,65 +295,15 @@ def loads(text: str, *, source: str | None = None) -> RonValue:
             value = tuple(frame.items)
         else:
             value = RonVariant(frame.name, tuple(frame.items))
-        deliver(value, frame.pos)
+        self.deliver(value, frame.pos)
 
-    while i < ntok:
-        kind, tok, pos = tokens[i]
-        i += 1
-        if root and not stack:
-            raise _error("unexpected content after the value", text, pos, source)
-        top = stack[-1] if stack else None
-        if top is not None and tok == top.close and kind == _PUNCT:
-            closable = ("key", "sep") if top.kind == "map" else ("value", "sep")
-            if top.expect in closable:
-                finish(pos)
-                continue
+    def result(self) -> RonValue:
+        """The one value read, once every container is closed."""
+        if self.stack:
+            top = self.stack[-1]
+            raise _error(f"unclosed {top.kind}", self.text, top.pos, self.source)
+        if not self.root:
             raise _error(
-                f"unexpected {tok!r}",
-                text,
-                pos,
-                source,
-                expected="':'" if top.expect == "colon" else "a value",
+                "no value found", self.text, len(self.text), self.source, expected="a RON value"
             )
-        if top is not None and top.expect == "sep":
-            if kind == _PUNCT and tok == ",":
-                top.expect = "key" if top.kind == "map" else "value"
-                continue
-            raise _error(f"unexpected {tok!r}", text, pos, source, expected=f"',' or {top.close!r}")
-        if top is not None and top.expect == "colon":
-            if kind == _PUNCT and tok == ":":
-                top.expect = "value"
-                continue
-            raise _error(f"unexpected {tok!r}", text, pos, source, expected="':'")
-        # a value starts here
-        if kind == _PUNCT:
-            if tok in _OPEN:
-                if len(stack) >= MAX_DEPTH:
-                    raise _error(f"nesting deeper than {MAX_DEPTH}", text, pos, source)
-                frame_kind, close = _OPEN[tok]
-                stack.append(_Frame(frame_kind, close, pos))
-                continue
-            raise _error(f"unexpected {tok!r}", text, pos, source, expected="a value")
-        if kind == _NUM:
-            deliver(_number(tok), pos)
-        elif kind == _STR:
-            deliver(_string(tok, text, pos, source), pos)
-        elif tok in ("true", "false"):
-            deliver(tok == "true", pos)
-        else:  # identifier: an enum variant, possibly with a payload
-            if i < ntok and tokens[i][1] == "(" and tokens[i][0] == _PUNCT:
-                if len(stack) >= MAX_DEPTH:
-                    raise _error(f"nesting deeper than {MAX_DEPTH}", text, pos, source)
-                if i + 2 < ntok and tokens[i + 1][0] == _IDENT and tokens[i + 2][1] == ":":
-                    raise _error(
-                        "named struct fields are not supported", text, tokens[i + 1][2], source
-                    )
-                i += 1
-                stack.append(_Frame("variant", ")", pos, name=tok))
-            else:
-                deliver(RonVariant(tok), pos)
-    if stack:
-        raise _error(f"unclosed {stack[-1].kind}", text, stack[-1].pos, source)
-    if not root:
-        raise _error("no value found", text, len(text), source, expected="a RON value")
-    return root[0]
+        return self.root[0]

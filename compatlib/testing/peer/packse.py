@@ -244,23 +244,47 @@ def _scenario_release(
 
 def _scenario(src: _Src, data: dict[str, Any]) -> Scenario:
     _check_keys(src, data, "", "", None)
-
-    def section(key: str, required: bool = False) -> dict[str, Any]:
-        pos = src.locate_re(rf"^\[{re.escape(key)}\]")
-        if key not in data:
-            if required:
-                raise src.error(f"missing [{key}] table", field=key)
-            return {}
-        return _check_keys(src, data[key], key, key, pos)
-
     name = data.get("name")
     if not isinstance(name, str):
         raise src.error("missing scenario name", field="name", pos=src.locate_re(r"^name\s*="))
     description = data.get("description")
     if description is not None and not isinstance(description, str):
         raise src.error("expected a string", field="description")
+    requires, root_python = _root(src, data)
+    satisfiable, exp_packages, explanation = _expected(src, data)
+    packages = _packages(src, data)
+    environment = _section(src, data, "environment")
+    resolver_options = _section(src, data, "resolver_options")
+    testgen = _section(src, data, "testgen")
+    return Scenario(
+        name=name,
+        description=description,
+        path=src.path,
+        index=Index(packages, source=src.path),
+        requires=requires,
+        requires_python=root_python,
+        satisfiable=satisfiable,
+        expected_packages=MappingProxyType(exp_packages),
+        explanation=explanation,
+        environment=_frozen(environment),
+        resolver_options=_frozen(resolver_options),
+        testgen=_frozen(testgen),
+    )
 
-    root = section("root", required=True)
+
+def _section(src: _Src, data: dict[str, Any], key: str, required: bool = False) -> dict[str, Any]:
+    """A top-level table, its keys checked (empty when absent and optional)."""
+    pos = src.locate_re(rf"^\[{re.escape(key)}\]")
+    if key not in data:
+        if required:
+            raise src.error(f"missing [{key}] table", field=key)
+        return {}
+    return _check_keys(src, data[key], key, key, pos)
+
+
+def _root(src: _Src, data: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
+    """``[root]``: the requirements and the Python range the scenario asks for."""
+    root = _section(src, data, "root", required=True)
     root_pos = src.locate_re(r"^\[root\]")
     requires = _string_list(
         src,
@@ -277,8 +301,12 @@ def _scenario(src: _Src, data: dict[str, Any]) -> Scenario:
             "root.requires_python",
             src.locate_toml_key(root_pos, "requires_python"),
         )
+    return requires, root_python
 
-    expected = section("expected", required=True)
+
+def _expected(src: _Src, data: dict[str, Any]) -> tuple[bool, dict[str, str], str | None]:
+    """``[expected]``: satisfiable or not, the versions chosen, the explanation."""
+    expected = _section(src, data, "expected", required=True)
     exp_pos = src.locate_re(r"^\[expected\]")
     satisfiable = expected.get("satisfiable")
     if not isinstance(satisfiable, bool):
@@ -305,7 +333,11 @@ def _scenario(src: _Src, data: dict[str, Any]) -> Scenario:
     explanation = expected.get("explanation")
     if explanation is not None and not isinstance(explanation, str):
         raise src.error("expected a string", field="expected.explanation", pos=exp_pos)
+    return satisfiable, exp_packages, explanation
 
+
+def _packages(src: _Src, data: dict[str, Any]) -> dict[str, list[IndexRelease]]:
+    """``[packages]``: the releases of each package, one name per project."""
     packages_table = data.get("packages", {})
     if not isinstance(packages_table, dict):
         raise src.error("expected a table", field="packages")
@@ -321,43 +353,33 @@ def _scenario(src: _Src, data: dict[str, Any]) -> Scenario:
                 pos=pkg_pos,
             )
         entry = _check_keys(src, packages_table[pkg], "package", f"packages.{pkg}", pkg_pos)
-        versions = entry.get("versions", {})
-        if not isinstance(versions, dict):
-            raise src.error("expected a table", field=f"packages.{pkg}.versions", pos=pkg_pos)
-        releases = []
-        for ver in versions:
-            field = f"packages.{pkg}.versions.{ver}"
-            pos = src.locate_re(rf'^\[packages\."?{re.escape(pkg)}"?\.versions\."{re.escape(ver)}"')
-            pos = pkg_pos if pos is None else pos
-            try:
-                Version(ver)
-            except InvalidVersion:
-                raise src.error(
-                    f"package {pkg!r}: invalid version {ver!r}",
-                    field=field,
-                    pos=pos,
-                    expected="a PEP 440 version",
-                ) from None
-            releases.append(_scenario_release(src, pkg, ver, versions[ver], field, pos))
-        packages[pkg] = releases
+        packages[pkg] = _package_releases(src, pkg, entry, pkg_pos)
+    return packages
 
-    environment = section("environment")
-    resolver_options = section("resolver_options")
-    testgen = section("testgen")
-    return Scenario(
-        name=name,
-        description=description,
-        path=src.path,
-        index=Index(packages, source=src.path),
-        requires=requires,
-        requires_python=root_python,
-        satisfiable=satisfiable,
-        expected_packages=MappingProxyType(exp_packages),
-        explanation=explanation,
-        environment=_frozen(environment),
-        resolver_options=_frozen(resolver_options),
-        testgen=_frozen(testgen),
-    )
+
+def _package_releases(
+    src: _Src, pkg: str, entry: dict[str, Any], pkg_pos: int | None
+) -> list[IndexRelease]:
+    """The ``versions`` of one package, each a valid PEP 440 version."""
+    versions = entry.get("versions", {})
+    if not isinstance(versions, dict):
+        raise src.error("expected a table", field=f"packages.{pkg}.versions", pos=pkg_pos)
+    releases = []
+    for ver in versions:
+        field = f"packages.{pkg}.versions.{ver}"
+        pos = src.locate_re(rf'^\[packages\."?{re.escape(pkg)}"?\.versions\."{re.escape(ver)}"')
+        pos = pkg_pos if pos is None else pos
+        try:
+            Version(ver)
+        except InvalidVersion:
+            raise src.error(
+                f"package {pkg!r}: invalid version {ver!r}",
+                field=field,
+                pos=pos,
+                expected="a PEP 440 version",
+            ) from None
+        releases.append(_scenario_release(src, pkg, ver, versions[ver], field, pos))
+    return releases
 
 
 def load_scenario(path: PathArg) -> Scenario:
