@@ -7,7 +7,8 @@ packages with their ``--hash`` so the image build checks each file.
 :meth:`AzureMLEnvironment.write` writes ``environment.yml`` (the asset,
 loadable by ``azure.ai.ml.load_environment`` and ``az ml environment create
 --file``) and ``conda.yml`` beside it; :func:`register` creates or updates
-it in a workspace through an ``azure.ai.ml.MLClient``.
+it in a workspace through an ``azure.ai.ml.MLClient`` (:func:`workspace_client`
+makes one).
 
 The image is the newest one Azure ML still supports whose OS glibc meets the
 lock's glibc requirement; when the lock needs an NVIDIA driver or a GPU, a
@@ -28,7 +29,13 @@ if TYPE_CHECKING:
     from compatlib.lock.model import Lock
     from compatlib.stack.knowledge import AzureImage
 
-__all__ = ["AzureMLEnvironment", "azureml_environment", "choose_image", "register"]
+__all__ = [
+    "AzureMLEnvironment",
+    "azureml_environment",
+    "choose_image",
+    "register",
+    "workspace_client",
+]
 
 SCHEMA = "https://azuremlschemas.azureedge.net/latest/environment.schema.json"
 PLATFORM = "linux-64"  # Azure ML images are Linux on x86_64
@@ -220,3 +227,18 @@ def register(environment: AzureMLEnvironment, ml_client: Any) -> Any:
     """Create or update ``environment`` in the workspace of ``ml_client`` (an
     ``azure.ai.ml.MLClient``); returns what Azure ML answers."""
     return ml_client.environments.create_or_update(environment.to_entity())
+
+
+def workspace_client(subscription: str, resource_group: str, workspace: str) -> Any:
+    """An ``azure.ai.ml.MLClient`` for a workspace, with the credentials
+    ``DefaultAzureCredential`` finds (needs azure-ai-ml and azure-identity).
+    Nothing is contacted until the client is used."""
+    try:
+        from azure.ai.ml import MLClient
+        from azure.identity import DefaultAzureCredential
+    except ImportError as exc:
+        raise InputError(
+            f"registering an environment needs the Azure SDK ({exc.name} is not installed)",
+            expected="pip install azure-ai-ml azure-identity",
+        ) from None
+    return MLClient(DefaultAzureCredential(), subscription, resource_group, workspace)

@@ -45,7 +45,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from compatlib.adapters.azureml import azureml_environment, register
+    """Run ``compatlib azureml`` for parsed ``args``; returns the exit code."""
+    from compatlib.adapters.azureml import azureml_environment, register, workspace_client
     from compatlib.errors import InputError
     from compatlib.lock.model import read_lock
 
@@ -82,17 +83,7 @@ def run(args: argparse.Namespace) -> int:
                 field="register",
                 expected="--subscription ID --resource-group NAME --workspace NAME",
             )
-        try:
-            from azure.ai.ml import MLClient
-            from azure.identity import DefaultAzureCredential
-        except ImportError as exc:
-            raise InputError(
-                f"--register needs the Azure SDK ({exc.name} is not installed)",
-                expected="pip install azure-ai-ml azure-identity",
-            ) from None
-        client = MLClient(
-            DefaultAzureCredential(), args.subscription, args.resource_group, args.workspace
-        )
+        client = workspace_client(args.subscription, args.resource_group, args.workspace)
         created = register(env, client)
         print(
             f"registered {getattr(created, 'name', env.name)}:"

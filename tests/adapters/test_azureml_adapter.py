@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 import yaml
 
-from compatlib.adapters.azureml import azureml_environment, choose_image, register
+from compatlib.adapters.azureml import (
+    azureml_environment,
+    choose_image,
+    register,
+    workspace_client,
+)
 from compatlib.cli import main
 from compatlib.errors import InputError
 from compatlib.lock.model import Lock, LockedPackage
@@ -121,6 +126,18 @@ def test_azure_ai_ml_loads_the_asset_and_builds_the_entity(tmp_path: Path) -> No
     client = Client()
     assert register(env, client).name == "train-env"
     assert client.environments.sent[0].image == env.image
+
+
+@pytest.mark.filterwarnings("ignore")  # azure-ai-ml's own deprecation warnings on import
+def test_workspace_client_names_the_workspace() -> None:
+    pytest.importorskip("azure.ai.ml")
+    pytest.importorskip("azure.identity")
+    client = workspace_client("0000-sub", "rg", "ws")  # built offline: nothing is contacted
+    assert (client.subscription_id, client.resource_group_name, client.workspace_name) == (
+        "0000-sub",
+        "rg",
+        "ws",
+    )
 
 
 def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
