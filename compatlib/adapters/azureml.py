@@ -234,6 +234,7 @@ def workspace_client(subscription: str, resource_group: str, workspace: str) -> 
     ``DefaultAzureCredential`` finds (needs azure-ai-ml and azure-identity).
     Nothing is contacted until the client is used."""
     try:
+        # the Azure SDK is optional and slow to import: only registering needs it
         from azure.ai.ml import MLClient
         from azure.identity import DefaultAzureCredential
     except ImportError as exc:

@@ -46,6 +46,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``compatlib azureml`` for parsed ``args``; returns the exit code."""
+    # lazy: registering the command (compatlib --help) loads none of these
     from compatlib.adapters.azureml import azureml_environment, register, workspace_client
     from compatlib.errors import InputError
     from compatlib.lock.model import read_lock

@@ -191,6 +191,7 @@ def _output_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``compatlib lock`` for parsed ``args``; returns the exit code."""
+    # lazy: registering the command (compatlib --help) stays light
     from compatlib.errors import CompatError, InputError
     from compatlib.solver.errors import UnsatisfiableError
 
@@ -235,20 +236,20 @@ def _fail(message: str) -> int:
 
 
 def _render(lock: Lock, fmt: str) -> str:
-    from compatlib.lock.render import render
+    from compatlib.lock.render import render  # lazy: after a successful lock only
 
     return render(lock, fmt)
 
 
 def _lock(args: argparse.Namespace) -> Lock:
-    from compatlib.lock.build import build_lock
+    from compatlib.lock.build import build_lock  # lazy: registering the command stays light
 
     return build_lock(_request(args))
 
 
 def _request(args: argparse.Namespace) -> LockRequest:
     """The parsed arguments as a :class:`~compatlib.lock.build.LockRequest`."""
-    from compatlib.lock.build import LockRequest
+    from compatlib.lock.build import LockRequest  # lazy: registering the command stays light
 
     return LockRequest(
         requirements=tuple(args.requirements),

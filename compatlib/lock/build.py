@@ -98,6 +98,7 @@ def build_lock(request: LockRequest) -> Lock:
     ``IsADirectoryError`` for a spec file that is not a file, and other
     :class:`~compatlib.errors.CompatError` subclasses for unreadable sources.
     """
+    # lazy: the solver and the PyPI client load only when a lock is built
     from compatlib.lock.pip import lock_pip
 
     options = _pip_options(request)
@@ -145,7 +146,7 @@ def _pip_options(request: LockRequest) -> dict[str, Any]:
                 field="--snapshot",
                 expected="either the shipped snapshot or your own sources",
             )
-        from compatlib.sources.snapshot import load_snapshot, snapshot_info
+        from compatlib.sources.snapshot import load_snapshot, snapshot_info  # --snapshot only
 
         options["repository"] = load_snapshot()
         # recorded in the lock's metadata as where the metadata came from
@@ -164,7 +165,7 @@ def _direct_requirements(request: LockRequest) -> list[str]:
     """The request's PEP 508 strings, checked (an error points at the bad one)."""
     if not request.requirements:
         raise _nothing_to_lock()
-    from compatlib.resolve.solve import parse_requirements
+    from compatlib.resolve.solve import parse_requirements  # lazy: with lock_pip's solver
 
     parse_requirements(request.requirements, source="<command line>")
     return list(request.requirements)
@@ -176,7 +177,7 @@ def _direct_requirements(request: LockRequest) -> list[str]:
 def _read_inputs(request: LockRequest) -> Spec:
     """The requirements and the spec files merged into one spec (as conda-lock
     merges its ``--file``s)."""
-    from compatlib.specs import merge_specs, read_requirements, read_spec
+    from compatlib.specs import merge_specs, read_requirements, read_spec  # spec files only
 
     specs: list[Spec] = []
     direct = _direct_spec(request)
@@ -197,12 +198,12 @@ def _read_inputs(request: LockRequest) -> Spec:
 def _direct_spec(request: LockRequest) -> Spec | None:
     """The requirements given directly as a spec: conda match specs with
     channels, else PEP 508 requirements."""
-    from compatlib.specs import Location, Spec, parse_requirement
+    from compatlib.specs import Location, Spec, parse_requirement  # spec files only
 
     if not request.requirements:
         return None
     if request.channels:
-        from compatlib.specs import CondaDependency, conda_package_name
+        from compatlib.specs import CondaDependency, conda_package_name  # conda locks only
 
         deps = tuple(
             CondaDependency(
@@ -242,6 +243,7 @@ def _needs_conda(spec: Spec) -> bool:
 def _conda_lock(request: LockRequest, spec: Spec) -> Lock:
     """A conda (+ pip) lock through ``compatlib.resolve.conda_solve.solve_environment``:
     one solve per target, merged, with the conda specs and channels in the inputs hash."""
+    # lazy: loaded with the conda path, not when this module is imported
     from compatlib.lock.model import Lock, LockedPackage
     from compatlib.lock.pip import lock_metadata, pip_inputs
 
@@ -287,12 +289,13 @@ def _conda_lock_one(
 ) -> Lock:
     """The conda (+ pip) lock of one target; the pip side is read from
     ``indexes`` and ``find_links`` when the spec has pip requirements."""
+    # conda locks only: the conda solver and channel readers
     from compatlib.lock.conda import environment_lock
     from compatlib.resolve.conda_solve import solve_environment
 
     repository = None
     if spec.pip:
-        from compatlib.sources.pypi import PyPIRepository
+        from compatlib.sources.pypi import PyPIRepository  # only with pip requirements
 
         repository = PyPIRepository(
             indexes,
@@ -317,7 +320,7 @@ def _conda_lock_one(
 
 
 def _redact(location: str) -> str:
-    from compatlib.specs.model import redact_url
+    from compatlib.specs.model import redact_url  # conda locks only
 
     return redact_url(location)
 
@@ -333,7 +336,7 @@ def _targets(
 ) -> list[Target]:
     """One target per platform; ``python`` overrides the pip default (the
     request's Python, the spec's pin, else this interpreter's)."""
-    from compatlib.values.target import Target
+    from compatlib.values.target import Target  # lazy: packaging's version parser
 
     system = _system(request)
     if python == _RUNNING:
@@ -356,7 +359,7 @@ def _system(request: LockRequest) -> SystemProfile | None:
         return request.system
     if not request.system:
         return None
-    from compatlib.stack.profile import parse_system
+    from compatlib.stack.profile import parse_system  # --system only: the knowledge base
 
     return parse_system(request.system)
 
@@ -368,7 +371,7 @@ def _running_python() -> str:
 
 def _spec_python(spec: Spec | None) -> str | None:
     """``X.Y`` from a conda ``python`` pin of the spec (``python=3.11``, ``python 3.11.*``)."""
-    import re
+    import re  # lazy: only spec files with a python pin get here
 
     if spec is None:
         return None
@@ -384,7 +387,7 @@ def _spec_python(spec: Spec | None) -> str | None:
 
 
 def _check_requires_python(spec: Spec, target: Target) -> None:
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # spec files only
 
     for req in spec.python:
         if req.syntax != "pep440":
