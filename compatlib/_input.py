@@ -58,7 +58,9 @@ def read_bytes(
         with open(source, "rb") as fh:
             data = fh.read(limit + 1)
     except FileNotFoundError:
-        raise InputError(f"{what} not found", source=source, expected="an existing file") from None
+        raise InputError(
+            f"{what} not found", source=source, expected="an existing, readable file"
+        ) from None
     except IsADirectoryError:
         raise InputError(f"{what} is a directory", source=source, expected="a file") from None
     except PermissionError:

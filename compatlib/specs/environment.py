@@ -112,47 +112,16 @@ class _YamlDocument:
 
     @classmethod
     def load(cls, file: Path, *, what: str = "environment file") -> _YamlDocument:
-        import yaml
+        """Read and compose ``file`` within the input limits (compatlib._input)."""
+        from compatlib._input import compose_yaml, read_text
 
         source = str(file)
-        try:
-            text = file.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise InputError(
-                f"cannot read {what} {source!r}: {exc.strerror or exc}",
-                source=source,
-                expected="an existing, readable file",
-            ) from exc
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{what} is not valid UTF-8", source=source, expected="UTF-8 text"
-            ) from exc
-        lines = text.splitlines()
-        loader = yaml.SafeLoader(text)
-        try:
-            root = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            loader.dispose()
-            mark = exc.problem_mark or exc.context_mark
-            line = None if mark is None else mark.line + 1
-            column = None if mark is None else mark.column + 1
-            shown = lines[mark.line] if mark is not None and mark.line < len(lines) else None
-            problem = exc.problem or exc.context or "syntax error"
-            raise InputError(
-                f"invalid YAML: {problem}",
-                source=source,
-                line=line,
-                column=column,
-                text=shown,
-                expected="valid YAML",
-            ) from exc
-        except yaml.YAMLError as exc:
-            loader.dispose()
-            raise InputError(f"invalid YAML: {exc}", source=source, expected="valid YAML") from exc
+        text = read_text(file, what=what)
+        loader, root = compose_yaml(text, source=source)
         if root is None:
             loader.dispose()
             raise InputError(f"{what} is empty", source=source, expected="a YAML mapping")
-        return cls(source, lines, loader, root)
+        return cls(source, text.splitlines(), loader, root)
 
     def dispose(self) -> None:
         self.loader.dispose()
@@ -175,7 +144,11 @@ class _YamlDocument:
         )
 
     def value(self, node: yaml.Node) -> Any:
-        return self.loader.construct_object(node, deep=True)
+        """The Python value of ``node``; a tag that does not fit its value is an
+        InputError at the node."""
+        from compatlib._input import construct_yaml
+
+        return construct_yaml(self.loader, node, source=self.source, text="\n".join(self.lines))
 
     def mapping(self, node: yaml.Node, field: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """The entries of a mapping node: key -> (key node, value node); duplicates are errors."""

@@ -129,25 +129,23 @@ def read_pyproject(
 
 
 def _read_text(file: Path) -> str:
-    try:
-        return file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(
-            f"cannot read {str(file)!r}: {exc.strerror or exc}",
-            source=str(file),
-            expected="an existing, readable file",
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            "pyproject.toml is not valid UTF-8", source=str(file), expected="UTF-8 text"
-        ) from exc
+    from compatlib._input import read_text
+
+    return read_text(file, what="pyproject.toml")
 
 
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
     # tomllib is in the standard library from 3.11; tomli is the same parser for 3.10
+    from compatlib._input import check_depth
+
     tomllib = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")
+    check_depth(text, source=source, toml=True)
     try:
         data: dict[str, Any] = tomllib.loads(text)
+    except RecursionError:
+        raise InputError(
+            "invalid TOML: nested too deeply", source=source, expected="valid TOML"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line = getattr(exc, "lineno", None)

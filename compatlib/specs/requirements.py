@@ -228,8 +228,11 @@ def _read_file(
             field=where.field,
             expected="files that do not include themselves",
         )
+    from compatlib._input import MAX_FILE_BYTES
+
     try:
-        raw = file.read_bytes()
+        with open(file, "rb") as fh:  # bounded: "-r /dev/zero" must not fill memory
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         where = included_from or Location(str(file))
         what = "included requirements file" if included_from else "requirements file"
@@ -240,6 +243,15 @@ def _read_file(
             field=where.field,
             expected="an existing, readable file",
         ) from exc
+    if len(raw) > MAX_FILE_BYTES:
+        where = included_from or Location(str(file))
+        raise InputError(
+            f"requirements file {str(file)!r} is larger than {MAX_FILE_BYTES // 2**20} MiB",
+            source=where.source,
+            line=where.line,
+            field=where.field,
+            expected="a requirements file of a sensible size",
+        )
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

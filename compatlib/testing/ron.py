@@ -129,8 +129,13 @@ def _tokenize(text: str, source: str | None) -> list[tuple[str, str, int]]:
     return tokens
 
 
+_MAX_DIGITS = 40  # pubgrub's versions are u32/u64; this bounds int() on hostile input
+
+
 def _number(raw: str) -> int | float:
     s = raw.replace("_", "")
+    if len(s) > _MAX_DIGITS + 3:
+        raise ValueError(raw)
     sign = 1
     if s[:1] in "+-":
         sign = -1 if s[0] == "-" else 1
@@ -146,10 +151,15 @@ def _number(raw: str) -> int | float:
 def _string(raw: str, text: str, pos: int, source: str | None) -> str:
     def unescape(m: re.Match[str]) -> str:
         esc = m.group(1)
-        if esc.startswith("u{"):
-            return chr(int(esc[2:-1], 16))
-        if esc.startswith("x") and len(esc) == 3:
-            return chr(int(esc[1:], 16))
+        try:
+            if esc.startswith("u{"):
+                return chr(int(esc[2:-1], 16))
+            if esc.startswith("x") and len(esc) == 3:
+                return chr(int(esc[1:], 16))
+        except (ValueError, OverflowError):
+            raise _error(
+                f"invalid string escape '\\{esc}'", text, pos + 1 + m.start(), source
+            ) from None
         if esc in _SIMPLE_ESCAPES:
             return _SIMPLE_ESCAPES[esc]
         raise _error(f"unknown string escape '\\{esc}'", text, pos + 1 + m.start(), source)
@@ -196,7 +206,17 @@ def loads(text: str, *, source: str | None = None) -> RonValue:
                 continue
             raise _error(f"unexpected {tok!r}", text, pos, source, expected="a value")
         if kind == _NUM:
-            parser.deliver(_number(tok), pos)
+            try:
+                number = _number(tok)
+            except (ValueError, OverflowError):
+                raise _error(
+                    f"number {tok[:24]!r} is out of range",
+                    text,
+                    pos,
+                    source,
+                    expected=f"at most {_MAX_DIGITS} digits",
+                ) from None
+            parser.deliver(number, pos)
         elif kind == _STR:
             parser.deliver(_string(tok, text, pos, source), pos)
         elif tok in ("true", "false"):
