@@ -1,13 +1,24 @@
-"""Value classes for the modules a ``compatlib lock`` process always loads.
+"""Value classes: compatlib's one way to write an immutable (or plain record) class.
 
 :func:`value` turns an annotated class into an immutable value type, like
 ``@dataclass(frozen=True, slots=True)``: ``__init__`` (with defaults and
 ``field(default_factory=...)``), ``__repr__``, ``__eq__``/``__hash__`` over the
-fields, ``__post_init__``, and attribute assignment refused. It exists because
-``dataclasses`` costs a fresh process about 30 ms on the lock path (the module
-imports ``inspect``, ``ast`` and ``dis``, and each class compiles five or six
-functions); here each class compiles one small block of code. Type checkers
-see it as a dataclass transform, so fields are checked as usual.
+fields (and ``<``, ``<=``, ``>``, ``>=`` with ``order=True``), ``__post_init__``,
+and attribute assignment refused. It exists because ``dataclasses`` costs a
+fresh process about 30 ms (the module imports ``inspect``, ``ast`` and ``dis``,
+and each class compiles five or six functions); here each class compiles one
+small block of code. Type checkers see it as a dataclass transform, so fields
+are checked as usual.
+
+``@value(init=False)`` is for the classes that parse their input in a
+hand-written ``__init__`` (``CondaVersion("1.2")``, ``MatchSpec(...)``): the
+class lists its attributes in ``__slots__`` and each may be assigned once,
+after which the instance is immutable; subclasses inherit the rule.
+``__eq__``/``__hash__``/``__repr__`` over the slots are added unless the class
+writes its own (or passes ``eq=False``/``repr=False``). Type checkers treat
+attributes annotated in the class body as frozen fields, so ``__init__``
+annotates those it assigns (``self.name: str = ...``); the hottest classes
+annotate them in the class body and fill them in with :func:`slot_setter`.
 
 :func:`replace` is ``dataclasses.replace`` for these classes (and for real
 dataclasses too).
@@ -29,7 +40,7 @@ else:  # Python 3.10: only type checkers care about the marker
         return lambda f: f
 
 
-__all__ = ["FrozenInstanceError", "SetOnce", "field", "fields", "replace", "value"]
+__all__ = ["FrozenInstanceError", "field", "fields", "replace", "slot_setter", "value"]
 
 T = TypeVar("T")
 
@@ -38,21 +49,6 @@ _MISSING: Any = object()
 
 class FrozenInstanceError(AttributeError):
     """Assignment to a field of an immutable value."""
-
-
-class SetOnce:
-    """A base for hand-written immutable classes: each attribute may be assigned
-    once (in ``__init__``), never again, and none may be deleted."""
-
-    __slots__ = ()
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if hasattr(self, name):
-            raise AttributeError(f"{type(self).__name__} is immutable")
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
 
 
 class _Field:
@@ -84,10 +80,12 @@ def _is_classvar(annotation: Any) -> bool:
     )
 
 
-def _build(cls: type[T], frozen: bool, eq: bool, slots: bool) -> type[T]:
+def _build(cls: type[T], frozen: bool, eq: bool, slots: bool, repr: bool, order: bool) -> type[T]:
     names: list[str] = []
     specs: dict[str, _Field] = {}
     for base in reversed(cls.__mro__[1:]):  # fields of value bases come first
+        if getattr(base, "__value_own_init__", False):
+            raise TypeError(f"{cls.__name__}: a value base with init=False has no field specs")
         for name in getattr(base, "__value_fields__", ()):
             if name not in specs:
                 names.append(name)
@@ -138,16 +136,11 @@ def _build(cls: type[T], frozen: bool, eq: bool, slots: bool) -> type[T]:
     # only __init__ is compiled (compiling is most of the cost of a class);
     # the other methods are closures over the field names
     exec("\n".join(lines), env)  # the code is built above from field names only
-    methods: dict[str, Any] = {"__init__": env["__init__"], "__repr__": _repr_fn(qual, shown)}
-    if eq:
-        methods["__eq__"], hash_fn = _eq_hash_fns(compared)
-        if frozen:
-            methods["__hash__"] = hash_fn
+    env["__init__"].__qualname__ = f"{qual}.__init__"
+    methods: dict[str, Any] = {"__init__": env["__init__"]}
+    methods.update(_methods(qual, shown, compared, frozen, eq, repr, order))
     if frozen:
         methods["__setattr__"] = _frozen_setattr
-        methods["__delattr__"] = _frozen_delattr
-
-    env["__init__"].__qualname__ = f"{qual}.__init__"
     # methods the class defines itself are kept, as dataclasses does
     methods = {k: v for k, v in methods.items() if k not in cls.__dict__}
     if eq and not frozen and "__hash__" not in cls.__dict__:
@@ -186,6 +179,69 @@ def _build(cls: type[T], frozen: bool, eq: bool, slots: bool) -> type[T]:
     return new
 
 
+def _build_own_init(
+    cls: type[T], frozen: bool, eq: bool, slots: bool, repr: bool, order: bool
+) -> type[T]:
+    """``value(init=False)``: the class keeps its ``__init__`` and ``__slots__``;
+    with ``frozen`` each attribute may be set once."""
+    name = cls.__name__
+    if cls.__init__ is object.__init__:
+        raise TypeError(f"{name}: init=False needs a hand-written __init__")
+    own_slots = cls.__dict__.get("__slots__")
+    if own_slots is None and slots:
+        raise TypeError(f"{name}: init=False needs __slots__ (or slots=False)")
+    if isinstance(own_slots, str):
+        own_slots = (own_slots,)
+    own_slots = tuple(own_slots or ())
+    stray = [
+        n
+        for n, a in cls.__dict__.get("__annotations__", {}).items()  # noqa: RUF063
+        if not _is_classvar(a) and n not in own_slots
+    ]
+    if stray:
+        raise TypeError(f"{name}: with init=False, list {stray[0]!r} in __slots__")
+    names = [n for base in reversed(cls.__mro__[1:]) for n in getattr(base, "__value_fields__", ())]
+    names += [n for n in own_slots if n not in ("__dict__", "__weakref__")]
+    fields_ = tuple(dict.fromkeys(names))
+    methods = _methods(cls.__qualname__, fields_, fields_, frozen, eq, repr, order)
+    if frozen:
+        methods["__setattr__"] = _set_once_setattr
+    for key, item in methods.items():
+        if key not in cls.__dict__:
+            setattr(cls, key, item)
+    if eq and not frozen and "__hash__" not in cls.__dict__:
+        cls.__hash__ = None  # type: ignore[assignment]
+    cls.__value_fields__ = fields_  # type: ignore[attr-defined]
+    cls.__value_own_init__ = True  # type: ignore[attr-defined]
+    return cls
+
+
+def _methods(
+    qual: str,
+    shown: tuple[str, ...],
+    compared: tuple[str, ...],
+    frozen: bool,
+    eq: bool,
+    repr: bool,
+    order: bool,
+) -> dict[str, Any]:
+    methods: dict[str, Any] = {}
+    if repr:
+        methods["__repr__"] = _repr_fn(qual, shown)
+    key = _key_fn(compared)
+    if eq:
+        methods["__eq__"], hash_fn = _eq_hash_fns(key)
+        if frozen:
+            methods["__hash__"] = hash_fn
+    if order:
+        if not eq:
+            raise ValueError("order=True needs eq=True")
+        methods.update(_order_fns(key))
+    if frozen:
+        methods["__delattr__"] = _frozen_delattr
+    return methods
+
+
 def _repr_fn(qual: str, shown: tuple[str, ...]) -> Callable[[Any], str]:
     def __repr__(self: Any) -> str:
         inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in shown)
@@ -194,9 +250,8 @@ def _repr_fn(qual: str, shown: tuple[str, ...]) -> Callable[[Any], str]:
     return __repr__
 
 
-def _eq_hash_fns(
-    compared: tuple[str, ...],
-) -> tuple[Callable[[Any, Any], Any], Callable[[Any], int]]:
+def _key_fn(compared: tuple[str, ...]) -> Callable[[Any], Any]:
+    """The tuple of the compared fields of an instance."""
     from operator import attrgetter
 
     key: Callable[[Any], Any]
@@ -213,6 +268,12 @@ def _eq_hash_fns(
         def key(obj: Any) -> Any:
             return ()
 
+    return key
+
+
+def _eq_hash_fns(
+    key: Callable[[Any], Any],
+) -> tuple[Callable[[Any, Any], Any], Callable[[Any], int]]:
     def __eq__(self: Any, other: Any) -> Any:
         if other.__class__ is not self.__class__:
             return NotImplemented
@@ -224,12 +285,38 @@ def _eq_hash_fns(
     return __eq__, __hash__
 
 
+def _order_fns(key: Callable[[Any], Any]) -> dict[str, Callable[[Any, Any], Any]]:
+    import operator
+
+    def make(name: str) -> Callable[[Any, Any], Any]:
+        compare = getattr(operator, name.strip("_"))
+
+        def method(self: Any, other: Any) -> Any:
+            if other.__class__ is not self.__class__:
+                return NotImplemented
+            return compare(key(self), key(other))
+
+        method.__name__ = name
+        return method
+
+    return {name: make(name) for name in ("__lt__", "__le__", "__gt__", "__ge__")}
+
+
 def _frozen_setattr(self: Any, name: str, item: Any) -> None:
-    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+    raise FrozenInstanceError(f"cannot assign to {name!r}: {type(self).__name__} is immutable")
+
+
+def _set_once_setattr(self: Any, name: str, item: Any) -> None:
+    try:
+        getattr(self, name)
+    except AttributeError:  # not set yet: __init__ (or a classmethod) filling it in
+        object.__setattr__(self, name, item)
+        return
+    raise FrozenInstanceError(f"cannot assign to {name!r}: {type(self).__name__} is immutable")
 
 
 def _frozen_delattr(self: Any, name: str) -> None:
-    raise FrozenInstanceError(f"cannot delete field {name!r}")
+    raise FrozenInstanceError(f"cannot delete {name!r}: {type(self).__name__} is immutable")
 
 
 def _getstate(self: Any) -> tuple[Any, ...]:
@@ -245,20 +332,46 @@ def _setstate(self: Any, state: tuple[Any, ...]) -> None:
 def value(cls: type[T], /) -> type[T]: ...
 @overload
 def value(
-    *, frozen: bool = True, eq: bool = True, slots: bool = True
+    *,
+    init: bool = True,
+    frozen: bool = True,
+    eq: bool = True,
+    order: bool = False,
+    repr: bool = True,
+    slots: bool = True,
 ) -> Callable[[type[T]], type[T]]: ...
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def value(
-    cls: type[T] | None = None, /, *, frozen: bool = True, eq: bool = True, slots: bool = True
+    cls: type[T] | None = None,
+    /,
+    *,
+    init: bool = True,
+    frozen: bool = True,
+    eq: bool = True,
+    order: bool = False,
+    repr: bool = True,
+    slots: bool = True,
 ) -> type[T] | Callable[[type[T]], type[T]]:
     """Make ``cls`` an immutable value type (see the module docstring)."""
 
     def wrap(c: type[T]) -> type[T]:
-        return _build(c, frozen, eq, slots)
+        build = _build if init else _build_own_init
+        return build(c, frozen, eq, slots, repr, order)
 
     return wrap if cls is None else wrap(cls)
+
+
+def slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """The raw setter of slot ``name`` of an ``init=False`` value class.
+
+    For hot constructors: it fills the slot in without the set-once check
+    (several times faster than an assignment), and it is how a slot annotated
+    in the class body (a frozen field to type checkers) is filled in.
+    """
+    setter: Callable[[Any, Any], None] = cls.__dict__[name].__set__
+    return setter
 
 
 def fields(obj: Any) -> tuple[str, ...]:
@@ -269,6 +382,8 @@ def fields(obj: Any) -> tuple[str, ...]:
 
 def replace(obj: T, /, **changes: Any) -> T:
     """A copy of the value ``obj`` with some fields changed (``__post_init__`` runs)."""
+    if getattr(obj, "__value_own_init__", False):
+        raise TypeError(f"{type(obj).__name__} has its own __init__: replace() cannot rebuild it")
     names = getattr(obj, "__value_fields__", None)
     if names is None:
         import dataclasses

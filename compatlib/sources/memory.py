@@ -60,6 +60,7 @@ class Repository(Protocol):
         ...
 
 
+@value(init=False, eq=False)
 class Index:
     """An immutable in-memory index: ``{name: {version: IndexRelease}}``.
 
@@ -75,9 +76,6 @@ class Index:
         source: str | None = None,
     ) -> None:
         self.source = source
-        #: ``(name, version)`` pairs skipped because the version is not PEP 440
-        #: (pip and uv ignore such releases too).
-        self.invalid: tuple[tuple[str, str], ...] = ()
         invalid: list[tuple[str, str]] = []
         table: dict[str, dict[str, IndexRelease]] = {}
         for raw_name in sorted(packages):
@@ -90,7 +88,9 @@ class Index:
                     invalid.append((name, rel.version))
                     continue
                 releases[rel.version] = rel
-        self.invalid = tuple(sorted(invalid))
+        #: ``(name, version)`` pairs skipped because the version is not PEP 440
+        #: (pip and uv ignore such releases too).
+        self.invalid: tuple[tuple[str, str], ...] = tuple(sorted(invalid))
         self._packages = {
             name: dict(sorted(rels.items(), key=lambda kv: Version(kv[0])))
             for name, rels in sorted(table.items())

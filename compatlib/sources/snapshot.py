@@ -16,18 +16,18 @@ sha256, size), so solving and locking work with no network::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.sources.memory import Artifact, Index, IndexRelease
 
 __all__ = ["SnapshotInfo", "default_snapshot_path", "load_snapshot", "snapshot_info"]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class SnapshotInfo:
     """A snapshot's header: where and when it was built, and from what."""
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.sources.conda.naming import KNOWN_SUBDIRS
 from compatlib.specs.model import (
@@ -101,7 +101,7 @@ def read_environment(
 # --------------------------------------------------------------------------- YAML helpers
 
 
-@dataclass
+@value(frozen=False)
 class _YamlDocument:
     """A composed YAML file: the node tree (with marks) and a loader to build scalars."""
 

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from compatlib._values import replace
+from compatlib._values import field, replace, value
 from compatlib.values.filenames import NormalizedName, canonicalize_name
 from compatlib.values.pep508 import Requirement
 
@@ -53,7 +52,7 @@ MAIN_CATEGORY = "main"
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@value(order=True)
 class Location:
     """Where a value came from: a file and, where known, a 1-based line/column.
 
@@ -76,7 +75,7 @@ class Location:
         return text
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Located(Generic[T]):
     """A plain value (a channel, an index URL, a platform) and where it was written."""
 
@@ -87,7 +86,7 @@ class Located(Generic[T]):
         return str(self.value)
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@value(order=True)
 class Hash:
     """One ``--hash=algorithm:digest`` pin; ``str()`` gives pip's spelling."""
 
@@ -98,7 +97,7 @@ class Hash:
         return f"{self.algorithm}:{self.digest}"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PipRequirement:
     """One pip requirement (or constraint) as written in a spec file.
 
@@ -154,7 +153,7 @@ def conda_package_name(spec: str) -> str | None:
     return match.group("name").lower()
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CondaDependency:
     """One conda dependency: the raw MatchSpec string and where it was written.
 
@@ -173,7 +172,7 @@ class CondaDependency:
         return self.spec
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PythonRequirement:
     """A constraint on the Python interpreter found in a spec.
 
@@ -187,7 +186,7 @@ class PythonRequirement:
     location: Location
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@value(order=True)
 class Variable:
     """An environment variable set by the environment (environment.yml ``variables``)."""
 
@@ -208,7 +207,7 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"****@{host}"))
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class IndexOptions:
     """Where pip looks for packages: pip's ``--index-url`` and friends.
 
@@ -242,7 +241,7 @@ class IndexOptions:
         return self == IndexOptions()
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class InstallOptions:
     """The other file-wide pip options a requirements file may set."""
 
@@ -254,7 +253,7 @@ class InstallOptions:
     use_features: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class BuildContext:
     """An Azure ML Docker build context: recorded, never followed."""
 
@@ -263,7 +262,7 @@ class BuildContext:
     location: Location | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Route:
     """One serving route of an Azure ML inference container."""
 
@@ -271,7 +270,7 @@ class Route:
     port: int
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class InferenceConfig:
     """Azure ML ``inference_config``: the serving container's three routes."""
 
@@ -280,7 +279,7 @@ class InferenceConfig:
     scoring_route: Route
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class AzureMLEnvironment:
     """The Azure ML specific part of an environment asset (CLI v2 YAML).
 
@@ -300,7 +299,7 @@ class AzureMLEnvironment:
     schema: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Spec:
     """Everything one or more spec files ask for.
 

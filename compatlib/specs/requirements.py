@@ -32,10 +32,10 @@ import os
 import re
 import shlex
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from compatlib._values import field, value
 from compatlib.errors import InputError
 from compatlib.specs.model import (
     MAIN_CATEGORY,
@@ -100,7 +100,7 @@ _EDITABLE_OPTIONS = frozenset({"--config-settings"})
 _EXPECTED_OPTION = "one of " + ", ".join(sorted({name for name, _ in _OPTIONS.values()}))
 
 
-@dataclass
+@value(frozen=False)
 class _Collector:
     """Mutable accumulator shared by the requirements and environment.yml readers."""
 
@@ -143,7 +143,7 @@ class _Collector:
         )
 
 
-@dataclass(frozen=True)
+@value
 class _Context:
     """What a line needs to know about the file it is in."""
 
@@ -453,8 +453,8 @@ def _handle_line(
             collector.pip.append(item)
         return
 
-    for name, value, column in options:
-        _apply_option(name, value, column, where, ctx, collector, fail)
+    for name, argument, column in options:
+        _apply_option(name, argument, column, where, ctx, collector, fail)
 
 
 def _parse_hash(value: str, column: int, fail: _Fail) -> Hash:

@@ -19,9 +19,9 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.stack import knowledge
 from compatlib.stack.profile import SystemProfile
@@ -49,7 +49,7 @@ _NVIDIA_SMI_FALLBACK = ("nvidia-smi", "--query-gpu=name,driver_version", "--form
 Runner = Callable[[Sequence[str]], tuple[int, str] | None]
 
 
-@dataclass(frozen=True)
+@value
 class NvidiaSmiGpu:
     """One GPU line of ``nvidia-smi --query-gpu``: ``compute_capability`` may be unknown."""
 

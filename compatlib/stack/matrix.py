@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from compatlib._values import value
 from compatlib.stack.frameworks import FrameworkBuild, builds, canonical_framework, frameworks
 
 __all__ = [
@@ -47,7 +47,7 @@ _COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class MatrixRow:
     """One line of a compatibility matrix; every cell is display text."""
 

@@ -9,8 +9,7 @@ its glibc baseline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.stack.frameworks import FrameworkBuild, builds, canonical_framework
 from compatlib.stack.profile import SystemProfile, parse_system
@@ -19,7 +18,7 @@ from compatlib.values.dotted import DottedVersion
 __all__ = ["BuildVerdict", "check_build", "newest_build"]
 
 
-@dataclass(frozen=True)
+@value
 class BuildVerdict:
     """Whether one build works on a system, and every reason it does not."""
 

@@ -9,7 +9,6 @@ pre-releases, yanked releases skipped), so answers can be compared.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from packaging.requirements import Requirement
@@ -17,20 +16,21 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from compatlib._values import value
 from compatlib.sources.memory import Repository
 from compatlib.values.target import Target
 
 __all__ = ["PeerResult", "solve_with_resolvelib"]
 
 
-@dataclass(frozen=True)
+@value
 class _Candidate:
     name: str
     version: Version
     extras: frozenset[str]
 
 
-@dataclass(frozen=True)
+@value
 class PeerResult:
     """``versions`` when solved; ``error`` says why not (impossible, too deep)."""
 

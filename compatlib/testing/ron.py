@@ -28,9 +28,9 @@ with the 1-based line and column of the offending token.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Union
 
+from compatlib._values import value
 from compatlib.errors import InputError
 
 __all__ = ["MAX_DEPTH", "RonValue", "RonVariant", "loads"]
@@ -50,7 +50,7 @@ RonValue = Union[
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RonVariant:
     """An enum variant: ``None`` is ``RonVariant("None")``, ``Some(3)`` is
     ``RonVariant("Some", (3,))``."""

@@ -36,7 +36,7 @@ from abc import ABC, abstractmethod
 from functools import lru_cache
 from typing import Literal
 
-from compatlib._values import SetOnce
+from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.values.conda_version import CondaVersion, parse_conda_version
 from compatlib.values.sets import Bound, Interval, VersionSet
@@ -82,7 +82,8 @@ def _as_version(v: CondaVersion | str) -> CondaVersion:
     return v if isinstance(v, CondaVersion) else parse_conda_version(v)
 
 
-class CondaVersionSpec(SetOnce, ABC):
+@value(init=False)
+class CondaVersionSpec(ABC):
     """A parsed conda version spec; immutable, compared and hashed by ``str()``."""
 
     __slots__ = ("_text",)

@@ -31,7 +31,7 @@ import re
 from functools import lru_cache, total_ordering
 from typing import Literal
 
-from compatlib._values import SetOnce
+from compatlib._values import value
 from compatlib.errors import InputError
 
 __all__ = ["CondaVersion", "parse_conda_version"]
@@ -137,7 +137,8 @@ def _eq_parts(a: tuple[_Component, ...], b: tuple[_Component, ...]) -> bool:
 
 
 @total_ordering
-class CondaVersion(SetOnce):
+@value(init=False)
+class CondaVersion:
     """An immutable conda version, ordered as conda orders versions.
 
     ``CondaVersion("1.2.3")``; ``str()`` gives the text as written (stripped),
@@ -145,13 +146,6 @@ class CondaVersion(SetOnce):
     """
 
     __slots__ = ("_bound", "_key", "_local", "_norm", "_text", "_version")
-
-    _text: str
-    _norm: str
-    _version: _Parts  # epoch first, as parsed (not stripped)
-    _local: _Parts
-    _key: tuple[_Parts, _Parts]
-    _bound: Literal["", "lower", "upper"]
 
     def __init__(self, text: str | int) -> None:
         if isinstance(text, float):
@@ -199,12 +193,12 @@ class CondaVersion(SetOnce):
             local_parts = _split_components(
                 local, raw, main_offset + len(main) + 1, trailing_underscore=False
             )
-        self._text = stripped
-        self._norm = norm
-        self._version = version
-        self._local = local_parts
-        self._key = (_strip(version), _strip(local_parts))
-        self._bound = ""
+        self._text: str = stripped
+        self._norm: str = norm
+        self._version: _Parts = version  # epoch first, as parsed (not stripped)
+        self._local: _Parts = local_parts
+        self._key: tuple[_Parts, _Parts] = (_strip(version), _strip(local_parts))
+        self._bound: Literal["", "lower", "upper"] = ""
 
     @classmethod
     def _make_bound(

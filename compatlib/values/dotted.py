@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import total_ordering
 
+from compatlib._values import value
 from compatlib.errors import InputError
 
 __all__ = ["DottedVersion", "satisfies"]
@@ -18,6 +19,7 @@ _DOTTED = re.compile(r"^\s*v?(\d+(?:\.\d+)*)\s*$")
 
 
 @total_ordering
+@value(init=False)
 class DottedVersion:
     """An immutable numeric version such as ``535.104.05`` or ``8.6``."""
 
@@ -34,8 +36,8 @@ class DottedVersion:
         parts = [int(p) for p in m.group(1).split(".")]
         while len(parts) > 1 and parts[-1] == 0:
             parts.pop()
-        self._text = m.group(1)
-        self._key = tuple(parts)
+        self._text: str = m.group(1)
+        self._key: tuple[int, ...] = tuple(parts)
 
     @property
     def parts(self) -> tuple[int, ...]:

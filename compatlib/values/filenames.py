@@ -16,11 +16,12 @@ keyed by the other.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal, NewType, Union, cast
+from typing import TYPE_CHECKING, Literal, NewType, Union
 
 from packaging.version import InvalidVersion, Version
+
+from compatlib._values import slot_setter, value
 
 if TYPE_CHECKING:
     # For type checkers the very same NewType as packaging's, so names from
@@ -64,19 +65,13 @@ def canonicalize_name(name: str) -> NormalizedName:
     >>> canonicalize_name("Oslo.Concurrency__x")
     'oslo-concurrency-x'
     """
-    value = name.lower().replace("_", "-").replace(".", "-")
-    if "--" in value:
-        value = _DASH_RUNS.sub("-", value)
-    return NormalizedName(value)
+    text = name.lower().replace("_", "-").replace(".", "-")
+    if "--" in text:
+        text = _DASH_RUNS.sub("-", text)
+    return NormalizedName(text)
 
 
-def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
-    """The raw setter of a ``__slots__`` member: how the immutable classes below
-    fill themselves in (their ``__setattr__`` refuses), faster than
-    ``object.__setattr__``."""
-    return cast("Callable[[object, object], None]", cls.__dict__[name].__set__)
-
-
+@value(init=False)
 class Tag:
     """One wheel tag triple (interpreter, ABI, platform), lower-cased. Immutable."""
 
@@ -96,12 +91,6 @@ class Tag:
         _set_tag_platform(self, platform)
         # The same hash as packaging's Tag, so mixed lookups work (see __eq__).
         _set_tag_hash(self, hash((interpreter, abi, platform)))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Tag is immutable (cannot set {name!r})")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"Tag is immutable (cannot delete {name!r})")
 
     def __reduce__(self) -> tuple[type[Tag], tuple[str, str, str]]:
         return (Tag, (self.interpreter, self.abi, self.platform))
@@ -132,10 +121,10 @@ class Tag:
         return f"Tag({self.interpreter!r}, {self.abi!r}, {self.platform!r})"
 
 
-_set_tag_interpreter = _slot_setter(Tag, "interpreter")
-_set_tag_abi = _slot_setter(Tag, "abi")
-_set_tag_platform = _slot_setter(Tag, "platform")
-_set_tag_hash = _slot_setter(Tag, "_hash")
+_set_tag_interpreter = slot_setter(Tag, "interpreter")
+_set_tag_abi = slot_setter(Tag, "abi")
+_set_tag_platform = slot_setter(Tag, "platform")
+_set_tag_hash = slot_setter(Tag, "_hash")
 
 
 @lru_cache(maxsize=4096)
@@ -244,6 +233,7 @@ def parse_sdist_filename(filename: str) -> tuple[NormalizedName, Version]:
     return name, version
 
 
+@value(init=False)
 class ParsedFilename:
     """What a distribution filename says: kind, name, version, build tag and wheel tags.
 
@@ -277,12 +267,6 @@ class ParsedFilename:
     def _fields(self) -> tuple[object, ...]:
         return (self.kind, self.name, self.version, self.tags, self.build)
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"ParsedFilename is immutable (cannot set {name!r})")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"ParsedFilename is immutable (cannot delete {name!r})")
-
     def __reduce__(self) -> tuple[type[ParsedFilename], tuple[object, ...]]:
         return (ParsedFilename, self._fields())
 
@@ -303,11 +287,11 @@ class ParsedFilename:
         )
 
 
-_set_pf_kind = _slot_setter(ParsedFilename, "kind")
-_set_pf_name = _slot_setter(ParsedFilename, "name")
-_set_pf_version = _slot_setter(ParsedFilename, "version")
-_set_pf_tags = _slot_setter(ParsedFilename, "tags")
-_set_pf_build = _slot_setter(ParsedFilename, "build")
+_set_pf_kind = slot_setter(ParsedFilename, "kind")
+_set_pf_name = slot_setter(ParsedFilename, "name")
+_set_pf_version = slot_setter(ParsedFilename, "version")
+_set_pf_tags = slot_setter(ParsedFilename, "tags")
+_set_pf_build = slot_setter(ParsedFilename, "build")
 
 
 @lru_cache(maxsize=16384)

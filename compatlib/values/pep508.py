@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 
+from compatlib._values import slot_setter, value
+from compatlib.values.filenames import canonicalize_name
+
 __all__ = [
     "InvalidMarker",
     "InvalidRequirement",
@@ -201,13 +204,6 @@ _VERSION_KEYS = frozenset(
     {"implementation_version", "platform_release", "python_full_version", "python_version"}
 )
 _single_spec_pattern: re.Pattern[str] | None = None
-
-
-def _canonical(name: str) -> str:
-    value = name.lower().replace("_", "-").replace(".", "-")
-    while "--" in value:
-        value = value.replace("--", "-")
-    return value
 
 
 def _skip_ws(text: str, pos: int, end: int) -> int:
@@ -432,9 +428,9 @@ def _item(left_var: bool, left: str, op: str, right_var: bool, right: str) -> _I
     # PEP 685: extra names on the literal side are compared normalized.
     if not right_var:
         if left_var and left == "extra":
-            right = _canonical(right)
+            right = canonicalize_name(right)
     elif not left_var and (right == "extra" or right in _SET_KEYS):
-        left = _canonical(left)
+        left = canonicalize_name(left)
     return (left_var, left, op, right_var, right)
 
 
@@ -553,8 +549,8 @@ def _prepare_extra(extra: object) -> _EnvValue:
     if not extra:
         return ""
     if isinstance(extra, str):
-        return _canonical(extra)
-    return frozenset(_canonical(name) for name in extra)  # type: ignore[attr-defined]
+        return canonicalize_name(extra)
+    return frozenset(canonicalize_name(name) for name in extra)  # type: ignore[attr-defined]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -653,8 +649,8 @@ def _evaluate_item(item: _Item, env: _Environment) -> bool:
     elif key in _SET_KEYS:
         if isinstance(rhs_value, str):
             raise UndefinedComparison(f"Marker {key!r} must be a set, not {rhs_value!r}.")
-        lhs_value = _canonical(lhs_value)
-        rhs_value = {_canonical(v) for v in rhs_value}
+        lhs_value = canonicalize_name(lhs_value)
+        rhs_value = {canonicalize_name(v) for v in rhs_value}
     return _compare(lhs_value, op, rhs_value, key)
 
 
@@ -677,11 +673,12 @@ def _evaluate(tree: _Tree, env: _Environment) -> bool:
 # --------------------------------------------------------------------------- public classes
 def _marker_from_tree(tree: _Tree) -> Marker:
     marker = object.__new__(Marker)
-    object.__setattr__(marker, "_tree", tree)
-    object.__setattr__(marker, "_text", None)
+    _set_marker_tree(marker, tree)
+    _set_marker_text(marker, None)
     return marker
 
 
+@value(init=False)
 class Marker:
     """A parsed environment marker, e.g. ``python_version < "3.10" and extra == "gpu"``.
 
@@ -697,24 +694,17 @@ class Marker:
         try:
             shared = _cached_marker(marker)
         except _Reject:
-            tree = _marker_error(marker)
-            object.__setattr__(self, "_tree", tree)
-            object.__setattr__(self, "_text", None)
+            _set_marker_tree(self, _marker_error(marker))
+            _set_marker_text(self, None)
         else:
-            object.__setattr__(self, "_tree", shared._tree)
-            object.__setattr__(self, "_text", shared._text)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
+            _set_marker_tree(self, shared._tree)
+            _set_marker_text(self, shared._text)
 
     def __str__(self) -> str:
         text = self._text
-        if text is None:
+        if text is None:  # formatted on first use, then kept
             text = _format(self._tree, True)
-            object.__setattr__(self, "_text", text)
+            _set_marker_text(self, text)
         return text
 
     def __repr__(self) -> str:
@@ -777,6 +767,12 @@ class Marker:
         return _evaluate(self._tree, _Environment(overrides))
 
 
+# The slots' own setters: quicker than assignments through the set-once __setattr__,
+# and the way to fill in the lazily formatted text.
+_set_marker_tree = slot_setter(Marker, "_tree")
+_set_marker_text = slot_setter(Marker, "_text")
+
+
 def _splice(tree: _Tree, op: str) -> _Tree:
     while len(tree) == 1 and isinstance(tree[0], list):
         tree = tree[0]
@@ -789,6 +785,7 @@ def _join(left: _Tree, op: str, right: _Tree) -> _Tree:
     return [*_splice(left, op), op, *_splice(right, op)]
 
 
+@value(init=False)
 class Requirement:
     """A parsed dependency specifier: ``name[extras] specifier-or-@url ; marker``.
 
@@ -808,18 +805,10 @@ class Requirement:
         if not _parse_into(self, requirement_string):
             _requirement_error(requirement_string, self)
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
     def with_marker(self, marker: Marker | None) -> Requirement:
         """A copy with ``marker`` in place of this one's."""
         new = object.__new__(Requirement)
-        for slot in ("name", "extras", "specifier", "url"):
-            object.__setattr__(new, slot, getattr(self, slot))
-        object.__setattr__(new, "marker", marker)
+        _init(new, self.name, self.extras, self.specifier, self.url, marker)
         return new
 
     def __str__(self) -> str:
@@ -841,8 +830,8 @@ class Requirement:
 
     def _key(self) -> tuple[object, ...]:
         return (
-            _canonical(self.name),
-            frozenset(_canonical(extra) for extra in self.extras),
+            canonicalize_name(self.name),
+            frozenset(canonicalize_name(extra) for extra in self.extras),
             self.specifier,
             self.url,
             self.marker,
@@ -881,12 +870,12 @@ def _init(
     _set_marker(req, marker)
 
 
-# The slots' own setters: quicker than object.__setattr__, past the blocking __setattr__.
-_set_name = Requirement.__dict__["name"].__set__
-_set_extras = Requirement.__dict__["extras"].__set__
-_set_specifier = Requirement.__dict__["specifier"].__set__
-_set_url = Requirement.__dict__["url"].__set__
-_set_marker = Requirement.__dict__["marker"].__set__
+# The slots' own setters: quicker than assignments through the set-once __setattr__.
+_set_name = slot_setter(Requirement, "name")
+_set_extras = slot_setter(Requirement, "extras")
+_set_specifier = slot_setter(Requirement, "specifier")
+_set_url = slot_setter(Requirement, "url")
+_set_marker = slot_setter(Requirement, "marker")
 
 
 def _parse_into(req: Requirement, text: str) -> bool:

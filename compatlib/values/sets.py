@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
+from compatlib._values import slot_setter, value
+
 __all__ = ["Bound", "Interval", "VersionSet"]
 
 
@@ -27,6 +29,7 @@ class _Ordered(Protocol):
 V = TypeVar("V", bound=_Ordered)
 
 
+@value(init=False)
 class Bound(Generic[V]):
     """One end of an interval: a version and whether it is included.
 
@@ -35,9 +38,12 @@ class Bound(Generic[V]):
 
     __slots__ = ("inclusive", "version")
 
+    version: V | None
+    inclusive: bool
+
     def __init__(self, version: V | None, inclusive: bool) -> None:
-        self.version = version
-        self.inclusive = inclusive if version is not None else False
+        _set_bound_version(self, version)
+        _set_bound_inclusive(self, inclusive if version is not None else False)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Bound):
@@ -82,14 +88,22 @@ def _gap_between(hi: Bound[V], lo: Bound[V]) -> bool:
     return bool(hi.version < lo.version)
 
 
+_set_bound_version = slot_setter(Bound, "version")
+_set_bound_inclusive = slot_setter(Bound, "inclusive")
+
+
+@value(init=False)
 class Interval(Generic[V]):
     """A non-empty interval between a lower and an upper bound."""
 
     __slots__ = ("hi", "lo")
 
+    lo: Bound[V]
+    hi: Bound[V]
+
     def __init__(self, lo: Bound[V], hi: Bound[V]) -> None:
-        self.lo = lo
-        self.hi = hi
+        _set_interval_lo(self, lo)
+        _set_interval_hi(self, hi)
 
     def is_empty(self) -> bool:
         if self.lo.version is None or self.hi.version is None:
@@ -118,13 +132,20 @@ class Interval(Generic[V]):
         return f"Interval({self.lo!r}, {self.hi!r})"
 
 
+_set_interval_lo = slot_setter(Interval, "lo")
+_set_interval_hi = slot_setter(Interval, "hi")
+
+
+@value(init=False)
 class VersionSet(Generic[V]):
     """An immutable set of versions as a canonical union of intervals."""
 
     __slots__ = ("_intervals",)
 
+    _intervals: tuple[Interval[V], ...]
+
     def __init__(self, intervals: Iterable[Interval[V]] = ()) -> None:
-        self._intervals: tuple[Interval[V], ...] = _normalize(intervals)
+        _set_intervals(self, _normalize(intervals))
 
     # -- constructors --------------------------------------------------
     @classmethod
@@ -277,6 +298,9 @@ class VersionSet(Generic[V]):
 
     def __repr__(self) -> str:
         return f"<VersionSet {self.render()!r}>"
+
+
+_set_intervals = slot_setter(VersionSet, "_intervals")
 
 
 def _normalize(intervals: Iterable[Interval[V]]) -> tuple[Interval[V], ...]:

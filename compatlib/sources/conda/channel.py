@@ -23,7 +23,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
 
-from compatlib._values import SetOnce
+from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.sources.conda.matchspec import MatchSpec, parse_matchspec
 from compatlib.sources.conda.records import PackageRecord, candidate_key
@@ -34,7 +34,8 @@ __all__ = ["Channel", "ChannelPriority", "Channels"]
 ChannelPriority = Literal["strict", "flexible", "disabled"]
 
 
-class Channel(SetOnce):
+@value(init=False, eq=False)
+class Channel:
     """An immutable set of records from one channel, indexed by package name."""
 
     __slots__ = ("_by_name", "_names", "name", "url")
@@ -110,7 +111,8 @@ class Channel(SetOnce):
         return f"<Channel {self.name!r}: {len(self._names)} names, {len(self)} records>"
 
 
-class Channels(SetOnce):
+@value(init=False, eq=False)
+class Channels:
     """Several channels in priority order (index 0 = highest priority)."""
 
     __slots__ = ("_cache", "channels", "priority")

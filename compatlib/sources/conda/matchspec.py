@@ -47,7 +47,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from compatlib._values import SetOnce
+from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.sources.conda.naming import (
     KNOWN_SUBDIRS,
@@ -163,7 +163,8 @@ def _quote(value: str) -> str:
 # -- the spec ----------------------------------------------------------------
 
 
-class MatchSpec(SetOnce):
+@value(init=False)
+class MatchSpec:
     """A parsed conda match spec; see the module docstring.
 
     Fields: :attr:`name` (lower case; ``*`` or a glob matches many),
@@ -187,15 +188,6 @@ class MatchSpec(SetOnce):
         "text",
         "version",
     )
-
-    name: str
-    version: CondaVersionSpec | None
-    build: str | None
-    build_number: str | None
-    channel: str | None
-    subdir: str | None
-    fields: tuple[tuple[str, str], ...]
-    text: str
 
     def __init__(
         self,
@@ -253,13 +245,13 @@ class MatchSpec(SetOnce):
             if key in ("track_features", "features"):
                 value = " ".join(sorted(_feature_set(value)))
             fields.append((key, value))
-        self.name = name
-        self.version = version
-        self.build = build
-        self.build_number = bn
-        self.channel = channel
-        self.subdir = subdir or None
-        self.fields = tuple(fields)
+        self.name: str = name
+        self.version: CondaVersionSpec | None = version
+        self.build: str | None = build
+        self.build_number: str | None = bn
+        self.channel: str | None = channel
+        self.subdir: str | None = subdir or None
+        self.fields: tuple[tuple[str, str], ...] = tuple(fields)
         self._name_match = _glob_matcher(name, lower=True) if name != "*" else None
         self._build_match = _glob_matcher(build) if build is not None else None
         try:
@@ -269,7 +261,7 @@ class MatchSpec(SetOnce):
                 str(exc), expected="a build number, *, or >=N / <=N / ==N / !=N"
             ) from None
         self._canonical = self._render()
-        self.text = text if text is not None else self._canonical
+        self.text: str = text if text is not None else self._canonical
 
     # -- construction -------------------------------------------------------
     @classmethod

@@ -11,9 +11,9 @@ candidates in.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.values.conda_version import CondaVersion, parse_conda_version
 
@@ -59,7 +59,7 @@ def split_filename(filename: str) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PackageRecord:
     """One conda package file.
 
@@ -248,10 +248,10 @@ def record_from_json(
         name = fn_name if name is None else name
         version = fn_version if version is None else version
         build = fn_build if build is None else build
-    for key, value in (("name", name), ("version", version), ("build", build)):
-        if not isinstance(value, str) or not value:
+    for key, given in (("name", name), ("version", version), ("build", build)):
+        if not isinstance(given, str) or not given:
             raise _field_error(
-                source, where, key, f"expected a non-empty string, got {value!r}", "str"
+                source, where, key, f"expected a non-empty string, got {given!r}", "str"
             )
     try:
         parsed = parse_conda_version(version)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
 from packaging.utils import canonicalize_name
 
+from compatlib._values import field, value
 from compatlib.sources.memory import Index
 from compatlib.testing.peer._source import _Src
 from compatlib.testing.peer.formats import load_index_cached
@@ -26,7 +26,7 @@ def _empty_mapping() -> Mapping[str, str]:
     return MappingProxyType({})
 
 
-@dataclass(frozen=True)
+@value
 class Case:
     """One resolvelib functional-test case (Python, CocoaPods or Swift suite).
 
@@ -99,8 +99,8 @@ def _python_case(src: _Src, data: dict[str, Any]) -> Case:
                 "expected an object", field="resolved", pos=src.locate_json(["resolved"])
             )
         resolved = {}
-        for name, value in raw.items():
-            entry = value if isinstance(value, dict) else {"version": value}
+        for name, given in raw.items():
+            entry = given if isinstance(given, dict) else {"version": given}
             version = entry.get("version")
             if not isinstance(version, str):
                 raise src.error(

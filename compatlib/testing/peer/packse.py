@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -13,6 +12,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from compatlib._values import value
 from compatlib.sources.memory import Artifact, Index, IndexRelease
 from compatlib.testing.peer._source import PathArg, _load_toml, _read, _Src
 from compatlib.values.pep508 import InvalidRequirement, Requirement
@@ -36,7 +36,7 @@ def _frozen(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
+@value
 class Scenario:
     """One uv packse scenario.
 
