@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any
 
+from compatlib.values.urls import is_file_url, url_to_path
+
 if TYPE_CHECKING:
     from compatlib.sources.memory import Artifact, IndexRelease
     from compatlib.values.tags import TagRanker
@@ -59,7 +61,7 @@ def local_sha256(
     """
     from pathlib import Path
 
-    from compatlib.sources.fetch import atomic_write, default_cache_dir, url_to_path
+    from compatlib.sources.fetch import atomic_write, default_cache_dir
 
     try:
         path = url_to_path(url)
@@ -101,8 +103,6 @@ def local_digest(
     file; sha256 is cached as :func:`local_sha256` does, the others are not."""
     if algorithm == "sha256":
         return local_sha256(url, cache_dir)
-    from compatlib.sources.fetch import url_to_path
-
     try:
         h = hashlib.new(algorithm)
         with url_to_path(url).open("rb", buffering=0) as fh:
@@ -192,7 +192,7 @@ class HashingRepository:
         if self._requires_seen is not None:  # a universal lock collects the markers
             self._requires_seen.extend(rel.requires)
         art = self._choose(rel, self._target, self._ranker)
-        if art is not None and art.url.startswith("file:") and not _has_lock_hash(art):
+        if art is not None and is_file_url(art.url) and not _has_lock_hash(art):
             self._submit(name, art.url)
         return rel
 

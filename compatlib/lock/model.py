@@ -239,10 +239,10 @@ def lock_from_dict(data: Any, *, source: str = "<lock>") -> Lock:
 
 
 def _filename(url: str) -> str | None:
-    from urllib.parse import unquote, urlsplit
+    from compatlib.values.urls import url_filename
 
     try:
-        name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+        name = url_filename(url)
     except ValueError:  # an unparseable URL: check_lock reports it with its field
         return None
     return name or None

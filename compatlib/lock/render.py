@@ -26,6 +26,7 @@ from typing import Any
 
 from compatlib.errors import InputError
 from compatlib.lock.model import Lock, LockedPackage
+from compatlib.values.urls import is_file_url, path_to_url
 
 __all__ = [
     "FORMATS",
@@ -166,13 +167,11 @@ def _link_text(link: str) -> str:
     a ``#`` is written as its (percent-encoded) ``file:`` URL instead."""
     if _is_url(link) or not any(ch.isspace() or ch in "#'\"" for ch in link):
         return link
-    from pathlib import Path
-
-    return Path(link).absolute().as_uri()
+    return path_to_url(link, resolve=False)
 
 
 def _is_url(text: str) -> bool:
-    return text.startswith(("https://", "http://", "file:"))
+    return text.startswith(("https://", "http://")) or is_file_url(text)
 
 
 def _targets_comment(lock: Lock) -> str:

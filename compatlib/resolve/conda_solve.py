@@ -335,8 +335,7 @@ def _python_minors(
 
 def _best_artifact(artifacts: Sequence[Artifact], target: Target) -> Artifact | None:
     """The wheel pip would pick for ``target`` (best tag rank), else an sdist."""
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
+    from compatlib.values.filenames import InvalidWheelFilename, parse_wheel_filename
     from compatlib.values.tags import TagRanker
 
     ranker = TagRanker.for_target(target)

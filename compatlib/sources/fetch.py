@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from compatlib._values import value
+from compatlib.values.urls import url_to_path
 
 if TYPE_CHECKING:
     import netrc
@@ -46,9 +47,7 @@ __all__ = [
     "Response",
     "atomic_write",
     "default_cache_dir",
-    "path_to_url",
     "redact_url",
-    "url_to_path",
 ]
 
 T = TypeVar("T")
@@ -114,27 +113,6 @@ def redact_url(url: str) -> str:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return urllib.parse.urlunsplit(parts._replace(netloc=host))
-
-
-def url_to_path(url: str) -> Path:
-    """The local path of a ``file://`` URL."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme != "file":
-        raise ValueError(f"not a file URL: {url}")
-    if os.name == "nt":
-        from urllib.request import url2pathname
-
-        path = url2pathname(urllib.parse.unquote(parts.path))
-    else:
-        path = urllib.parse.unquote(parts.path)
-    if parts.netloc not in ("", "localhost"):
-        path = f"//{parts.netloc}{path}"
-    return Path(path)
-
-
-def path_to_url(path: str | os.PathLike[str]) -> str:
-    """A ``file://`` URL for a local path (made absolute)."""
-    return Path(path).resolve().as_uri()
 
 
 def default_cache_dir() -> Path:
@@ -328,7 +306,7 @@ class Fetcher:
         cache what they extract."""
         scheme = urllib.parse.urlsplit(url).scheme
         if scheme == "file":
-            data = url_to_path(url).read_bytes()
+            data = self._read_file(url)
             lo = max(0, len(data) + start) if start < 0 else start
             hi = len(data) if end is None else min(len(data), end + 1)
             return RangeResult(data[lo:hi], lo, len(data), True)
@@ -453,8 +431,22 @@ class Fetcher:
             self._write_cache(url, accept, new_meta, content)
         return Response(redact_url(url), status, content, content_type, False)
 
+    def _local_path(self, url: str) -> Path:
+        try:
+            return url_to_path(url)
+        except ValueError as exc:  # a file URL naming another host
+            raise FetchError(url, str(exc)) from None
+
+    def _read_file(self, url: str) -> bytes:
+        try:
+            return self._local_path(url).read_bytes()
+        except FileNotFoundError:
+            raise FetchError(url, "no such file", status=404) from None
+        except OSError as exc:
+            raise FetchError(url, str(exc)) from None
+
     def _get_file(self, url: str) -> Response:
-        path = url_to_path(url)
+        path = self._local_path(url)
         if path.is_dir():
             for name, ctype in (
                 ("index.json", "application/vnd.pypi.simple.v1+json"),
@@ -464,12 +456,7 @@ class Fetcher:
                 if candidate.is_file():
                     return Response(redact_url(url), 200, candidate.read_bytes(), ctype)
             raise FetchError(url, "no index.html or index.json in folder", status=404)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise FetchError(url, "no such file", status=404) from None
-        except OSError as exc:
-            raise FetchError(url, str(exc)) from None
+        data = self._read_file(url)
         ctype = "application/vnd.pypi.simple.v1+json" if path.suffix == ".json" else ""
         if path.suffix in (".html", ".htm"):
             ctype = "text/html"

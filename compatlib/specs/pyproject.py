@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 
 from compatlib.errors import InputError
 from compatlib.specs.model import (
@@ -41,6 +40,7 @@ from compatlib.specs.model import (
     Spec,
 )
 from compatlib.specs.requirements import parse_requirement
+from compatlib.values.filenames import canonicalize_name
 from compatlib.values.pep508 import Marker
 
 __all__ = ["read_pyproject"]

@@ -53,6 +53,7 @@ from compatlib.values.filenames import (
     parse_wheel_filename,
 )
 from compatlib.values.pep508 import InvalidRequirement, Requirement
+from compatlib.values.urls import is_file_url, url_to_path
 
 __all__ = ["HASH_ALGORITHMS", "read_requirements", "parse_requirement"]
 
@@ -553,9 +554,11 @@ def _format_control(value: str, column: int, fail: _Fail, option: str) -> list[s
 
 
 def _local_path(value: str, column: int, fail: _Fail, option: str) -> Path:
-    if value.lower().startswith("file:"):
-        parts = urlsplit(value)
-        return Path(unquote(parts.path))
+    if is_file_url(value):
+        try:
+            return url_to_path(value)
+        except InputError as exc:
+            raise fail(exc.message, column, "a local path or file:///absolute/path") from None
     if _SCHEME_RE.match(value):
         raise fail(
             f"{option} {value!r} points at a remote file, which compatlib does not download",

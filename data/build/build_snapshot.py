@@ -190,7 +190,7 @@ class _Builder:
                 if tag not in seen:
                     seen.add(tag)
                     tags.append(tag)
-        from compatlib.sources.fetch import path_to_url
+        from compatlib.values.urls import path_to_url
 
         #: (file URL prefix of a find-links folder, the index its files come from)
         self.find_links = [
@@ -315,7 +315,7 @@ class _Builder:
     # -- output ---------------------------------------------------------------------
 
     def _blake2b(self, url: str) -> str | None:
-        from compatlib.sources.fetch import url_to_path
+        from compatlib.values.urls import url_to_path
 
         hit = self._b2.get(url)
         if hit is not None:

@@ -33,11 +33,12 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from compatlib.errors import InputError
 from compatlib.sources.conda.naming import KNOWN_SUBDIRS, canonical_channel_name, strip_credentials
 from compatlib.sources.conda.records import PackageRecord, record_from_json
+from compatlib.values.urls import path_to_url, url_to_path
 
 __all__ = ["REPODATA_NAMES", "load_repodata", "parse_repodata", "read_repodata_bytes"]
 
@@ -239,19 +240,6 @@ def _default_fetch(url: str, timeout: float) -> bytes:
     return data
 
 
-def _file_url_to_path(url: str) -> Path:
-    from urllib.request import url2pathname
-
-    parts = urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
-        raise InputError(
-            f"file URL with a host is not supported: {url!r}",
-            source=url,
-            expected="file:///absolute/path",
-        )
-    return Path(url2pathname(unquote(parts.path)))
-
-
 def _load_file(
     path: Path, subdir: str | None, channel: str | None, source: str | None = None
 ) -> list[PackageRecord]:
@@ -264,7 +252,7 @@ def _load_file(
         ) from None
     doc = read_repodata_bytes(raw, src)
     return parse_repodata(
-        doc, source=src, subdir=subdir, channel=channel, location_url=path.resolve().as_uri()
+        doc, source=src, subdir=subdir, channel=channel, location_url=path_to_url(path)
     )
 
 
@@ -361,7 +349,7 @@ def load_repodata(
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
         if scheme == "file":
-            path = _file_url_to_path(text)
+            path = url_to_path(text)
         elif scheme in ("http", "https"):
             return _sorted(_load_remote(text, subdir, channel, timeout, fetch or _default_fetch))
         else:

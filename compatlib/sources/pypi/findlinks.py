@@ -14,9 +14,10 @@ import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
-from compatlib.sources.fetch import Fetcher, path_to_url, redact_url, url_to_path
+from compatlib.sources.fetch import Fetcher, redact_url
 from compatlib.sources.pypi.simple import DistFile, parse_dist_filename, parse_html_page
 from compatlib.values.filenames import canonicalize_name
+from compatlib.values.urls import is_file_url, path_to_url, url_to_path
 
 __all__ = ["FindLinks", "location_to_url"]
 
@@ -100,7 +101,7 @@ class FindLinks:
         return out
 
     def _scan(self, url: str) -> list[DistFile | _Entry]:
-        if urllib.parse.urlsplit(url).scheme == "file":
+        if is_file_url(url):
             path = url_to_path(url)
             if path.is_dir():
                 return self._scan_folder(url, path)
@@ -112,7 +113,7 @@ class FindLinks:
         with self._lock:
             if self._by_key is None:
                 table: dict[str, list[DistFile | _Entry]] = {}
-                local = all(u.startswith("file:") for u in self.locations)
+                local = all(is_file_url(u) for u in self.locations)
                 # local folders list in a few milliseconds: threads would only add cost
                 scans = (
                     [self._scan(u) for u in self.locations]

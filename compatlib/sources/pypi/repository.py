@@ -27,7 +27,6 @@ from compatlib.sources.fetch import (
     OfflineError,
     atomic_write,
     redact_url,
-    url_to_path,
 )
 from compatlib.sources.memory import Artifact, IndexRelease
 from compatlib.sources.pypi.findlinks import FindLinks, location_to_url
@@ -46,6 +45,7 @@ from compatlib.sources.pypi.simple import ACCEPT, DistFile, parse_dist_filename,
 from compatlib.values.filenames import NormalizedName, canonicalize_name
 from compatlib.values.tags import TagRanker
 from compatlib.values.target import Target
+from compatlib.values.urls import is_file_url, url_to_path
 
 __all__ = ["PyPIRepository", "Strategy", "UnknownReleaseError"]
 
@@ -84,10 +84,6 @@ class _Project:
     keys: dict[Version, str]  # any spelling of a version -> its key in candidates
     skipped: dict[str, str]  # normalized version -> why no file is usable
     files: tuple[DistFile, ...]
-
-
-def _is_file_url(url: str) -> bool:
-    return url.startswith("file:")
 
 
 class PyPIRepository:
@@ -369,7 +365,7 @@ class PyPIRepository:
         # sdist-only: local sdists are checked now (cheap); remote ones are assumed
         # static until release() reads them, to avoid downloading every old sdist.
         for c in candidates:
-            if not _is_file_url(c.file.url):
+            if not is_file_url(c.file.url):
                 return True
             if self._local_sdist_static(project.name, c.file):
                 return True
@@ -397,7 +393,7 @@ class PyPIRepository:
         f = c.file
         hashes = f.hashes
         size = f.size
-        if _is_file_url(f.url):
+        if is_file_url(f.url):
             path = url_to_path(f.url)
             if size is None:
                 try:
@@ -461,7 +457,7 @@ class PyPIRepository:
 
     def _metadata_cache_key(self, f: DistFile) -> str:
         key = f"{redact_url(f.url)}\0{f.hash() or ''}"
-        if _is_file_url(f.url):
+        if is_file_url(f.url):
             try:
                 st = url_to_path(f.url).stat()
                 key += f"\0{st.st_size}\0{st.st_mtime_ns}"
@@ -489,7 +485,7 @@ class PyPIRepository:
         for c in candidates:
             if c.kind == "sdist" and not self.allow_sdist_metadata:
                 continue
-            if c.kind == "wheel" and c.file.metadata is None and _is_file_url(c.file.url):
+            if c.kind == "wheel" and c.file.metadata is None and is_file_url(c.file.url):
                 # a local wheel's METADATA is a few reads away: a cache entry
                 # would cost as much to find, and more to write
                 try:
@@ -526,7 +522,7 @@ class PyPIRepository:
         f = c.file
         if c.kind == "wheel":
             return self._wheel_metadata(name, f)
-        if _is_file_url(f.url):
+        if is_file_url(f.url):
             return read_sdist_metadata(url_to_path(f.url), f.filename, name, source=f.filename)
         response = self.fetcher.get(f.url)
         _verify(response.content, f.hashes, f.filename, name)
@@ -541,11 +537,11 @@ class PyPIRepository:
                 _verify(response.content, f.metadata, f.filename + ".metadata", name)
                 return response.content
             except OfflineError:
-                if not _is_file_url(f.url):
+                if not is_file_url(f.url):
                     raise
             except (FetchError, MetadataError):
                 pass  # advertised but missing or corrupt: read the wheel instead
-        if _is_file_url(f.url):
+        if is_file_url(f.url):
             return read_wheel_metadata(url_to_path(f.url), name, source=f.filename)
         first = self.fetcher.get_range(f.url, -_TAIL_BYTES)
         if not first.partial:  # the server ignored Range and sent the whole wheel

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import posixpath
 import urllib.parse
 from functools import cache
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.values.filenames import ParsedFilename, parse_dist_filename
+from compatlib.values.urls import url_filename
 
 __all__ = [
     "ACCEPT",
@@ -85,11 +85,6 @@ def _allowed_link(url: str, page_url: str) -> bool:
     return scheme in ("http", "https")
 
 
-def _filename_from_url(url: str) -> str:
-    path = urllib.parse.urlsplit(url).path
-    return urllib.parse.unquote(posixpath.basename(path))
-
-
 def _metadata_attr(value: str | None) -> tuple[tuple[str, str], ...] | None:
     """PEP 658/714 attribute: absent or ``"false"`` -> None, ``"true"`` -> (),
     ``"sha256=..."`` -> that hash."""
@@ -140,7 +135,7 @@ def parse_html_page(text: str, page_url: str) -> list[DistFile]:
         if not href:
             continue
         url, hashes = _split_fragment(urllib.parse.urljoin(base, href.strip()))
-        filename = _filename_from_url(url)
+        filename = url_filename(url)
         if not filename or not _allowed_link(url, page_url):
             continue
         yanked_attr = "data-yanked" in attrs
@@ -214,7 +209,7 @@ def parse_json_page(data: bytes | str, page_url: str) -> list[DistFile]:
             continue
         filename = entry.get("filename")
         if not isinstance(filename, str) or not filename:
-            filename = _filename_from_url(url)
+            filename = url_filename(url)
         hashes = _json_hashes(entry.get("hashes")) or frag_hashes
         core = entry.get("core-metadata", entry.get("dist-info-metadata"))
         metadata: tuple[tuple[str, str], ...] | None

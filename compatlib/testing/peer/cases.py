@@ -9,14 +9,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from packaging.utils import canonicalize_name
-
 from compatlib._values import field, value
 from compatlib.sources.memory import Index
 from compatlib.testing.peer._source import _Src
 from compatlib.testing.peer.formats import load_index_cached
 from compatlib.testing.peer.resolvelib import _gem_requirement, _name_or_error, _swift_requirement
 from compatlib.testing.peer.versions import foreign_version, pod_name, swift_name
+from compatlib.values.filenames import canonicalize_name
 from compatlib.values.pep508 import InvalidRequirement, Requirement
 
 __all__ = ["Case"]

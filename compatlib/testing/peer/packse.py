@@ -9,12 +9,12 @@ from types import MappingProxyType
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from compatlib._values import value
 from compatlib.sources.memory import Artifact, Index, IndexRelease
 from compatlib.testing.peer._source import PathArg, _load_toml, _read, _Src
+from compatlib.values.filenames import canonicalize_name
 from compatlib.values.pep508 import InvalidRequirement, Requirement
 
 __all__ = ["Scenario", "load_scenario", "PACKSE_DEFAULT_PYTHON", "PACKSE_DEFAULT_REQUIRES_PYTHON"]

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier
-from packaging.utils import canonicalize_name
 
 from compatlib.sources.memory import Index, IndexRelease
 from compatlib.testing.peer._source import _Src
@@ -19,6 +18,7 @@ from compatlib.testing.peer.versions import (
     swift_name,
     swift_specifier,
 )
+from compatlib.values.filenames import canonicalize_name
 
 __all__: list[str] = []
 

@@ -9,8 +9,9 @@ import string
 from collections.abc import Sequence
 
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+from compatlib.values.filenames import canonicalize_name
 
 __all__ = ["foreign_version", "gem_specifier", "swift_specifier", "pod_name", "swift_name"]
 
