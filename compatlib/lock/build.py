@@ -19,6 +19,7 @@ from compatlib.errors import InputError
 
 if TYPE_CHECKING:
     from compatlib.lock.model import Lock
+    from compatlib.sources.fetch import Fetcher
     from compatlib.sources.pypi.repository import Strategy
     from compatlib.specs.model import Spec
     from compatlib.stack.profile import SystemProfile
@@ -260,11 +261,15 @@ def _conda_lock(request: LockRequest, spec: Spec) -> Lock:
         find_links=list(request.find_links),
         no_index=request.no_index,
     )
+    from compatlib.sources.fetch import Fetcher  # conda locks only: channel repodata
+
     packages: list[LockedPackage] = []
     system: dict[str, dict[str, str]] = {}
     targets = _targets(request, spec, python=python)
+    # channel repodata: the request's cache folder and offline mode, shared by targets
+    fetcher = Fetcher(offline=request.offline, cache_dir=request.cache_dir, progress=False)
     for target in targets:
-        one = _conda_lock_one(request, spec, target, inputs.indexes, inputs.find_links)
+        one = _conda_lock_one(request, spec, target, inputs.indexes, inputs.find_links, fetcher)
         packages.extend(one.packages)
         for plat, needs in one.system_requirements.items():
             system[plat] = dict(needs)
@@ -286,9 +291,11 @@ def _conda_lock_one(
     target: Target,
     indexes: tuple[str, ...],
     find_links: tuple[str, ...],
+    fetcher: Fetcher,
 ) -> Lock:
     """The conda (+ pip) lock of one target; the pip side is read from
-    ``indexes`` and ``find_links`` when the spec has pip requirements."""
+    ``indexes`` and ``find_links`` when the spec has pip requirements, channel
+    URLs through ``fetcher``."""
     # conda locks only: the conda solver and channel readers
     from compatlib.lock.conda import environment_lock
     from compatlib.resolve.conda_solve import solve_environment
@@ -312,6 +319,7 @@ def _conda_lock_one(
             target=target,
             pypi_repository=repository,
             channels=list(request.channels) or None,
+            fetcher=fetcher,
         )
     finally:
         if repository is not None:

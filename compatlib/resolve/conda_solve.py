@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from compatlib.resolve.providers.mixed import CondaPypiMap
     from compatlib.solver.explanation import Explanation
     from compatlib.solver.pubgrub import SolveResult
+    from compatlib.sources.fetch import Fetcher
     from compatlib.sources.memory import Artifact, Repository
     from compatlib.specs.model import Spec
     from compatlib.values.target import Target
@@ -64,13 +65,18 @@ def _channel_location(name: str) -> str:
 
 
 def load_channels(
-    channels: ChannelsLike, *, subdir: str | None = None, priority: ChannelPriority = "strict"
+    channels: ChannelsLike,
+    *,
+    subdir: str | None = None,
+    priority: ChannelPriority = "strict",
+    fetcher: Fetcher | None = None,
 ) -> Channels:
     """:class:`Channels` from channel objects, folders, repodata files, URLs or names.
 
     ``subdir`` picks ``<subdir>`` and ``noarch`` of a channel folder or URL.
     Plain names (``conda-forge``) are read from ``https://conda.anaconda.org/``;
-    ``defaults`` is ``https://repo.anaconda.com/pkgs/main``.
+    ``defaults`` is ``https://repo.anaconda.com/pkgs/main``. URLs are read
+    through ``fetcher`` (cache, offline mode; a default one when ``None``).
     """
     if isinstance(channels, Channels):
         return channels
@@ -88,7 +94,7 @@ def load_channels(
         text = os.fspath(item)
         locations = _DEFAULTS if text == "defaults" else (_channel_location(text),)
         for loc in locations:
-            loaded.append(Channel.load(loc, subdir))
+            loaded.append(Channel.load(loc, subdir, fetcher=fetcher))
     return Channels(loaded, priority)
 
 
@@ -366,6 +372,7 @@ def solve_environment(
     priority: ChannelPriority = "strict",
     virtual_packages: Iterable[str | PackageRecord] | None = None,
     mapping: CondaPypiMap | None = None,
+    fetcher: Fetcher | None = None,
 ) -> EnvironmentResolution:
     """Resolve a spec's conda dependencies and pip requirements together.
 
@@ -377,7 +384,8 @@ def solve_environment(
     each ``major.minor`` the channels' Pythons and the spec's python pins allow,
     newest first, until one solves (the explanation of the newest is raised
     when none does). pip requirements with a direct URL and no name are
-    refused with an :class:`InputError`.
+    refused with an :class:`InputError`. Channel URLs are read through
+    ``fetcher`` (see :func:`load_channels`).
     """
     from compatlib.specs import read_spec, selector_applies
 
@@ -405,7 +413,7 @@ def solve_environment(
             field="channels",
             expected="channels in the spec, or channels= given",
         )
-    chans = load_channels(chan_source, subdir=subdir, priority=priority)
+    chans = load_channels(chan_source, subdir=subdir, priority=priority, fetcher=fetcher)
     virtual = _virtual_records(target, virtual_packages, subdir)
     from compatlib.resolve.providers.conda import CondaProvider
 

@@ -278,8 +278,13 @@ class Fetcher:
 
     # -- public API -------------------------------------------------------------
 
-    def get(self, url: str, *, accept: str = "") -> Response:
+    def get(self, url: str, *, accept: str = "", compressed: bool = False) -> Response:
         """GET ``url`` (memoised per fetcher, cached on disk for http/https).
+
+        ``compressed`` asks the server to gzip the transfer (for large text
+        documents such as conda repodata); the content is decoded here, so the
+        caller and the cache see the document itself. Archives are fetched
+        without it, so that no server re-encodes them.
 
         Raises :class:`FetchError` (``status`` set for HTTP errors, 404 for a
         missing local file) or :class:`OfflineError`.
@@ -295,7 +300,7 @@ class Fetcher:
                 hit = self._memo.get(key)
             if hit is not None:
                 return hit
-            response = self._get_uncached(url, accept)
+            response = self._get_uncached(url, accept, compressed)
             with self._lock:
                 self._memo[key] = response
             return response
@@ -379,7 +384,7 @@ class Fetcher:
 
     # -- fetching -------------------------------------------------------------------
 
-    def _get_uncached(self, url: str, accept: str) -> Response:
+    def _get_uncached(self, url: str, accept: str, compressed: bool = False) -> Response:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme == "file":
             return self._get_file(url)
@@ -394,6 +399,8 @@ class Fetcher:
         headers: dict[str, str] = {}
         if accept:
             headers["Accept"] = accept
+        if compressed:
+            headers["Accept-Encoding"] = "gzip"
         if cached is not None:
             meta, body = cached
             max_age = meta.get("max_age")
@@ -496,6 +503,9 @@ class Fetcher:
                     body = resp.read()
                     status = int(resp.status)
                     resp_headers = {k.lower(): v for k, v in resp.headers.items()}
+                encoding = resp_headers.get("content-encoding", "").strip().lower()
+                if encoding == "gzip" and "Accept-Encoding" in headers:  # only when asked
+                    body = _gunzip(url, body, status)
                 self._progress.tick(clean)
                 return status, resp_headers, body
             except urllib.error.HTTPError as exc:
@@ -523,6 +533,16 @@ class Fetcher:
                 continue
         assert last is not None
         raise last
+
+
+def _gunzip(url: str, body: bytes, status: int) -> bytes:
+    import gzip
+    import zlib
+
+    try:
+        return gzip.decompress(body)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise FetchError(url, f"bad gzip transfer encoding: {exc}", status=status) from None
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.sources.conda.matchspec import MatchSpec, parse_matchspec
 from compatlib.sources.conda.records import PackageRecord, candidate_key
-from compatlib.sources.conda.repodata import Fetch, load_repodata
+from compatlib.sources.conda.repodata import load_repodata
+
+if TYPE_CHECKING:
+    from compatlib.sources.fetch import Fetcher
 
 __all__ = ["Channel", "ChannelPriority", "Channels"]
 
@@ -64,12 +67,13 @@ class Channel:
         *,
         name: str | None = None,
         timeout: float = 30.0,
-        fetch: Fetch | None = None,
+        fetcher: Fetcher | None = None,
     ) -> Channel:
         """A channel from a repodata file, channel folder or URL (see
-        :func:`~compatlib.sources.conda.repodata.load_repodata`); ``name`` renames it
-        and the channel recorded on its records."""
-        records = load_repodata(source, subdir, channel=name, timeout=timeout, fetch=fetch)
+        :func:`~compatlib.sources.conda.repodata.load_repodata`, which reads URLs
+        through ``fetcher``); ``name`` renames it and the channel recorded on its
+        records."""
+        records = load_repodata(source, subdir, channel=name, timeout=timeout, fetcher=fetcher)
         text = os.fspath(source)
         return cls(records, name=name, url=text if "://" in text else "")
 

@@ -13,8 +13,10 @@
   ``<channel>/noarch/repodata.json`` (every subdir found when ``subdir`` is
   ``None``);
 * a ``file://`` URL of any of these, or an ``http(s)://`` URL of a repodata
-  file or of a channel (then ``subdir`` is required); remote reads use
-  :mod:`urllib` with a timeout, or the ``fetch`` function given.
+  file or of a channel (then ``subdir`` is required); remote reads go through
+  a :class:`~compatlib.sources.fetch.Fetcher` (the one given, else a default
+  one): the on-disk cache with revalidation, retries, credentials and offline
+  mode that the PyPI client uses, and a gzip transfer.
 
 Records come from ``packages`` and ``packages.conda``; where one document has
 ``x.tar.bz2`` and ``x.conda`` of the same ``name-version-build``, only the
@@ -30,9 +32,9 @@ from __future__ import annotations
 import bz2
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from compatlib.errors import InputError
@@ -40,12 +42,13 @@ from compatlib.sources.conda.naming import KNOWN_SUBDIRS, canonical_channel_name
 from compatlib.sources.conda.records import PackageRecord, record_from_json
 from compatlib.values.urls import path_to_url, url_to_path
 
+if TYPE_CHECKING:
+    from compatlib.sources.fetch import Fetcher
+
 __all__ = ["REPODATA_NAMES", "load_repodata", "parse_repodata", "read_repodata_bytes"]
 
 # Looked for in a subdir folder, in this order.
 REPODATA_NAMES = ("repodata.json", "repodata.json.zst", "repodata.json.bz2")
-
-Fetch = Callable[[str, float], bytes]
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _BZ2_MAGIC = b"BZh"
@@ -231,15 +234,6 @@ def parse_repodata(
 # -- locations -------------------------------------------------------------------
 
 
-def _default_fetch(url: str, timeout: float) -> bytes:
-    from urllib.request import Request, urlopen
-
-    req = Request(url, headers={"Accept-Encoding": "gzip", "User-Agent": "compatlib"})
-    with urlopen(req, timeout=timeout) as resp:
-        data: bytes = resp.read()
-    return data
-
-
 def _load_file(
     path: Path, subdir: str | None, channel: str | None, source: str | None = None
 ) -> list[PackageRecord]:
@@ -296,8 +290,10 @@ def _load_dir(folder: Path, subdir: str | None, channel: str | None) -> list[Pac
 
 
 def _load_remote(
-    url: str, subdir: str | None, channel: str | None, timeout: float, fetch: Fetch
+    url: str, subdir: str | None, channel: str | None, fetcher: Fetcher
 ) -> list[PackageRecord]:
+    from compatlib.sources.fetch import FetchError
+
     clean = strip_credentials(url)
     path = urlsplit(url).path
     if path.endswith((".json", ".json.bz2", ".json.zst")):
@@ -316,10 +312,10 @@ def _load_remote(
     for target, target_subdir in targets:
         shown = strip_credentials(target)
         try:
-            raw = fetch(target, timeout)
-        except OSError as exc:
+            raw = fetcher.get(target, compressed=True).content
+        except FetchError as exc:
             raise InputError(
-                f"cannot fetch repodata: {exc}", source=shown, expected="a reachable URL"
+                f"cannot fetch repodata: {exc.reason}", source=shown, expected="a reachable URL"
             ) from None
         doc = read_repodata_bytes(raw, shown)
         out.extend(
@@ -336,14 +332,16 @@ def load_repodata(
     *,
     channel: str | None = None,
     timeout: float = 30.0,
-    fetch: Fetch | None = None,
+    fetcher: Fetcher | None = None,
 ) -> list[PackageRecord]:
     """Records from a repodata file, subdir or channel folder, or URL (see module doc).
 
     ``subdir`` selects ``<subdir>`` + ``noarch`` of a channel and is the
     fallback subdir of records that name none; ``channel`` overrides the
-    channel name recorded on each record; ``fetch(url, timeout) -> bytes``
-    replaces the default :mod:`urllib` download (for tests and caches).
+    channel name recorded on each record. URLs are read through ``fetcher``
+    (its cache folder, offline mode and timeout); without one, through a
+    :class:`~compatlib.sources.fetch.Fetcher` with the default cache folder
+    and ``timeout``.
     """
     text = os.fspath(source)
     if "://" in text:
@@ -351,7 +349,11 @@ def load_repodata(
         if scheme == "file":
             path = url_to_path(text)
         elif scheme in ("http", "https"):
-            return _sorted(_load_remote(text, subdir, channel, timeout, fetch or _default_fetch))
+            if fetcher is None:
+                from compatlib.sources.fetch import Fetcher
+
+                fetcher = Fetcher(timeout=timeout)
+            return _sorted(_load_remote(text, subdir, channel, fetcher))
         else:
             raise InputError(
                 f"unsupported URL scheme {scheme!r}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import gzip
 import hashlib
 import http.server
 import io
@@ -250,6 +251,7 @@ class ServerState:
     ignore_range: bool = False
     auth: str | None = None  # expected "user:password"
     cache_control: str | None = None  # sent with every 200 response
+    gzip: bool = False  # gzip 200 responses for clients that accept it
     bytes_sent: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -334,6 +336,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 {**common, "Content-Range": f"bytes {lo}-{hi}/{size}", "Accept-Ranges": "bytes"},
             )
             return
+        if st.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
+            data = gzip.compress(data, mtime=0)
+            common["Content-Encoding"] = "gzip"
         self._send(200, data, common)
 
 
