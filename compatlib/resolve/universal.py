@@ -35,8 +35,11 @@ from compatlib.errors import InputError
 from compatlib.solver.errors import UnsatisfiableError
 
 if TYPE_CHECKING:
+    from packaging.version import Version
+
     from compatlib.resolve.resolution import Resolution
     from compatlib.sources.memory import Repository
+    from compatlib.values.sets import VersionSet
 
 __all__ = [
     "Fork",
@@ -149,7 +152,7 @@ class UniversalResolution:
         Python point as the range up to the next one."""
         points, values = self._parts()
         i = points.index(dict(fork.environment)["python_version"]) if points else 0
-        parts = [_python_range(points, i, i), self._other_parts(fork, values)]
+        parts = [_python_set(points, [i]).to_markers(_FULL)[0], self._other_parts(fork, values)]
         return " and ".join(p for p in parts if p)
 
     def _marker_of_forks(self, forks: Sequence[Fork]) -> str:
@@ -162,7 +165,7 @@ class UniversalResolution:
         terms = [
             " and ".join(p for p in (rng, rest) if p) or "true"
             for rest, indices in by_rest.items()
-            for rng in _python_runs(points, indices)
+            for rng in _python_set(points, indices).to_markers(_FULL)
         ]
         return _any_of(terms)
 
@@ -203,34 +206,30 @@ def python_classes(markers: Iterable[Any], requires_python: str) -> list[str]:
 def python_ranges(points: Sequence[str], indices: Iterable[int]) -> str | None:
     """The marker of the Python classes ``indices`` of ``points`` (each standing
     for the range up to the next point), adjacent ones merged; ``None`` for all."""
-    chosen = set(indices)
-    if len(chosen) == len(points):
-        return None
-    return _any_of([t or "true" for t in _python_runs(points, chosen)])
+    return _python_set(points, indices).to_marker(_FULL)
 
 
-def _python_range(points: Sequence[str], first: int, last: int) -> str:
-    """The marker of Python points ``first``..``last`` (each standing for the
-    range up to the next point); empty when that is every Python."""
-    if len(points) < 2 or (first == 0 and last == len(points) - 1):
-        return ""
-    parts = []
-    if first > 0:
-        parts.append(f'python_full_version >= "{_full(points[first])}"')
-    if last + 1 < len(points):
-        parts.append(f'python_full_version < "{_full(points[last + 1])}"')
-    return " and ".join(parts)
+_FULL = "python_full_version"
 
 
-def _python_runs(points: Sequence[str], indices: Iterable[int]) -> list[str]:
-    """One range marker per run of adjacent classes among ``indices``."""
-    runs: list[tuple[int, int]] = []
-    for i in sorted(set(indices)):
-        if runs and runs[-1][1] + 1 == i:
-            runs[-1] = (runs[-1][0], i)
-        else:
-            runs.append((i, i))
-    return [_python_range(points, first, last) for first, last in runs]
+def _python_set(points: Sequence[str], indices: Iterable[int]) -> VersionSet[Version]:
+    """The Pythons of classes ``indices``: class ``i`` runs from ``points[i]``
+    (from the lowest Python for the first) up to ``points[i + 1]`` (to the
+    highest for the last). Adjacent classes merge into one interval."""
+    from packaging.version import Version
+
+    from compatlib.values.sets import Bound, Interval, VersionSet
+
+    edges = [Version(_full(p)) for p in points]
+    if len(edges) < 2:
+        return VersionSet.full()
+    return VersionSet(
+        Interval(
+            Bound(edges[i] if i > 0 else None, True),
+            Bound(edges[i + 1] if i + 1 < len(edges) else None, False),
+        )
+        for i in set(indices)
+    )
 
 
 def _any_of(terms: Iterable[str]) -> str:

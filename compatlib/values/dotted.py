@@ -12,6 +12,7 @@ from functools import total_ordering
 
 from compatlib._values import value
 from compatlib.errors import InputError
+from compatlib.values.sets import parse_version_set
 
 __all__ = ["DottedVersion", "satisfies"]
 
@@ -83,40 +84,20 @@ def _conda_bound(text: str) -> str:
 def satisfies(text: str, found: str) -> bool | None:
     """Does dotted version ``found`` meet a lock's system requirement (``>=2.28``,
     ``>=525.60.13, <600``, ``==8.0 | ==9.0``, ``one of 8.0, 9.0``, and from conda
-    records ``>=2.17,<3.0.a0`` or ``*``)? ``None`` if the text is not understood."""
+    records ``>=2.17,<3.0.a0`` or ``*``)? ``None`` if the text is not understood.
+
+    The text is read as a :class:`~compatlib.values.sets.VersionSet` (the form
+    it was printed from), so ``!=`` and ``|`` mean what they mean there."""
     try:
         have = DottedVersion(found)
     except (ValueError, InputError):
         return None
     text = text.strip()
-    if text == "*":
-        return True
-    if text.startswith("one of "):
-        options = [o.strip() for o in text[len("one of ") :].split(",")]
-        try:
+    try:
+        if text.startswith("one of "):
+            options = [o.strip() for o in text[len("one of ") :].split(",")]
             return any(DottedVersion(o) == have for o in options if o)
-        except (ValueError, InputError):
-            return None
-    ops = {
-        ">=": lambda v: have >= v,
-        "<=": lambda v: have <= v,
-        "==": lambda v: have == v,
-        "!=": lambda v: have != v,
-        ">": lambda v: have > v,
-        "<": lambda v: have < v,
-    }
-    intervals: list[list[tuple[str, DottedVersion]]] = []
-    for interval in text.split("|"):
-        clauses: list[tuple[str, DottedVersion]] = []
-        for clause in interval.split(","):
-            clause = clause.strip()
-            op = next((o for o in ops if clause.startswith(o)), None)
-            if op is None:
-                return None
-            try:
-                bound = DottedVersion(_conda_bound(clause[len(op) :].strip()))
-            except (ValueError, InputError):
-                return None
-            clauses.append((op, bound))
-        intervals.append(clauses)
-    return any(all(ops[op](bound) for op, bound in clauses) for clauses in intervals)
+        allowed = parse_version_set(text, lambda v: DottedVersion(_conda_bound(v)))
+    except (ValueError, InputError):
+        return None
+    return allowed.contains(have)

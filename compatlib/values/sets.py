@@ -1,14 +1,17 @@
 """Version sets: unions of intervals with a canonical form.
 
-``VersionSet`` works over any totally ordered version type (PEP 440
-``packaging.version.Version``, :class:`~compatlib.values.dotted.DottedVersion`,
-conda versions). A set is a sorted tuple of disjoint, non-touching intervals, so
-equal sets are equal objects and print the same way (``>=2.0, <3``, ``2.1 | 2.3``).
+``VersionSet`` is compatlib's one version-range type. It works over any totally
+ordered version type (PEP 440 ``packaging.version.Version``,
+:class:`~compatlib.values.dotted.DottedVersion`, conda versions). A set is a
+sorted tuple of disjoint, non-touching intervals, so equal sets are equal
+objects and print the same way (``>=2.0, <3``, ``==2.1 | ==2.3``);
+:func:`parse_version_set` reads that text back, and
+:meth:`VersionSet.to_marker` writes a set as a PEP 508 marker on one variable
+(``python_full_version >= "3.10.0" and python_full_version < "3.12.0"``).
 
-PEP 440 specifiers have pre-release and local-version rules that are not plain
-intervals; :func:`from_specifier` keeps the interval reading and
-:class:`compatlib.values.pep440.Pep440Set` wraps ``packaging.ranges`` for the
-full rules.
+PEP 440 specifier sets themselves (pre-release and local-version rules, ``~=``,
+``==X.*``) are not plain intervals: they stay ``packaging.specifiers.SpecifierSet``,
+whose ``to_range()`` gives packaging's own set algebra where that is needed.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from compatlib._values import slot_setter, value
 
-__all__ = ["Bound", "Interval", "VersionSet"]
+__all__ = ["Bound", "Interval", "VersionSet", "parse_version_set"]
 
 
 class _Ordered(Protocol):
@@ -299,8 +302,75 @@ class VersionSet(Generic[V]):
     def __repr__(self) -> str:
         return f"<VersionSet {self.render()!r}>"
 
+    def to_markers(self, variable: str, fmt: Callable[[V], str] = str) -> tuple[str, ...]:
+        """One PEP 508 marker on ``variable`` per interval (``""`` for the whole
+        set): ``variable >= "lo" and variable < "hi"``, ``variable == "v"``."""
+        terms: list[str] = []
+        for iv in self._intervals:
+            lo, hi = iv.lo, iv.hi
+            if lo.version is not None and lo.version == hi.version:
+                terms.append(f'{variable} == "{fmt(lo.version)}"')
+                continue
+            parts: list[str] = []
+            if lo.version is not None:
+                parts.append(f'{variable} {">=" if lo.inclusive else ">"} "{fmt(lo.version)}"')
+            if hi.version is not None:
+                parts.append(f'{variable} {"<=" if hi.inclusive else "<"} "{fmt(hi.version)}"')
+            terms.append(" and ".join(parts))
+        return tuple(terms)
+
+    def to_marker(self, variable: str, fmt: Callable[[V], str] = str) -> str | None:
+        """The set as one PEP 508 marker: its intervals' markers, sorted, joined
+        with ``or``; ``None`` for the full set. The empty set has no marker
+        (:class:`ValueError`)."""
+        if self.is_full:
+            return None
+        terms = sorted(set(self.to_markers(variable, fmt)))
+        if not terms:
+            raise ValueError("the empty version set has no marker")
+        return terms[0] if len(terms) == 1 else " or ".join(f"({t})" for t in terms)
+
 
 _set_intervals = slot_setter(VersionSet, "_intervals")
+
+
+_OPERATORS = (">=", "<=", "==", "!=", ">", "<")
+
+
+def parse_version_set(text: str, parse: Callable[[str], V]) -> VersionSet[V]:
+    """The set :meth:`VersionSet.render` printed: ``*``, ``∅``, and intervals
+    joined by ``|``, each a ``,``-separated list of ``>=``, ``<=``, ``==``,
+    ``!=``, ``>`` and ``<`` clauses (all must hold). ``parse`` reads one
+    version. Raises :class:`ValueError` for anything else (and whatever
+    ``parse`` raises for a bad version)."""
+    text = text.strip()
+    if text == "*":
+        return VersionSet.full()
+    if text == "∅":
+        return VersionSet.empty()
+    out: VersionSet[V] = VersionSet.empty()
+    for alternative in text.split("|"):
+        part: VersionSet[V] = VersionSet.full()
+        for clause in alternative.split(","):
+            clause = clause.strip()
+            op = next((o for o in _OPERATORS if clause.startswith(o)), None)
+            if op is None:
+                raise ValueError(f"not a version clause: {clause!r} in {text!r}")
+            v = parse(clause[len(op) :].strip())
+            if op == ">=":
+                part = part & VersionSet.at_least(v)
+            elif op == ">":
+                part = part & VersionSet.greater_than(v)
+            elif op == "<=":
+                part = part & VersionSet.at_most(v)
+            elif op == "<":
+                part = part & VersionSet.less_than(v)
+            elif op == "==":
+                part = part & VersionSet.singleton(v)
+            else:
+                part = part - VersionSet.singleton(v)
+        out = out | part
+    return out
 
 
 def _normalize(intervals: Iterable[Interval[V]]) -> tuple[Interval[V], ...]:
