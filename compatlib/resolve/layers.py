@@ -88,7 +88,7 @@ class ArchSet:
 
 def glibc_of_wheel(filename: str) -> DottedVersion | None:
     """The glibc a wheel's platform tags need (``None`` for non-manylinux wheels)."""
-    from compatlib.sources.pypi.simple import parse_dist_filename
+    from compatlib.values.filenames import parse_dist_filename
 
     parsed = parse_dist_filename(filename)
     if parsed is None or parsed.kind != "wheel":

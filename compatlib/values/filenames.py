@@ -6,7 +6,7 @@ to describe the *host*. compatlib only ever parses filenames and builds tag
 lists for a *target*, so this module does that with nothing heavier than ``re``
 and ``packaging.version``. Results match packaging 26.4 exactly (same
 acceptance, same normalized names, versions, build tags and tag sets); the
-differential tests in ``tests/sources/pypi/test_filenames.py`` check it.
+differential tests in ``tests/values/test_filenames.py`` check it.
 
 :class:`Tag` hashes like :class:`packaging.tags.Tag` and compares equal to one
 with the same three fields, so a set of either kind can be looked up in a table

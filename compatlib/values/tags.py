@@ -11,7 +11,7 @@ The generators (:func:`cpython_tags`, :func:`generic_tags`,
 output and order for explicit arguments, without importing it (it probes the
 host with sysconfig, platform and subprocess at import and call time); tags are
 :class:`compatlib.values.filenames.Tag`, which hash and compare like
-packaging's. ``tests/sources/pypi/test_tags_differential.py`` checks the match.
+packaging's. ``tests/values/test_tags_differential.py`` checks the match.
 
 Defaults when the target leaves a fact open (documented in ``docs/pypi.md``):
 

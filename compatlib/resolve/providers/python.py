@@ -24,7 +24,7 @@ from packaging.version import InvalidVersion, Version
 from compatlib._values import value
 from compatlib.errors import CompatError, InputError
 from compatlib.values.filenames import canonicalize_name
-from compatlib.values.pep508 import InvalidRequirement, Marker, Requirement
+from compatlib.values.pep508 import InvalidRequirement, Marker, Requirement, parse_requirement
 
 if TYPE_CHECKING:
     from compatlib.values.tags import TagRanker
@@ -56,12 +56,6 @@ class Exact:
 
     def __str__(self) -> str:
         return f"=={self.version}"
-
-
-@lru_cache(maxsize=65536)
-def parse_requirement(text: str) -> Requirement:
-    """Parse a PEP 508 requirement (cached: indexes repeat the same strings)."""
-    return Requirement(text)
 
 
 @lru_cache(maxsize=65536)

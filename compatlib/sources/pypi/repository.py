@@ -41,8 +41,8 @@ from compatlib.sources.pypi.metadata import (
     read_sdist_metadata,
     read_wheel_metadata,
 )
-from compatlib.sources.pypi.simple import ACCEPT, DistFile, parse_dist_filename, parse_project_page
-from compatlib.values.filenames import NormalizedName, canonicalize_name
+from compatlib.sources.pypi.simple import ACCEPT, DistFile, parse_project_page
+from compatlib.values.filenames import NormalizedName, canonicalize_name, parse_dist_filename
 from compatlib.values.tags import TagRanker
 from compatlib.values.target import Target
 from compatlib.values.urls import is_file_url, url_to_path

@@ -17,14 +17,11 @@ from typing import Any
 
 from compatlib._values import value
 from compatlib.errors import InputError
-from compatlib.values.filenames import ParsedFilename, parse_dist_filename
 from compatlib.values.urls import url_filename
 
 __all__ = [
     "ACCEPT",
     "DistFile",
-    "ParsedFilename",
-    "parse_dist_filename",
     "parse_html_page",
     "parse_json_page",
     "parse_project_page",

@@ -6,12 +6,8 @@ import pytest
 from packaging.version import Version
 
 from compatlib.errors import InputError
-from compatlib.sources.pypi.simple import (
-    parse_dist_filename,
-    parse_html_page,
-    parse_json_page,
-    parse_project_page,
-)
+from compatlib.sources.pypi.simple import parse_html_page, parse_json_page, parse_project_page
+from compatlib.values.filenames import parse_dist_filename
 
 PAGE = "https://example.org/simple/demo/"
 

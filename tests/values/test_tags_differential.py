@@ -10,6 +10,8 @@ import itertools
 
 import packaging.tags as ptags
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compatlib.values import tags as ours
 from compatlib.values.tags import _SUBDIR_ARCH, platform_tags_for, target_tags
@@ -110,3 +112,49 @@ def test_generic_and_compatible_tags_match_packaging(abis: list[str]) -> None:
         mine = [str(t) for t in ours.compatible_tags(python, interpreter, plats)]
         theirs = [str(t) for t in ptags.compatible_tags(python, interpreter, plats)]
         assert mine == theirs
+
+
+_ABI = st.sampled_from(
+    ["cp311", "cp313t", "cp314td", "abi3", "abi3t", "none", "cp39", "pypy310_pp73", "cp38d"]
+)
+_PLATFORM = st.sampled_from(
+    ["any", "linux_x86_64", "manylinux_2_17_x86_64", "win_amd64", "macosx_11_0_arm64", "win32"]
+)
+_PYTHON = st.lists(st.integers(2, 3), min_size=1, max_size=1).flatmap(
+    lambda major: st.lists(st.integers(0, 16), max_size=2).map(lambda rest: (*major, *rest))
+)
+
+
+@settings(max_examples=200)
+@given(_PYTHON, st.lists(_ABI, max_size=4), st.lists(_PLATFORM, min_size=1, max_size=3))
+def test_generated_cpython_and_compatible_tags_match_packaging(
+    python: tuple[int, ...], abis: list[str], platforms: list[str]
+) -> None:
+    got = [str(t) for t in ours.cpython_tags(python, abis, platforms)]
+    assert got == [str(t) for t in ptags.cpython_tags(python, abis, platforms)]
+    for interpreter in (None, "", "cp311", "pp310"):
+        mine = [str(t) for t in ours.compatible_tags(python, interpreter, platforms)]
+        theirs = [str(t) for t in ptags.compatible_tags(python, interpreter, platforms)]
+        assert mine == theirs
+
+
+@settings(max_examples=200)
+@given(
+    st.sampled_from(["pp310", "cp311", "graalpy311", "ip27"]),
+    st.lists(_ABI, max_size=4),
+    st.lists(_PLATFORM, min_size=1, max_size=3),
+)
+def test_generated_generic_tags_match_packaging(
+    interpreter: str, abis: list[str], platforms: list[str]
+) -> None:
+    got = [str(t) for t in ours.generic_tags(interpreter, abis, platforms)]
+    assert got == [str(t) for t in ptags.generic_tags(interpreter, abis, platforms)]
+
+
+@settings(max_examples=200)
+@given(
+    st.tuples(st.integers(9, 30), st.integers(0, 20)),
+    st.sampled_from(["x86_64", "arm64", "i386", "ppc", "ppc64", "intel", "universal2", "fat64"]),
+)
+def test_generated_mac_platforms_match_packaging(version: tuple[int, int], arch: str) -> None:
+    assert list(ours.mac_platforms(version, arch)) == list(ptags.mac_platforms(version, arch))
