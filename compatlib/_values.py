@@ -307,12 +307,9 @@ def _frozen_setattr(self: Any, name: str, item: Any) -> None:
 
 
 def _set_once_setattr(self: Any, name: str, item: Any) -> None:
-    try:
-        getattr(self, name)
-    except AttributeError:  # not set yet: __init__ (or a classmethod) filling it in
-        object.__setattr__(self, name, item)
-        return
-    raise FrozenInstanceError(f"cannot assign to {name!r}: {type(self).__name__} is immutable")
+    if hasattr(self, name):  # set already (an unset slot is what __init__ fills in)
+        raise FrozenInstanceError(f"cannot assign to {name!r}: {type(self).__name__} is immutable")
+    object.__setattr__(self, name, item)
 
 
 def _frozen_delattr(self: Any, name: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import total_ordering
 
-from compatlib._values import value
+from compatlib._values import slot_setter, value
 from compatlib.errors import InputError
 from compatlib.values.sets import parse_version_set
 
@@ -26,6 +26,9 @@ class DottedVersion:
 
     __slots__ = ("_key", "_text")
 
+    _text: str
+    _key: tuple[int, ...]
+
     def __init__(self, text: str | int | float) -> None:
         raw = str(text)
         m = _DOTTED.match(raw)
@@ -37,8 +40,8 @@ class DottedVersion:
         parts = [int(p) for p in m.group(1).split(".")]
         while len(parts) > 1 and parts[-1] == 0:
             parts.pop()
-        self._text: str = m.group(1)
-        self._key: tuple[int, ...] = tuple(parts)
+        _set_text(self, m.group(1))
+        _set_key(self, tuple(parts))
 
     @property
     def parts(self) -> tuple[int, ...]:
@@ -71,6 +74,10 @@ class DottedVersion:
         if not isinstance(other, DottedVersion):
             return NotImplemented
         return self._key < other._key
+
+
+_set_text = slot_setter(DottedVersion, "_text")
+_set_key = slot_setter(DottedVersion, "_key")
 
 
 def _conda_bound(text: str) -> str:
