@@ -1,1 +1,1 @@
-"""Values: PEP 440, conda and dotted versions and version sets, PEP 508 requirements and markers, distribution filenames and names, wheel tags, and the target a solve is for. Imports nothing of compatlib but the base modules."""
+"""Values: PEP 440, conda and dotted versions and version sets, PEP 508 requirements and markers, distribution filenames and names, file URLs and paths, wheel tags, and the target a solve is for. Imports nothing of compatlib but the base modules."""
