@@ -286,7 +286,7 @@ def _eq_hash_fns(
 
 
 def _order_fns(key: Callable[[Any], Any]) -> dict[str, Callable[[Any, Any], Any]]:
-    import operator
+    import operator  # only order=True classes need it
 
     def make(name: str) -> Callable[[Any, Any], Any]:
         compare = getattr(operator, name.strip("_"))

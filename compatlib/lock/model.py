@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from compatlib._values import field, value
+from compatlib.values.urls import url_filename
 
 __all__ = ["LOCK_VERSION", "Lock", "LockedPackage", "lock_from_dict", "read_lock"]
 
@@ -239,8 +240,6 @@ def lock_from_dict(data: Any, *, source: str = "<lock>") -> Lock:
 
 
 def _filename(url: str) -> str | None:
-    from compatlib.values.urls import url_filename
-
     try:
         name = url_filename(url)
     except ValueError:  # an unparseable URL: check_lock reports it with its field

@@ -33,13 +33,13 @@ from typing import TYPE_CHECKING, Any
 from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.solver.errors import UnsatisfiableError
+from compatlib.values.sets import Bound, Interval, VersionSet
 
 if TYPE_CHECKING:
     from packaging.version import Version
 
     from compatlib.resolve.resolution import Resolution
     from compatlib.sources.memory import Repository
-    from compatlib.values.sets import VersionSet
 
 __all__ = [
     "Fork",
@@ -216,9 +216,7 @@ def _python_set(points: Sequence[str], indices: Iterable[int]) -> VersionSet[Ver
     """The Pythons of classes ``indices``: class ``i`` runs from ``points[i]``
     (from the lowest Python for the first) up to ``points[i + 1]`` (to the
     highest for the last). Adjacent classes merge into one interval."""
-    from packaging.version import Version
-
-    from compatlib.values.sets import Bound, Interval, VersionSet
+    from packaging.version import Version  # the universal path alone pays for it
 
     edges = [Version(_full(p)) for p in points]
     if len(edges) < 2:

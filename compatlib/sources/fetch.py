@@ -536,6 +536,7 @@ class Fetcher:
 
 
 def _gunzip(url: str, body: bytes, status: int) -> bytes:
+    # only compressed transfers (conda repodata) need these
     import gzip
     import zlib
 

@@ -292,7 +292,7 @@ def _load_dir(folder: Path, subdir: str | None, channel: str | None) -> list[Pac
 def _load_remote(
     url: str, subdir: str | None, channel: str | None, fetcher: Fetcher
 ) -> list[PackageRecord]:
-    from compatlib.sources.fetch import FetchError
+    from compatlib.sources.fetch import FetchError  # the HTTP layer: remote channels only
 
     clean = strip_credentials(url)
     path = urlsplit(url).path
@@ -350,7 +350,7 @@ def load_repodata(
             path = url_to_path(text)
         elif scheme in ("http", "https"):
             if fetcher is None:
-                from compatlib.sources.fetch import Fetcher
+                from compatlib.sources.fetch import Fetcher  # the HTTP layer: remote channels only
 
                 fetcher = Fetcher(timeout=timeout)
             return _sorted(_load_remote(text, subdir, channel, fetcher))
