@@ -133,6 +133,19 @@ def default_cache_dir() -> Path:
     return (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "compatlib"
 
 
+def _stored_url(url: str) -> str:
+    """The URL as a cache entry records it: no userinfo, and no conda channel
+    token (``/t/<token>/``, which authenticates like a password). Entries are
+    found by a hash of the whole URL; this copy only double-checks the match."""
+    clean = redact_url(url)
+    parts = urllib.parse.urlsplit(clean)
+    segments = parts.path.split("/")
+    if len(segments) > 2 and segments[1] == "t":
+        segments[2] = "****"
+        return urllib.parse.urlunsplit(parts._replace(path="/".join(segments)))
+    return clean
+
+
 def _host_key(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     host = (parts.hostname or "").lower()
@@ -366,7 +379,7 @@ class Fetcher:
             body = body_path.read_bytes()
         except (OSError, ValueError):
             return None
-        if not isinstance(meta, dict) or meta.get("url") != redact_url(url):
+        if not isinstance(meta, dict) or meta.get("url") != _stored_url(url):
             return None
         if hashlib.sha256(body).hexdigest() != meta.get("sha256"):
             return None
@@ -374,7 +387,7 @@ class Fetcher:
 
     def _write_cache(self, url: str, accept: str, meta: dict[str, Any], body: bytes) -> None:
         meta_path, body_path = self._cache_paths(url, accept)
-        meta = {**meta, "url": redact_url(url), "sha256": hashlib.sha256(body).hexdigest()}
+        meta = {**meta, "url": _stored_url(url), "sha256": hashlib.sha256(body).hexdigest()}
         try:
             meta_path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(body_path, body)

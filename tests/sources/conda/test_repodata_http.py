@@ -138,3 +138,24 @@ def test_retries_and_credentials(tmp_path: Path, http_server: Server) -> None:
     with pytest.raises(InputError, match="authentication required") as info:
         load_repodata(f"{base}/forge", "linux-64", fetcher=_fetcher(tmp_path / "anon"))
     assert "s3cr3t" not in str(info.value)
+
+
+def test_channel_tokens_are_sent_but_never_stored_or_shown(
+    tmp_path: Path, http_server: Server
+) -> None:
+    base, state = http_server
+    _publish(state, "t/tk-5ecret/forge")  # anaconda.org's token form: /t/<token>/<channel>
+    records = load_repodata(f"{base}/t/tk-5ecret/forge", "linux-64", fetcher=_fetcher(tmp_path))
+    assert {r.channel for r in records} == {f"{base}/forge"}
+    assert all("tk-5ecret" not in r.url for r in records)
+    cached = load_repodata(
+        f"{base}/t/tk-5ecret/forge", "linux-64", fetcher=_fetcher(tmp_path, offline=True)
+    )
+    assert cached == records
+    for path in (tmp_path / "cache").rglob("*"):
+        if path.is_file():
+            assert b"tk-5ecret" not in path.read_bytes()
+    with pytest.raises(InputError) as info:
+        load_repodata(f"{base}/t/tk-5ecret/forge/osx-64/repodata.json", fetcher=_fetcher(tmp_path))
+    assert "tk-5ecret" not in str(info.value)
+    assert "tk-5ecret" not in str(info.value.source)
