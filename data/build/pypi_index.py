@@ -193,7 +193,7 @@ class HttpIndex:
 
     def _get(self, url: str, headers: dict[str, str]) -> bytes:
         req = urllib.request.Request(url, headers={"User-Agent": "compatlib-refresh", **headers})
-        with urllib.request.urlopen(req, timeout=120) as resp:  # noqa: S310 (https only)
+        with urllib.request.urlopen(req, timeout=120) as resp:
             if "Range" in headers and resp.status != 206:
                 raise RuntimeError(f"{url}: the server ignored the byte range (HTTP {resp.status})")
             body: bytes = resp.read()
