@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +89,13 @@ def test_compiled_path_mirrors_the_data_folder() -> None:
     assert (
         compiled_path(data_dir() / "stack" / "cuda.yaml") == data_dir() / "compiled/stack/cuda.json"
     )
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: p.name)
+def test_every_data_file_says_when_it_was_last_brought_up_to_date(path: Path) -> None:
+    # `as_of: "YYYY-MM-DD"`, quoted: a bare date would load as a datetime.date
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    as_of = data.get("as_of")
+    assert isinstance(as_of, str), f"{path.name}: no as_of string"
+    assert re.fullmatch(r"20\d\d-[01]\d-[0-3]\d", as_of), as_of
+    assert date.fromisoformat(as_of) <= date.today()

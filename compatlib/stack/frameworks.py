@@ -389,7 +389,7 @@ def _load_framework(
 def _framework_header(reader: _Reader, path: Path) -> tuple[str, str, list[Any]]:
     """The file's framework, its package and its (non-empty) series list."""
     doc = reader.mapping(
-        _load_yaml(path), "<root>", frozenset({"schema", "framework", "package", "series"})
+        _load_yaml(path), "<root>", frozenset({"schema", "as_of", "framework", "package", "series"})
     )
     if doc.get("schema") != 1:
         raise reader.fail("unsupported schema", doc, "schema", "schema: 1")
@@ -678,7 +678,7 @@ def _load_nvidia() -> tuple[dict[tuple[str, str], str], dict[str, str]]:
     path = data_path("frameworks", "nvidia-pypi.yaml")
     reader = _Reader(path)
     doc = reader.mapping(
-        _load_yaml(path), "<root>", frozenset({"schema", "rules", "cuda_releases"})
+        _load_yaml(path), "<root>", frozenset({"schema", "as_of", "rules", "cuda_releases"})
     )
     if doc.get("schema") != 1:
         raise reader.fail("unsupported schema", doc, "schema", "schema: 1")

@@ -66,8 +66,10 @@ def test_gpu_lock_gets_a_cuda_image_that_meets_its_cuda() -> None:
     assert image.cuda is not None
     assert satisfies(">=12.0", image.cuda)
     assert f"CUDA {image.cuda} (the lock needs >=12.0)" in why
+    image, why = choose_image(_lock({"nvidia_driver": ">=580", "cuda": ">=13.0"}))
+    assert image.name == "mcr.microsoft.com/azureml/openmpi5.0-cuda13.1-ubuntu24.04"
     with pytest.raises(InputError, match="no supported Azure ML CUDA image"):
-        choose_image(_lock({"nvidia_driver": ">=580", "cuda": ">=13.0"}))
+        choose_image(_lock({"nvidia_driver": ">=580", "cuda": ">=14.0"}))
     with pytest.raises(InputError, match=r"glibc 2\.\d+, the lock needs >=2\.99"):
         choose_image(_lock({"glibc": ">=2.99"}))
 

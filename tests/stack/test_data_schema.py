@@ -57,12 +57,12 @@ def test_loaders_parse_every_file() -> None:
     assert kb.curated_environments()
 
 
-def test_cuda_versions_unique_and_covering_10_2_to_13_2() -> None:
+def test_cuda_versions_unique_and_covering_10_2_to_13_3() -> None:
     versions = [r.version for r in kb.cuda_releases()]
     assert len(versions) == len(set(versions))
     minors = {r.major_minor for r in kb.cuda_releases()}
     expected = {"10.2", *(f"11.{i}" for i in range(9)), "12.0", "12.1", "12.2", "12.3"}
-    expected |= {"12.4", "12.5", "12.6", "12.8", "12.9", "13.0", "13.1", "13.2"}
+    expected |= {"12.4", "12.5", "12.6", "12.8", "12.9", "13.0", "13.1", "13.2", "13.3"}
     assert minors == expected
     for minor in minors:
         gas = [r for r in kb.cuda_releases() if r.major_minor == minor and r.kind == "ga"]
@@ -168,11 +168,13 @@ def test_cudnn_drivers_and_gpus_are_consistent() -> None:
         assert any(kb.cuda_supports(c, row.compute_capability_min) for c in row.cuda), row
 
 
-def test_cudnn_series_are_ordered_and_cover_7_6_to_9_20() -> None:
+def test_cudnn_series_are_ordered_and_cover_7_6_to_9_28() -> None:
     series = sorted({r.version for r in kb.cudnn_releases()}, key=V)
     assert series[0] == "7.6"
-    assert series[-1] == "9.20"
+    assert series[-1] == "9.28"
     assert {"8.9", "9.0", "9.10", "9.17"} <= set(series)
+    nines = [V(s).minor for s in series if V(s).major == 9]
+    assert nines == list(range(nines[0], nines[-1] + 1)), "a cuDNN 9 series is missing"
 
 
 def test_os_releases_are_canonical_and_unique() -> None:

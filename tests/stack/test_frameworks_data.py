@@ -4,13 +4,17 @@ stack knowledge base, error reporting, and the generated matrix pages."""
 from __future__ import annotations
 
 import importlib.util
+import io
+import os
 import re
 import struct
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
@@ -285,11 +289,19 @@ def _build_tool(name: str) -> Any:
     path = Path(compatlib.__file__).resolve().parents[1] / "data" / "build" / f"{name}.py"
     if not path.exists():
         pytest.skip("data/build is not present (installed package)")
-    spec = importlib.util.spec_from_file_location(f"_compatlib_build_{name}", path)
+    key = f"_compatlib_build_{name}"
+    if key in sys.modules:
+        return sys.modules[key]
+    spec = importlib.util.spec_from_file_location(key, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules[key] = module  # dataclasses look their module up while it loads
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[key]
+        raise
     return module
 
 
@@ -390,3 +402,269 @@ def test_wheel_metadata_summary_of_a_wheel_file(tmp_path: Path) -> None:
         'nvidia-cudnn-cu12==9.1.0.70; platform_system == "Linux"'
     ]
     assert summary["wheel"] == wheel.name
+
+
+# -- the refresh from the package index (data/build/refresh.py), offline ------------------
+
+
+class _Index:
+    """An in-memory package index: project -> [(file name, METADATA text)]."""
+
+    def __init__(self, projects: dict[str, list[tuple[str, str]]]) -> None:
+        tool = _build_tool("pypi_index")
+        self._tool = tool
+        self._files = {
+            project: [
+                tool.ReleaseFile(name, f"https://files.example/{name}", 1, None, None, False, True)
+                for name, _ in files
+            ]
+            for project, files in projects.items()
+        }
+        self._meta = {name: text for files in projects.values() for name, text in files}
+
+    def files(self, project: str) -> list[Any]:
+        return list(self._files.get(project, []))
+
+    def metadata(self, file: Any) -> Any:
+        return self._tool.parse_metadata(self._meta[file.filename])
+
+
+def _metadata(name: str, version: str, *requires: str, extras: tuple[str, ...] = ()) -> str:
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    lines += [f"Provides-Extra: {e}" for e in extras]
+    lines += [f"Requires-Dist: {r}" for r in requires]
+    return "\n".join(lines) + "\n"
+
+
+def _torch_wheels(version: str, pythons: range, *requires: str) -> list[tuple[str, str]]:
+    meta = _metadata("torch", version, *requires)
+    wheels = [(f"torch-{version}-cp3{m}-cp3{m}-manylinux_2_28_x86_64.whl", meta) for m in pythons]
+    # neither a free-threaded wheel nor another platform widens the Python range
+    after = pythons[-1] + 1
+    wheels.append((f"torch-{version}-cp3{after}-cp3{after}t-manylinux_2_28_x86_64.whl", meta))
+    wheels.append((f"torch-{version}-cp3{after}-cp3{after}-win_amd64.whl", meta))
+    return wheels
+
+
+def _versions_in(path: Path) -> list[str]:
+    """Release versions in file order (the loader sorts them; the file should be sorted too)."""
+    return re.findall(r'^      - version: "([^"]+)"', path.read_text(encoding="utf-8"), re.M)
+
+
+TORCH_FILE = """schema: 1
+framework: pytorch
+package: torch
+series:
+  - series: "9.9"
+    python: ">=3.10,<3.13"
+    default_variant: cu121
+    source: https://example.org/release-notes
+    variants:
+      - name: cu121
+        cuda: "12.1"
+        cudnn: "9.1.0.70"
+        arch_list: ["8.0", "9.0+PTX"]
+        min_glibc: "2.28"
+      - name: cpu
+    releases:
+      - version: "9.9.0"
+        wheel_tag: manylinux_2_28_x86_64
+        variants:
+          cu121:
+            pins_source: https://pypi.org/project/torch/9.9.0/
+            pins:
+              nvidia-cudnn-cu12: "==9.1.0.70"
+"""
+
+
+def test_refresh_writes_new_releases_and_missing_pins_and_then_has_nothing_to_say(
+    tmp_path: Path,
+) -> None:
+    refresh = _build_tool("refresh")
+    cudnn = 'nvidia-cudnn-cu12==9.1.0.70; platform_system == "Linux"'
+    bindings = 'cuda-bindings<13,>=12.9; platform_system == "Linux" and python_version < "3.13"'
+    index = _Index(
+        {
+            "torch": [
+                *_torch_wheels("9.9.0", range(10, 13), cudnn, bindings, "filelock"),
+                *_torch_wheels("9.9.1", range(10, 14), cudnn, 'optree; extra == "optree"'),
+                *_torch_wheels("9.9.2", range(10, 14), cudnn),
+                ("torch-9.9.3rc1-cp312-cp312-manylinux_2_28_x86_64.whl", ""),  # not final
+            ]
+        }
+    )
+    drift = refresh.refresh_framework(index, refresh.FRAMEWORKS["torch"], TORCH_FILE)
+    assert drift.messages == [
+        "pytorch.yaml: 9.9.0 cu121: pins from https://pypi.org/project/torch/9.9.0/: "
+        "missing cuda-bindings >=12.9,<13",
+        "pytorch.yaml: 9.9.1: new release in series 9.9",
+        "pytorch.yaml: 9.9.2: new release in series 9.9",
+    ]
+    path = tmp_path / "pytorch.yaml"
+    path.write_text(refresh.apply(TORCH_FILE, drift.edits), encoding="utf-8")
+    assert _versions_in(path) == ["9.9.0", "9.9.1", "9.9.2"]
+    builds = {(b.version, b.variant): b for b in load_file(path)}
+    new = builds["9.9.1", "cu121"]
+    assert new.python == ">=3.10,<3.14"  # the cp313 wheel, not the cp314t or Windows ones
+    assert new.wheel_tag == "manylinux_2_28_x86_64"
+    assert new.cudnn == "9.1.0.70"
+    assert new.default
+    assert "https://pypi.org/project/torch/9.9.1/" in new.sources
+    again = refresh.refresh_framework(
+        index, refresh.FRAMEWORKS["torch"], path.read_text(encoding="utf-8")
+    )
+    assert again.messages == []
+    assert again.edits == []
+
+
+def test_refresh_reports_what_it_does_not_write(tmp_path: Path) -> None:
+    refresh = _build_tool("refresh")
+    cudnn = 'nvidia-cudnn-cu12==9.1.0.70; platform_system == "Linux"'
+    toolkit = 'cuda-toolkit[cudart]==13.2.2; platform_system == "Linux"'
+    cudnn13 = 'nvidia-cudnn-cu13==9.26.0.51; platform_system == "Linux"'
+    index = _Index(
+        {
+            "torch": [
+                *_torch_wheels("9.9.0", range(10, 14), cudnn),
+                *_torch_wheels("10.0.0", range(11, 14), toolkit, cudnn13),
+                *_torch_wheels("10.0.1", range(11, 15), toolkit, cudnn13),
+            ]
+        }
+    )
+    drift = refresh.refresh_framework(index, refresh.FRAMEWORKS["torch"], TORCH_FILE)
+    assert drift.messages == [
+        "pytorch.yaml: 9.9.0: python '>=3.10,<3.13' recorded, the wheels say '>=3.10,<3.14'",
+        "pytorch.yaml: 10.0.0: starts series 10.0 (PyPI build cu132); run with --archs "
+        "to read its GPU code and write it",
+    ]
+    written = refresh.apply(TORCH_FILE, drift.edits)
+    assert 'version: "9.9.0"\n        python: ">=3.10,<3.14"' in written
+    # given a reader of GPU code (here a stand-in for the wheel download) the series is written
+    drift = refresh.refresh_framework(
+        index, refresh.FRAMEWORKS["torch"], written, archs=lambda wheel: ["8.0", "9.0"]
+    )
+    assert drift.messages == [
+        "pytorch.yaml: 10.0.0, 10.0.1: new series 10.0 written from its PyPI build cu132"
+    ]
+    path = tmp_path / "pytorch.yaml"
+    path.write_text(refresh.apply(written, drift.edits), encoding="utf-8")
+    assert _versions_in(path) == ["9.9.0", "10.0.0", "10.0.1"]
+    builds = {(b.version, b.variant): b for b in load_file(path)}
+    assert builds["10.0.0", "cu132"].python == ">=3.11,<3.14"
+    assert builds["10.0.1", "cu132"].python == ">=3.11,<3.15"
+    assert builds["10.0.0", "cu132"].arch_checked
+    assert not builds["10.0.1", "cu132"].arch_checked
+    assert builds["10.0.1", "cu132"].arch_list == ("8.0", "9.0")
+    assert builds["10.0.1", "cu132"].min_glibc == "2.28"
+    assert builds["10.0.1", "cu132"].cudnn == "9.26.0.51"
+
+
+def test_refresh_reads_cuda_extras_and_markers() -> None:
+    refresh = _build_tool("refresh")
+    pypi_index = _build_tool("pypi_index")
+    meta = pypi_index.parse_metadata(
+        _metadata(
+            "jax-cuda13-plugin",
+            "1.0",
+            "jax-cuda13-pjrt==1.0",
+            'nvidia-cudnn-cu13<10.0,>=9.12.0.46; sys_platform == "linux" and extra == "with-cuda"',
+            'nvidia-nvvm; extra == "with-cuda"',
+            'nvidia-nccl-cu13>=2.27; sys_platform == "win32" and extra == "with-cuda"',
+            extras=("with-cuda",),
+        )
+    )
+    assert refresh.gpu_requirements(meta, ("with-cuda",), ["3.12"]) == {
+        "nvidia-cudnn-cu13": ">=9.12.0.46,<10.0",
+        "nvidia-nvvm": ">=0",
+    }
+    assert refresh.gpu_requirements(meta, ("and-cuda",), ["3.12"]) == {}
+    assert refresh.gpu_requirements(meta, (), ["3.12"]) == {}
+    old = pypi_index.parse_metadata(
+        _metadata(
+            "p", "1", "nvidia-cudnn-cu12<10,>=9.0 ; extra == 'with_cuda'", extras=("with_cuda",)
+        )
+    )
+    assert refresh.gpu_requirements(old, ("with-cuda",), ["3.12"]) == {
+        "nvidia-cudnn-cu12": ">=9.0,<10"
+    }
+    bindings = pypi_index.parse_metadata(
+        _metadata("torch", "1", 'cuda-bindings>=13; python_version < "3.15"')
+    )
+    assert refresh.gpu_requirements(bindings, (), ["3.14", "3.15"]) == {"cuda-bindings": ">=13"}
+    assert refresh.gpu_requirements(bindings, (), ["3.15"]) == {}
+
+
+def test_refresh_generates_the_cuda_toolkit_maps() -> None:
+    refresh = _build_tool("refresh")
+    toolkit = _metadata(
+        "cuda-toolkit",
+        "13.9.0",
+        'nvidia-cublas==13.19.0.1.*; sys_platform == "linux" and extra == "cublas"',
+        'nvidia-cuda-runtime==13.9.12.*; extra == "cudart"',
+        extras=("cublas", "cudart"),
+    )
+    index = _Index(
+        {
+            "cuda-toolkit": [
+                ("cuda_toolkit-13.9.0-py2.py3-none-any.whl", toolkit),
+                ("cuda_toolkit-12.9.9-py2.py3-none-any.whl", toolkit),  # before CUDA 13
+                ("cuda_toolkit-13.10.0rc1-py2.py3-none-any.whl", toolkit),  # not final
+            ]
+        }
+    )
+    head = 'schema: 1\nrules: []\ncuda_releases:\n  - cuda: "12.1"\n    source: https://x.org/\n'
+    drift = refresh.refresh_nvidia(index, head)
+    text = refresh.apply(head, drift.edits)
+    entries = yaml.safe_load(text)["cuda_releases"]
+    assert entries[1] == {
+        "cuda": "13.9",
+        "release": "13.9.0",
+        "source": "https://pypi.org/project/cuda-toolkit/13.9.0/",
+        "packages": {"nvidia-cublas": "13.19.0.1", "nvidia-cuda-runtime": "13.9.12"},
+    }
+    assert len(entries) == 2
+    assert refresh.refresh_nvidia(index, text).messages == []
+
+
+def test_wheel_metadata_is_read_from_three_byte_ranges() -> None:
+    pypi_index = _build_tool("pypi_index")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("big/lib.so"), os.urandom(300_000))  # stored, incompressible
+        zf.writestr(
+            "demo-1.0.dist-info/METADATA",
+            _metadata("demo", "1.0", "nvidia-nccl-cu13==2.30.7"),
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
+        zf.writestr("demo-1.0.dist-info/RECORD", "")
+    blob = buffer.getvalue()
+    ranges: list[tuple[int, int]] = []
+
+    def read(start: int, end: int) -> bytes:
+        ranges.append((start, end))
+        return blob[start:end]
+
+    text = pypi_index.metadata_from_zip(read, len(blob))
+    assert "Requires-Dist: nvidia-nccl-cu13==2.30.7" in text
+    assert sum(end - start for start, end in ranges) < len(blob) // 2
+    assert len(ranges) <= 3
+    with pytest.raises(ValueError, match="not a zip"):
+        pypi_index.metadata_from_zip(lambda s, e: b"\0" * (e - s), 1000)
+
+
+def test_python_ranges_come_from_cpython_wheels_for_linux() -> None:
+    refresh = _build_tool("refresh")
+    pypi_index = _build_tool("pypi_index")
+
+    def f(name: str) -> Any:
+        return pypi_index.ReleaseFile(name, "https://x/" + name, 1, None, None, False, False)
+
+    linux = [
+        f("jaxlib-1.0-cp311-cp311-manylinux_2_27_x86_64.whl"),
+        f("jaxlib-1.0-cp314-cp314-manylinux_2_27_x86_64.whl"),
+        f("jaxlib-1.0-cp315-cp315t-manylinux_2_27_x86_64.whl"),
+    ]
+    assert refresh.python_range(linux) == ">=3.11,<3.15"
+    assert refresh.python_range([f("x-1.0-py3-none-any.whl")]) is None
+    assert not pypi_index.linux_x86_64(f("jaxlib-1.0-cp311-cp311-manylinux_2_27_aarch64.whl"))
+    assert pypi_index.linux_x86_64(linux[0])

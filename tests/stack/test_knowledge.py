@@ -70,7 +70,8 @@ def test_min_driver_toolkit_windows(cuda: str, expected: str) -> None:
         ("11.8", "windows", "452.39"),
         ("11.0", "linux", "450.51.05"),  # below the 11.x floor: its own driver is older
         ("12.4", "windows", "527.41"),
-        ("13.2", "linux", "580"),
+        ("13.2", "linux", "580.65.06"),
+        ("13.2", "windows", "580"),  # NVIDIA names only the R580 branch for Windows
         ("10.2", "linux", "440.33"),  # no minor-version compatibility before CUDA 11
     ],
 )
@@ -138,7 +139,7 @@ def test_min_driver_rejects_unknown_os_and_compatibility() -> None:
         ("570.86.10", "12.8"),
         ("580.65.06", "13.0"),
         ("595.71.05", "13.2"),
-        ("610.43.02", "13.2"),
+        ("610.43.02", "13.3"),
     ],
 )
 def test_driver_max_cuda(driver: str, expected: str | None) -> None:
