@@ -9,10 +9,12 @@ share one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import sys
 import threading
 
-__all__ = ["new_temp_file", "write_atomic"]
+__all__ = ["new_temp_file", "sweep_stale", "write_atomic"]
 
 
 def new_temp_file(folder: str, prefix: str) -> tuple[int, str]:
@@ -38,7 +40,11 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, durable: bo
     file as it was. ``durable`` syncs the file to disk first (output files);
     cache entries skip that."""
     target = os.fspath(path)
+    if os.path.isdir(target):
+        raise IsADirectoryError(errno.EISDIR, "is a directory", target)
     folder = os.path.dirname(os.path.abspath(target))
+    if durable:
+        sweep_stale(folder)
     fd, tmp = new_temp_file(folder, ".compatlib-")  # mode 0o666 less the umask
     blob = data.encode("utf-8") if isinstance(data, str) else data
     try:
@@ -52,3 +58,39 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, durable: bo
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def sweep_stale(folder: str, prefix: str = ".compatlib-") -> int:
+    """Remove temporary files that a killed compatlib process left in ``folder``:
+    those whose writer (the process id in the name) no longer runs. Returns how
+    many went. A run that is killed cannot clean up after itself; the next
+    write to the same folder does. (Not on Windows, where probing a process id
+    with os.kill would end it.)"""
+    if sys.platform == "win32":
+        return 0
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid_text = name[len(prefix) :].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid() or _running(int(pid_text)):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True

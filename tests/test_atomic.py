@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compatlib._atomic import new_temp_file
+from compatlib._atomic import new_temp_file, write_atomic
 
 
 def test_each_call_gets_a_new_file_beside_the_target(tmp_path: Path) -> None:
@@ -43,3 +43,30 @@ def test_a_leftover_name_is_skipped(tmp_path: Path) -> None:
     os.close(fd2)
     assert path2 != path
     assert path2.endswith("-1.tmp")
+
+
+def test_a_directory_target_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError):
+        write_atomic(tmp_path, "x")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no process probing on Windows")
+def test_files_of_killed_writers_are_swept(tmp_path: Path) -> None:
+    """A SIGKILLed writer's temporary file goes at the next write; live ones stay."""
+    import subprocess
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stale = tmp_path / f".compatlib-{dead.stdout.strip()}-1-0.tmp"
+    stale.write_text("half a lock")
+    live = tmp_path / f".compatlib-{os.getppid()}-1-0.tmp"
+    live.write_text("another writer, still running")
+    write_atomic(tmp_path / "lock.json", "{}")
+    assert not stale.exists()
+    assert live.exists()
+    assert (tmp_path / "lock.json").read_text() == "{}"

@@ -10,6 +10,7 @@ output went away (``| head``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -301,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = parser.commands.choices.get(args.command) if parser.commands else None
         (command or parser).error(f"unrecognized arguments: {' '.join(extra)}")
     debug = args.debug or os.environ.get("COMPATLIB_DEBUG", "") not in ("", "0")
+    _exit_on_sigterm()
     try:
         return _dispatch(args)
     except InputError as exc:
@@ -330,6 +332,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_BUG
+
+
+def _exit_on_sigterm() -> None:
+    """Make SIGTERM unwind like Ctrl-C, so atomic writes remove their temporary
+    files (a SIGKILL cannot be caught: the next write sweeps those)."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    with contextlib.suppress(ValueError, OSError):  # not the main thread
+        signal.signal(signal.SIGTERM, stop)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -100,12 +100,21 @@ _SPECIAL_VERSION_CHARS = "><$^|,"
 # -- small matchers ----------------------------------------------------------
 
 
+def _regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled; a pattern that does not compile is a ValueError
+    (re.error is not one) that says so."""
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+
+
 def _glob_matcher(pattern: str, *, lower: bool = False) -> Callable[[str], bool]:
     """conda's GlobStrMatch: ``^...$`` is a regex, ``*`` a wildcard, else exact."""
     if lower:
         pattern = pattern.lower()
     if pattern.startswith("^") and pattern.endswith("$"):
-        rx = re.compile(pattern)
+        rx = _regex(pattern)
     elif "*" in pattern:
         rx = re.compile("^(?:" + ".*".join(re.escape(p) for p in pattern.split("*")) + ")$")
     else:
@@ -134,7 +143,7 @@ def _build_number_matcher(text: str) -> Callable[[int], bool]:
                 return lambda value: compare(value, bound)
         raise ValueError(f"invalid build number spec {text!r}")
     if s.startswith("^") and s.endswith("$"):
-        rx = re.compile(s)
+        rx = _regex(s)
         return lambda value: rx.match(str(value)) is not None
     raise ValueError(f"invalid build number spec {text!r}")
 
@@ -252,8 +261,11 @@ class MatchSpec:
         self.channel: str | None = channel
         self.subdir: str | None = subdir or None
         self.fields: tuple[tuple[str, str], ...] = tuple(fields)
-        self._name_match = _glob_matcher(name, lower=True) if name != "*" else None
-        self._build_match = _glob_matcher(build) if build is not None else None
+        try:
+            self._name_match = _glob_matcher(name, lower=True) if name != "*" else None
+            self._build_match = _glob_matcher(build) if build is not None else None
+        except ValueError as exc:
+            raise InputError(str(exc), expected="a glob (py3*) or a regex ^...$") from None
         try:
             self._build_number_match = _build_number_matcher(bn) if bn is not None else None
         except ValueError as exc:
@@ -402,7 +414,10 @@ def _match_field(key: str, value: str, record: PackageRecord) -> bool:
         return frozenset(have) == _feature_set(value)
     if key in ("license", "license_family"):
         got: str | None = getattr(record, key)
-        return got is not None and _glob_matcher(value, lower=True)(got)
+        try:
+            return got is not None and _glob_matcher(value, lower=True)(got)
+        except ValueError:
+            return False
     if key == "fn":
         return record.filename == value
     attr: str | None = getattr(record, key)
