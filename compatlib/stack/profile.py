@@ -398,6 +398,14 @@ def _load_file(path: Path) -> SystemProfile:
     return profile_from_dict(data, source=str(path))
 
 
+def _is_file(path: Path) -> bool:
+    """Is ``path`` a file? A name the OS refuses (too long, a NUL byte) is not."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def parse_system(spec: str) -> SystemProfile:
     """A profile from a ``--system`` spec.
 
@@ -414,7 +422,7 @@ def parse_system(spec: str) -> SystemProfile:
             expected="a preset, key=value pairs or a YAML file",
         )
     path = Path(text)
-    if text.endswith((".yaml", ".yml", ".json")) or ("=" not in text and path.is_file()):
+    if text.endswith((".yaml", ".yml", ".json")) or ("=" not in text and _is_file(path)):
         return _load_file(path)
     profile = SystemProfile()
     pairs: dict[str, Any] = {}

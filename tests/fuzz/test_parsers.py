@@ -1,0 +1,347 @@
+"""Every parser of untrusted input, fed mutations of real samples.
+
+The contract: a parser either returns a value or raises a
+:class:`~compatlib.errors.CompatError` (an ``InputError`` naming the source).
+Anything else (a ValueError, a RecursionError, a MemoryError) is a bug. The
+samples are real files of the kinds users and servers hand to compatlib.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from compatlib.errors import CompatError
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "specs" / "fixtures"
+
+_NASTY = [
+    "[",
+    "]",
+    "{",
+    "}",
+    "(",
+    ")",
+    "<",
+    ">",
+    "=",
+    "==",
+    "!=",
+    "~=",
+    "*",
+    ",",
+    ";",
+    "@",
+    "#",
+    ":",
+    "'",
+    '"',
+    "\\",
+    "\n",
+    "\r\n",
+    "\t",
+    " ",
+    "\x00",
+    "\x7f",
+    "\u2028",
+    "\ufeff",
+    "&a ",
+    "*a",
+    "!!int ",
+    "!!binary ",
+    "!!python/object:x ",
+    "- ",
+    "--",
+    "-r ",
+    "-e ",
+    "${X}",
+    "http://[x]/",
+    "file://",
+    "NaN",
+    "Infinity",
+    "1e999",
+    "9" * 30,
+    "é",
+    "ß",
+    "^(",
+    ".*",
+    "py3*",
+    "[build='^(x$']",
+    "\\u{110000}",
+    "0x",
+    "extra ==",
+    "python_version",
+]
+
+
+@st.composite
+def mutated(draw: st.DrawFn, sample: str) -> str:
+    """``sample`` with a few insertions, repetitions and deletions at random places."""
+    text = sample
+    for _ in range(draw(st.integers(1, 5))):
+        at = draw(st.integers(0, len(text)))
+        op = draw(st.sampled_from(("insert", "repeat", "delete")))
+        if op == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 30)) :]
+            continue
+        piece = draw(st.one_of(st.sampled_from(_NASTY), st.text(min_size=1, max_size=6)))
+        times = draw(st.integers(1, 3)) if op == "insert" else draw(st.integers(2, 300))
+        text = text[:at] + piece * times + text[at:]
+    return text
+
+
+def _survives(call: Callable[[], Any]) -> None:
+    """``call`` returns, or fails with the project's own error type."""
+    with contextlib.suppress(CompatError):
+        call()
+
+
+def _in_file(tmp: Path, name: str, text: str) -> Path:
+    path = tmp / name
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    return path
+
+
+# -- spec files ------------------------------------------------------------------------------
+
+
+def _sample(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+REQUIREMENTS = _sample(FIXTURES / "requirements" / "requirements.txt")
+ENVIRONMENT = _sample(FIXTURES / "environment" / "environment.yml")
+PYPROJECT = _sample(FIXTURES / "pyproject" / "pyproject.toml")
+AZUREML = _sample(FIXTURES / "azureml" / "inline.yml")
+
+
+@given(mutated(REQUIREMENTS))
+def test_requirements_files(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    from compatlib.specs import read_requirements
+
+    tmp = tmp_path_factory.mktemp("req")
+    _survives(lambda: read_requirements(_in_file(tmp, "requirements.txt", text), environ={}))
+
+
+@given(mutated(ENVIRONMENT))
+def test_environment_files(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    from compatlib.specs import read_environment
+
+    tmp = tmp_path_factory.mktemp("env")
+    _survives(lambda: read_environment(_in_file(tmp, "environment.yml", text), environ={}))
+
+
+@given(mutated(PYPROJECT))
+def test_pyproject_files(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    from compatlib.specs import read_pyproject
+
+    tmp = tmp_path_factory.mktemp("pyproject")
+    _survives(lambda: read_pyproject(_in_file(tmp, "pyproject.toml", text)))
+
+
+@given(mutated(AZUREML))
+def test_azureml_files(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    from compatlib.specs import read_azureml_environment
+
+    tmp = tmp_path_factory.mktemp("azureml")
+    _survives(lambda: read_azureml_environment(_in_file(tmp, "env.yml", text), environ={}))
+
+
+# -- locks -----------------------------------------------------------------------------------
+
+LOCK = json.dumps(
+    {
+        "version": 1,
+        "metadata": {"requirements": ["six"], "indexes": ["https://pypi.org/simple"]},
+        "packages": [
+            {
+                "name": "six",
+                "version": "1.17.0",
+                "manager": "pip",
+                "platform": "linux-64",
+                "url": "https://files.pythonhosted.org/six-1.17.0-py2.py3-none-any.whl",
+                "hashes": {"sha256": "4" * 64},
+                "dependencies": {"a": "a>=1"},
+                "marker": "python_version >= '3.8'",
+            }
+        ],
+        "system_requirements": {"linux-64": {"glibc": ">=2.17"}},
+    },
+    indent=1,
+)
+
+
+@given(mutated(LOCK), st.sampled_from(["json", "requirements", "pylock", "environment"]))
+def test_lock_files_read_and_render(
+    tmp_path_factory: pytest.TempPathFactory, text: str, fmt: str
+) -> None:
+    from compatlib.lock.model import read_lock
+    from compatlib.lock.render import render
+
+    tmp = tmp_path_factory.mktemp("lock")
+    path = _in_file(tmp, "lock.json", text)
+
+    def read_and_render() -> None:
+        rendered = render(read_lock(path), fmt)
+        if fmt == "requirements":  # no field may become an option line
+            options = [ln for ln in rendered.splitlines() if ln.lstrip().startswith("-")]
+            assert all(
+                ln.startswith(
+                    ("--hash", "--index-url", "--find-links", "--extra-index-url", "--no-index")
+                )
+                for ln in options
+            )
+
+    _survives(read_and_render)
+
+
+# -- sources ---------------------------------------------------------------------------------
+
+SIMPLE_JSON = json.dumps(
+    {
+        "meta": {"api-version": "1.1"},
+        "name": "six",
+        "files": [
+            {
+                "filename": "six-1.17.0-py2.py3-none-any.whl",
+                "url": "../../packages/six-1.17.0-py2.py3-none-any.whl",
+                "hashes": {"sha256": "4" * 64},
+                "requires-python": ">=2.7, !=3.0.*",
+                "core-metadata": {"sha256": "5" * 64},
+                "yanked": False,
+            }
+        ],
+        "versions": ["1.17.0"],
+    }
+)
+SIMPLE_HTML = (
+    '<html><body><a href="../../packages/six-1.17.0.tar.gz#sha256=' + "4" * 64 + '" '
+    'data-requires-python="&gt;=2.7" data-dist-info-metadata="sha256=' + "5" * 64 + '">'
+    "six-1.17.0.tar.gz</a></body></html>"
+)
+
+
+@given(mutated(SIMPLE_JSON))
+def test_simple_json_pages(text: str) -> None:
+    from compatlib.sources.pypi.simple import parse_project_page
+
+    _survives(
+        lambda: parse_project_page(
+            text.encode("utf-8", "surrogatepass"),
+            "application/vnd.pypi.simple.v1+json",
+            "https://pypi.org/simple/six/",
+        )
+    )
+
+
+@given(mutated(SIMPLE_HTML))
+def test_simple_html_pages(text: str) -> None:
+    from compatlib.sources.pypi.simple import parse_project_page
+
+    _survives(
+        lambda: parse_project_page(
+            text.encode("utf-8", "surrogatepass"), "text/html", "https://pypi.org/simple/six/"
+        )
+    )
+
+
+REPODATA = json.dumps(
+    {
+        "info": {
+            "subdir": "linux-64",
+            "base_url": "https://conda.anaconda.org/conda-forge/linux-64",
+        },
+        "packages.conda": {
+            "numpy-2.2.6-py311h1_0.conda": {
+                "name": "numpy",
+                "version": "2.2.6",
+                "build": "py311h1_0",
+                "build_number": 0,
+                "depends": ["python >=3.11,<3.12.0a0", "libblas >=3.9.0,<4.0a0", "__glibc >=2.17"],
+                "constrains": ["numpy-base <0a0"],
+                "md5": "0" * 32,
+                "sha256": "1" * 64,
+                "size": 8000000,
+                "subdir": "linux-64",
+                "timestamp": 1700000000000,
+            }
+        },
+    }
+)
+
+
+@given(mutated(REPODATA))
+def test_repodata(text: str) -> None:
+    from compatlib._input import load_json
+    from compatlib.sources.conda.repodata import parse_repodata
+
+    _survives(
+        lambda: parse_repodata(load_json(text, source="repodata.json"), source="repodata.json")
+    )
+
+
+METADATA = (
+    "Metadata-Version: 2.4\nName: torch\nVersion: 2.5.1\nRequires-Python: >=3.9\n"
+    "Requires-Dist: filelock\nRequires-Dist: nvidia-cudnn-cu12==9.1.0.70; "
+    'platform_system == "Linux" and platform_machine == "x86_64"\n'
+    'Provides-Extra: opt-einsum\nRequires-Dist: opt-einsum>=3.3; extra == "opt-einsum"\n\nbody\n'
+)
+
+
+@given(mutated(METADATA))
+def test_core_metadata(text: str) -> None:
+    from compatlib.sources.pypi.metadata import parse_core_metadata
+
+    _survives(lambda: parse_core_metadata(text.encode("utf-8", "surrogatepass"), source="METADATA"))
+
+
+# -- strings ---------------------------------------------------------------------------------
+
+
+@given(
+    st.one_of(
+        mutated("numpy >=1.26,<2.0a0 py311h*_0"),
+        mutated("conda-forge/linux-64::pytorch[version='>=2.1,<3', build_number='>=1']"),
+        mutated("python=3.11.*=*_cpython"),
+    )
+)
+def test_conda_match_specs(text: str) -> None:
+    from compatlib.sources.conda.matchspec import parse_matchspec
+
+    _survives(lambda: parse_matchspec(text))
+
+
+@given(mutated("torch-2.5.1+cu121-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"))
+def test_distribution_filenames(text: str) -> None:
+    from compatlib.values.filenames import parse_dist_filename
+
+    _survives(lambda: parse_dist_filename(text))
+
+
+@given(
+    st.one_of(
+        mutated("driver=535.104.05,gpu=8xA100,glibc=2.35,cuda=12.2,os=ubuntu22.04"),
+        mutated("azure:Standard_NC24ads_A100_v4"),
+    )
+)
+def test_system_specs(text: str) -> None:
+    from compatlib.stack.profile import parse_system
+
+    if "/" in text or text.endswith((".yml", ".yaml", ".json")):
+        return  # a path: the file readers are fuzzed above
+    _survives(lambda: parse_system(text))
+
+
+@given(mutated('{ "a": { 1: { "b": [(1, Some(3)), (4, None)] } } }'))
+def test_ron(text: str) -> None:
+    from compatlib.testing.ron import loads
+
+    _survives(lambda: loads(text, source="x.ron"))
