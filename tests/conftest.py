@@ -1,9 +1,29 @@
 """Suite-wide settings: property tests are derandomized, so the suite gives the
-same result on every run (a failing example found once is pinned by a test)."""
+same result on every run (a failing example found once is pinned by a test).
+
+``HYPOTHESIS_PROFILE=fuzz`` turns the property tests (tests/fuzz above all) into
+a long, randomized fuzzing campaign: thousands of inputs per parser.
+"""
 
 from __future__ import annotations
 
-from hypothesis import settings
+import os
 
-settings.register_profile("compatlib", derandomize=True, deadline=None, print_blob=True)
-settings.load_profile("compatlib")
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "compatlib",
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "fuzz",
+    derandomize=False,
+    deadline=None,
+    print_blob=True,
+    max_examples=20_000,
+    suppress_health_check=list(HealthCheck),
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "compatlib"))

@@ -603,7 +603,10 @@ def _name_from_target(target: str) -> str | None:
     egg = _EGG_RE.search(target)
     if egg is not None:
         return unquote(egg.group(1)).strip()
-    base = unquote(urlsplit(target).path if _SCHEME_RE.match(target) else target)
+    try:
+        base = unquote(urlsplit(target).path if _SCHEME_RE.match(target) else target)
+    except ValueError:  # not a URL: no name to take from it
+        return None
     base = base.replace("\\", "/").rstrip("/").rpartition("/")[2]
     if base.lower().endswith(".whl"):
         try:
