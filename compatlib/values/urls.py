@@ -23,14 +23,51 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import unquote, unquote_to_bytes, urlsplit
+from urllib.parse import SplitResult, unquote, unquote_to_bytes, urljoin, urlsplit
 
 from compatlib.errors import InputError
 
-__all__ = ["file_url_to_path", "is_file_url", "path_to_url", "url_filename", "url_to_path"]
+__all__ = [
+    "file_url_to_path",
+    "is_file_url",
+    "join_url",
+    "path_to_url",
+    "split_url",
+    "url_filename",
+    "url_to_path",
+]
 
 _DRIVE = re.compile(r"[A-Za-z][:|]\Z")
 _EXPECTED = "file:///absolute/path (or file://localhost/absolute/path)"
+
+
+def split_url(url: str, *, source: str | None = None, field: str | None = None) -> SplitResult:
+    """``urlsplit(url)``, with a URL that does not parse (``http://[x]/a``, a bad
+    port) an :class:`InputError` naming where it came from, instead of the
+    ValueError urllib raises. Every URL from a file, a page or a server goes
+    through here or :func:`join_url`."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading the port validates it
+    except ValueError as exc:
+        raise InputError(
+            f"invalid URL {url!r}: {exc}",
+            source=source if source is not None else url,
+            field=field,
+            expected="a URL such as https://host/path",
+        ) from None
+    return parts
+
+
+def join_url(base: str, url: str, *, source: str | None = None) -> str:
+    """``urljoin(base, url)``; an unparseable ``url`` is an :class:`InputError`."""
+    split_url(url, source=source)
+    try:
+        return urljoin(base, url)
+    except ValueError as exc:
+        raise InputError(
+            f"invalid URL {url!r}: {exc}", source=source or base, expected="a valid URL"
+        ) from None
 
 
 def is_file_url(text: str) -> bool:
@@ -44,7 +81,7 @@ def file_url_to_path(url: str, *, windows: bool | None = None) -> str:
     :class:`ValueError`) for another scheme or, on POSIX, a remote host."""
     if windows is None:
         windows = os.name == "nt"
-    parts = urlsplit(url)
+    parts = split_url(url)
     if parts.scheme.lower() != "file":
         raise InputError(f"not a file URL: {url!r}", source=url, expected=_EXPECTED)
     host = parts.netloc
@@ -83,4 +120,8 @@ def path_to_url(path: str | os.PathLike[str], *, resolve: bool = True) -> str:
 def url_filename(url: str) -> str:
     """The decoded last path segment of a URL (``""`` for a folder URL):
     ``https://h/a/torch-2.1%2Bcu121-cp311.whl#sha256=...`` -> ``torch-2.1+cu121-cp311.whl``."""
-    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # not a URL: its text after the last slash is the best name
+        path = url.split("#", 1)[0].split("?", 1)[0]
+    return unquote(path.rsplit("/", 1)[-1])

@@ -540,7 +540,10 @@ def _parse_package_file(s: str, ctx: _Ctx, text: str) -> MatchSpec:
     """A package URL or absolute path: ``.../conda-forge/linux-64/x-1.0-0.conda``."""
     if "://" in s:
         url = strip_credentials(s)
-        path = unquote(urlsplit(url).path)
+        try:
+            path = unquote(urlsplit(url).path)
+        except ValueError as exc:
+            raise ctx.error(f"invalid package URL: {exc}", 0, "a valid URL") from None
     elif s.startswith("/"):
         path = s
         url = PurePosixPath(s).as_uri()

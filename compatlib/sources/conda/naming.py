@@ -58,7 +58,10 @@ def strip_credentials(url: str) -> str:
     """``https://user:pw@host/t/tok-123/conda-forge`` -> ``https://host/conda-forge``."""
     if "://" not in url:
         return url
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not parseable: nothing to strip that a renderer would accept
+        return url
     netloc = parts.netloc.rpartition("@")[2]
     segments = parts.path.split("/")
     if len(segments) > 2 and segments[1] == "t":
@@ -84,7 +87,9 @@ def canonical_channel_name(channel: str) -> str:
         text = text.rsplit("/", 1)[0]
     text, _ = split_subdir(text)
     if "://" in text:
-        parts = urlsplit(text)
+        from compatlib.values.urls import split_url
+
+        parts = split_url(text, field="channel")
         if parts.scheme in ("http", "https") and parts.netloc in _SHORT_HOSTS:
             path = parts.path.strip("/")
             if path:

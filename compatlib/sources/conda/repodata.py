@@ -35,7 +35,6 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
 
 from compatlib.errors import InputError
 from compatlib.sources.conda.naming import KNOWN_SUBDIRS, canonical_channel_name, strip_credentials
@@ -55,6 +54,27 @@ _BZ2_MAGIC = b"BZh"
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
+MAX_REPODATA_BYTES = 4 * 2**30
+"""The most a repodata file may decompress to (conda-forge's largest subdir is a
+few hundred MB): a small archive that expands without end is refused."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _bounded(step: Any, source: str) -> bytes:
+    """Decompress through ``step(max_length)`` up to :data:`MAX_REPODATA_BYTES`."""
+    data = step(MAX_REPODATA_BYTES + 1)
+    if len(data) > MAX_REPODATA_BYTES:
+        raise InputError(
+            f"repodata expands to more than {MAX_REPODATA_BYTES // 2**30} GiB",
+            source=source,
+            expected="a repodata archive of a sensible size",
+        )
+    return bytes(data)
+
+
 def read_repodata_bytes(raw: bytes, source: str) -> Any:
     """Decompress (bz2, zstd, gzip: by content) and decode JSON, with located errors."""
     data = raw
@@ -68,13 +88,18 @@ def read_repodata_bytes(raw: bytes, source: str) -> Any:
                     source=source,
                     expected="pip install zstandard, or the uncompressed repodata.json",
                 ) from None
-            data = zstandard.ZstdDecompressor().decompressobj().decompress(raw)
-        elif raw.startswith(_BZ2_MAGIC):
-            data = bz2.decompress(raw)
-        elif raw.startswith(_GZIP_MAGIC):
-            import gzip
+            import io
 
-            data = gzip.decompress(raw)
+            reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw))
+            data = _bounded(reader.read, source)
+        elif raw.startswith(_BZ2_MAGIC):
+            bobj = bz2.BZ2Decompressor()
+            data = _bounded(lambda n: bobj.decompress(raw, n), source)
+        elif raw.startswith(_GZIP_MAGIC):
+            import zlib
+
+            gobj = zlib.decompressobj(wbits=31)
+            data = _bounded(lambda n: gobj.decompress(raw, n), source)
     except InputError:
         raise
     except Exception as exc:  # corrupt archives raise library-specific errors
@@ -87,9 +112,16 @@ def read_repodata_bytes(raw: bytes, source: str) -> Any:
         raise InputError(
             f"repodata is not UTF-8 (byte {exc.start})", source=source, expected="UTF-8 JSON"
         ) from None
+    from compatlib._input import check_depth
+
+    check_depth(text, source=source)
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError):
+            raise InputError(
+                f"invalid JSON: {exc} is not a JSON number", source=source, expected="JSON"
+            ) from None
         lines = text.splitlines()
         line_text = lines[exc.lineno - 1] if 0 < exc.lineno <= len(lines) else None
         if line_text is not None and len(line_text) > 200:
@@ -161,7 +193,11 @@ def _resolve_base_url(meta: Mapping[str, Any], location_url: str, subdir: str) -
     """CEP 15 ``base_url`` (may be relative), else the repodata's folder URL."""
     base = meta.get("base_url")
     if isinstance(base, str) and base:
-        absolute = urljoin(location_url, base if base.endswith("/") else base + "/")
+        from compatlib.values.urls import join_url
+
+        absolute = join_url(
+            location_url, base if base.endswith("/") else base + "/", source=location_url
+        )
         absolute = absolute.rstrip("/")
         last = absolute.rsplit("/", 1)[-1]
         if subdir and last not in KNOWN_SUBDIRS:
@@ -293,9 +329,10 @@ def _load_remote(
     url: str, subdir: str | None, channel: str | None, fetcher: Fetcher
 ) -> list[PackageRecord]:
     from compatlib.sources.fetch import FetchError  # the HTTP layer: remote channels only
+    from compatlib.values.urls import split_url
 
     clean = strip_credentials(url)
-    path = urlsplit(url).path
+    path = split_url(url, field="channel").path
     if path.endswith((".json", ".json.bz2", ".json.zst")):
         targets = [(url, subdir)]
     else:
