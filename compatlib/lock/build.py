@@ -1,9 +1,12 @@
 """Build a lock from what a user asks for: the work behind ``compatlib lock``.
 
 A :class:`LockRequest` holds the inputs as given (requirements, spec files,
-sources, targets, resolver options); :func:`build_lock` reads the spec files,
-chooses the targets, picks the pip or the conda (+ pip) path, and returns the
-:class:`~compatlib.lock.model.Lock` with its metadata and inputs hash. The
+sources, targets, resolver options, and the lock written before, whose pins are
+kept where they still fit); :func:`build_lock` reads the spec files, chooses
+the targets, picks the pip or the conda (+ pip) path, and returns the
+:class:`~compatlib.lock.model.Lock` with its metadata, inputs hash and
+warnings. :func:`request_metadata` computes that metadata without solving and
+:func:`check_fresh` compares it with a lock's (``compatlib lock --check``). The
 command line only turns arguments into a request and prints the result, so the
 same lock comes out of Python and of ``compatlib lock``.
 """
@@ -12,20 +15,28 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from compatlib._values import value
 from compatlib.errors import InputError
 
 if TYPE_CHECKING:
-    from compatlib.lock.model import Lock
+    from compatlib.lock.model import Lock, LockedPackage
     from compatlib.sources.fetch import Fetcher
     from compatlib.sources.pypi.repository import Strategy
     from compatlib.specs.model import Spec
     from compatlib.stack.profile import SystemProfile
     from compatlib.values.target import Target
 
-__all__ = ["LockRequest", "build_lock"]
+__all__ = [
+    "Freshness",
+    "LockRequest",
+    "build_lock",
+    "check_fresh",
+    "gpu_warnings",
+    "request_metadata",
+]
 
 _SEQUENCES = (
     "requirements",
@@ -35,6 +46,9 @@ _SEQUENCES = (
     "find_links",
     "channels",
     "platforms",
+    "extras",
+    "groups",
+    "upgrade_packages",
 )
 
 
@@ -54,7 +68,16 @@ class LockRequest:
     targets; unset, they come from the spec (a ``python`` pin, its
     ``platforms``), else this interpreter's Python on linux-64.
     ``prereleases``, ``strategy``, ``universal`` and ``requires_python`` are
-    the resolver options of :func:`compatlib.lock.pip.lock_pip`.
+    the resolver options of :func:`compatlib.lock.pip.lock_pip`. ``extras``
+    and ``groups`` select optional dependencies and dependency groups of the
+    ``pyproject.toml`` files among the spec files.
+
+    ``previous`` is the lock written before (read back from any format
+    :mod:`compatlib.lock.read` reads): its pip pins are preferred, so the new
+    lock changes only where the inputs force it. ``upgrade`` ignores it;
+    ``upgrade_packages`` (``"numpy"``, ``"numpy>=2.3"``) frees those packages
+    only, each within its version range for this run (the range is not an
+    input of the lock: later runs keep the version it chose).
     """
 
     requirements: tuple[str, ...] = ()
@@ -75,6 +98,11 @@ class LockRequest:
     strategy: str = "newest"
     universal: bool = False
     requires_python: str | None = None
+    extras: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    previous: Lock | None = None
+    upgrade: bool = False
+    upgrade_packages: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in _SEQUENCES:
@@ -92,6 +120,10 @@ class LockRequest:
 def build_lock(request: LockRequest) -> Lock:
     """The lock ``request`` asks for.
 
+    Its metadata is :func:`request_metadata` (plus ``warnings`` such as a CPU
+    framework build locked for a GPU target: :func:`gpu_warnings`), so
+    :func:`check_fresh` finds a lock fresh for the request it was built from.
+
     Raises :class:`~compatlib.solver.errors.UnsatisfiableError` (with the
     explanation) when no set of versions works, :class:`~compatlib.errors.InputError`
     for bad input (nothing to lock, options that do not go together, a target
@@ -100,23 +132,150 @@ def build_lock(request: LockRequest) -> Lock:
     :class:`~compatlib.errors.CompatError` subclasses for unreadable sources.
     """
     # lazy: the solver and the PyPI client load only when a lock is built
+    from compatlib._values import replace
     from compatlib.lock.pip import lock_pip
 
+    plan = _plan(request)
+    if plan.spec is not None and plan.conda:
+        lock = _conda_lock(request, plan.spec, list(plan.targets))
+    else:
+        previous, constraints = _upgrades(request)
+        lock = lock_pip(
+            plan.pip,
+            target=plan.targets,
+            previous=previous,
+            constraints=constraints,
+            **plan.options,
+        )
+    metadata = dict(plan.metadata)
+    warnings = gpu_warnings(lock, plan.targets)
+    if warnings:
+        metadata["warnings"] = warnings
+    return replace(lock, metadata=metadata)
+
+
+def request_metadata(request: LockRequest) -> dict[str, Any]:
+    """The metadata :func:`build_lock` records for ``request`` (inputs, targets,
+    options, their digests and hash), computed without solving: what
+    ``compatlib lock --check`` compares with a lock's."""
+    return dict(_plan(request).metadata)
+
+
+@value(eq=False)
+class _Plan:
+    """What a request resolves to before solving: the pip input (a spec or
+    plain requirements), the targets, ``lock_pip``'s options, whether it is a
+    conda lock, and the metadata the lock will carry."""
+
+    pip: Any
+    spec: Spec | None
+    targets: tuple[Target, ...]
+    options: Mapping[str, Any]
+    conda: bool
+    metadata: Mapping[str, Any]
+
+
+def _plan(request: LockRequest) -> _Plan:
+    from compatlib.lock.pip import _lock_targets, _universal_spec, lock_metadata, pip_inputs
+
     options = _pip_options(request)
+    spec: Spec | None = None
     if not (request.requirement_files or request.spec_files or request.channels):
-        # requirements given directly only: no spec files to read
-        return lock_pip(_direct_requirements(request), target=_targets(request, None), **options)
-    spec = _read_inputs(request)
-    if request.channels or _needs_conda(spec):
-        if request.universal:
+        if request.extras or request.groups:
             raise InputError(
-                "--universal locks pip requirements; conda packages are locked per platform",
-                field="--universal",
+                "--extra and --group select from a pyproject.toml",
+                field="--extra" if request.extras else "--group",
+                expected="-r pyproject.toml (or -f pyproject.toml)",
             )
-        return _conda_lock(request, spec)
-    if not spec.pip:
-        raise _nothing_to_lock()
-    return lock_pip(spec, target=_targets(request, spec), **options)
+        pip: Any = _direct_requirements(request)  # no spec files to read
+        targets = _targets(request, None)
+    else:
+        spec = _read_inputs(request)
+        if request.channels or _needs_conda(spec):
+            if request.universal:
+                raise InputError(
+                    "--universal locks pip requirements; conda packages are locked per platform",
+                    field="--universal",
+                )
+            targets, metadata = _conda_plan(request, spec)
+            return _Plan(spec, spec, tuple(targets), options, True, metadata)
+        if not spec.pip:
+            raise _nothing_to_lock()
+        pip = spec
+        targets = _targets(request, spec)
+    inputs = pip_inputs(
+        pip,
+        indexes=options["indexes"],
+        find_links=options["find_links"],
+        no_index=options["no_index"],
+    )
+    checked = _lock_targets(targets)
+    pre = options["prereleases"] if options["prereleases"] is not None else inputs.prereleases
+    universal = options.get("universal", False)
+    metadata = lock_metadata(
+        inputs,
+        inputs.constraints,
+        checked,
+        prereleases=pre,
+        strategy=options["strategy"],
+        index_strategy=options["index_strategy"],
+        extra=(
+            {"universal": _universal_spec(options.get("requires_python"), checked)}
+            if universal
+            else None
+        ),
+    )
+    return _Plan(pip, spec, tuple(targets), options, False, metadata)
+
+
+def _upgrades(request: LockRequest) -> tuple[Lock | None, list[str]]:
+    """The previous lock less what may move (``--upgrade``, ``--upgrade-package``),
+    and the version ranges ``--upgrade-package`` gives for this run."""
+    if request.upgrade and request.upgrade_packages:
+        raise InputError(
+            "--upgrade frees every package; --upgrade-package names some",
+            field="--upgrade-package",
+            expected="one of the two",
+        )
+    if request.upgrade_packages and request.previous is None:
+        return None, _upgrade_ranges(request.upgrade_packages)[1]
+    if request.previous is None or request.upgrade:
+        return None, []
+    from compatlib.lock.model import Lock
+    from compatlib.values.filenames import canonicalize_name
+
+    names, ranges = _upgrade_ranges(request.upgrade_packages)
+    kept = [p for p in request.previous.packages if canonicalize_name(p.name) not in names]
+    return Lock.of(kept), ranges
+
+
+def _upgrade_ranges(texts: tuple[str, ...]) -> tuple[set[str], list[str]]:
+    """The names ``--upgrade-package`` frees and the ranges it gives them
+    (``numpy>=2.3`` frees numpy and keeps it at >=2.3 for this run)."""
+    from compatlib.values.filenames import canonicalize_name
+    from compatlib.values.pep508 import InvalidRequirement, Requirement
+
+    names: set[str] = set()
+    ranges: list[str] = []
+    for text in texts:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement as exc:
+            raise InputError(
+                f"invalid --upgrade-package {text!r}: {exc}",
+                field="--upgrade-package",
+                expected="NAME or NAME with a version range, such as numpy or 'numpy>=2.3'",
+            ) from None
+        if req.url or req.marker is not None or req.extras:
+            raise InputError(
+                f"invalid --upgrade-package {text!r}",
+                field="--upgrade-package",
+                expected="NAME or NAME with a version range (no extras, URL or marker)",
+            )
+        names.add(canonicalize_name(req.name))
+        if str(req.specifier):
+            ranges.append(f"{req.name}{req.specifier}")
+    return names, ranges
 
 
 # -- the pip path ---------------------------------------------------------------------
@@ -184,15 +343,27 @@ def _read_inputs(request: LockRequest) -> Spec:
     direct = _direct_spec(request)
     if direct is not None:
         specs.append(direct)
+    pyprojects = 0
     for path in request.requirement_files:
         _check_file(path)
         if str(path).endswith(".toml"):
-            specs.append(read_spec(path))
+            specs.append(read_spec(path, extras=request.extras, groups=request.groups))
+            pyprojects += 1
         else:
             specs.append(read_requirements(path))
     for path in request.spec_files:
         _check_file(path)
-        specs.append(read_spec(path))
+        if str(path).lower().endswith(".toml"):
+            specs.append(read_spec(path, extras=request.extras, groups=request.groups))
+            pyprojects += 1
+        else:
+            specs.append(read_spec(path))
+    if (request.extras or request.groups) and not pyprojects:
+        raise InputError(
+            "--extra and --group select from a pyproject.toml, and none is given",
+            field="--extra" if request.extras else "--group",
+            expected="-r pyproject.toml (or -f pyproject.toml)",
+        )
     return merge_specs(*specs)
 
 
@@ -241,12 +412,10 @@ def _needs_conda(spec: Spec) -> bool:
     return any((dep.name or "") not in _CONDA_BASICS and dep.name != "python" for dep in spec.conda)
 
 
-def _conda_lock(request: LockRequest, spec: Spec) -> Lock:
-    """A conda (+ pip) lock through ``compatlib.resolve.conda_solve.solve_environment``:
-    one solve per target, merged, with the conda specs and channels in the inputs hash."""
-    # lazy: loaded with the conda path, not when this module is imported
-    from compatlib.lock.model import Lock, LockedPackage
-    from compatlib.lock.pip import lock_metadata, pip_inputs
+def _conda_plan(request: LockRequest, spec: Spec) -> tuple[list[Target], dict[str, Any]]:
+    """The targets and metadata of a conda (+ pip) lock; the conda specs and
+    channels are part of its inputs hash."""
+    from compatlib.lock.pip import lock_metadata, pip_inputs  # lazy: with the conda path
 
     python = request.python or _spec_python(spec)
     if spec.pip and python is None:
@@ -261,11 +430,36 @@ def _conda_lock(request: LockRequest, spec: Spec) -> Lock:
         find_links=list(request.find_links),
         no_index=request.no_index,
     )
+    targets = _targets(request, spec, python=python)
+    metadata = lock_metadata(
+        inputs,
+        inputs.constraints,
+        targets,
+        extra={  # a changed conda spec or channel is a new lock
+            "conda": sorted(dict.fromkeys(d.spec for d in spec.conda)),
+            "channels": [_redact(c) for c in (request.channels or spec.channel_names)],
+        },
+    )
+    return targets, metadata
+
+
+def _conda_lock(request: LockRequest, spec: Spec, targets: list[Target]) -> Lock:
+    """A conda (+ pip) lock through ``compatlib.resolve.conda_solve.solve_environment``:
+    one solve per target, merged (its metadata comes from :func:`_conda_plan`)."""
+    # lazy: loaded with the conda path, not when this module is imported
+    from compatlib.lock.model import Lock
+    from compatlib.lock.pip import pip_inputs
+
+    inputs = pip_inputs(
+        spec,
+        indexes=list(request.indexes),
+        find_links=list(request.find_links),
+        no_index=request.no_index,
+    )
     from compatlib.sources.fetch import Fetcher  # conda locks only: channel repodata
 
     packages: list[LockedPackage] = []
     system: dict[str, dict[str, str]] = {}
-    targets = _targets(request, spec, python=python)
     # channel repodata: the request's cache folder and offline mode, shared by targets
     fetcher = Fetcher(offline=request.offline, cache_dir=request.cache_dir, progress=False)
     for target in targets:
@@ -273,16 +467,7 @@ def _conda_lock(request: LockRequest, spec: Spec) -> Lock:
         packages.extend(one.packages)
         for plat, needs in one.system_requirements.items():
             system[plat] = dict(needs)
-    metadata = lock_metadata(
-        inputs,
-        inputs.constraints,
-        targets,
-        extra={  # part of the inputs hash: a changed conda spec or channel is a new lock
-            "conda": [d.spec for d in spec.conda],
-            "channels": [_redact(c) for c in (request.channels or spec.channel_names)],
-        },
-    )
-    return Lock.of(packages, system_requirements=system, metadata=metadata)
+    return Lock.of(packages, system_requirements=system)
 
 
 def _conda_lock_one(
@@ -414,3 +599,260 @@ def _check_requires_python(spec: Spec, target: Target) -> None:
                 field=where.field,
                 expected="a --python inside that range",
             )
+
+
+# -- freshness ------------------------------------------------------------------------
+
+
+@value
+class Freshness:
+    """Whether a lock is fresh for a request, and if not, why: which inputs
+    changed (requirements, constraints, sources, targets, options, the
+    knowledge base), or that the lock's inputs hash cannot be compared."""
+
+    fresh: bool
+    reasons: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.fresh
+
+
+#: what each input category is, in messages
+_CATEGORY_TEXT = {
+    "requirements": "the requirements",
+    "constraints": "the constraints",
+    "sources": "the sources (indexes, find-links, channels)",
+    "targets": "the targets (Python, platforms, system)",
+    "options": "the resolver options",
+    "knowledge_base": "the knowledge base (compatlib's data on drivers, CUDA, GPUs and "
+    "framework builds: compatlib was upgraded or its data edited)",
+}
+
+
+def check_fresh(request: LockRequest, lock: Lock) -> Freshness:
+    """Is ``lock`` what ``request`` would lock, as far as its inputs tell?
+
+    Compares the inputs hash :func:`request_metadata` computes with the one
+    ``lock`` records, without solving. A stale lock's reasons name each input
+    category that changed, with the details where the lock records its inputs
+    (a JSON lock does: "requirements: + pandas, - numpy<2.3"). A lock without
+    an inputs hash, or with one made by another recipe
+    (:data:`~compatlib.lock.pip.INPUTS_HASH_VERSION`), is stale for that reason.
+    """
+    from compatlib.lock.pip import INPUT_CATEGORIES, INPUTS_HASH_VERSION
+
+    have = lock.metadata
+    digest = have.get("inputs_sha256")
+    if not digest:
+        return Freshness(False, ("the lock records no inputs hash: lock again to record one",))
+    recipe = have.get("inputs_hash_version", 1)
+    if recipe != INPUTS_HASH_VERSION:
+        return Freshness(
+            False,
+            (
+                f"the lock's inputs hash was made by recipe {recipe} and this compatlib uses "
+                f"recipe {INPUTS_HASH_VERSION}: lock again once to record it (no input need "
+                "have changed)",
+            ),
+        )
+    want = request_metadata(request)
+    if digest == want["inputs_sha256"]:
+        return Freshness(True)
+    recorded = have.get("inputs_digests")
+    digests: Mapping[str, Any] = recorded if isinstance(recorded, Mapping) else {}
+    reasons = [
+        _changed(category, have, want)
+        for category in INPUT_CATEGORIES
+        if digests.get(category) != want["inputs_digests"][category]
+    ]
+    return Freshness(False, tuple(reasons) or ("the inputs changed",))
+
+
+def _changed(category: str, have: Mapping[str, Any], want: Mapping[str, Any]) -> str:
+    """One stale reason: the category, and what changed where the lock says."""
+    from compatlib.lock.pip import _CATEGORY_OF
+
+    head = f"{_CATEGORY_TEXT[category]} changed"
+    keys = sorted(k for k, c in _CATEGORY_OF.items() if c == category)
+    if category == "options":
+        skip = {*_CATEGORY_OF, "inputs_sha256", "inputs_hash_version", "inputs_digests"}
+        keys = sorted((set(have) | set(want)) - skip - {"warnings"})
+    if category == "knowledge_base":
+        return head
+    if not any(k in have for k in keys) and category != "options":
+        return f"{head} (this lock format records only a digest of them; a JSON lock lists them)"
+    details = [d for k in keys if (d := _field_change(k, have.get(k), want.get(k)))]
+    return f"{head}: {'; '.join(details)}" if details else head
+
+
+def _field_change(key: str, old: Any, new: Any) -> str | None:
+    """How one metadata field changed, in a few words (``None``: it did not)."""
+    if old == new:
+        return None
+    if key == "targets":
+        return f"{_targets_text(old)} -> {_targets_text(new)}"
+    if isinstance(old, list | type(None)) and isinstance(new, list | type(None)):
+        before, after = [str(x) for x in old or []], [str(x) for x in new or []]
+        if set(before) == set(after):
+            return f"{key} reordered: {', '.join(after)}"
+        added = [f"+ {x}" for x in after if x not in before]
+        removed = [f"- {x}" for x in before if x not in after]
+        return f"{key}: {', '.join(added + removed)}"
+    return f"{key}: {_shown(old)} -> {_shown(new)}"
+
+
+def _shown(value: Any) -> str:
+    return "(none)" if value is None else str(value)
+
+
+def _targets_text(targets: Any) -> str:
+    if not isinstance(targets, list) or not targets:
+        return "(none)"
+    shown = []
+    for t in targets:
+        if not isinstance(t, Mapping):
+            continue
+        extra = ", ".join(f"{k} {v}" for k, v in sorted(t.items()) if k not in _TARGET_MAIN)
+        shown.append(
+            f"{t.get('platform')} Python {t.get('python')}" + (f" ({extra})" if extra else "")
+        )
+    return "; ".join(shown)
+
+
+_TARGET_MAIN = frozenset({"platform", "python", "implementation"})
+
+
+# -- GPU targets and CPU builds -------------------------------------------------------
+
+
+def gpu_warnings(lock: Lock, targets: Sequence[Target]) -> list[str]:
+    """Warnings for GPU targets (a system with a GPU, a driver or a CUDA) that
+    got a CPU-only framework build: torch ``+cpu`` (or, on Linux and Windows,
+    a torch without CUDA libraries among its dependencies), ``tensorflow-cpu``,
+    ``jaxlib`` without a CUDA plugin. Each says what would give a GPU build
+    (the CUDA variant of that release that runs on the system, from the
+    knowledge base, and where it comes from)."""
+    out: list[str] = []
+    for target in targets:
+        system = target.system
+        if system is None or not (system.gpus or system.driver or system.cuda):
+            continue
+        if target.subdir.startswith("osx"):
+            continue  # no CUDA on macOS
+        packages = {p.name: p for p in lock.packages if p.platform == target.subdir}
+        for check in (_torch_warning, _tensorflow_warning, _jax_warning):
+            text = check(packages, target, system)
+            if text is not None:
+                out.append(f"{target.subdir}: {text}")
+    return out
+
+
+def _gpu_text(system: SystemProfile) -> str:
+    parts = []
+    if system.gpus:
+        parts.append("GPU compute capability " + ", ".join(dict.fromkeys(system.gpus)))
+    if system.driver:
+        parts.append(f"NVIDIA driver {system.driver}")
+    if system.cuda:
+        parts.append(f"CUDA {system.cuda}")
+    return "; ".join(parts)
+
+
+def _torch_warning(
+    packages: Mapping[str, LockedPackage], target: Target, system: SystemProfile
+) -> str | None:
+    torch = packages.get("torch")
+    if torch is None or torch.manager != "pip":
+        return None
+    public, _, local = torch.version.partition("+")
+    if local == "cpu":
+        why = "the +cpu build"
+    elif local:
+        return None  # cuXXX (a GPU build) or rocm (not NVIDIA's)
+    elif any(dep.startswith(("nvidia-", "cuda-")) for dep, _ in torch.dependencies):
+        return None
+    else:
+        why = "a build without CUDA libraries among its dependencies"
+    fix = _torch_fix(public, target, system)
+    return (
+        f"the target has a GPU ({_gpu_text(system)}) but torch {torch.version} is {why}, "
+        f"which runs on the CPU only; for a GPU build {fix}"
+    )
+
+
+def _torch_fix(public: str, target: Target, system: SystemProfile) -> str:
+    """Which CUDA build of torch ``public`` would run on the system, and where
+    it comes from (else the newest build that does)."""
+    from compatlib.errors import InputError as _InputError
+    from compatlib.stack.frameworks import build, variants
+    from compatlib.stack.query import check_build, newest_build
+
+    python = f"{target.python_version.major}.{target.python_version.minor}"
+    try:
+        names = variants("torch", public)
+    except _InputError:
+        names = ()
+    chosen = None
+    for name in reversed(names):  # the newest CUDA first
+        candidate = build("torch", public, name)
+        if candidate.is_gpu and check_build(candidate, system, python).works:
+            chosen = candidate
+            break
+    if chosen is None:
+        verdict, _ = newest_build("torch", system, python)
+        if verdict is None:
+            return "pick a CUDA variant from https://download.pytorch.org/whl/"
+        chosen = verdict.build
+    pin = f"torch=={chosen.version}+{chosen.variant}"
+    index = chosen.index_url or f"https://download.pytorch.org/whl/{chosen.variant}"
+    return (
+        f"require {pin} (CUDA {chosen.cuda}) and add --index {index} "
+        "with --index-strategy best-match"
+    )
+
+
+def _tensorflow_warning(
+    packages: Mapping[str, LockedPackage], target: Target, system: SystemProfile
+) -> str | None:
+    tf = packages.get("tensorflow-cpu")
+    if tf is None or tf.manager != "pip":
+        return None
+    return (
+        f"the target has a GPU ({_gpu_text(system)}) but tensorflow-cpu {tf.version} is "
+        "TensorFlow's CPU-only package; for a GPU build require "
+        f"tensorflow[and-cuda]=={tf.version} instead"
+    )
+
+
+def _jax_warning(
+    packages: Mapping[str, LockedPackage], target: Target, system: SystemProfile
+) -> str | None:
+    jaxlib = packages.get("jaxlib")
+    if jaxlib is None or jaxlib.manager != "pip":
+        return None
+    if any(name.startswith("jax-cuda") for name in packages):
+        return None
+    from compatlib.errors import InputError as _InputError
+    from compatlib.stack.frameworks import build, variants
+    from compatlib.stack.query import check_build
+
+    python = f"{target.python_version.major}.{target.python_version.minor}"
+    extra = None
+    try:
+        names = variants("jax", jaxlib.version)
+    except _InputError:
+        names = ()
+    for name in reversed(names):
+        candidate = build("jax", jaxlib.version, name)
+        if candidate.is_gpu and check_build(candidate, system, python).works:
+            extra = name
+            break
+    fix = (
+        f"require jax[{extra}]=={jaxlib.version} (the {candidate.package} wheels)"
+        if extra is not None
+        else "require jax[cuda12] or jax[cuda13] (the CUDA plugin wheels)"
+    )
+    return (
+        f"the target has a GPU ({_gpu_text(system)}) but jaxlib {jaxlib.version} has no "
+        f"CUDA plugin, so JAX runs on the CPU only; for a GPU build {fix}"
+    )

@@ -35,16 +35,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_INDEX",
+    "INPUT_CATEGORIES",
+    "INPUTS_HASH_VERSION",
     "PipInputs",
     "PrefetchingRepository",
     "HashPin",
+    "canonical_order",
     "choose_artifact",
     "ranked_artifacts",
     "lock_pip",
     "lock_metadata",
+    "inputs_hash",
+    "knowledge_base_sha256",
     "local_sha256",
     "lock_resolution",
     "pip_inputs",
+    "previous_pins",
     "target_dict",
 ]
 
@@ -474,6 +480,7 @@ def lock_pip(
     prefetch: bool | None = None,
     universal: bool = False,
     requires_python: str | None = None,
+    previous: Lock | None = None,
 ) -> Lock:
     """Lock pip requirements for one target, or for several (one solve each).
 
@@ -495,7 +502,12 @@ def lock_pip(
     ``universal`` locks each target's platform for every Python in
     ``requires_python`` (default: from the target's Python up): one solve per
     class of Pythons the requirements' markers tell apart, and packages whose
-    version depends on the Python carry a ``marker``.
+    version depends on the Python carry a ``marker``. ``previous`` (an earlier
+    lock, read back) makes the update minimal: each solve prefers the versions
+    ``previous`` pins for its platform and Python (:func:`previous_pins`), so
+    they change only where the requirements force it; ``prefer`` wins over it.
+    The requirements are solved in a canonical order (by name), so the order
+    they are given in changes neither the result nor the inputs hash.
 
     Raises :class:`~compatlib.solver.errors.UnsatisfiableError` (with the explanation)
     when no set of versions works, :class:`~compatlib.errors.InputError` for bad
@@ -514,7 +526,10 @@ def lock_pip(
     )
     if not inputs.requirements:
         raise InputError("nothing to lock", expected="one or more pip requirements")
-    all_constraints = (*inputs.constraints, *constraints)
+    from compatlib._values import replace
+
+    inputs = replace(inputs, requirements=canonical_order(inputs.requirements))
+    all_constraints = canonical_order((*inputs.constraints, *constraints))
     pre = prereleases if prereleases is not None else inputs.prereleases
     run = functools.partial(
         _lock_one,
@@ -527,6 +542,7 @@ def lock_pip(
         strategy=strategy,
         prereleases=pre,
         prefer=prefer,
+        previous=previous,
         fixes=fixes,
         progress=progress,
         prefetch=prefetch,
@@ -705,8 +721,12 @@ def _lock_one(
     progress: bool | None,
     prefetch: bool | None = None,
     requires_seen: list[str] | None = None,
+    previous: Lock | None = None,
 ) -> tuple[list[LockedPackage], dict[str, str]]:
     from compatlib.resolve.solve import solve
+
+    if previous is not None:
+        prefer = {**previous_pins(previous, target), **(prefer or {})}
 
     own: Any = None
     if repository is None:
@@ -791,6 +811,136 @@ def target_dict(target: Target) -> dict[str, Any]:
     return out
 
 
+INPUTS_HASH_VERSION = 2
+"""The recipe of ``inputs_sha256`` (recorded as ``metadata.inputs_hash_version``).
+
+Version 2: requirements, constraints and conda specs sorted (the order they are
+given in changes nothing), local index and find-links folders as absolute
+``file:`` URLs, and the knowledge base's data files hashed in; one digest per
+input category (:data:`INPUT_CATEGORIES`). A lock without the field was made
+by recipe 1 (the order of the requirements counted). A lock made by another
+recipe is reported as such, not as one whose inputs changed.
+"""
+
+INPUT_CATEGORIES: tuple[str, ...] = (
+    "requirements",
+    "constraints",
+    "sources",
+    "targets",
+    "options",
+    "knowledge_base",
+)
+"""The groups of inputs a lock records a digest of (``metadata.inputs_digests``),
+so that a freshness check can say which of them changed."""
+
+#: the category of each metadata key that is an input; other keys are options
+_CATEGORY_OF = {
+    "requirements": "requirements",
+    "hash_pins": "requirements",
+    "conda": "requirements",
+    "constraints": "constraints",
+    "indexes": "sources",
+    "find_links": "sources",
+    "channels": "sources",
+    "targets": "targets",
+}
+
+#: metadata keys that are not inputs: the hash itself and what the lock found
+_NOT_INPUTS = frozenset({"inputs_sha256", "inputs_hash_version", "inputs_digests", "warnings"})
+
+#: the knowledge-base folders whose data decide a lock (stack rules, framework
+#: builds, conda <-> PyPI names)
+_KNOWLEDGE_BASE = ("stack", "frameworks", "mappings")
+
+
+def canonical_order(texts: Sequence[str]) -> tuple[str, ...]:
+    """Requirement (or constraint) texts in one order whatever order they came
+    in: by project name (normalized), then by text; exact repeats dropped."""
+    import re
+
+    def key(text: str) -> tuple[str, str]:
+        m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
+        name = re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else ""
+        return (name, text)
+
+    return tuple(sorted(dict.fromkeys(texts), key=key))
+
+
+@functools.cache
+def knowledge_base_sha256() -> str:
+    """The sha256 of the knowledge base's data files (stack, frameworks,
+    mappings): a lock made with other facts about drivers, CUDA or builds may
+    have other system requirements, so these count as an input."""
+    from compatlib._datafiles import data_dir
+
+    digest = hashlib.sha256()
+    root = data_dir()
+    for folder in _KNOWLEDGE_BASE:
+        for path in sorted((root / folder).glob("*.yaml")):
+            digest.update(f"{folder}/{path.name}\0".encode())
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def previous_pins(previous: Lock, target: Target) -> dict[str, str]:
+    """``{name: version}`` of the pip packages ``previous`` locks for
+    ``target``'s platform whose marker (a universal lock's) holds for it."""
+    from compatlib.values.filenames import canonicalize_name
+    from compatlib.values.pep508 import InvalidMarker, Marker
+
+    env: dict[str, str] | None = None
+    pins: dict[str, str] = {}
+    for pkg in previous.packages:
+        if pkg.manager != "pip" or pkg.platform != target.subdir:
+            continue
+        if pkg.marker is not None:
+            if env is None:
+                env = dict(target.marker_environment())
+            try:
+                if not Marker(pkg.marker).evaluate(env):
+                    continue
+            except InvalidMarker:
+                continue
+        pins.setdefault(canonicalize_name(pkg.name), pkg.version)
+    return pins
+
+
+def _location(url: str) -> str:
+    """An index or find-links location as a lock records it: URLs without
+    credentials, local folders as absolute ``file:`` URLs (so that the lock and
+    its renderings work from any directory)."""
+    from compatlib.sources.fetch import redact_url
+
+    if "://" in url or url.startswith(("file:", "compatlib-snapshot:")):
+        return redact_url(url)
+    from pathlib import Path
+
+    return Path(os.path.abspath(url)).as_uri()
+
+
+def _digest(data: Any) -> str:
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def inputs_hash(data: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    """``(inputs_sha256, {category: digest})`` of a lock's metadata (by
+    :data:`INPUTS_HASH_VERSION`); keys that are not inputs are left out.
+
+    Each category's digest is the first 16 hex digits of its sha256: enough to
+    tell which category changed; the whole hash covers everything."""
+    inputs = {k: v for k, v in data.items() if k not in _NOT_INPUTS}
+    parts: dict[str, dict[str, Any]] = {c: {} for c in INPUT_CATEGORIES[:-1]}
+    for key, val in inputs.items():
+        parts[_CATEGORY_OF.get(key, "options")][key] = val
+    knowledge = knowledge_base_sha256()
+    digests = {c: _digest(v)[:16] for c, v in parts.items()}
+    digests["knowledge_base"] = knowledge[:16]
+    whole = _digest({"version": INPUTS_HASH_VERSION, "inputs": inputs, "knowledge_base": knowledge})
+    return whole, digests
+
+
 def lock_metadata(
     inputs: PipInputs,
     constraints: Sequence[str],
@@ -801,20 +951,23 @@ def lock_metadata(
     index_strategy: str = "first-index",
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The lock's ``metadata``: inputs (credentials removed from URLs), targets,
-    the resolver options that differ from the defaults, ``extra`` inputs (the
-    conda specs and channels of a conda lock), and their hash.
+    """The lock's ``metadata``: inputs (credentials removed from URLs, local
+    folders as absolute ``file:`` URLs), targets, the resolver options that
+    differ from the defaults, ``extra`` inputs (the conda specs and channels of
+    a conda lock), and their hash.
 
-    ``inputs_sha256`` hashes everything that decides the result, so a later
-    run can tell whether the lock is stale without solving again.
+    ``inputs_sha256`` hashes everything that decides the result (with the
+    knowledge base's data files), so a later run can tell whether the lock is
+    stale without solving again; ``inputs_digests`` holds one digest per
+    :data:`INPUT_CATEGORIES` entry, to say which input changed, and
+    ``inputs_hash_version`` the recipe (:data:`INPUTS_HASH_VERSION`).
+    Requirements and constraints are recorded in :func:`canonical_order`.
     """
-    from compatlib.sources.fetch import redact_url
-
     data: dict[str, Any] = {
-        "requirements": list(inputs.requirements),
-        "constraints": list(constraints),
-        "indexes": [redact_url(u) for u in inputs.indexes],
-        "find_links": [redact_url(u) for u in inputs.find_links],
+        "requirements": list(canonical_order(inputs.requirements)),
+        "constraints": list(canonical_order(constraints)),
+        "indexes": [_location(u) for u in inputs.indexes],
+        "find_links": [_location(u) for u in inputs.find_links],
         "targets": sorted(
             (target_dict(t) for t in targets), key=lambda d: (d["platform"], d["python"])
         ),
@@ -832,6 +985,8 @@ def lock_metadata(
     if index_strategy != "first-index":
         data["index_strategy"] = index_strategy
     data.update(extra or {})
-    blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
-    data["inputs_sha256"] = hashlib.sha256(blob).hexdigest()
+    whole, digests = inputs_hash(data)
+    data["inputs_hash_version"] = INPUTS_HASH_VERSION
+    data["inputs_digests"] = digests
+    data["inputs_sha256"] = whole
     return data

@@ -30,6 +30,8 @@ from compatlib.values.urls import is_file_url, path_to_url
 
 __all__ = [
     "FORMATS",
+    "check_pylock_name",
+    "inputs_line",
     "platform_marker",
     "render",
     "render_conda_lock",
@@ -72,6 +74,71 @@ def render(lock: Lock, fmt: str) -> str:
     if fmt == "environment":
         return render_environment(lock)
     raise InputError(f"unknown lock format {fmt!r}", field="format", expected=", ".join(FORMATS))
+
+
+def check_pylock_name(path: str) -> None:
+    """Refuse a ``pylock.toml`` file name PEP 751 does not allow: the file must be
+    ``pylock.toml`` or ``pylock.NAME.toml`` (NAME without dots), which is what
+    installers look for; the error suggests the allowed name."""
+    import os
+    import re
+
+    name = os.path.basename(path)
+    if name == "pylock.toml" or re.fullmatch(r"pylock\.[^.]+\.toml", name):
+        return
+    stem = name.removesuffix(".toml").removeprefix("pylock.").removesuffix(".pylock")
+    stem = re.sub(r"[.\s]+", "-", stem).strip("-")
+    better = f"pylock.{stem}.toml" if stem and stem != "pylock" else "pylock.toml"
+    raise InputError(
+        f"{name!r} is not a pylock file name: PEP 751 names them pylock.toml or pylock.NAME.toml",
+        field="output",
+        expected=os.path.join(os.path.dirname(path), better),
+    )
+
+
+#: the form of ``metadata.inputs_digests`` a rendering may copy
+_DIGEST_KEY = r"[a-z_]{1,40}"
+_DIGEST_VALUE = r"[0-9a-f]{16,64}"
+
+
+def _inputs_record(lock: Lock) -> tuple[int, dict[str, str]] | None:
+    """The lock's inputs-hash recipe and per-category digests, checked (they are
+    copied into comment lines), or ``None`` when it records none."""
+    import re
+
+    version = lock.metadata.get("inputs_hash_version")
+    digests = lock.metadata.get("inputs_digests")
+    if version is None or digests is None:
+        return None
+    if (
+        not isinstance(version, int)
+        or isinstance(version, bool)
+        or not isinstance(digests, dict)
+        or not all(
+            isinstance(k, str)
+            and isinstance(v, str)
+            and re.fullmatch(_DIGEST_KEY, k)
+            and re.fullmatch(_DIGEST_VALUE, v)
+            for k, v in digests.items()
+        )
+    ):
+        raise InputError(
+            "invalid lock field: metadata.inputs_hash_version or metadata.inputs_digests",
+            field="metadata.inputs_digests",
+            expected="an integer, and category names mapped to hex digests",
+        )
+    return version, dict(sorted(digests.items()))
+
+
+def inputs_line(lock: Lock) -> str | None:
+    """The comment line that records the lock's inputs-hash recipe and digests in
+    the text formats (``# inputs: recipe 2; requirements=...; ...``), so that
+    ``compatlib lock --check`` can say which input changed; ``None`` without them."""
+    record = _inputs_record(lock)
+    if record is None:
+        return None
+    version, digests = record
+    return f"# inputs: recipe {version}; " + "; ".join(f"{k}={v}" for k, v in digests.items())
 
 
 def platform_marker(platform: str) -> str:
@@ -197,6 +264,9 @@ def render_requirements(lock: Lock) -> str:
     inputs = lock.metadata.get("inputs_sha256")
     if inputs:
         out.append(f"# inputs sha256: {inputs}")
+    line = inputs_line(lock)
+    if line is not None:
+        out.append(line)
     sources = _sources(lock, packages)
     direct = sources == ["--no-index"] and all(_is_url(p.url) for p in packages)
     if not direct:
@@ -324,7 +394,38 @@ def render_pylock(lock: Lock) -> str:
         if wheels:
             rows = ",\n".join(f"  {_toml_value(w)}" for _, w in sorted(wheels.items()))
             out.append(f"wheels = [\n{rows},\n]")
+    tool = _pylock_tool(lock)
+    if tool:
+        out.extend(["", "[tool.compatlib]", *tool])
     return "\n".join(out) + "\n"
+
+
+def _lock_targets(lock: Lock) -> list[dict[str, str]]:
+    """The lock's targets as ``{platform, python}`` (what a reader needs to tell
+    which files and markers are for which platform)."""
+    return [
+        {"platform": str(t.get("platform")), "python": str(t.get("python"))}
+        for t in lock.metadata.get("targets", ())
+        if t.get("platform") and t.get("python")
+    ]
+
+
+def _pylock_tool(lock: Lock) -> list[str]:
+    """``[tool.compatlib]``: the inputs hash, its recipe and digests, and the
+    targets, so that ``compatlib lock --check`` and minimal updates can read the
+    file back (PEP 751 leaves ``[tool]`` to the tools)."""
+    lines: list[str] = []
+    inputs = lock.metadata.get("inputs_sha256")
+    if inputs:
+        lines.append(f"inputs-sha256 = {_toml_value(str(inputs))}")
+    record = _inputs_record(lock)
+    if record is not None:
+        lines.append(f"inputs-hash-version = {record[0]}")
+        lines.append(f"inputs-digests = {_toml_value(record[1])}")
+    targets = _lock_targets(lock)
+    if targets:
+        lines.append(f"targets = {_toml_value(targets)}")
+    return lines
 
 
 # --------------------------------------------------------------------------- conda formats
@@ -371,17 +472,33 @@ def render_conda_lock(lock: Lock) -> str:
             "optional": p.category != "main",
         }
         packages.append(entry)
-    doc = {
-        "version": 1,
-        "metadata": {
-            "content_hash": dict.fromkeys(platforms, inputs),
-            "channels": channels,
-            "platforms": platforms,
-            "sources": sources,
-        },
-        "package": packages,
+    metadata: dict[str, Any] = {
+        "content_hash": dict.fromkeys(platforms, inputs),
+        "channels": channels,
+        "platforms": platforms,
+        "sources": sources,
     }
+    custom = _conda_lock_custom(lock)
+    if custom:
+        metadata["custom_metadata"] = custom
+    doc = {"version": 1, "metadata": metadata, "package": packages}
     return _yaml(doc)
+
+
+def _conda_lock_custom(lock: Lock) -> dict[str, str]:
+    """conda-lock's ``custom_metadata`` (strings only): the inputs-hash recipe and
+    digests and the targets' Pythons, for ``compatlib lock --check`` and
+    minimal updates."""
+    custom: dict[str, str] = {}
+    record = _inputs_record(lock)
+    if record is not None:
+        custom["compatlib.inputs_hash_version"] = str(record[0])
+        for key, digest in record[1].items():
+            custom[f"compatlib.inputs_digests.{key}"] = digest
+    targets = _lock_targets(lock)
+    if targets:
+        custom["compatlib.targets"] = " ".join(f"{t['platform']}={t['python']}" for t in targets)
+    return custom
 
 
 def _conda_lock_spec(manager: str, name: str, text: str) -> str:
@@ -486,6 +603,9 @@ def render_explicit(lock: Lock) -> str:
     inputs = lock.metadata.get("inputs_sha256")
     if inputs:
         out.append(f"# input_hash: {inputs}")
+    line = inputs_line(lock)
+    if line is not None:
+        out.append(line)
     out.append("@EXPLICIT")
     for p in _dependency_order(conda):
         out.append(f"{p.url}#{_hash_of(p, 'md5', 'an explicit file')}")
@@ -531,5 +651,11 @@ def render_environment(
     if channels:
         doc["channels"] = [*channels, "nodefaults"]
     doc["dependencies"] = deps
-    header = f"# compatlib lock for {platform}\n"
-    return header + _yaml(doc)
+    header = [f"# compatlib lock for {platform}"]
+    inputs = lock.metadata.get("inputs_sha256")
+    if inputs:
+        header.append(f"# inputs sha256: {inputs}")
+    recorded = inputs_line(lock)
+    if recorded is not None:
+        header.append(recorded)
+    return "\n".join(header) + "\n" + _yaml(doc)
