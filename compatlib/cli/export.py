@@ -37,6 +37,10 @@ def run(args: argparse.Namespace) -> int:
     from compatlib.lock.model import read_lock
     from compatlib.lock.render import render
 
+    if args.output and args.format == "pylock":
+        from compatlib.lock.render import check_pylock_name
+
+        check_pylock_name(args.output)  # installers look for pylock.toml or pylock.NAME.toml
     lock = read_lock(args.lock)
     if args.platform:
         lock = lock.only(args.platform)

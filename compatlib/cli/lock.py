@@ -3,7 +3,11 @@
 Exit codes: 0 locked, 1 unsatisfiable (the explanation on stderr), 2 bad input
 or an unreadable source (one line on stderr, no traceback). ``-o`` is written
 atomically and only after a successful lock, so a failed run never damages a
-good lock file.
+good lock file. When ``-o FILE`` holds a lock already (any format compatlib
+writes), its pins are preferred and what changed is reported on stderr.
+``--check``: 0 when FILE is fresh for its inputs, 1 when stale (the inputs that
+changed on stderr), without solving. ``--locked``: 0 when FILE is already what
+this run would write, 1 when it would change (nothing written either way).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from compatlib._atomic import write_atomic
+from compatlib.errors import CompatError
 from compatlib.lock.render import FORMATS as _RENDERINGS
 
 if TYPE_CHECKING:
@@ -24,6 +29,7 @@ __all__ = ["FORMATS", "add_parser", "main", "run", "write_atomic"]
 
 EXIT_OK = 0
 EXIT_UNSAT = 1
+EXIT_STALE = 1  # --check, --locked: the lock is not what these inputs give
 EXIT_INPUT = 2
 
 FORMATS: tuple[str, ...] = tuple(_RENDERINGS)
@@ -80,6 +86,20 @@ def _input_arguments(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE",
         help="a spec file: environment.yml, Azure ML environment, requirements, pyproject",
+    )
+    p.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an optional-dependencies extra of the pyproject.toml to lock too; repeatable",
+    )
+    p.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a dependency group (PEP 735) of the pyproject.toml to lock too; repeatable",
     )
 
 
@@ -171,6 +191,21 @@ def _resolver_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SPEC",
         help="with --universal: the Pythons to cover (default: >= --python)",
     )
+    p.add_argument(
+        "-U",
+        "--upgrade",
+        action="store_true",
+        help="ignore the pins of the lock at -o FILE (by default they are kept where they fit)",
+    )
+    p.add_argument(
+        "-P",
+        "--upgrade-package",
+        action="append",
+        default=[],
+        metavar="NAME[SPEC]",
+        help="let this package move (to the newest, or within SPEC: 'numpy>=2.3') while "
+        "the other pins of -o FILE stay; repeatable",
+    )
 
 
 def _output_arguments(p: argparse.ArgumentParser) -> None:
@@ -183,7 +218,25 @@ def _output_arguments(p: argparse.ArgumentParser) -> None:
         "--require-hashes), pylock (PEP 751 pylock.toml), conda-lock (conda-lock.yml), "
         "explicit (a conda explicit file) or environment (a pinned environment.yml)",
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="write the lock here (atomically)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the lock here (atomically); a lock already there is updated minimally",
+    )
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="do not lock: exit 0 when -o FILE is fresh for these inputs, 1 when stale "
+        "(saying which input changed)",
+    )
+    mode.add_argument(
+        "--locked",
+        action="store_true",
+        help="lock, but write nothing: exit 0 when -o FILE is already this lock, 1 when it "
+        "would change",
+    )
 
 
 # -- running ------------------------------------------------------------------------
@@ -192,40 +245,149 @@ def _output_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``compatlib lock`` for parsed ``args``; returns the exit code."""
     # lazy: registering the command (compatlib --help) stays light
-    from compatlib.errors import CompatError, InputError
     from compatlib.solver.errors import UnsatisfiableError
 
     try:
-        lock = _lock(args)
+        return _execute(args)
     except UnsatisfiableError as exc:
         print(exc, file=sys.stderr)  # the report (with the fork, for a universal lock)
         return EXIT_UNSAT
-    except InputError as exc:
-        return _fail(str(exc))
     except FileNotFoundError as exc:
         return _fail(f"{exc.filename}: file not found")
     except IsADirectoryError as exc:
         return _fail(f"{exc.filename}: is a directory")
     except PermissionError as exc:
         return _fail(f"{exc.filename}: permission denied")
-    except CompatError as exc:
+    except CompatError as exc:  # bad input, an unreadable source, a lock a format cannot hold
         return _fail(str(exc))
     except OSError as exc:  # a disk or cache problem: say which file, no traceback
         where = f"{exc.filename}: " if exc.filename else ""
         return _fail(f"{where}{exc.strerror or exc}")
-    try:
-        text = _render(lock, args.format)
-    except CompatError as exc:  # a lock this format cannot hold (conda packages, no hash)
-        return _fail(str(exc))
-    if args.output:
-        try:
-            write_atomic(args.output, text)
-        except OSError as exc:
-            return _fail(f"{args.output}: cannot write: {exc.strerror or exc}")
-    else:
+
+
+def _execute(args: argparse.Namespace) -> int:
+    from compatlib._values import replace
+
+    output: str | None = args.output
+    if (args.check or args.locked) and not output:
+        flag = "--check" if args.check else "--locked"
+        return _fail(f"{flag} needs the lock file: -o FILE")
+    if output and args.format == "pylock":
+        from compatlib.lock.render import check_pylock_name  # lazy: pylock output only
+
+        check_pylock_name(output)
+    old_text, previous = _previous(output, strict=args.check or args.locked)
+    request = _request(args)
+    if args.check:
+        return _check(output, request, previous)
+    if previous is not None:
+        request = replace(request, previous=previous)
+    lock = _lock(request)
+    for warning in lock.metadata.get("warnings", ()):
+        print(f"{_PROG}: warning: {warning}", file=sys.stderr)
+    text = _render(lock, args.format)
+    if args.locked:
+        return _locked(output, old_text, text, args.format)
+    if not output:
         sys.stdout.write(text)
         sys.stdout.flush()
+        return EXIT_OK
+    if text != old_text:
+        try:
+            write_atomic(output, text)
+        except OSError as exc:
+            return _fail(f"{output}: cannot write: {exc.strerror or exc}")
+    if old_text is not None:
+        _report(output, old_text, text, args.format, previous, lock)
     return EXIT_OK
+
+
+def _previous(output: str | None, *, strict: bool) -> tuple[str | None, Lock | None]:
+    """The text of the lock file at ``output`` and the lock read from it
+    (``None, None`` when there is none). A file that is not a lock compatlib
+    reads is an error with ``strict`` (``--check``, ``--locked``); otherwise it
+    is replaced, with a warning, and the lock starts afresh."""
+    import os
+
+    if not output or not os.path.isfile(output):
+        return None, None
+    from compatlib._input import read_text  # lazy: only when -o FILE exists
+    from compatlib.errors import InputError
+    from compatlib.lock.read import parse_lock
+
+    text = read_text(output, what="lock file")
+    try:
+        return text, parse_lock(text, source=output)
+    except InputError as exc:
+        if strict:
+            raise
+        first = str(exc).strip().splitlines()[0]
+        print(
+            f"{_PROG}: warning: {output} is not a lock compatlib reads ({first}); "
+            "it is replaced and nothing is kept from it",
+            file=sys.stderr,
+        )
+        return text, None
+
+
+def _check(output: str | None, request: LockRequest, previous: Lock | None) -> int:
+    """``--check``: is the lock at ``output`` fresh for ``request``'s inputs?"""
+    from compatlib.lock.build import check_fresh  # lazy: --check only
+
+    if previous is None:
+        print(f"{_PROG}: {output} does not exist: nothing to check", file=sys.stderr)
+        return EXIT_STALE
+    verdict = check_fresh(request, previous)
+    if verdict.fresh:
+        print(f"{_PROG}: {output} is fresh", file=sys.stderr)
+        return EXIT_OK
+    lines = [f"{_PROG}: {output} is stale:"] + [f"  {reason}" for reason in verdict.reasons]
+    print("\n".join(lines), file=sys.stderr)
+    return EXIT_STALE
+
+
+def _locked(output: str | None, old_text: str | None, text: str, fmt: str) -> int:
+    """``--locked``: exit 0 when ``output`` holds ``text`` already, else 1 and
+    what would change; nothing is written."""
+    if old_text == text:
+        print(f"{_PROG}: {output} is up to date", file=sys.stderr)
+        return EXIT_OK
+    if old_text is None:
+        print(f"{_PROG}: {output} does not exist (--locked writes nothing)", file=sys.stderr)
+        return EXIT_STALE
+    changes = _changes(old_text, text, fmt, str(output))
+    lines = [f"{_PROG}: {output} would change (--locked writes nothing):"]
+    lines += [f"  {line}" for line in changes.splitlines()]
+    print("\n".join(lines), file=sys.stderr)
+    return EXIT_STALE
+
+
+def _changes(old_text: str, text: str, fmt: str, source: str) -> str:
+    """What differs between two lock files, read back alike (so that what a
+    format does not hold shows as no change); the diff's text."""
+    from compatlib.lock.diff import diff_locks  # lazy: only when a lock is replaced
+    from compatlib.lock.read import parse_lock
+
+    try:
+        before = parse_lock(old_text, source=source)
+    except CompatError:
+        return "(the previous file is not a lock compatlib reads)"
+    diff = diff_locks(before, parse_lock(text, source=source, fmt=fmt))
+    if not diff and old_text != text:
+        return "no package changes (metadata or layout only)"
+    return diff.text
+
+
+def _report(
+    output: str, old_text: str, text: str, fmt: str, previous: Lock | None, lock: Lock
+) -> None:
+    """Say on stderr what changed in ``output`` (nothing printed for a new file)."""
+    changes = _changes(old_text, text, fmt, output)
+    lines = [f"{_PROG}: {output}: {changes.splitlines()[-1]}"]
+    lines += [f"  {line}" for line in changes.splitlines()[:-1]]
+    if previous is not None and any(p.manager == "conda" for p in lock.packages):
+        lines.append(f"{_PROG}: note: conda locks are solved afresh; earlier pins are not kept")
+    print("\n".join(lines), file=sys.stderr)
 
 
 def _fail(message: str) -> int:
@@ -241,10 +403,10 @@ def _render(lock: Lock, fmt: str) -> str:
     return render(lock, fmt)
 
 
-def _lock(args: argparse.Namespace) -> Lock:
+def _lock(request: LockRequest) -> Lock:
     from compatlib.lock.build import build_lock  # lazy: registering the command stays light
 
-    return build_lock(_request(args))
+    return build_lock(request)
 
 
 def _request(args: argparse.Namespace) -> LockRequest:
@@ -270,6 +432,10 @@ def _request(args: argparse.Namespace) -> LockRequest:
         strategy=args.strategy,
         universal=args.universal,
         requires_python=args.requires_python,
+        extras=tuple(args.extra),
+        groups=tuple(args.group),
+        upgrade=args.upgrade,
+        upgrade_packages=tuple(args.upgrade_package),
     )
 
 

@@ -681,28 +681,35 @@ def _changed(category: str, have: Mapping[str, Any], want: Mapping[str, Any]) ->
         return head
     if not any(k in have for k in keys) and category != "options":
         return f"{head} (this lock format records only a digest of them; a JSON lock lists them)"
-    details = [d for k in keys if (d := _field_change(k, have.get(k), want.get(k)))]
+    details = [d for k in keys if (d := _field_change(k, have.get(k), want.get(k), category))]
     return f"{head}: {'; '.join(details)}" if details else head
 
 
-def _field_change(key: str, old: Any, new: Any) -> str | None:
-    """How one metadata field changed, in a few words (``None``: it did not)."""
+def _field_change(key: str, old: Any, new: Any, category: str) -> str | None:
+    """How one metadata field changed, in a few words (``None``: it did not);
+    the field is named unless it is the category itself."""
     if old == new:
         return None
+    label = "" if key == category else f"{key}: "
     if key == "targets":
         return f"{_targets_text(old)} -> {_targets_text(new)}"
     if isinstance(old, list | type(None)) and isinstance(new, list | type(None)):
         before, after = [str(x) for x in old or []], [str(x) for x in new or []]
         if set(before) == set(after):
-            return f"{key} reordered: {', '.join(after)}"
+            return f"{label}reordered: {', '.join(after)}"
         added = [f"+ {x}" for x in after if x not in before]
         removed = [f"- {x}" for x in before if x not in after]
-        return f"{key}: {', '.join(added + removed)}"
-    return f"{key}: {_shown(old)} -> {_shown(new)}"
+        return f"{label}{', '.join(added + removed)}"
+    if isinstance(old, dict | type(None)) and isinstance(new, dict | type(None)):
+        a, b = old or {}, new or {}
+        names = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        return f"{label}{', '.join(names)}"
+    unset = "(default)" if category == "options" else "(none)"
+    return f"{label}{_shown(old, unset)} -> {_shown(new, unset)}"
 
 
-def _shown(value: Any) -> str:
-    return "(none)" if value is None else str(value)
+def _shown(value: Any, unset: str) -> str:
+    return unset if value is None else str(value)
 
 
 def _targets_text(targets: Any) -> str:
