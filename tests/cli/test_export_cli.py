@@ -42,8 +42,12 @@ def _lock(tmp_path: Path, links: Path, fmt: str, name: str, *platforms: str) -> 
 def test_export_equals_locking_to_the_format(tmp_path: Path, links: Path, fmt: str) -> None:
     platforms = ("linux-64", "osx-arm64")
     lock_json = _lock(tmp_path, links, "json", "lock.json", *platforms)
-    direct = _lock(tmp_path, links, fmt, f"direct.{fmt}", *platforms)
-    exported = tmp_path / f"exported.{fmt}"
+
+    def name(stem: str) -> str:  # pylock files are named as PEP 751 says
+        return f"pylock.{stem}.toml" if fmt == "pylock" else f"{stem}.{fmt}"
+
+    direct = _lock(tmp_path, links, fmt, name("direct"), *platforms)
+    exported = tmp_path / name("exported")
     assert main(["export", str(lock_json), "--format", fmt, "-o", str(exported)]) == 0
     assert exported.read_bytes() == direct.read_bytes()
 

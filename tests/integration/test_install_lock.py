@@ -111,7 +111,7 @@ def _imports_requests(python: Path) -> str:
 def test_requirements_rendering_installs_with_pip_require_hashes(tmp_path: Path) -> None:
     reqs = _lock_as(tmp_path, "requirements", "requirements.txt")
     text = reqs.read_text(encoding="utf-8")
-    assert "--find-links /opt/pypi/files" in text
+    assert "--find-links file:///opt/pypi/files" in text  # absolute file URL: works anywhere
     python = _venv_with(tmp_path, reqs)
     pinned = next(
         line.split("==")[1].split()[0]

@@ -105,7 +105,9 @@ def test_every_input_counts_and_is_named(
     base = request_metadata(_request(links, tmp_path))
     other = request_metadata(_request(links, tmp_path, **change))
     assert other["inputs_sha256"] != base["inputs_sha256"]
-    changed = [c for c in INPUT_CATEGORIES if base["inputs_digests"][c] != other["inputs_digests"][c]]
+    changed = [
+        c for c in INPUT_CATEGORIES if base["inputs_digests"][c] != other["inputs_digests"][c]
+    ]
     assert changed == [category]
 
 

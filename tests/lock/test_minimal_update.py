@@ -84,7 +84,9 @@ def test_upgrade_and_upgrade_package(links: Path, tmp_path: Path) -> None:
     assert _versions(build_lock(again))["numpy"] == "1.26.4"
     everything = build_lock(_request(links, tmp_path, "pandas", previous=first, upgrade=True))
     assert _versions(everything)["numpy"] == "2.1.3"
-    one = build_lock(_request(links, tmp_path, "pandas", previous=first, upgrade_packages=("NumPy",)))
+    one = build_lock(
+        _request(links, tmp_path, "pandas", previous=first, upgrade_packages=("NumPy",))
+    )
     assert _versions(one) == {"numpy": "2.1.3", "pandas": "2.2.3"}
     ranged = _request(links, tmp_path, "pandas", previous=first, upgrade_packages=("numpy<2.1",))
     lock = build_lock(ranged)
