@@ -140,12 +140,17 @@ def build_lock(request: LockRequest) -> Lock:
         lock = _conda_lock(request, plan.spec, list(plan.targets))
     else:
         previous, constraints = _upgrades(request)
+        options = dict(plan.options)
+        if request.snapshot:
+            from compatlib.sources.snapshot import load_snapshot  # --snapshot only
+
+            options["repository"] = load_snapshot()  # not needed to plan (or --check)
         lock = lock_pip(
             plan.pip,
             target=plan.targets,
             previous=previous,
             constraints=constraints,
-            **plan.options,
+            **options,
         )
     metadata = dict(plan.metadata)
     warnings = gpu_warnings(lock, plan.targets)
@@ -306,9 +311,8 @@ def _pip_options(request: LockRequest) -> dict[str, Any]:
                 field="--snapshot",
                 expected="either the shipped snapshot or your own sources",
             )
-        from compatlib.sources.snapshot import load_snapshot, snapshot_info  # --snapshot only
+        from compatlib.sources.snapshot import snapshot_info  # --snapshot only
 
-        options["repository"] = load_snapshot()
         # recorded in the lock's metadata as where the metadata came from
         options["indexes"] = [f"compatlib-snapshot:{snapshot_info().built}"]
     return options
@@ -458,6 +462,7 @@ def _conda_lock(request: LockRequest, spec: Spec, targets: list[Target]) -> Lock
     )
     from compatlib.sources.fetch import Fetcher  # conda locks only: channel repodata
 
+    spec = _canonical_spec(spec)
     packages: list[LockedPackage] = []
     system: dict[str, dict[str, str]] = {}
     # channel repodata: the request's cache folder and offline mode, shared by targets
@@ -468,6 +473,19 @@ def _conda_lock(request: LockRequest, spec: Spec, targets: list[Target]) -> Lock
         for plat, needs in one.system_requirements.items():
             system[plat] = dict(needs)
     return Lock.of(packages, system_requirements=system)
+
+
+def _canonical_spec(spec: Spec) -> Spec:
+    """``spec`` with its conda and pip requirements in a canonical order (by
+    name, then text): the order they are written in changes neither the solve
+    nor the inputs hash."""
+    from compatlib._values import replace
+
+    conda = sorted(spec.conda, key=lambda d: ((d.name or "").lower(), d.spec))
+    pip = sorted(
+        spec.pip, key=lambda p: (p.requirement.name.lower() if p.requirement else "", p.text)
+    )
+    return replace(spec, conda=tuple(conda), pip=tuple(pip))
 
 
 def _conda_lock_one(

@@ -185,3 +185,42 @@ def test_json_lock_written_by_recipe_1_reads_and_is_stale(links: Path, tmp_path:
         del data["metadata"][key]
     old = lock_from_dict(data)
     assert "recipe 1" in check_fresh(request, old).reasons[0]
+
+
+def _channel(root: Path) -> Path:
+    def rec(name: str, version: str, depends: list[str]) -> dict[str, object]:
+        return {
+            "name": name,
+            "version": version,
+            "build": "h0",
+            "build_number": 0,
+            "depends": depends,
+            "md5": "5" * 32,
+            "subdir": "linux-64",
+        }
+
+    linux = {
+        "python-3.11.8-h0.conda": rec("python", "3.11.8", []),
+        "tinyconda-1.0-h0.conda": rec("tinyconda", "1.0", ["python >=3.11,<3.12.0a0"]),
+        "zlib-1.3-h0.conda": rec("zlib", "1.3", []),
+    }
+    for subdir, pkgs in {"linux-64": linux, "noarch": {}}.items():
+        (root / subdir).mkdir(parents=True)
+        doc = {"info": {"subdir": subdir}, "packages.conda": pkgs}
+        (root / subdir / "repodata.json").write_text(json.dumps(doc))
+    return root
+
+
+def test_conda_specs_in_any_order(tmp_path: Path) -> None:
+    channel = _channel(tmp_path / "chan")
+
+    def lock(*specs: str) -> Lock:
+        return build_lock(LockRequest(requirements=specs, channels=(str(channel),), python="3.11"))
+
+    one, other = lock("zlib", "tinyconda", "python=3.11"), lock("python=3.11", "tinyconda", "zlib")
+    assert one.to_json() == other.to_json()
+    assert one.metadata["conda"] == ["python=3.11", "tinyconda", "zlib"]
+    request = LockRequest(requirements=("tinyconda",), channels=(str(channel),), python="3.11")
+    assert check_fresh(request, one).reasons == (
+        "the requirements changed: conda: - python=3.11, - zlib",
+    )
