@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from compatlib.lock.render import render
 
     if args.output and args.format == "pylock":
-        from compatlib.lock.render import check_pylock_name
+        from compatlib.lock.render import check_pylock_name  # lazy: as run's other imports
 
         check_pylock_name(args.output)  # installers look for pylock.toml or pylock.NAME.toml
     lock = read_lock(args.lock)

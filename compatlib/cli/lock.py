@@ -13,12 +13,14 @@ this run would write, 1 when it would change (nothing written either way).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from compatlib._atomic import write_atomic
-from compatlib.errors import CompatError
+from compatlib._values import replace
+from compatlib.errors import CompatError, InputError
 from compatlib.lock.render import FORMATS as _RENDERINGS
 
 if TYPE_CHECKING:
@@ -266,8 +268,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _execute(args: argparse.Namespace) -> int:
-    from compatlib._values import replace
-
     output: str | None = args.output
     if (args.check or args.locked) and not output:
         flag = "--check" if args.check else "--locked"
@@ -307,12 +307,10 @@ def _previous(output: str | None, *, strict: bool) -> tuple[str | None, Lock | N
     (``None, None`` when there is none). A file that is not a lock compatlib
     reads is an error with ``strict`` (``--check``, ``--locked``); otherwise it
     is replaced, with a warning, and the lock starts afresh."""
-    import os
-
     if not output or not os.path.isfile(output):
         return None, None
-    from compatlib._input import read_text  # lazy: only when -o FILE exists
-    from compatlib.errors import InputError
+    # lazy: the readers load only when -o FILE exists
+    from compatlib._input import read_text
     from compatlib.lock.read import parse_lock
 
     text = read_text(output, what="lock file")
@@ -365,7 +363,8 @@ def _locked(output: str | None, old_text: str | None, text: str, fmt: str) -> in
 def _changes(old_text: str, text: str, fmt: str, source: str) -> str:
     """What differs between two lock files, read back alike (so that what a
     format does not hold shows as no change); the diff's text."""
-    from compatlib.lock.diff import diff_locks  # lazy: only when a lock is replaced
+    # lazy: only when a lock is replaced
+    from compatlib.lock.diff import diff_locks
     from compatlib.lock.read import parse_lock
 
     try:

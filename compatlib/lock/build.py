@@ -18,7 +18,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from compatlib._values import value
+from compatlib._values import replace, value
 from compatlib.errors import InputError
 
 if TYPE_CHECKING:
@@ -132,7 +132,6 @@ def build_lock(request: LockRequest) -> Lock:
     :class:`~compatlib.errors.CompatError` subclasses for unreadable sources.
     """
     # lazy: the solver and the PyPI client load only when a lock is built
-    from compatlib._values import replace
     from compatlib.lock.pip import lock_pip
 
     plan = _plan(request)
@@ -181,6 +180,7 @@ class _Plan:
 
 
 def _plan(request: LockRequest) -> _Plan:
+    # lazy: the pip lock module (packaging, the PyPI client) loads when a lock is planned
     from compatlib.lock.pip import _lock_targets, _universal_spec, lock_metadata, pip_inputs
 
     options = _pip_options(request)
@@ -246,6 +246,7 @@ def _upgrades(request: LockRequest) -> tuple[Lock | None, list[str]]:
         return None, _upgrade_ranges(request.upgrade_packages)[1]
     if request.previous is None or request.upgrade:
         return None, []
+    # lazy: only a run with a previous lock gets here
     from compatlib.lock.model import Lock
     from compatlib.values.filenames import canonicalize_name
 
@@ -257,6 +258,7 @@ def _upgrades(request: LockRequest) -> tuple[Lock | None, list[str]]:
 def _upgrade_ranges(texts: tuple[str, ...]) -> tuple[set[str], list[str]]:
     """The names ``--upgrade-package`` frees and the ranges it gives them
     (``numpy>=2.3`` frees numpy and keeps it at >=2.3 for this run)."""
+    # lazy: the PEP 508 parser, for --upgrade-package only
     from compatlib.values.filenames import canonicalize_name
     from compatlib.values.pep508 import InvalidRequirement, Requirement
 
@@ -479,8 +481,6 @@ def _canonical_spec(spec: Spec) -> Spec:
     """``spec`` with its conda and pip requirements in a canonical order (by
     name, then text): the order they are written in changes neither the solve
     nor the inputs hash."""
-    from compatlib._values import replace
-
     conda = sorted(spec.conda, key=lambda d: ((d.name or "").lower(), d.spec))
     pip = sorted(
         spec.pip, key=lambda p: (p.requirement.name.lower() if p.requirement else "", p.text)
@@ -657,7 +657,7 @@ def check_fresh(request: LockRequest, lock: Lock) -> Freshness:
     an inputs hash, or with one made by another recipe
     (:data:`~compatlib.lock.pip.INPUTS_HASH_VERSION`), is stale for that reason.
     """
-    from compatlib.lock.pip import INPUT_CATEGORIES, INPUTS_HASH_VERSION
+    from compatlib.lock.pip import INPUT_CATEGORIES, INPUTS_HASH_VERSION  # lazy: with --check
 
     have = lock.metadata
     digest = have.get("inputs_sha256")
@@ -688,7 +688,7 @@ def check_fresh(request: LockRequest, lock: Lock) -> Freshness:
 
 def _changed(category: str, have: Mapping[str, Any], want: Mapping[str, Any]) -> str:
     """One stale reason: the category, and what changed where the lock says."""
-    from compatlib.lock.pip import _CATEGORY_OF
+    from compatlib.lock.pip import _CATEGORY_OF  # lazy: a stale lock's message only
 
     head = f"{_CATEGORY_TEXT[category]} changed"
     keys = sorted(k for k, c in _CATEGORY_OF.items() if c == category)
@@ -808,14 +808,14 @@ def _torch_warning(
 def _torch_fix(public: str, target: Target, system: SystemProfile) -> str:
     """Which CUDA build of torch ``public`` would run on the system, and where
     it comes from (else the newest build that does)."""
-    from compatlib.errors import InputError as _InputError
+    # lazy: the knowledge base loads only for a GPU target with a CPU build
     from compatlib.stack.frameworks import build, variants
     from compatlib.stack.query import check_build, newest_build
 
     python = f"{target.python_version.major}.{target.python_version.minor}"
     try:
         names = variants("torch", public)
-    except _InputError:
+    except InputError:
         names = ()
     chosen = None
     for name in reversed(names):  # the newest CUDA first
@@ -857,7 +857,7 @@ def _jax_warning(
         return None
     if any(name.startswith("jax-cuda") for name in packages):
         return None
-    from compatlib.errors import InputError as _InputError
+    # lazy: the knowledge base loads only for a GPU target with a CPU build
     from compatlib.stack.frameworks import build, variants
     from compatlib.stack.query import check_build
 
@@ -865,7 +865,7 @@ def _jax_warning(
     extra = None
     try:
         names = variants("jax", jaxlib.version)
-    except _InputError:
+    except InputError:
         names = ()
     for name in reversed(names):
         candidate = build("jax", jaxlib.version, name)

@@ -526,7 +526,7 @@ def lock_pip(
     )
     if not inputs.requirements:
         raise InputError("nothing to lock", expected="one or more pip requirements")
-    from compatlib._values import replace
+    from compatlib._values import replace  # lazy: as the other helpers here
 
     inputs = replace(inputs, requirements=canonical_order(inputs.requirements))
     all_constraints = canonical_order((*inputs.constraints, *constraints))
@@ -856,7 +856,7 @@ _KNOWLEDGE_BASE = ("stack", "frameworks", "mappings")
 def canonical_order(texts: Sequence[str]) -> tuple[str, ...]:
     """Requirement (or constraint) texts in one order whatever order they came
     in: by project name (normalized), then by text; exact repeats dropped."""
-    import re
+    import re  # lazy: as the rest of this module's helpers
 
     def key(text: str) -> tuple[str, str]:
         m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
@@ -871,7 +871,7 @@ def knowledge_base_sha256() -> str:
     """The sha256 of the knowledge base's data files (stack, frameworks,
     mappings): a lock made with other facts about drivers, CUDA or builds may
     have other system requirements, so these count as an input."""
-    from compatlib._datafiles import data_dir
+    from compatlib._datafiles import data_dir  # lazy: once per process (cached)
 
     digest = hashlib.sha256()
     root = data_dir()
@@ -886,6 +886,7 @@ def knowledge_base_sha256() -> str:
 def previous_pins(previous: Lock, target: Target) -> dict[str, str]:
     """``{name: version}`` of the pip packages ``previous`` locks for
     ``target``'s platform whose marker (a universal lock's) holds for it."""
+    # lazy: only a run with a previous lock gets here
     from compatlib.values.filenames import canonicalize_name
     from compatlib.values.pep508 import InvalidMarker, Marker
 
@@ -910,11 +911,11 @@ def _location(url: str) -> str:
     """An index or find-links location as a lock records it: URLs without
     credentials, local folders as absolute ``file:`` URLs (so that the lock and
     its renderings work from any directory)."""
-    from compatlib.sources.fetch import redact_url
+    from compatlib.sources.fetch import redact_url  # lazy: the HTTP layer's module
 
     if "://" in url or url.startswith(("file:", "compatlib-snapshot:")):
         return redact_url(url)
-    from pathlib import Path
+    from pathlib import Path  # lazy: local folders only
 
     return Path(os.path.abspath(url)).as_uri()
 

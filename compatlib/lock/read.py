@@ -40,9 +40,13 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+from compatlib._input import load_json, load_toml, load_yaml, read_text
 from compatlib.errors import InputError
-from compatlib.lock.model import Lock, LockedPackage
+from compatlib.lock.model import Lock, LockedPackage, lock_from_dict
+from compatlib.lock.render import platform_marker
+from compatlib.lock.validate import check_lock
 
 __all__ = ["READ_FORMATS", "detect_format", "parse_lock", "read_lock_file"]
 
@@ -59,8 +63,6 @@ def read_lock_file(path: str | os.PathLike[str], *, fmt: str | None = None) -> L
     """The lock in file ``path``, in any of :data:`READ_FORMATS` (``fmt``, or
     found from the text and the file name: :func:`detect_format`); errors are
     :class:`~compatlib.errors.InputError` naming the file."""
-    from compatlib._input import read_text
-
     where = os.fspath(path)
     text = read_text(where, what="lock file")
     return parse_lock(text, source=where, fmt=fmt)
@@ -88,8 +90,6 @@ def parse_lock(text: str, *, source: str = "<lock>", fmt: str | None = None) -> 
     ``fmt`` (one of :data:`READ_FORMATS`; ``None``: :func:`detect_format`). Only
     what the format holds comes back (see the module's table); every field is
     checked as a lock read from JSON is."""
-    from compatlib.lock.validate import check_lock
-
     kind = fmt or detect_format(text, source)
     if kind == "json":
         return _json(text, source)
@@ -111,9 +111,6 @@ def parse_lock(text: str, *, source: str = "<lock>", fmt: str | None = None) -> 
 
 
 def _json(text: str, source: str) -> Lock:
-    from compatlib._input import load_json
-    from compatlib.lock.model import lock_from_dict
-
     data = load_json(
         text,
         source=source,
@@ -152,7 +149,7 @@ def _bad(source: str, field: str, expected: str, message: str | None = None) -> 
 
 
 def _environment_of(platform: str, python: str) -> dict[str, str]:
-    from compatlib.values.target import Target
+    from compatlib.values.target import Target  # lazy: packaging's version parser
 
     return dict(Target(python=python, platform=platform).marker_environment())
 
@@ -174,7 +171,7 @@ def _placed(
     holds for some Python (it still evaluates right on that platform)."""
     if marker is None:
         return [(platform, None) for platform, _ in targets]
-    from compatlib.values.pep508 import InvalidMarker, Marker
+    from compatlib.values.pep508 import InvalidMarker, Marker  # lazy: markers are rare
 
     try:
         parsed = Marker(marker)
@@ -197,13 +194,11 @@ def _placed(
 
 
 def _filename(url: str) -> str:
-    from urllib.parse import unquote, urlsplit
-
     return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
 
 
 def _wheel_version(filename: str) -> str | None:
-    from compatlib.values.filenames import parse_dist_filename
+    from compatlib.values.filenames import parse_dist_filename  # lazy: packaging's parsers
 
     parsed = parse_dist_filename(filename)
     return str(parsed.version) if parsed is not None else None
@@ -297,8 +292,7 @@ def _unique(packages: Iterable[LockedPackage]) -> list[LockedPackage]:
 def _pylock_targets(data: Mapping[str, Any], source: str) -> list[tuple[str, str]]:
     """The targets from ``[tool.compatlib]``, else from ``environments`` (the
     platform markers compatlib writes) and ``requires-python``."""
-    from compatlib.lock.render import platform_marker
-    from compatlib.values.target import PLATFORMS
+    from compatlib.values.target import PLATFORMS  # lazy: packaging's version parser
 
     tool = data.get("tool", {})
     mine = tool.get("compatlib", {}) if isinstance(tool, dict) else {}
@@ -333,6 +327,7 @@ def _pylock_file(
     """``(filename, url, hashes)`` of the file of a package entry that
     ``platform`` and ``python`` install: the best wheel for their tags, else
     the sdist."""
+    # lazy: wheel tags and packaging's parsers, for pylock files only
     from compatlib.values.filenames import parse_dist_filename
     from compatlib.values.tags import TagRanker
     from compatlib.values.target import Target
@@ -360,8 +355,6 @@ def _pylock_file(
 
 
 def _pylock(text: str, source: str) -> Lock:
-    from compatlib._input import load_toml
-
     data = load_toml(text, source=source, expected="a PEP 751 pylock.toml")
     targets = _pylock_targets(data, source)
     python_of = dict(targets)
@@ -420,8 +413,6 @@ def _conda_build(filename: str, name: str, version: str) -> str | None:
 
 
 def _conda_lock(text: str, source: str) -> Lock:
-    from compatlib._input import load_yaml
-
     data = load_yaml(text, source=source)
     if not isinstance(data, dict) or not isinstance(data.get("package"), list):
         raise _bad(source, "package", "conda-lock.yml (version 1) with a package list")
@@ -553,8 +544,6 @@ def _explicit(text: str, source: str) -> Lock:
 
 
 def _environment(text: str, source: str) -> Lock:
-    from compatlib._input import load_yaml
-
     lines = text.splitlines()
     platform = next(
         (

@@ -80,6 +80,7 @@ def check_pylock_name(path: str) -> None:
     """Refuse a ``pylock.toml`` file name PEP 751 does not allow: the file must be
     ``pylock.toml`` or ``pylock.NAME.toml`` (NAME without dots), which is what
     installers look for; the error suggests the allowed name."""
+    # lazy: pylock output only
     import os
     import re
 
@@ -104,7 +105,7 @@ _DIGEST_VALUE = r"[0-9a-f]{16,64}"
 def _inputs_record(lock: Lock) -> tuple[int, dict[str, str]] | None:
     """The lock's inputs-hash recipe and per-category digests, checked (they are
     copied into comment lines), or ``None`` when it records none."""
-    import re
+    import re  # lazy: as the other helpers here
 
     version = lock.metadata.get("inputs_hash_version")
     digests = lock.metadata.get("inputs_digests")
