@@ -915,9 +915,9 @@ def _location(url: str) -> str:
 
     if "://" in url or url.startswith(("file:", "compatlib-snapshot:")):
         return redact_url(url)
-    from pathlib import Path  # lazy: local folders only
+    from compatlib.values.urls import path_to_url  # lazy: local folders only
 
-    return Path(os.path.abspath(url)).as_uri()
+    return path_to_url(url)
 
 
 def _digest(data: Any) -> str:

@@ -40,13 +40,13 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from compatlib._input import load_json, load_toml, load_yaml, read_text
 from compatlib.errors import InputError
 from compatlib.lock.model import Lock, LockedPackage, lock_from_dict
 from compatlib.lock.render import platform_marker
 from compatlib.lock.validate import check_lock
+from compatlib.values.urls import url_filename
 
 __all__ = ["READ_FORMATS", "detect_format", "parse_lock", "read_lock_file"]
 
@@ -194,7 +194,7 @@ def _placed(
 
 
 def _filename(url: str) -> str:
-    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    return url_filename(url)
 
 
 def _wheel_version(filename: str) -> str | None:

@@ -252,7 +252,7 @@ def test_find_links_are_absolute_file_urls(
     argv = ["lock", "idna", "--find-links", "links", "--offline", "--python", "3.11"]
     assert main([*argv, "--format", "requirements", "-o", "requirements.txt"]) == 0
     text = (tmp_path / "requirements.txt").read_text()
-    assert f"--find-links {links.as_uri()}\n" in text
+    assert f"--find-links {links.resolve().as_uri()}\n" in text
     capsys.readouterr()
 
 
@@ -328,3 +328,34 @@ def test_pylock_from_the_mirror_syncs_with_uv(tmp_path: Path) -> None:
     )
     locked = tomllib.loads(out.read_text())
     assert res.stdout.strip() == {p["name"]: p["version"] for p in locked["packages"]}["requests"]
+
+
+def test_several_platforms_in_one_conda_lock_file(
+    tmp_path: Path, links: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Per-platform entries that conda-lock reads; export cuts one platform out."""
+    lockfile = pytest.importorskip("conda_lock.lockfile")
+    both = ("--platform", "linux-64", "--platform", "osx-arm64")
+    args = ("pandas", "fast; sys_platform == 'linux'", *both)
+    code, _ = _lock(tmp_path, links, capsys, *args, "--format", "conda-lock", out="conda-lock.yml")
+    assert code == 0
+    parsed = lockfile.parse_conda_lock_file(tmp_path / "conda-lock.yml")
+    rows = sorted((p.platform, p.name, p.version) for p in parsed.package)
+    assert rows == [
+        ("linux-64", "fast", "0.3"),
+        ("linux-64", "numpy", "1.26.4"),
+        ("linux-64", "pandas", "2.2.3"),
+        ("osx-arm64", "numpy", "1.26.4"),
+        ("osx-arm64", "pandas", "2.2.3"),
+    ]
+    urls = {(p.platform, p.name): p.url for p in parsed.package}
+    assert urls[("linux-64", "numpy")].endswith("manylinux2014_x86_64.whl")
+    assert urls[("osx-arm64", "numpy")].endswith("macosx_11_0_arm64.whl")
+    assert _lock(tmp_path, links, capsys, *args, out="lock.json")[0] == 0
+    mac = tmp_path / "mac.txt"
+    argv = ["export", str(tmp_path / "lock.json"), "--format", "requirements"]
+    assert main([*argv, "--platform", "osx-arm64", "-o", str(mac)]) == 0
+    text = mac.read_text()
+    assert "# compatlib lock for osx-arm64 (Python 3.11)" in text
+    assert "fast==" not in text
+    assert "numpy==1.26.4" in text

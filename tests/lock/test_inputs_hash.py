@@ -127,7 +127,7 @@ def test_local_sources_are_absolute_file_urls(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     lock = build_lock(_request(links, tmp_path, find_links=("links",)))
-    assert lock.metadata["find_links"] == [links.as_uri()]
+    assert lock.metadata["find_links"] == [links.resolve().as_uri()]
     assert lock.metadata == build_lock(_request(links, tmp_path)).metadata
 
 
