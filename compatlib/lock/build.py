@@ -687,18 +687,20 @@ def check_fresh(request: LockRequest, lock: Lock) -> Freshness:
 
 
 def _changed(category: str, have: Mapping[str, Any], want: Mapping[str, Any]) -> str:
-    """One stale reason: the category, and what changed where the lock says."""
+    """One stale reason: the category, and what changed in it when the lock
+    records its inputs (a JSON lock does; the other formats keep digests only)."""
     from compatlib.lock.pip import _CATEGORY_OF  # lazy: a stale lock's message only
 
     head = f"{_CATEGORY_TEXT[category]} changed"
-    keys = sorted(k for k, c in _CATEGORY_OF.items() if c == category)
+    if category == "knowledge_base":
+        return head
+    if "requirements" not in have and "conda" not in have:
+        return f"{head} (this lock format records only a digest of them; a JSON lock lists them)"
     if category == "options":
         skip = {*_CATEGORY_OF, "inputs_sha256", "inputs_hash_version", "inputs_digests"}
         keys = sorted((set(have) | set(want)) - skip - {"warnings"})
-    if category == "knowledge_base":
-        return head
-    if not any(k in have for k in keys) and category != "options":
-        return f"{head} (this lock format records only a digest of them; a JSON lock lists them)"
+    else:
+        keys = sorted(k for k, c in _CATEGORY_OF.items() if c == category)
     details = [d for k in keys if (d := _field_change(k, have.get(k), want.get(k), category))]
     return f"{head}: {'; '.join(details)}" if details else head
 

@@ -110,6 +110,12 @@ def test_check_every_format(
     code, err = _lock(tmp_path, links, capsys, "pandas", "idna", "--check", out=name)
     assert code == 1
     assert "the requirements changed (this lock format records only a digest of them" in err
+    code, err = _lock(tmp_path, links, capsys, "pandas", "--pre", "--check", out=name)
+    assert code == 1
+    assert err.splitlines()[1:] == [
+        "  the resolver options changed (this lock format records only a digest of them; "
+        "a JSON lock lists them)"
+    ]
 
 
 def test_check_needs_a_lock_file(
