@@ -888,7 +888,12 @@ def previous_pins(previous: Lock, target: Target) -> dict[str, str]:
     ``target``'s platform whose marker (a universal lock's) holds for it."""
     # lazy: only a run with a previous lock gets here
     from compatlib.values.filenames import canonicalize_name
-    from compatlib.values.pep508 import InvalidMarker, Marker
+    from compatlib.values.pep508 import (
+        InvalidMarker,
+        Marker,
+        UndefinedComparison,
+        UndefinedEnvironmentName,
+    )
 
     env: dict[str, str] | None = None
     pins: dict[str, str] = {}
@@ -901,8 +906,8 @@ def previous_pins(previous: Lock, target: Target) -> dict[str, str]:
             try:
                 if not Marker(pkg.marker).evaluate(env):
                     continue
-            except InvalidMarker:
-                continue
+            except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+                continue  # not a pin this target can use
         pins.setdefault(canonicalize_name(pkg.name), pkg.version)
     return pins
 

@@ -171,23 +171,36 @@ def _placed(
     holds for some Python (it still evaluates right on that platform)."""
     if marker is None:
         return [(platform, None) for platform, _ in targets]
-    from compatlib.values.pep508 import InvalidMarker, Marker  # lazy: markers are rare
+    # lazy: markers are rare
+    from compatlib.values.pep508 import (
+        InvalidMarker,
+        Marker,
+        UndefinedComparison,
+        UndefinedEnvironmentName,
+    )
 
     try:
         parsed = Marker(marker)
     except InvalidMarker as exc:
         raise _bad(source, "marker", f"a PEP 508 marker ({exc})") from None
+
+    def holds(env: dict[str, str]) -> bool:
+        try:
+            return bool(parsed.evaluate(env))
+        except (UndefinedComparison, UndefinedEnvironmentName) as exc:
+            raise _bad(source, "marker", f"a marker that can be evaluated ({exc})") from None
+
     out: list[tuple[str, str | None]] = []
     python_too = _mentions_python(marker)
     for platform, python in targets:
         env = _environment_of(platform, python)
         if not python_too:
-            if parsed.evaluate(env):
+            if holds(env):
                 out.append((platform, None))
             continue
         for full in _PYTHONS:
             minor = ".".join(full.split(".")[:2])
-            if parsed.evaluate({**env, "python_version": minor, "python_full_version": full}):
+            if holds({**env, "python_version": minor, "python_full_version": full}):
                 out.append((platform, marker))
                 break
     return out
