@@ -1,9 +1,15 @@
-"""``compatlib stack ...``: answer questions about the ML stack (parsing and printing only)."""
+"""``compatlib stack ...``: answer questions about the ML stack (parsing and printing only).
+
+Every answer says how current the knowledge base is: a line on stderr (``compatlib
+stack: knowledge base as of 2026-12-03``) and an ``as_of`` key in ``--json`` objects
+(list outputs keep their shape and get the stderr line).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 __all__ = ["add_parser", "run"]
@@ -35,6 +41,9 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="the minor-version-compatibility floor of that CUDA major",
     )
+    a = query("max-cuda", help="the CUDA a driver runs (nvidia-smi's CUDA Version)")
+    a.add_argument("driver")
+    a.add_argument("--os", default="linux", choices=("linux", "windows"))
     a = query("gpu", help="compute capability and architecture of a GPU")
     a.add_argument("name")
     a = query("cuda-supports", help="can a CUDA release build for a GPU")
@@ -63,21 +72,52 @@ def add_parser(sub: Any) -> None:
     a.add_argument("spec")
 
 
-def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+def _emit(args: argparse.Namespace, data: Any, text: str, notes: tuple[str, ...] = ()) -> None:
+    """Print an answer: ``data`` as JSON (objects get ``as_of``), else ``text`` on
+    stdout, with the data's date and any notes on stderr."""
+    from compatlib.stack.knowledge import as_of
+
     if args.json:
+        if isinstance(data, dict):
+            data = {**data, "as_of": as_of()}
+            if notes:
+                data.setdefault("notes", list(notes))
+        else:
+            _stamp(notes)
         print(json.dumps(data, indent=2, sort_keys=True))
     else:
         print(text)
+        _stamp(notes)
+
+
+def _stamp(notes: tuple[str, ...] = ()) -> None:
+    from compatlib.stack.knowledge import as_of
+
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"compatlib stack: knowledge base as of {as_of()}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
     from compatlib import stack
+    from compatlib.stack import knowledge
 
     q = args.query
     if q == "min-driver":
         mode = "minor" if args.minor else "toolkit"
-        d = stack.min_driver(args.cuda, os=args.os, compatibility=mode)
-        _emit(args, {"cuda": args.cuda, "os": args.os, "compatibility": mode, "driver": d}, d)
+        floor = knowledge.driver_floor(args.cuda, os=args.os, compatibility=mode)
+        data = {"cuda": args.cuda, "os": args.os, "compatibility": mode, "driver": floor.driver}
+        _emit(args, data, floor.driver, floor.notes)
+    elif q == "max-cuda":
+        found = knowledge.driver_cuda(args.driver, os=args.os)
+        data = {
+            "driver": args.driver,
+            "os": args.os,
+            "cuda": found.newest_known,
+            "newer_cuda_possible": found.beyond_data,
+            "text": str(found),
+        }
+        _emit(args, data, str(found))
     elif q == "gpu":
         model = stack.gpu(args.name)
         info = {
@@ -102,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         _emit(args, {"os": args.os, "glibc": glibc}, glibc)
     elif q == "build":
         b = stack.build(args.framework, args.version, args.variant)
-        data: dict[str, Any] = {
+        data = {
             "framework": b.framework,
             "version": b.version,
             "variant": b.variant,
@@ -114,19 +154,19 @@ def run(args: argparse.Namespace) -> int:
             "source": b.source,
         }
         text = "\n".join(f"{k}: {v}" for k, v in data.items() if v)
+        if b.is_gpu:
+            text += f"\nruns on: {b.describe_archs()}"
         _emit(args, data, text)
     elif q == "newest":
-        best, rejected = stack.newest_build(
-            args.framework, args.system, args.python, variant=args.variant
-        )
+        from compatlib.stack.query import newest_report
+
+        report = newest_report(args.framework, args.system, args.python, variant=args.variant)
+        best = report.best
         lines = [f"newest that works: {best.label if best else 'none'}"]
-        for v in rejected:
+        for v in report.rejected:
             lines.append(f"  not {v.label}: " + "; ".join(v.reasons))
-        result: dict[str, Any] = {
-            "newest": best.to_dict() if best else None,
-            "rejected": [v.to_dict() for v in rejected],
-        }
-        _emit(args, result, "\n".join(lines))
+        lines += [f"note: {n}" for n in report.notes]
+        _emit(args, report.to_dict(), "\n".join(lines))
         return 0 if best is not None else 1
     elif q == "matrix":
         from compatlib.stack.matrix import matrix, render_markdown, render_text
@@ -136,22 +176,26 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps([r.__dict__ for r in rows], indent=2, sort_keys=True, default=str))
         else:
             print(render_markdown(rows) if args.markdown else render_text(rows))
+        _stamp()
     elif q == "detect":
         p = stack.detect()
-        _emit(args, p.to_dict(), _profile_text(p.to_dict()))
+        _emit(args, p.to_dict(), _profile_text(p), p.notes)
     elif q == "presets":
         names = list(stack.presets())
         _emit(args, names, "\n".join(names))
     elif q == "system":
         p = stack.parse_system(args.spec)
-        _emit(args, p.to_dict(), _profile_text(p.to_dict()))
+        _emit(args, p.to_dict(), _profile_text(p), p.notes)
     return 0
 
 
-def _profile_text(d: dict[str, Any]) -> str:
+def _profile_text(p: Any) -> str:
     lines = []
-    for k, v in d.items():
+    for k, v in p.to_dict().items():
         if k == "gpus":
             v = ", ".join(f"{g.get('name', '?')} ({g['compute_capability']})" for g in v)
         lines.append(f"{k}: {v}")
+    runs = p.driver_cuda()
+    if p.cuda is None and runs is not None:
+        lines.append(f"driver runs CUDA: {runs}")
     return "\n".join(lines) or "(nothing known)"

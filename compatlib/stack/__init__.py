@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from compatlib._lazy import lazy_attributes
 
 if TYPE_CHECKING:
+    from compatlib.stack.archs import describe_arch_list
     from compatlib.stack.detect import detect
     from compatlib.stack.frameworks import (
         FrameworkBuild,
@@ -26,9 +27,15 @@ if TYPE_CHECKING:
         versions,
     )
     from compatlib.stack.knowledge import (
+        DriverCuda,
+        DriverFloor,
         Gpu,
+        UnknownToData,
+        as_of,
         can_run,
         cuda_supports,
+        driver_cuda,
+        driver_floor,
         driver_max_cuda,
         glibc_of,
         gpu,
@@ -37,21 +44,35 @@ if TYPE_CHECKING:
     )
     from compatlib.stack.matrix import matrix, render_markdown, render_text
     from compatlib.stack.profile import SystemProfile, parse_system, preset, presets
-    from compatlib.stack.query import BuildVerdict, check_build, newest_build
+    from compatlib.stack.query import (
+        BuildVerdict,
+        NewestReport,
+        check_build,
+        newest_build,
+        newest_report,
+    )
 
 __all__ = [
     "BuildVerdict",
+    "DriverCuda",
+    "DriverFloor",
     "FrameworkBuild",
     "Gpu",
+    "NewestReport",
     "NvidiaPin",
     "SystemProfile",
+    "UnknownToData",
+    "as_of",
     "build",
     "builds",
     "can_run",
     "canonical_framework",
     "check_build",
     "cuda_supports",
+    "describe_arch_list",
     "detect",
+    "driver_cuda",
+    "driver_floor",
     "driver_max_cuda",
     "frameworks",
     "glibc_of",
@@ -60,6 +81,7 @@ __all__ = [
     "matrix",
     "min_driver",
     "newest_build",
+    "newest_report",
     "nvidia_cuda_version",
     "nvidia_packages",
     "parse_local_version",
@@ -73,6 +95,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "describe_arch_list": "compatlib.stack.archs",
     "detect": "compatlib.stack.detect",
     "FrameworkBuild": "compatlib.stack.frameworks",
     "build": "compatlib.stack.frameworks",
@@ -88,7 +111,13 @@ _LAZY = {
     "matrix": "compatlib.stack.matrix",
     "render_markdown": "compatlib.stack.matrix",
     "render_text": "compatlib.stack.matrix",
+    "DriverCuda": "compatlib.stack.knowledge",
+    "DriverFloor": "compatlib.stack.knowledge",
     "Gpu": "compatlib.stack.knowledge",
+    "UnknownToData": "compatlib.stack.knowledge",
+    "as_of": "compatlib.stack.knowledge",
+    "driver_cuda": "compatlib.stack.knowledge",
+    "driver_floor": "compatlib.stack.knowledge",
     "can_run": "compatlib.stack.knowledge",
     "cuda_supports": "compatlib.stack.knowledge",
     "driver_max_cuda": "compatlib.stack.knowledge",
@@ -101,6 +130,8 @@ _LAZY = {
     "preset": "compatlib.stack.profile",
     "presets": "compatlib.stack.profile",
     "BuildVerdict": "compatlib.stack.query",
+    "NewestReport": "compatlib.stack.query",
+    "newest_report": "compatlib.stack.query",
     "check_build": "compatlib.stack.query",
     "newest_build": "compatlib.stack.query",
 }

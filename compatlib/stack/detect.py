@@ -311,7 +311,8 @@ def _detect_os(
 
 def _detect_cuda(env: Mapping[str, str], driver: str | None, notes: list[str]) -> str | None:
     """The CUDA the machine provides: ``CONDA_OVERRIDE_CUDA``, else the newest
-    the driver supports."""
+    the driver supports; unset, with a note, for a driver newer than the data
+    covers (it may run CUDA releases the data does not know)."""
     if "CONDA_OVERRIDE_CUDA" in env:
         value = env["CONDA_OVERRIDE_CUDA"].strip()
         notes.append(
@@ -321,5 +322,10 @@ def _detect_cuda(env: Mapping[str, str], driver: str | None, notes: list[str]) -
         )
         return value or None
     if driver is not None:
-        return knowledge.driver_max_cuda(driver)
+        found = knowledge.driver_cuda(driver)
+        if found.beyond_data:
+            # not capped at the newest release known: left open, with a note
+            notes.append(f"the NVIDIA driver {driver} runs CUDA {found}")
+            return None
+        return found.newest_known
     return None

@@ -153,18 +153,33 @@ class FrameworkBuild:
 
         Machine code for X.Y runs on X.Z with Z >= Y (same major); PTX for X.Y
         is JIT-compiled for any GPU of X.Y or newer (the rules of
+        :mod:`compatlib.stack.archs`, through
         ``compatlib.stack.knowledge.can_run``, which also knows Jetson
         exceptions). Builds without an ``arch_list`` (JAX) run on
-        ``min_compute_capability`` and newer. CPU builds run on no GPU.
+        ``min_compute_capability`` and newer. CPU builds run on no GPU. A
+        compute capability the data does not know raises
+        ``compatlib.stack.knowledge.UnknownToData``.
         """
+        from compatlib.stack.knowledge import architecture, can_run
+
+        known = architecture(compute_capability).compute_capability
         if self.cuda is None:
             return False
         if self.arch_list:
-            from compatlib.stack.knowledge import can_run
-
             return can_run(self.arch_list, compute_capability)
         floor = self.min_compute_capability
-        return floor is not None and DottedVersion(compute_capability) >= DottedVersion(floor)
+        return floor is not None and DottedVersion(known) >= DottedVersion(floor)
+
+    def describe_archs(self) -> str:
+        """The GPUs the build has code for, as ranges (``"compute capability
+        5.0-9.x"``, see :func:`compatlib.stack.archs.describe_arch_list`)."""
+        if self.arch_list:
+            from compatlib.stack.archs import describe_arch_list
+
+            return describe_arch_list(self.arch_list)
+        if self.min_compute_capability is not None:
+            return f"compute capability {self.min_compute_capability} and newer"
+        return "no GPU"
 
     def supports_python(self, python: str) -> bool:
         """Whether wheels of this build exist for Python ``python`` ("3.11")."""

@@ -15,7 +15,12 @@ solver and the explanations ask::
     >>> glibc_of("Ubuntu 22.04")
     '2.35'
 
-Unknown inputs raise :class:`compatlib.errors.InputError` naming what is known nearby.
+Unknown inputs raise :class:`compatlib.errors.InputError` naming what is known nearby;
+questions the data is too old (or too narrow) to answer raise its subclass
+:class:`UnknownToData`, which carries the data's date (:func:`as_of`)::
+
+    >>> as_of()
+    '2026-12-03'
 """
 
 from __future__ import annotations
@@ -29,6 +34,12 @@ from typing import Any
 from compatlib._datafiles import data_path
 from compatlib._values import value
 from compatlib.errors import InputError
+from compatlib.stack.archs import (
+    normalize_compute_capability,
+    parse_arch_list,
+    runs_on,
+    split_compute_capability,
+)
 from compatlib.values.dotted import DottedVersion
 
 __all__ = [
@@ -40,10 +51,16 @@ __all__ = [
     "CudaRelease",
     "CudnnRelease",
     "CuratedEnvironment",
+    "DriverCuda",
+    "DriverFloor",
     "Gpu",
     "ManylinuxTag",
     "MinorCompatibility",
     "OsRelease",
+    "UnknownToData",
+    # how current
+    "as_of",
+    "data_dates",
     # listings
     "azure_images",
     "azure_vm_series",
@@ -57,13 +74,17 @@ __all__ = [
     "minor_compatibility",
     "os_releases",
     # lookups and queries
+    "architecture",
     "azure_vm_size",
     "can_run",
     "cuda_release",
     "cuda_supports",
+    "driver_cuda",
+    "driver_floor",
     "driver_max_cuda",
     "glibc_of",
     "gpu",
+    "is_tegra",
     "manylinux_glibc",
     "min_driver",
     "normalize_compute_capability",
@@ -562,6 +583,59 @@ def curated_environments() -> tuple[CuratedEnvironment, ...]:
     return _azure_data()[2]
 
 
+# --------------------------------------------------------------------------- how current
+
+
+class UnknownToData(InputError):
+    """A well-formed question the knowledge base cannot answer: a CUDA release, driver
+    floor or compute capability newer than the data, or not in it. ``as_of`` is the
+    date of the data (:func:`as_of`)."""
+
+    def __init__(self, message: str, *, as_of: str, **fields: Any) -> None:
+        self.as_of = as_of
+        super().__init__(message, **fields)
+
+
+_DATA_FOLDERS = ("stack", "frameworks", "mappings")
+_AS_OF_LINE = re.compile(r"""^as_of:\s*["']?(\d{4}-\d{2}-\d{2})["']?\s*(?:#.*)?$""")
+
+
+@cache
+def data_dates() -> Mapping[str, str]:
+    """The ``as_of`` date of every knowledge-base file (``"stack/cuda.yaml"`` ->
+    ``"2026-12-03"``): the day it was last brought up to date with its sources.
+
+    Read from the files' top-level ``as_of:`` line, without parsing the YAML, so the
+    date costs a fresh process next to nothing.
+    """
+    dates: dict[str, str] = {}
+    for folder in _DATA_FOLDERS:
+        for path in sorted(data_path(folder).glob("*.yaml")):
+            found = None
+            with path.open(encoding="utf-8") as fh:
+                for line in fh:
+                    m = _AS_OF_LINE.match(line.rstrip("\n"))
+                    if m is not None:
+                        found = m.group(1)
+                        break
+            if found is None:
+                raise InputError(
+                    "knowledge-base file without an as_of date",
+                    source=str(path),
+                    field="as_of",
+                    expected='as_of: "YYYY-MM-DD"',
+                )
+            dates[f"{folder}/{path.name}"] = found
+    return dates
+
+
+def as_of() -> str:
+    """The date the knowledge base is current to: the oldest ``as_of`` of its files
+    (``"2026-12-03"``). Facts published after it are not in the data; answers say so
+    where it matters, and a lock can record it."""
+    return min(data_dates().values())
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -592,13 +666,42 @@ def _cuda_text(cuda: str) -> str:
     return m.group(1)
 
 
+def _beyond_data(text: str) -> bool:
+    """Is CUDA ``text`` (dotted) newer than every release the data knows?"""
+    return DottedVersion(text) > DottedVersion(cuda_releases()[-1].version)
+
+
+def _newer_than_data(cuda: str, text: str) -> UnknownToData:
+    newest = cuda_releases()[-1]
+    date = as_of()
+    major = DottedVersion(text).major
+    compat = [c for c in minor_compatibility() if c.major == major]
+    hint = "a known CUDA release such as " + ", ".join(
+        r.version for r in reversed(cuda_releases()[-6:])
+    )
+    if compat:
+        hint += (
+            f"; or the CUDA {major}.x minor-version-compatibility floor "
+            f"(compatibility='minor', --minor): >={compat[0].driver_linux} on Linux"
+        )
+    return UnknownToData(
+        f"CUDA {cuda} is newer than the data, as of {date}, knows (up to {newest.version}); "
+        "its minimum driver is unknown",
+        as_of=date,
+        field="cuda",
+        text=cuda,
+        expected=hint,
+    )
+
+
 def _resolve_cuda(cuda: str) -> tuple[CudaRelease, ...]:
     """The toolkit releases a CUDA version string stands for (one, except components).
 
     ``"12.1"`` is the 12.1 GA release, ``"12.1.1"`` (or an alias such as ``"10.2.89"``)
     that exact release. A third component of 10 or more is a component build number
     (``12.1.105``, cudart's version): it stands for every 12.1 release, since the
-    build numbers are not tied to one toolkit update here.
+    build numbers are not tied to one toolkit update here. A version newer than every
+    release known raises :class:`UnknownToData`.
     """
     text = _cuda_text(cuda)
     releases = cuda_releases()
@@ -623,6 +726,8 @@ def _resolve_cuda(cuda: str) -> tuple[CudaRelease, ...]:
             text=cuda,
             expected="major.minor such as " + _nearby(f"{text}.0", known),
         )
+    if _beyond_data(text):
+        raise _newer_than_data(cuda, text)
     raise InputError(
         f"unknown CUDA version {cuda!r}",
         field="cuda",
@@ -664,7 +769,71 @@ def _compat_for(major: int) -> MinorCompatibility:
     )
 
 
-# --------------------------------------------------------------------------- queries
+# --------------------------------------------------------------------------- drivers
+
+
+@value
+class DriverFloor:
+    """The oldest NVIDIA driver that runs code built with CUDA ``cuda``, and notes
+    on how the answer was reached where the data alone does not hold it."""
+
+    cuda: str
+    os: str
+    compatibility: str
+    driver: str
+    notes: tuple[str, ...] = ()
+
+
+def driver_floor(cuda: str, os: str = "linux", compatibility: str = "toolkit") -> DriverFloor:
+    """:func:`min_driver` with its notes.
+
+    Under minor-version compatibility every toolkit of a CUDA major runs on the
+    major's floor, so a CUDA minor newer than the data knows, within a major the
+    data knows (``"13.5"`` while the data ends at 13.3), gets that floor and a note
+    saying the release itself is not in the data. Its toolkit driver stays unknown
+    (:class:`UnknownToData`).
+    """
+    which = _os_key(os)
+    if compatibility not in ("toolkit", "minor"):
+        raise InputError(
+            f"unknown compatibility {compatibility!r}",
+            field="compatibility",
+            text=compatibility,
+            expected="'toolkit' or 'minor'",
+        )
+    try:
+        candidates = _resolve_cuda(cuda)
+    except UnknownToData:
+        major = DottedVersion(_cuda_text(cuda)).major
+        known = [c for c in minor_compatibility() if c.major == major]
+        if compatibility != "minor" or not known:
+            raise
+        floor = known[0].driver_linux if which == "linux" else known[0].driver_windows
+        newest = cuda_releases()[-1].version
+        note = (
+            f"CUDA {cuda} is newer than the data, as of {as_of()}, knows (up to {newest}); "
+            f"under minor-version compatibility every CUDA {major}.x toolkit runs on a "
+            f"driver >={floor}"
+        )
+        return DriverFloor(cuda, which, compatibility, floor, (note,))
+
+    def toolkit_driver(release: CudaRelease) -> str | None:
+        return release.driver_linux if which == "linux" else release.driver_windows
+
+    drivers = [d for d in (toolkit_driver(r) for r in candidates) if d is not None]
+    toolkit = max(drivers, key=DottedVersion) if drivers else None
+    major = candidates[0].major
+    if compatibility == "toolkit" and toolkit is not None:
+        return DriverFloor(cuda, which, compatibility, toolkit)
+    if major < 11:
+        if toolkit is None:  # pragma: no cover - every pre-11 release lists both drivers
+            raise InputError(f"no {which} driver listed for CUDA {cuda}", field="cuda")
+        return DriverFloor(cuda, which, compatibility, toolkit)
+    compat = _compat_for(major)
+    floor = compat.driver_linux if which == "linux" else compat.driver_windows
+    if toolkit is not None and DottedVersion(toolkit) < DottedVersion(floor):
+        return DriverFloor(cuda, which, compatibility, toolkit)
+    return DriverFloor(cuda, which, compatibility, floor)
 
 
 def min_driver(cuda: str, os: str = "linux", compatibility: str = "toolkit") -> str:
@@ -675,234 +844,287 @@ def min_driver(cuda: str, os: str = "linux", compatibility: str = "toolkit") -> 
     driver that runs it at all: the minor-version-compatibility floor of its CUDA major
     (``"525.60.13"`` for 12.x), or the toolkit's own minimum where that is lower (CUDA
     11.0). ``os`` is ``"linux"`` or ``"windows"``; for CUDA 13.x on Windows, where
-    NVIDIA lists no toolkit driver, the R580 floor is returned.
+    NVIDIA lists no toolkit driver, the R580 floor is returned. A CUDA minor newer than
+    the data knows gets its major's floor with ``"minor"`` (:func:`driver_floor` says
+    so in a note) and raises :class:`UnknownToData` with ``"toolkit"``.
     """
-    which = _os_key(os)
-    if compatibility not in ("toolkit", "minor"):
-        raise InputError(
-            f"unknown compatibility {compatibility!r}",
-            field="compatibility",
-            text=compatibility,
-            expected="'toolkit' or 'minor'",
-        )
-    candidates = _resolve_cuda(cuda)
-
-    def toolkit_driver(release: CudaRelease) -> str | None:
-        return release.driver_linux if which == "linux" else release.driver_windows
-
-    drivers = [d for d in (toolkit_driver(r) for r in candidates) if d is not None]
-    toolkit = max(drivers, key=DottedVersion) if drivers else None
-    major = candidates[0].major
-    if compatibility == "toolkit" and toolkit is not None:
-        return toolkit
-    if major < 11:
-        if toolkit is None:  # pragma: no cover - every pre-11 release lists both drivers
-            raise InputError(f"no {which} driver listed for CUDA {cuda}", field="cuda")
-        return toolkit
-    compat = _compat_for(major)
-    floor = compat.driver_linux if which == "linux" else compat.driver_windows
-    if toolkit is not None and DottedVersion(toolkit) < DottedVersion(floor):
-        return toolkit
-    return floor
+    return driver_floor(cuda, os, compatibility).driver
 
 
-def driver_max_cuda(driver: str, os: str = "linux") -> str | None:
-    """The newest CUDA version (``major.minor``) whose toolkit minimum ``driver`` meets.
+@value
+class DriverCuda:
+    """What CUDA a driver runs, as far as the data knows.
 
-    This is what ``nvidia-smi`` reports as "CUDA Version". Releases NVIDIA lists no
-    driver for on ``os`` are skipped; ``None`` when the driver predates every release
-    known (older than CUDA 10.2's 440.33 on Linux).
+    ``newest_known`` is the newest CUDA ``major.minor`` of the data whose toolkit
+    minimum the driver meets (``None``: the driver predates every release known).
+    ``beyond_data`` is true when the driver meets even the newest known release's
+    minimum: it may run CUDA releases newer than the data (as of ``as_of``) knows,
+    so ``newest_known`` is a lower bound, not the driver's limit.
     """
+
+    driver: str
+    os: str
+    newest_known: str | None
+    beyond_data: bool
+    as_of: str
+
+    def __str__(self) -> str:
+        if self.newest_known is None:
+            return "none the data knows"
+        if self.beyond_data:
+            return (
+                f"at least {self.newest_known}, and newer CUDA releases the data, "
+                f"as of {self.as_of}, does not know"
+            )
+        return self.newest_known
+
+
+def driver_cuda(driver: str, os: str = "linux") -> DriverCuda:
+    """The CUDA a driver runs: ``driver_cuda("535.104.05")`` is 12.2, exactly;
+    ``driver_cuda("620.10")`` is "at least 13.3, and newer CUDA releases the data does
+    not know" (``beyond_data``), never capped at the newest release known."""
     which = _os_key(os)
     have = DottedVersion(driver)
     best: CudaRelease | None = None
+    newest: CudaRelease | None = None
     for release in cuda_releases():
         need = release.driver_linux if which == "linux" else release.driver_windows
-        if (
-            need is not None
-            and DottedVersion(need) <= have
-            and (best is None or DottedVersion(release.version) > DottedVersion(best.version))
+        if need is None:
+            continue
+        newest = release  # releases are sorted: the last with a driver is the newest
+        if DottedVersion(need) <= have and (
+            best is None or DottedVersion(release.version) > DottedVersion(best.version)
         ):
             best = release
-    return best.major_minor if best is not None else None
+    beyond = best is not None and best is newest
+    return DriverCuda(
+        driver, which, best.major_minor if best is not None else None, beyond, as_of()
+    )
 
 
-_GPU_PREFIXES = ("nvidia", "tesla", "geforce", "quadro")
-_GPU_SUFFIX = re.compile(
-    r"^(?:sxm\d*|pcie|pci|hbm\d*e?|\d+gb|nvlink|mig.*|smx\d*|oam|max-q|\d+g)$", re.IGNORECASE
+def driver_max_cuda(driver: str, os: str = "linux") -> str | None:
+    """The newest CUDA version (``major.minor``) the data knows whose toolkit minimum
+    ``driver`` meets.
+
+    This is what ``nvidia-smi`` reports as "CUDA Version" for the drivers the data
+    covers. Releases NVIDIA lists no driver for on ``os`` are skipped; ``None`` when
+    the driver predates every release known (older than CUDA 10.2's 440.33 on
+    Linux). A driver that meets the newest known release's minimum may run newer
+    CUDA releases than the data knows: then this is a lower bound, and
+    :func:`driver_cuda` says so (``beyond_data``).
+    """
+    return driver_cuda(driver, os).newest_known
+
+
+# --------------------------------------------------------------------------- GPUs
+
+# words before the model that name a brand, not a model ("NVIDIA GeForce RTX 4090",
+# "Tesla T4", "GRID T4-16Q", "NVIDIA Tegra Orin")
+_GPU_VENDORS = frozenset({"nvidia", "tesla", "geforce", "quadro", "grid", "tegra"})
+# brand words that tell same-numbered models apart ("Quadro RTX 6000" is Turing)
+_GPU_LINES = frozenset({"tesla", "geforce", "quadro"})
+# editions and form factors of one model, removed before the name is split
+_GPU_PHRASES = re.compile(
+    r"\b(?:server|workstation|sff|desktop)\s+edition\b|\bmax-q\b|\(nvgpu\)", re.IGNORECASE
+)
+# words after the model: form factor (SXM4, PCIe, NVL, HGX, OAM), memory (80GB, 144G,
+# HBM3e), SKU suffixes ("AC" of "B300 SXM6 AC", "LS" of "V100-SXM2-32GB-LS") and
+# vGPU profiles ("A10-4Q", "A100-40C")
+_GPU_DECORATION = re.compile(
+    r"^(?:sxm\d*|pcie|pci|nvl\d*|nvlink|hgx|oam|\d+gb|\d+g|hbm\d*e?|gddr\d*x?|ac|ls|\d+[abcq])$"
 )
 
 
-def _gpu_key(name: str) -> str:
-    words = re.split(r"[\s_]+", name.strip().lower())
-    while words and words[0] in _GPU_PREFIXES:
-        words.pop(0)
-    return " ".join(w for w in words if w)
+def _gpu_words(name: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The model words of a GPU name and the brand words that preceded them."""
+    text = _GPU_PHRASES.sub(" ", name.strip().lower()).replace("pci-e", "pcie")
+    words = [w for w in re.split(r"[\s\-_/(),]+", text) if w]
+    brands: set[str] = set()
+    while words and words[0] in _GPU_VENDORS:
+        brands.add(words.pop(0))
+    if "mig" in words[1:]:  # "NVIDIA A100-SXM4-80GB MIG 1g.10gb": a slice of that GPU
+        words = words[: words.index("mig", 1)]
+    kept = tuple(w for w in words if not _GPU_DECORATION.match(w)) or tuple(words)
+    return kept, frozenset(brands)
+
+
+@value(slots=False)
+class _GpuIndex:
+    """GPU spellings, by model words: each with the models and their brand words."""
+
+    exact: Mapping[str, tuple[tuple[Gpu, frozenset[str]], ...]]
+    squashed: Mapping[str, tuple[Gpu, ...]]
+    generations: frozenset[str]
+
+
+def _build_gpu_index(models: Sequence[Gpu]) -> _GpuIndex:
+    exact: dict[str, list[tuple[Gpu, frozenset[str]]]] = {}
+    squashed: dict[str, list[Gpu]] = {}
+    generations = {"generation"}
+    for model in models:
+        generations.update(model.architecture.lower().split())
+        for spelling in (model.name, *model.aliases):
+            words, brands = _gpu_words(spelling)
+            key = " ".join(words)
+            entries = exact.setdefault(key, [])
+            entries.append((model, brands))
+            flat = squashed.setdefault(key.replace(" ", ""), [])
+            if model not in flat:
+                flat.append(model)
+    return _GpuIndex(
+        {k: tuple(v) for k, v in exact.items()},
+        {k: tuple(v) for k, v in squashed.items()},
+        frozenset(generations),
+    )
 
 
 @cache
-def _gpu_index() -> dict[str, Gpu]:
-    index: dict[str, Gpu] = {}
-    for model in gpus():
-        for spelling in (model.name, *model.aliases):
-            index.setdefault(_gpu_key(spelling), model)
-    return index
+def _gpu_index() -> _GpuIndex:
+    return _build_gpu_index(gpus())
 
 
-def gpu(name: str) -> Gpu:
-    """The GPU model a name refers to, leniently.
+def _distinct(models: Iterable[Gpu]) -> list[Gpu]:
+    out: list[Gpu] = []
+    for m in models:
+        if m not in out:
+            out.append(m)
+    return out
 
-    Accepts NVIDIA product names, short names and what ``nvidia-smi`` prints:
+
+def gpu(name: str, *, models: Sequence[Gpu] | None = None) -> Gpu:
+    """The GPU model a name refers to, as people, ``nvidia-smi`` and clouds print it.
+
     ``"A100"``, ``"a100"``, ``"NVIDIA A100-SXM4-80GB"``, ``"Tesla V100-PCIE-16GB"``,
-    ``"NVIDIA H100 80GB HBM3"``. Memory and form-factor suffixes are dropped; other
-    unknown words are not, so an unknown model is an error rather than a wrong guess.
+    ``"NVIDIA H100 80GB HBM3"``, ``"NVIDIA B300 SXM6 AC"``, ``"NVIDIA H200 NVL"``,
+    ``"NVIDIA GeForce RTX 4090"``, ``"NVIDIA RTX PRO 6000 Blackwell Server Edition"``,
+    ``"NVIDIA A10-4Q"`` (an Azure vGPU slice), ``"Orin (nvgpu)"``. Brand words
+    before the model (NVIDIA, Tesla, GeForce, Quadro, GRID, Tegra), form factors,
+    memory sizes, editions, SKU suffixes and vGPU profiles are ignored; a model name
+    may leave out its generation (``"RTX PRO 6000"``). Other words are not dropped,
+    so an unknown model is an error rather than a wrong guess, and a name that fits
+    two models (``"RTX 6000"``: the Turing Quadro RTX 6000 and the RTX 6000 Ada) is
+    an error that names both. ``models`` replaces the known GPUs (for tests).
     """
-    index = _gpu_index()
-    key = _gpu_key(name)
-    if key in index:
-        return index[key]
-    words = re.split(r"[\s\-]+", key)
-    while len(words) > 1 and _GPU_SUFFIX.match(words[-1]):
-        words.pop()
-        for candidate in (" ".join(words), "-".join(words)):
-            if candidate in index:
-                return index[candidate]
+    index = _gpu_index() if models is None else _build_gpu_index(models)
+    words, brands = _gpu_words(name)
+    key = " ".join(words)
+    found: list[tuple[Gpu, frozenset[str]]] = list(index.exact.get(key, ()))
+    # the same model words followed by a generation ("RTX 6000" -> "RTX 6000 Ada")
+    for other, entries in index.exact.items():
+        tail = other.split()[len(words) :]
+        if tail and other.startswith(key + " ") and all(w in index.generations for w in tail):
+            found.extend(entries)
+    matches = _distinct(m for m, _ in found)
+    if len(matches) > 1 and brands & _GPU_LINES:
+        lined = _distinct(m for m, b in found if brands & _GPU_LINES <= b)
+        if lined:
+            matches = lined
+    if not matches:
+        matches = list(index.squashed.get(key.replace(" ", ""), ()))
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise InputError(
+            f"ambiguous GPU {name!r}: it names "
+            + " and ".join(
+                f"{m.name} (compute capability {m.compute_capability})" for m in matches
+            ),
+            field="gpu",
+            text=name,
+            expected="one of " + ", ".join(repr(m.name) for m in matches),
+        )
     raise InputError(
         f"unknown GPU {name!r}",
         field="gpu",
         text=name,
-        expected="a known GPU such as " + _nearby(key, index),
+        expected="a known GPU such as " + _nearby(key, index.exact),
     )
 
 
-_CC_TEXT = re.compile(r"^\s*(?:sm_?|compute_?)?(\d+)(?:\.(\d+))?([af]?)\s*$", re.IGNORECASE)
+# --------------------------------------------------------------------------- compute capability
 
 
-def _split_cc(text: str) -> tuple[int, int, str]:
-    m = _CC_TEXT.match(text)
-    if m is None:
-        raise InputError(
-            f"invalid compute capability {text!r}",
-            field="compute_capability",
-            text=text,
-            expected="a compute capability such as 8.6, sm_86 or compute_90",
-        )
-    digits, minor, suffix = m.group(1), m.group(2), m.group(3).lower()
-    if minor is not None:
-        return int(digits), int(minor), suffix
-    if len(digits) < 2:
-        raise InputError(
-            f"invalid compute capability {text!r}",
-            field="compute_capability",
-            text=text,
-            expected="major.minor (8.6) or sm_XY (sm_86)",
-        )
-    return int(digits[:-1]), int(digits[-1]), suffix
+def architecture(compute_capability: str) -> Architecture:
+    """The data's record of a compute capability (``"8.6"``, ``"sm_86"``).
 
-
-def normalize_compute_capability(text: str) -> str:
-    """``"sm_86"``, ``"86"``, ``"compute_86"`` and ``"8.6"`` all become ``"8.6"``."""
-    major, minor, _ = _split_cc(text)
-    return f"{major}.{minor}"
+    One the data does not know raises :class:`UnknownToData`: whether it exists,
+    which CUDA builds for it and whether it is an integrated (Tegra) GPU are not
+    known, so nothing is answered for it.
+    """
+    major, minor, _ = split_compute_capability(compute_capability)
+    for arch in cuda_architectures():
+        if split_compute_capability(arch.compute_capability)[:2] == (major, minor):
+            return arch
+    known = [a.compute_capability for a in cuda_architectures()]
+    date = as_of()
+    newer = (major, minor) > split_compute_capability(known[-1])[:2]
+    where = (
+        f"newer than the data, as of {date}, knows" if newer else f"not in the data, as of {date}"
+    )
+    shown = f"{major}.{minor}"
+    if compute_capability.strip() != shown:
+        shown += f" ({compute_capability.strip()!r})"
+    message = (
+        f"compute capability {shown} is {where}: whether code runs on it, and which CUDA "
+        "builds for it, is unknown"
+    )
+    raise UnknownToData(
+        message,
+        as_of=date,
+        field="compute_capability",
+        text=compute_capability,
+        expected="one of " + ", ".join(known),
+    )
 
 
 def cuda_supports(cuda: str, compute_capability: str) -> bool:
     """Whether the CUDA release ``cuda`` can build device code for that GPU.
 
-    ``cuda_supports("12.0", "3.7")`` is ``False``: CUDA 12.0 dropped sm_35/sm_37.
+    ``cuda_supports("12.0", "3.7")`` is ``False``: CUDA 12.0 dropped sm_35/sm_37. A
+    compute capability or CUDA release the data does not know raises
+    :class:`UnknownToData`.
     """
+    arch = architecture(compute_capability)
     release = cuda_release(cuda)
-    wanted = normalize_compute_capability(compute_capability)
-    for arch in cuda_architectures():
-        if DottedVersion(arch.compute_capability) == DottedVersion(wanted):
-            have = DottedVersion(release.major_minor)
-            if arch.added is not None and have < DottedVersion(arch.added):
-                return False
-            return not (arch.removed is not None and have >= DottedVersion(arch.removed))
-    raise InputError(
-        f"unknown compute capability {compute_capability!r}",
-        field="compute_capability",
-        text=compute_capability,
-        expected="one of " + ", ".join(a.compute_capability for a in cuda_architectures()),
-    )
-
-
-@value(slots=False)
-class _Target:
-    major: int
-    minor: int
-    sass: bool
-    ptx: bool
-    variant: str  # "" (portable), "a" (this exact GPU), "f" (the family: same major)
-
-
-def _parse_arch(entry: str) -> _Target:
-    text = entry.strip()
-    lowered = text.lower()
-    if lowered.endswith("+ptx"):
-        major, minor, variant = _split_cc(text[:-4])
-        return _Target(major, minor, True, True, variant)
-    if lowered.startswith("compute_"):
-        major, minor, variant = _split_cc(text)
-        return _Target(major, minor, False, True, variant)
-    major, minor, variant = _split_cc(text)
-    return _Target(major, minor, True, False, variant)
-
-
-def _arch_entries(arch_list: Sequence[str] | str) -> list[str]:
-    if isinstance(arch_list, str):
-        return [a for a in re.split(r"[;,\s]+", arch_list) if a]
-    return [a for a in arch_list if a.strip()]
+    have = DottedVersion(release.major_minor)
+    if arch.added is not None and have < DottedVersion(arch.added):
+        return False
+    return not (arch.removed is not None and have >= DottedVersion(arch.removed))
 
 
 @cache
 def _tegra() -> frozenset[tuple[int, int]]:
-    return frozenset(_split_cc(a.compute_capability)[:2] for a in cuda_architectures() if a.tegra)
+    return frozenset(
+        (major, minor)
+        for major, minor, _ in (
+            split_compute_capability(a.compute_capability) for a in cuda_architectures() if a.tegra
+        )
+    )
 
 
-def can_run(arch_list: Sequence[str], compute_capability: str) -> bool:
+def is_tegra(compute_capability: str) -> bool:
+    """Whether a (known) compute capability is an integrated Jetson/Tegra GPU."""
+    architecture(compute_capability)
+    return split_compute_capability(compute_capability)[:2] in _tegra()
+
+
+def can_run(arch_list: Sequence[str] | str, compute_capability: str) -> bool:
     """Whether a binary built for ``arch_list`` has code the GPU can execute.
 
     Entries are ``"8.6"``/``"sm_86"`` (machine code, SASS), ``"compute_90"`` (PTX) or
     ``"9.0+PTX"`` (both), as in ``TORCH_CUDA_ARCH_LIST`` and ``nvcc`` flags; a plain
-    string such as ``"7.0;8.0+PTX"`` is split. SASS for sm_XY runs on GPUs of the same
-    major X with minor >= Y; PTX for XY is JIT-compiled for any GPU with compute
-    capability >= X.Y. Architecture-specific targets (``sm_90a``) run only on that
-    exact GPU; family targets (``sm_100f``) on the same major with minor >= Y.
-    Integrated Jetson (Tegra) GPUs such as Orin (8.7) have no SASS compatibility:
-    their machine code must match exactly, in both directions. The driver must also
-    be new enough to JIT the PTX; that is not checked here.
+    string such as ``"7.0;8.0+PTX"`` is split. The rules are NVIDIA's, in
+    :mod:`compatlib.stack.archs`: SASS for sm_XY runs on the same major X with minor
+    >= Y, PTX on any GPU of X.Y or newer, ``sm_90a`` only on 9.0, ``sm_100f`` on 10.x
+    with x >= 0; Jetson (Tegra) GPUs such as Orin (8.7) need machine code for exactly
+    their compute capability. A compute capability the data does not know raises
+    :class:`UnknownToData`, as everywhere. The driver must also be new enough to JIT
+    the PTX; that is not checked here.
     """
-    gmajor, gminor, _ = _split_cc(compute_capability)
-    gpu_cc = (gmajor, gminor)
-    tegra = _tegra()
-    entries = _arch_entries(arch_list)
-    if not entries:
-        raise InputError(
-            "empty architecture list", field="arch_list", expected="entries such as 8.0 or 9.0+PTX"
-        )
-    for entry in entries:
-        t = _parse_arch(entry)
-        target = (t.major, t.minor)
-        if t.variant == "a":
-            if target == gpu_cc:
-                return True
-            continue
-        if t.sass:
-            if target == gpu_cc:
-                return True
-            if (
-                t.major == gmajor
-                and gminor >= t.minor
-                and gpu_cc not in tegra
-                and target not in tegra
-            ):
-                return True
-        if t.ptx and t.variant == "" and gpu_cc >= target:
-            return True
-        if t.ptx and t.variant == "f" and t.major == gmajor and gminor >= t.minor:
-            return True
-    return False
+    major, minor, _ = split_compute_capability(compute_capability)
+    targets = parse_arch_list(arch_list)
+    architecture(compute_capability)
+    return runs_on(targets, (major, minor), _tegra())
 
 
 _DISTRO_ALIASES: Mapping[str, str] = {

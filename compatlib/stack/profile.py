@@ -40,6 +40,8 @@ __all__ = [
 ]
 
 _KEYS = ("os", "glibc", "driver", "gpu", "cuda", "arch", "cpu", "description")
+# what ``compatlib stack system/detect --json`` adds to a profile: read back, ignored
+_METADATA_KEYS = ("as_of",)
 _ARCHES = ("x86_64", "aarch64", "ppc64le")
 _ARCH_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64", "sbsa": "aarch64"}
 
@@ -98,12 +100,19 @@ class SystemProfile:
         return tuple(sorted(set(self.gpus), key=DottedVersion))
 
     def max_cuda(self) -> str | None:
-        """The newest CUDA version the machine runs: ``cuda`` if set, else the driver's."""
+        """The newest CUDA version the machine runs: ``cuda`` if set, else the newest
+        the data knows the driver runs. For a driver newer than the data covers that
+        is a lower bound; :meth:`driver_cuda` says so (``beyond_data``)."""
         if self.cuda is not None:
             return self.cuda
         if self.driver is not None:
             return knowledge.driver_max_cuda(self.driver)
         return None
+
+    def driver_cuda(self) -> knowledge.DriverCuda | None:
+        """What CUDA the driver runs, with whether it may run CUDA releases newer
+        than the data knows (:func:`compatlib.stack.knowledge.driver_cuda`)."""
+        return knowledge.driver_cuda(self.driver) if self.driver is not None else None
 
     def merged(self, other: SystemProfile) -> SystemProfile:
         """This profile with every field ``other`` knows taken from ``other``."""
@@ -254,7 +263,9 @@ def _gpus(value: Any, source: str) -> tuple[tuple[str, ...], tuple[str | None, .
 
 def profile_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> SystemProfile:
     """A profile from a mapping with keys ``os``, ``glibc``, ``driver``, ``gpu``/``gpus``,
-    ``cuda``, ``arch``, ``cpu``, ``description`` (all optional).
+    ``cuda``, ``arch``, ``cpu``, ``description`` (all optional). ``as_of`` (the date
+    of the data a ``compatlib stack ... --json`` output came from) is ignored, so
+    such output reads back as the profile it shows.
 
     An ``os`` without ``glibc`` gives the OS's glibc; both together must agree.
     """
@@ -263,6 +274,8 @@ def profile_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> System
     values: dict[str, Any] = {}
     for key, raw in data.items():
         name = "gpu" if key == "gpus" else key
+        if name in _METADATA_KEYS:
+            continue
         if name not in _KEYS:
             raise InputError(
                 f"unknown system key {key!r}",

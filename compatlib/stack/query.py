@@ -4,7 +4,11 @@ not the newer ones.
 Each check uses the same knowledge and rules as the solver's layers
 (:mod:`compatlib.resolve.layers`): the minor-version-compatibility driver floor of
 the build's CUDA, the GPU architectures compiled into it, its Python range and
-its glibc baseline.
+its glibc baseline. What the data cannot answer is said, not guessed: a GPU whose
+compute capability the data does not know is an error, and the answer notes when the
+data, as of its date (:func:`compatlib.stack.knowledge.as_of`), may be missing newer
+releases: always for the framework, and when the Python or the machine is newer than
+any build the data knows supports.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from compatlib.stack.frameworks import FrameworkBuild, builds, canonical_framewo
 from compatlib.stack.profile import SystemProfile, parse_system
 from compatlib.values.dotted import DottedVersion
 
-__all__ = ["BuildVerdict", "check_build", "newest_build"]
+__all__ = ["BuildVerdict", "NewestReport", "check_build", "newest_build", "newest_report"]
 
 
 @value
@@ -50,8 +54,12 @@ class BuildVerdict:
 def check_build(
     b: FrameworkBuild, system: SystemProfile, python: str | None = None, *, gpu: bool = True
 ) -> BuildVerdict:
-    """Check one build against a system; ``gpu=False`` skips GPU-only builds' checks."""
-    from compatlib.stack.knowledge import min_driver
+    """Check one build against a system; ``gpu=False`` skips GPU-only builds' checks.
+
+    A GPU whose compute capability the data does not know raises
+    :class:`compatlib.stack.knowledge.UnknownToData`.
+    """
+    from compatlib.stack.knowledge import is_tegra, min_driver
 
     reasons: list[str] = []
     if python is not None and not b.supports_python(python):
@@ -70,11 +78,126 @@ def check_build(
                 )
         for cc in system.compute_capabilities:
             if not b.runs_on(cc):
-                built = ", ".join(b.arch_list) or f">={b.min_compute_capability}"
-                reasons.append(
-                    f"it has no GPU code for compute capability {cc} (built for {built})"
-                )
+                why = f"it has no GPU code for compute capability {cc} (built for "
+                why += b.describe_archs() + ")"
+                if b.arch_list and is_tegra(cc):
+                    why += f"; a Jetson (Tegra) GPU runs only machine code built for exactly {cc}"
+                reasons.append(why)
     return BuildVerdict(b, tuple(reasons))
+
+
+@value
+class NewestReport:
+    """The answer to "which is the newest build that works here": the build (or
+    ``None``), the newer builds that do not work with their reasons, and notes on
+    what the data, as of ``as_of``, may not know."""
+
+    framework: str
+    package: str
+    best: BuildVerdict | None
+    rejected: tuple[BuildVerdict, ...]
+    notes: tuple[str, ...]
+    as_of: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "newest": self.best.to_dict() if self.best else None,
+            "rejected": [v.to_dict() for v in self.rejected],
+            "notes": list(self.notes),
+            "as_of": self.as_of,
+        }
+
+
+def _python_minor(python: str) -> tuple[int, int] | None:
+    parts = python.split(".")
+    if len(parts) < 2 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def _newest_python(all_builds: list[FrameworkBuild]) -> tuple[int, int] | None:
+    """The newest ``3.X`` any of the builds has wheels for."""
+    by_range = {b.python: b for b in all_builds}
+    found = [
+        next((minor for minor in range(60, -1, -1) if b.supports_python(f"3.{minor}")), None)
+        for b in by_range.values()
+    ]
+    minors = [m for m in found if m is not None]
+    return (3, max(minors)) if minors else None
+
+
+def newest_report(
+    framework: str,
+    system: SystemProfile | str,
+    python: str | None = None,
+    *,
+    variant: str | None = None,
+    gpu: bool = True,
+) -> NewestReport:
+    """The newest build of ``framework`` that works on ``system``, the newer builds
+    that do not (each with its reasons), and notes on the data's limits.
+
+    With ``gpu`` (the default) only GPU builds are considered when the system has a
+    GPU or a driver; ``variant`` restricts to one variant (``cu118``). A GPU whose
+    compute capability the data does not know raises
+    :class:`compatlib.stack.knowledge.UnknownToData`: whether any build runs on it
+    cannot be said.
+    """
+    from compatlib.stack.knowledge import architecture, as_of, driver_cuda
+
+    profile = parse_system(system) if isinstance(system, str) else system
+    fw = canonical_framework(framework)
+    date = as_of()
+    want_gpu = gpu and (bool(profile.gpus) or profile.driver is not None)
+    if want_gpu:
+        for cc in profile.compute_capabilities:
+            architecture(cc)  # unknown: UnknownToData, before any build is judged
+    every = list(builds(fw))
+    package = every[-1].package if every else fw
+    # builds() lists releases oldest first and, within one, CUDA builds (oldest CUDA
+    # first) before the CPU build: reversed, the newest release and CUDA come first
+    candidates = [
+        b
+        for b in reversed(every)
+        if (variant is None or b.variant == variant)
+        and (b.cuda is not None or not want_gpu)
+        and not b.variant.startswith("rocm")
+    ]
+    rejected: list[BuildVerdict] = []
+    best: BuildVerdict | None = None
+    for b in candidates:
+        verdict = check_build(b, profile, python, gpu=want_gpu)
+        if verdict.works:
+            best = verdict
+            break
+        rejected.append(verdict)
+    notes = [
+        f"the data, as of {date}, knows {package} up to {every[-1].version}; "
+        "a newer release may exist"
+    ]
+    if python is not None and not any(b.supports_python(python) for b in every):
+        top, have = _newest_python(every), _python_minor(python)
+        if top is not None and have is not None and have > top:
+            notes.append(
+                f"Python {python} is newer than any {package} build the data knows supports "
+                f"(up to {top[0]}.{top[1]}); a newer release may support it"
+            )
+    if want_gpu and profile.driver is not None:
+        runs = driver_cuda(profile.driver)
+        if runs.beyond_data:
+            notes.append(
+                f"the NVIDIA driver {profile.driver} runs CUDA {runs}; "
+                f"{package} builds for those may exist"
+            )
+    if want_gpu:
+        gpu_builds = [b for b in every if b.cuda is not None]
+        for cc in profile.compute_capabilities:
+            if gpu_builds and not any(b.runs_on(cc) for b in gpu_builds):
+                notes.append(
+                    f"no {package} build the data knows has GPU code for compute capability "
+                    f"{cc}; a newer release may"
+                )
+    return NewestReport(fw, package, best, tuple(rejected), tuple(notes), date)
 
 
 def newest_build(
@@ -86,27 +209,11 @@ def newest_build(
     gpu: bool = True,
 ) -> tuple[BuildVerdict | None, list[BuildVerdict]]:
     """The newest build of ``framework`` that works on ``system``, and the newer
-    builds that do not, each with its reasons.
+    builds that do not, each with its reasons (:func:`newest_report` without its
+    notes).
 
     With ``gpu`` (the default) only GPU builds are considered when the system
     has a GPU or a driver; ``variant`` restricts to one variant (``cu118``).
     """
-    profile = parse_system(system) if isinstance(system, str) else system
-    fw = canonical_framework(framework)
-    want_gpu = gpu and (bool(profile.gpus) or profile.driver is not None)
-    # builds() lists releases oldest first and, within one, CUDA builds (oldest CUDA
-    # first) before the CPU build: reversed, the newest release and CUDA come first
-    candidates = [
-        b
-        for b in reversed(builds(fw))
-        if (variant is None or b.variant == variant)
-        and (b.cuda is not None or not want_gpu)
-        and not b.variant.startswith("rocm")
-    ]
-    rejected: list[BuildVerdict] = []
-    for b in candidates:
-        verdict = check_build(b, profile, python, gpu=want_gpu)
-        if verdict.works:
-            return verdict, rejected
-        rejected.append(verdict)
-    return None, rejected
+    report = newest_report(framework, system, python, variant=variant, gpu=gpu)
+    return report.best, list(report.rejected)

@@ -17,6 +17,7 @@ from compatlib.stack.frameworks import (
     variants,
     versions,
 )
+from compatlib.stack.knowledge import UnknownToData
 
 
 def test_torch_231_cu121_known_facts() -> None:
@@ -143,7 +144,9 @@ def test_runs_on_machine_code_and_ptx() -> None:
     assert b.runs_on("12.1")
     assert not b.runs_on("11.0")  # no sm_11x code and no PTX to JIT
     ptx = build("torch", "2.7.0", "cu128")  # ... 12.0+PTX
-    assert ptx.runs_on("13.0")  # PTX for 12.0 JIT-compiles for newer GPUs
+    assert ptx.runs_on("12.1")  # and 12.0 PTX would JIT-compile for newer GPUs, but
+    with pytest.raises(UnknownToData):  # one the data does not know is unknown
+        ptx.runs_on("13.0")
     assert not ptx.runs_on("7.0")
     assert not build("torch", "2.3.1", "cpu").runs_on("8.0")
 
