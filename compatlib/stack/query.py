@@ -108,6 +108,10 @@ class NewestReport:
         }
 
 
+# how the notes name each framework: what users install (jax pulls in jaxlib and a plugin)
+_PACKAGE = {"pytorch": "torch", "tensorflow": "tensorflow", "jax": "jax"}
+
+
 def _python_minor(python: str) -> tuple[int, int] | None:
     parts = python.split(".")
     if len(parts) < 2 or not (parts[0].isdigit() and parts[1].isdigit()):
@@ -153,7 +157,7 @@ def newest_report(
         for cc in profile.compute_capabilities:
             architecture(cc)  # unknown: UnknownToData, before any build is judged
     every = list(builds(fw))
-    package = every[-1].package if every else fw
+    package = _PACKAGE.get(fw, fw)
     # builds() lists releases oldest first and, within one, CUDA builds (oldest CUDA
     # first) before the CPU build: reversed, the newest release and CUDA come first
     candidates = [
