@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 
 from compatlib._values import value
 from compatlib.errors import InputError
@@ -126,9 +127,15 @@ def parse_arch_list(arch_list: Sequence[str] | str) -> tuple[ArchTarget, ...]:
     """Every entry of an architecture list; a string is split on ``;``, ``,`` and
     blanks (``"7.0;8.0+PTX"``). An empty list is an error."""
     if isinstance(arch_list, str):
-        entries = [a for a in re.split(r"[;,\s]+", arch_list) if a]
+        entries = tuple(a for a in re.split(r"[;,\s]+", arch_list) if a)
     else:
-        entries = [a for a in arch_list if a.strip()]
+        entries = tuple(a for a in arch_list if a.strip())
+    return _parse_entries(entries)
+
+
+@lru_cache(maxsize=1024)
+def _parse_entries(entries: tuple[str, ...]) -> tuple[ArchTarget, ...]:
+    # the solver asks about the same few framework arch lists again and again
     if not entries:
         raise InputError(
             "empty architecture list", field="arch_list", expected="entries such as 8.0 or 9.0+PTX"

@@ -950,11 +950,12 @@ def _gpu_words(name: str) -> tuple[tuple[str, ...], frozenset[str]]:
 
 @value(slots=False)
 class _GpuIndex:
-    """GPU spellings, by model words: each with the models and their brand words."""
+    """GPU spellings by model words, each with its model and brand words; and by the
+    model words without a trailing generation ("rtx 6000" for "rtx 6000 ada")."""
 
     exact: Mapping[str, tuple[tuple[Gpu, frozenset[str]], ...]]
+    shortened: Mapping[str, tuple[tuple[Gpu, frozenset[str]], ...]]
     squashed: Mapping[str, tuple[Gpu, ...]]
-    generations: frozenset[str]
 
 
 def _build_gpu_index(models: Sequence[Gpu]) -> _GpuIndex:
@@ -966,15 +967,20 @@ def _build_gpu_index(models: Sequence[Gpu]) -> _GpuIndex:
         for spelling in (model.name, *model.aliases):
             words, brands = _gpu_words(spelling)
             key = " ".join(words)
-            entries = exact.setdefault(key, [])
-            entries.append((model, brands))
+            exact.setdefault(key, []).append((model, brands))
             flat = squashed.setdefault(key.replace(" ", ""), [])
             if model not in flat:
                 flat.append(model)
+    shortened: dict[str, list[tuple[Gpu, frozenset[str]]]] = {}
+    for key, entries in exact.items():
+        parts = key.split()
+        while len(parts) > 1 and parts[-1] in generations:
+            parts.pop()
+            shortened.setdefault(" ".join(parts), []).extend(entries)
     return _GpuIndex(
         {k: tuple(v) for k, v in exact.items()},
+        {k: tuple(v) for k, v in shortened.items()},
         {k: tuple(v) for k, v in squashed.items()},
-        frozenset(generations),
     )
 
 
@@ -1008,12 +1014,8 @@ def gpu(name: str, *, models: Sequence[Gpu] | None = None) -> Gpu:
     index = _gpu_index() if models is None else _build_gpu_index(models)
     words, brands = _gpu_words(name)
     key = " ".join(words)
-    found: list[tuple[Gpu, frozenset[str]]] = list(index.exact.get(key, ()))
-    # the same model words followed by a generation ("RTX 6000" -> "RTX 6000 Ada")
-    for other, entries in index.exact.items():
-        tail = other.split()[len(words) :]
-        if tail and other.startswith(key + " ") and all(w in index.generations for w in tail):
-            found.extend(entries)
+    # the model words as spelled, or followed by a generation ("RTX 6000" -> "RTX 6000 Ada")
+    found = [*index.exact.get(key, ()), *index.shortened.get(key, ())]
     matches = _distinct(m for m, _ in found)
     if len(matches) > 1 and brands & _GPU_LINES:
         lined = _distinct(m for m, b in found if brands & _GPU_LINES <= b)
@@ -1044,6 +1046,11 @@ def gpu(name: str, *, models: Sequence[Gpu] | None = None) -> Gpu:
 # --------------------------------------------------------------------------- compute capability
 
 
+@cache
+def _architectures_by_cc() -> Mapping[tuple[int, int], Architecture]:
+    return {split_compute_capability(a.compute_capability)[:2]: a for a in cuda_architectures()}
+
+
 def architecture(compute_capability: str) -> Architecture:
     """The data's record of a compute capability (``"8.6"``, ``"sm_86"``).
 
@@ -1052,9 +1059,9 @@ def architecture(compute_capability: str) -> Architecture:
     known, so nothing is answered for it.
     """
     major, minor, _ = split_compute_capability(compute_capability)
-    for arch in cuda_architectures():
-        if split_compute_capability(arch.compute_capability)[:2] == (major, minor):
-            return arch
+    found = _architectures_by_cc().get((major, minor))
+    if found is not None:
+        return found
     known = [a.compute_capability for a in cuda_architectures()]
     date = as_of()
     newer = (major, minor) > split_compute_capability(known[-1])[:2]
@@ -1094,12 +1101,7 @@ def cuda_supports(cuda: str, compute_capability: str) -> bool:
 
 @cache
 def _tegra() -> frozenset[tuple[int, int]]:
-    return frozenset(
-        (major, minor)
-        for major, minor, _ in (
-            split_compute_capability(a.compute_capability) for a in cuda_architectures() if a.tegra
-        )
-    )
+    return frozenset(cc for cc, a in _architectures_by_cc().items() if a.tegra)
 
 
 def is_tegra(compute_capability: str) -> bool:
