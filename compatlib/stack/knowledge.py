@@ -17,10 +17,8 @@ solver and the explanations ask::
 
 Unknown inputs raise :class:`compatlib.errors.InputError` naming what is known nearby;
 questions the data is too old (or too narrow) to answer raise its subclass
-:class:`UnknownToData`, which carries the data's date (:func:`as_of`)::
-
-    >>> as_of()
-    '2026-12-03'
+:class:`UnknownToData`, which carries the data's date (:func:`as_of`, the oldest
+``as_of`` of the data files).
 """
 
 from __future__ import annotations
