@@ -151,7 +151,7 @@ def build_lock(request: LockRequest) -> Lock:
             constraints=constraints,
             **options,
         )
-    metadata = dict(plan.metadata)
+    metadata = _with_as_of(plan.metadata)
     warnings = gpu_warnings(lock, plan.targets)
     if warnings:
         metadata["warnings"] = warnings
@@ -162,7 +162,15 @@ def request_metadata(request: LockRequest) -> dict[str, Any]:
     """The metadata :func:`build_lock` records for ``request`` (inputs, targets,
     options, their digests and hash), computed without solving: what
     ``compatlib lock --check`` compares with a lock's."""
-    return dict(_plan(request).metadata)
+    return _with_as_of(_plan(request).metadata)
+
+
+def _with_as_of(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """``metadata`` plus the date of the knowledge base the lock was made with
+    (not hashed: the knowledge base's own digest is; this says it in words)."""
+    from compatlib.stack.knowledge import as_of  # lazy: reads the data files' headers
+
+    return {**metadata, "knowledge_as_of": as_of()}
 
 
 @value(eq=False)
@@ -698,7 +706,7 @@ def _changed(category: str, have: Mapping[str, Any], want: Mapping[str, Any]) ->
         return f"{head} (this lock format records only a digest of them; a JSON lock lists them)"
     if category == "options":
         skip = {*_CATEGORY_OF, "inputs_sha256", "inputs_hash_version", "inputs_digests"}
-        keys = sorted((set(have) | set(want)) - skip - {"warnings"})
+        keys = sorted((set(have) | set(want)) - skip - {"warnings", "knowledge_as_of"})
     else:
         keys = sorted(k for k, c in _CATEGORY_OF.items() if c == category)
     details = [d for k in keys if (d := _field_change(k, have.get(k), want.get(k), category))]

@@ -107,6 +107,7 @@ ALLOWED: dict[str, set[str]] = {
     | {
         "bz2",  # compatlib.sources.conda.repodata: repodata.json.bz2
         "compatlib.specs.environment",
+        "compatlib.stack.knowledge",  # the lock records the knowledge base's as_of date
         "dataclasses",
         "inspect",
         "packaging.specifiers",
