@@ -357,11 +357,6 @@ def _imports_dataclasses(path: Path) -> bool:
     return False
 
 
-_OTHER_BRANCH = pytest.mark.xfail(
-    strict=True, reason="solver and resolve are converted on the branch that owns them"
-)
-
-
 @pytest.mark.parametrize(
     "package",
     [
@@ -373,8 +368,8 @@ _OTHER_BRANCH = pytest.mark.xfail(
         "adapters",
         "testing",
         "cli",
-        pytest.param("solver", marks=_OTHER_BRANCH),
-        pytest.param("resolve", marks=_OTHER_BRANCH),
+        "solver",
+        "resolve",
     ],
 )
 def test_value_classes_are_written_one_way(package: str) -> None:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from compatlib._values import replace
+from compatlib._values import field, replace, value
 from compatlib.errors import InputError
+from compatlib.resolve.keys import CondaKey, LayerKey, PipKey
 from compatlib.solver.errors import UnsatisfiableError
 from compatlib.solver.provider import Dependency
 from compatlib.sources.conda.channel import Channel, ChannelPriority, Channels
@@ -28,13 +28,13 @@ from compatlib.sources.conda.records import PackageRecord
 if TYPE_CHECKING:
     from packaging.version import Version
 
-    from compatlib.resolve.providers.conda import CondaProvider
-    from compatlib.resolve.providers.mixed import CondaPypiMap
-    from compatlib.solver.explanation import Explanation
+    from compatlib.resolve.providers.conda import CondaDependency, CondaProvider
+    from compatlib.resolve.providers.mixed import CondaPypiMap, MixedDependency
+    from compatlib.solver.provider import Provider
     from compatlib.solver.pubgrub import SolveResult
     from compatlib.sources.fetch import Fetcher
     from compatlib.sources.memory import Artifact, Repository
-    from compatlib.specs.model import Spec
+    from compatlib.specs.model import PipRequirement, Spec
     from compatlib.values.target import Target
 
 __all__ = [
@@ -130,7 +130,7 @@ def _parse_specs(specs: Iterable[str], source: str = "<request>") -> list[MatchS
     return out
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class CondaResolution:
     """A solved conda environment for one subdir.
 
@@ -162,23 +162,25 @@ class CondaResolution:
         return any(r.name == name for r in self.records)
 
 
+def _conda_name(key: Hashable) -> str | None:
+    return key.name if isinstance(key, CondaKey) else None
+
+
 def _conda_result(
-    result: SolveResult, subdir: str, channels: Channels, key: Any = None
+    result: SolveResult[Any, Any, Any], subdir: str, channels: Channels
 ) -> CondaResolution:
+    """The conda side of a result (edges from the pip side count as the request's)."""
     records: list[PackageRecord] = []
     virtual: list[PackageRecord] = []
     for k, rec in result.decisions.items():
-        name = k if key is None else key(k)
-        if name is None:
-            continue
-        (virtual if rec.is_virtual else records).append(rec)
+        if isinstance(k, CondaKey):
+            (virtual if rec.is_virtual else records).append(rec)
     real = {r.name for r in records}
     edges: set[tuple[str | None, str, str]] = set()
     for src, dst, text in result.edges:
-        s = src if key is None or src is None else key(src)
-        d = dst if key is None else key(dst)
-        if d in real and (s is None or s in real):
-            edges.add((s, str(d), text))
+        s, d = _conda_name(src), _conda_name(dst)
+        if d is not None and d in real and (s is None or s in real):
+            edges.add((s, d, text))
     return CondaResolution(
         tuple(sorted(records, key=lambda r: r.name)),
         subdir,
@@ -229,43 +231,46 @@ def solve_conda(
 
 def _root(
     provider: CondaProvider, specs: Sequence[str], constraints: Sequence[str]
-) -> list[Dependency]:
-    root: list[Dependency] = []
+) -> list[CondaDependency]:
+    root: list[CondaDependency] = []
     for spec, text in zip(_parse_specs(specs), specs, strict=True):
-        root.append(Dependency(spec.name, spec, text.strip()))
+        root.append(Dependency(CondaKey(spec.name), spec, text.strip()))
     for spec, text in zip(_parse_specs(constraints, "<constraints>"), constraints, strict=True):
-        root.append(Dependency(spec.name, spec, text.strip(), "constrains"))
-    # conda installs the target's virtual packages: their constraints always apply
-    for name in sorted(provider.virtual):
-        root.append(Dependency(name, MatchSpec(name), _virtual_text(provider, name)))
-    return root
+        root.append(Dependency(CondaKey(spec.name), spec, text.strip(), "constrains"))
+    return root + _virtual_root(provider)
+
+
+def _virtual_root(provider: CondaProvider) -> list[CondaDependency]:
+    """conda installs the target's virtual packages: their constraints always apply."""
+    return [
+        Dependency(CondaKey(name), MatchSpec(name), _virtual_text(provider, name))
+        for name in sorted(provider.virtual)
+    ]
 
 
 def _virtual_text(provider: CondaProvider, name: str) -> str:
     """How a target's virtual package reads as a requirement of the request."""
     rec = provider.virtual[name]
-    return f"{name} {provider.version_text(name, rec)} (the target's virtual package)"
+    return f"{name} {provider.record_text(rec)} (the target's virtual package)"
 
 
-def _solve(provider: Any, root: Sequence[Dependency], request: Sequence[str]) -> SolveResult:
+def _solve(
+    provider: Provider[Any, Any, Any], root: Sequence[Dependency[Any, Any]], request: Sequence[str]
+) -> SolveResult[Any, Any, Any]:
     from compatlib.solver.pubgrub import Solver, SolverFailure
 
     try:
         return Solver(provider).solve(root)
     except SolverFailure as failure:
-        raise UnsatisfiableError(_explain(failure, request)) from None
+        from compatlib.solver.report import build_explanation
 
-
-def _explain(failure: Any, request: Sequence[str]) -> Explanation:
-    from compatlib.solver.report import build_explanation
-
-    return build_explanation(failure, list(request))
+        raise UnsatisfiableError(build_explanation(failure, list(request))) from None
 
 
 # -- mixed environments ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PipPackage:
     """A package pip installs from a Python index: version and the chosen file."""
 
@@ -275,7 +280,7 @@ class PipPackage:
     dependencies: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class EnvironmentResolution:
     """A solved conda + pip environment for one target.
 
@@ -387,6 +392,7 @@ def solve_environment(
     refused with an :class:`InputError`. Channel URLs are read through
     ``fetcher`` (see :func:`load_channels`).
     """
+    from compatlib.resolve.providers.conda import CondaProvider
     from compatlib.specs import read_spec, selector_applies
 
     if not hasattr(spec, "conda"):
@@ -394,6 +400,46 @@ def solve_environment(
     assert not isinstance(spec, (str, os.PathLike))
     subdir = target.subdir
     conda_deps = [d for d in spec.conda if selector_applies(d.selector, subdir)]
+    pip_reqs = _named_pip_requirements(spec, subdir)
+    chans = load_channels(
+        _spec_channels(spec, channels), subdir=subdir, priority=priority, fetcher=fetcher
+    )
+    virtual = _virtual_records(target, virtual_packages, subdir)
+    conda_provider = CondaProvider(chans, subdir=subdir, virtual=virtual)
+    conda_specs = _parse_specs([d.spec for d in conda_deps], spec.source)
+    conda_texts = [d.spec.strip() for d in conda_deps]
+    request = [*conda_texts, *(f"pip: {p.text}" for p in pip_reqs)]
+    if not pip_reqs:
+        plain = _root(conda_provider, conda_texts, ())
+        result = _solve(conda_provider, plain, request)
+        return EnvironmentResolution(_conda_result(result, subdir, chans))
+
+    conda_root: list[MixedDependency] = [
+        Dependency(CondaKey(s.name), s, t) for s, t in zip(conda_specs, conda_texts, strict=True)
+    ]
+    conda_root.extend(_virtual_root(conda_provider))
+    if pypi_repository is None:
+        from compatlib.sources.pypi.repository import PyPIRepository
+
+        pypi_repository = PyPIRepository(["https://pypi.org/simple"], target=target)
+    mixed = _MixedRequest(
+        conda_provider, conda_root, pip_reqs, spec, pypi_repository, mapping, chans, request
+    )
+    first_failure: UnsatisfiableError | None = None
+    for minor in _pip_pythons(target, conda_provider, conda_specs, spec):
+        try:
+            return mixed.solve(replace(target, python=target.python or minor), minor)
+        except UnsatisfiableError as exc:
+            if first_failure is None:
+                first_failure = exc
+    assert first_failure is not None
+    raise first_failure
+
+
+def _named_pip_requirements(spec: Spec, subdir: str) -> list[PipRequirement]:
+    """The spec's pip requirements for ``subdir``; one without a name is refused."""
+    from compatlib.specs import selector_applies
+
     pip_reqs = [p for p in spec.pip if selector_applies(p.selector, subdir)]
     for p in pip_reqs:
         if p.requirement is None:
@@ -405,6 +451,11 @@ def solve_environment(
                 text=p.text,
                 expected="a named requirement (name @ url, or #egg=name)",
             )
+    return pip_reqs
+
+
+def _spec_channels(spec: Spec, channels: ChannelsLike | None) -> ChannelsLike:
+    """``channels`` if given, else the spec's own (which must name some)."""
     chan_source = channels if channels is not None else list(spec.channel_names)
     if not chan_source:
         raise InputError(
@@ -413,162 +464,140 @@ def solve_environment(
             field="channels",
             expected="channels in the spec, or channels= given",
         )
-    chans = load_channels(chan_source, subdir=subdir, priority=priority, fetcher=fetcher)
-    virtual = _virtual_records(target, virtual_packages, subdir)
-    from compatlib.resolve.providers.conda import CondaProvider
+    return chan_source
 
-    conda_specs = _parse_specs([d.spec for d in conda_deps], spec.source)
-    conda_texts = [d.spec.strip() for d in conda_deps]
-    request = [*conda_texts, *(f"pip: {p.text}" for p in pip_reqs)]
 
-    def conda_root(provider: CondaProvider) -> list[Dependency]:
-        root = [
-            Dependency(("conda", s.name), s, t)
-            for s, t in zip(conda_specs, conda_texts, strict=True)
-        ]
-        for name in sorted(provider.virtual):
-            root.append(Dependency(("conda", name), MatchSpec(name), _virtual_text(provider, name)))
-        return root
-
-    if not pip_reqs:
-        provider = CondaProvider(chans, subdir=subdir, virtual=virtual)
-        plain = _root(provider, conda_texts, ())
-        result = _solve(provider, plain, request)
-        return EnvironmentResolution(_conda_result(result, subdir, chans))
-
-    conda_provider = CondaProvider(chans, subdir=subdir, virtual=virtual)
+def _pip_pythons(
+    target: Target, provider: CondaProvider, conda_specs: Sequence[MatchSpec], spec: Spec
+) -> list[str]:
+    """The ``major.minor`` Pythons to try the pip side on, newest first."""
     if target.python is not None:
         from packaging.version import Version as _V
 
         v = _V(target.python)
-        minors = [f"{v.major}.{v.minor}"]
-    else:
-        py_specs = [s for s in conda_specs if s.name == "python"]
-        pep440 = [p.spec for p in spec.python if p.syntax == "pep440"]
-        minors = _python_minors(conda_provider, py_specs, pep440)
-        if not minors:
-            minors = ["3"]  # nothing to choose from: let the solve say why
-    if pypi_repository is None:
-        from compatlib.sources.pypi.repository import PyPIRepository
-
-        pypi_repository = PyPIRepository(["https://pypi.org/simple"], target=target)
-    first_failure: UnsatisfiableError | None = None
-    for minor in minors:
-        tgt = replace(target, python=target.python or minor)
-        try:
-            return _solve_mixed(
-                tgt,
-                minor,
-                conda_provider,
-                conda_root,
-                pip_reqs,
-                spec,
-                pypi_repository,
-                mapping,
-                chans,
-                request,
-            )
-        except UnsatisfiableError as exc:
-            if first_failure is None:
-                first_failure = exc
-    assert first_failure is not None
-    raise first_failure
+        return [f"{v.major}.{v.minor}"]
+    py_specs = [s for s in conda_specs if s.name == "python"]
+    pep440 = [p.spec for p in spec.python if p.syntax == "pep440"]
+    # nothing to choose from: let the solve say why
+    return _python_minors(provider, py_specs, pep440) or ["3"]
 
 
-def _solve_mixed(
-    tgt: Target,
-    minor: str,
-    conda_provider: CondaProvider,
-    conda_root: Any,
-    pip_reqs: Sequence[Any],
-    spec: Spec,
-    repository: Repository,
-    mapping: CondaPypiMap | None,
-    chans: Channels,
-    request: Sequence[str],
-) -> EnvironmentResolution:
-    from compatlib.resolve.providers.mixed import CONDA, PIP, FromConda, MixedProvider
-    from compatlib.resolve.providers.python import (
-        PythonProvider,
-        exact_pins,
-        prerelease_names,
-        requirement_dependencies,
-        split_key,
-    )
+class _MixedRequest:
+    """One environment's conda and pip sides, solved for one Python at a time."""
 
-    reqs = [p.requirement for p in pip_reqs]
-    pip_provider = PythonProvider(
-        repository,
-        tgt,
-        allow_yanked=exact_pins(reqs),
-        explicit_prereleases=prerelease_names(reqs),
-    )
-    provider = MixedProvider(conda_provider, pip_provider, mapping=mapping)
-    root = conda_root(conda_provider)
-    py_spec = MatchSpec("python", f"{minor}.*") if minor.count(".") == 1 else MatchSpec("python")
-    root.append(Dependency((CONDA, "python"), py_spec, f"python {minor}.* (for pip)"))
-    env = tgt.marker_environment()
-    for p in pip_reqs:
-        req = p.requirement
-        if req.marker is None or req.marker.evaluate(dict(env)):
-            root.extend(
-                Dependency((PIP, d.package), d.constraint, d.text, d.kind)
-                for d in requirement_dependencies(req, text=p.text)
-            )
-    for c in spec.constraints:
-        req = c.requirement
-        if req is not None and (req.marker is None or req.marker.evaluate(dict(env))):
-            root.extend(
-                Dependency((PIP, d.package), d.constraint, d.text, d.kind)
-                for d in requirement_dependencies(req, kind="constrains", text=c.text)
-            )
-    result = _solve(provider, root, request)
+    def __init__(
+        self,
+        conda_provider: CondaProvider,
+        conda_root: Sequence[MixedDependency],
+        pip_reqs: Sequence[PipRequirement],
+        spec: Spec,
+        repository: Repository,
+        mapping: CondaPypiMap | None,
+        chans: Channels,
+        request: Sequence[str],
+    ) -> None:
+        self.conda_provider = conda_provider
+        self.conda_root = conda_root
+        self.pip_reqs = pip_reqs
+        self.spec = spec
+        self.repository = repository
+        self.mapping = mapping
+        self.chans = chans
+        self.request = request
 
-    def conda_key(k: Hashable) -> str | None:
-        assert isinstance(k, tuple)
-        return str(k[1]) if k[0] == CONDA else None
-
-    conda = _conda_result(result, tgt.subdir, chans, key=conda_key)
-    pip: dict[str, PipPackage] = {}
-    from_conda: dict[str, str] = {}
-    system: dict[str, str] = {}
-    layers = pip_provider.layers
-    chosen_pip = {str(k[1]) for k in result.decisions if isinstance(k, tuple) and k[0] == PIP}
-    for k, cand in result.decisions.items():
-        assert isinstance(k, tuple)
-        side, key = k
-        if side != PIP:
-            continue
-        if isinstance(cand, FromConda):
-            from_conda[key] = cand.conda_name
-            continue
-        if layers.is_layer(key):
-            if key in layers.fixed:
-                system[key.lstrip("_")] = str(cand)
-            continue
-        name, extra = split_key(key)
-        if extra is not None:
-            continue
-        rel = repository.release(name, _version_text(repository, name, cand))
-        deps: dict[str, str] = {}
-        for dep in result.dependencies.get(k, ()):
-            dk = dep.package
-            if dep.kind != "requires" or not isinstance(dk, tuple) or dk[0] != PIP:
-                continue
-            dname = split_key(str(dk[1]))[0]
-            if dname != name and dname in chosen_pip and not layers.is_layer(dname):
-                deps[dname] = dep.text
-        pip[name] = PipPackage(
-            name, cand, _best_artifact(rel.artifacts, tgt), tuple(sorted(deps.items()))
+    def solve(self, tgt: Target, minor: str) -> EnvironmentResolution:
+        from compatlib.resolve.providers.mixed import MixedProvider
+        from compatlib.resolve.providers.python import (
+            PythonProvider,
+            exact_pins,
+            prerelease_names,
         )
-    py = conda.record("python") if "python" in conda else None
-    return EnvironmentResolution(
-        conda,
-        dict(sorted(pip.items())),
-        dict(sorted(from_conda.items())),
-        str(py.version) if py is not None else None,
-        system,
-    )
+
+        reqs = [p.requirement for p in self.pip_reqs if p.requirement is not None]
+        pip_provider = PythonProvider(
+            self.repository,
+            tgt,
+            allow_yanked=exact_pins(reqs),
+            explicit_prereleases=prerelease_names(reqs),
+        )
+        provider = MixedProvider(self.conda_provider, pip_provider, mapping=self.mapping)
+        result = _solve(provider, self.root(tgt, minor), self.request)
+        return self.resolution(result, tgt, pip_provider.layers.fixed)
+
+    def root(self, tgt: Target, minor: str) -> list[MixedDependency]:
+        """The request: conda specs, the Python for pip, pip requirements and constraints."""
+        from compatlib.resolve.providers.python import requirement_dependencies
+
+        root = list(self.conda_root)
+        py_spec = (
+            MatchSpec("python", f"{minor}.*") if minor.count(".") == 1 else MatchSpec("python")
+        )
+        root.append(Dependency(CondaKey("python"), py_spec, f"python {minor}.* (for pip)"))
+        env = tgt.marker_environment()
+        for p in self.pip_reqs:
+            req = p.requirement
+            if req is not None and (req.marker is None or req.marker.evaluate(dict(env))):
+                root.extend(requirement_dependencies(req, text=p.text))
+        for c in self.spec.constraints:
+            req = c.requirement
+            if req is not None and (req.marker is None or req.marker.evaluate(dict(env))):
+                root.extend(requirement_dependencies(req, kind="constrains", text=c.text))
+        return root
+
+    def resolution(
+        self,
+        result: SolveResult[Any, Any, Any],
+        tgt: Target,
+        fixed_layers: Mapping[LayerKey, Any],
+    ) -> EnvironmentResolution:
+        from compatlib.resolve.providers.mixed import FromConda
+
+        conda = _conda_result(result, tgt.subdir, self.chans)
+        pip: dict[str, PipPackage] = {}
+        from_conda: dict[str, str] = {}
+        system: dict[str, str] = {}
+        # the distributions pip-side requirements may point to (layers are not)
+        chosen_pip = {k.name for k in result.decisions if isinstance(k, PipKey) and k.extra is None}
+        for k, cand in result.decisions.items():
+            if isinstance(k, LayerKey):
+                if k in fixed_layers:
+                    system[k.name] = str(cand)
+            elif not isinstance(k, PipKey):
+                continue
+            elif isinstance(cand, FromConda):
+                from_conda[str(k)] = cand.conda_name
+            elif k.extra is None:
+                pip[k.name] = self._pip_package(k, cand, result, chosen_pip, tgt)
+        py = conda.record("python") if "python" in conda else None
+        return EnvironmentResolution(
+            conda,
+            dict(sorted(pip.items())),
+            dict(sorted(from_conda.items())),
+            str(py.version) if py is not None else None,
+            system,
+        )
+
+    def _pip_package(
+        self,
+        key: PipKey,
+        version: Version,
+        result: SolveResult[Any, Any, Any],
+        chosen_pip: set[str],
+        tgt: Target,
+    ) -> PipPackage:
+        """What pip installs for ``key``: the file, and its requirements on the others."""
+        name = key.name
+        rel = self.repository.release(name, _version_text(self.repository, name, version))
+        deps: dict[str, str] = {}
+        for dep in result.dependencies.get(key, ()):
+            dk = dep.package
+            if dep.kind != "requires" or not isinstance(dk, PipKey):
+                continue
+            if dk.name != name and dk.name in chosen_pip:
+                deps[dk.name] = dep.text
+        return PipPackage(
+            name, version, _best_artifact(rel.artifacts, tgt), tuple(sorted(deps.items()))
+        )
 
 
 def _version_text(repository: Repository, name: str, version: Version) -> str:

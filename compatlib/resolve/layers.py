@@ -3,12 +3,12 @@
 Every layer below pip and conda becomes a package the solver already understands:
 
 ============================  ================================  =========================
-package                       layer                             version
+package (:class:`LayerKey`)   layer                             version
 ============================  ================================  =========================
-``__nvidia_driver``           the NVIDIA driver                 ``535.104.05``
-``__cuda``                    CUDA the driver can run (conda)   ``12.2``
-``__cuda_arch``               the GPU's compute capability      ``8.0``
-``__glibc``                   the C library                     ``2.35``
+``DRIVER``                    the NVIDIA driver                 ``535.104.05``
+``CUDA``                      CUDA the driver can run (conda)   ``12.2``
+``CUDA_ARCH``                 the GPU's compute capability      ``8.0``
+``GLIBC``                     the C library                     ``2.35``
 ============================  ================================  =========================
 
 A target's :class:`~compatlib.stack.profile.SystemProfile` fixes the layers it
@@ -19,7 +19,9 @@ of them (``driver >= 525.60.13``).
 Rules attach knowledge to real releases: an ``nvidia-cuda-runtime-cu12 12.1.*``
 wheel needs a driver that runs CUDA 12.1 (the minor-version-compatibility
 floor); a torch/TensorFlow/JAX build needs a GPU its kernels run on and a driver
-for its CUDA; a ``manylinux_2_28`` wheel needs glibc >= 2.28.
+for its CUDA; a ``manylinux_2_28`` wheel needs glibc >= 2.28. Lower bounds are
+:class:`Floor` values, so the layers above read a floor from an explanation's
+facts rather than from its wording.
 """
 
 from __future__ import annotations
@@ -33,10 +35,10 @@ from packaging.version import Version
 
 from compatlib._values import value
 from compatlib.errors import InputError
+from compatlib.resolve.keys import CUDA, CUDA_ARCH, DRIVER, GLIBC, LayerKey
 from compatlib.solver.provider import Dependency
 from compatlib.values.dotted import DottedVersion
 from compatlib.values.filenames import canonicalize_name
-from compatlib.values.sets import VersionSet
 
 if TYPE_CHECKING:
     from compatlib.stack.frameworks import FrameworkBuild
@@ -50,17 +52,15 @@ __all__ = [
     "GLIBC",
     "LAYER_NAMES",
     "ArchSet",
+    "Floor",
+    "LayerConstraint",
+    "LayerDependency",
     "Layers",
     "glibc_of_wheel",
 ]
 
-DRIVER = "__nvidia_driver"
-CUDA = "__cuda"
-CUDA_ARCH = "__cuda_arch"
-GLIBC = "__glibc"
-
 #: how each layer is named to people
-LAYER_NAMES = {
+LAYER_NAMES: dict[LayerKey, str] = {
     DRIVER: "NVIDIA driver",
     CUDA: "CUDA (driver support)",
     CUDA_ARCH: "GPU compute capability",
@@ -69,6 +69,19 @@ LAYER_NAMES = {
 
 _MANYLINUX = re.compile(r"^manylinux_(\d+)_(\d+)_")
 _LEGACY = {"manylinux1": "2.5", "manylinux2010": "2.12", "manylinux2014": "2.17"}
+
+
+@value
+class Floor:
+    """A lower bound on a layer's value: ``>=525.60.13``."""
+
+    version: DottedVersion
+
+    def contains(self, value: DottedVersion) -> bool:
+        return value >= self.version
+
+    def __str__(self) -> str:
+        return f">={self.version}"
 
 
 @value
@@ -84,6 +97,11 @@ class ArchSet:
 
     def __str__(self) -> str:
         return "a GPU that runs code built for " + ", ".join(self.arch_list)
+
+
+#: what a release's rules ask of a layer
+LayerConstraint = Floor | ArchSet
+LayerDependency = Dependency[LayerKey, LayerConstraint]
 
 
 def glibc_of_wheel(filename: str) -> DottedVersion | None:
@@ -115,7 +133,7 @@ def glibc_of_wheel(filename: str) -> DottedVersion | None:
 
 
 @cache
-def _known_values(layer: str) -> tuple[DottedVersion, ...]:
+def _known_values(layer: LayerKey) -> tuple[DottedVersion, ...]:
     """Values a free layer may take: everything the knowledge base names."""
     from compatlib.stack import knowledge as kb
 
@@ -154,7 +172,7 @@ class Layers:
         self.target = target
         self.system = system
         self.os = "windows" if target.subdir.startswith("win") else "linux"
-        fixed: dict[str, DottedVersion] = {}
+        fixed: dict[LayerKey, DottedVersion] = {}
         glibc = target.glibc or (system.glibc if system is not None else None)
         if glibc is not None:
             fixed[GLIBC] = DottedVersion(glibc)
@@ -165,33 +183,29 @@ class Layers:
             if cuda is not None:
                 fixed[CUDA] = DottedVersion(cuda)
             # one virtual package per distinct GPU generation: a build must run on
-            # every GPU of the machine (the first is ``__cuda_arch``, the others
-            # ``__cuda_arch:<cc>``)
+            # every GPU of the machine (the first is CUDA_ARCH, the others carry
+            # their compute capability)
             for i, cc in enumerate(system.compute_capabilities):
-                fixed[_gpu_package(i, cc)] = DottedVersion(cc)
+                fixed[CUDA_ARCH if i == 0 else LayerKey("cuda_arch", cc)] = DottedVersion(cc)
         self.fixed = fixed
-        self.gpu_packages = tuple(p for p in fixed if _is_gpu_package(p))
+        self.gpu_packages = tuple(p for p in fixed if p.layer == "cuda_arch")
 
-    def is_layer(self, package: str) -> bool:
-        return package in LAYER_NAMES or _is_gpu_package(package)
+    @staticmethod
+    def layer_name(package: LayerKey) -> str:
+        """How a layer is named to people."""
+        return LAYER_NAMES[CUDA_ARCH if package.layer == "cuda_arch" else package]
 
-    def layer_name(self, package: str) -> str | None:
-        """How a layer is named to people (``None`` for a real package)."""
-        if _is_gpu_package(package):
-            return LAYER_NAMES[CUDA_ARCH]
-        return LAYER_NAMES.get(package)
-
-    def candidates(self, package: str) -> list[DottedVersion]:
+    def candidates(self, package: LayerKey) -> list[DottedVersion]:
         value = self.fixed.get(package)
         if value is not None:
             return [value]
-        return list(_known_values(CUDA_ARCH if _is_gpu_package(package) else package))
+        return list(_known_values(CUDA_ARCH if package.layer == "cuda_arch" else package))
 
-    def describe_fixed(self, package: str) -> str | None:
+    def describe_fixed(self, package: LayerKey) -> str | None:
         value = self.fixed.get(package)
         if value is None:
             return None
-        if _is_gpu_package(package) and self.system is not None:
+        if package.layer == "cuda_arch" and self.system is not None:
             names = [
                 n
                 for cc, n in zip(
@@ -206,20 +220,18 @@ class Layers:
         return f"the target's {LAYER_NAMES[package]} is {value}"
 
     # -- rules -----------------------------------------------------------------
-    def rules(self, name: str, version: Version, wheel_files: Sequence[str]) -> list[Dependency]:
+    def rules(
+        self, name: str, version: Version, wheel_files: Sequence[str]
+    ) -> list[LayerDependency]:
         """Layer dependencies of one PyPI release (``wheel_files``: its usable files)."""
-        deps: list[Dependency] = []
+        deps: list[LayerDependency] = []
         canonical = str(canonicalize_name(name))
         if self.os == "linux" and wheel_files:
             needs = [glibc_of_wheel(f) for f in wheel_files]
             if needs and all(n is not None for n in needs):
                 low = min(n for n in needs if n is not None)
                 deps.append(
-                    Dependency(
-                        GLIBC,
-                        VersionSet.at_least(low),
-                        f"glibc >={low} for its manylinux wheels",
-                    )
+                    Dependency(GLIBC, Floor(low), f"glibc >={low} for its manylinux wheels")
                 )
         cuda = _nvidia_runtime_cuda(canonical, str(version))
         if cuda is not None:
@@ -227,7 +239,7 @@ class Layers:
         deps.extend(self._framework_rules(canonical, version))
         return deps
 
-    def _driver_for(self, cuda: str, why: str) -> list[Dependency]:
+    def _driver_for(self, cuda: str, why: str) -> list[LayerDependency]:
         from compatlib.stack.knowledge import min_driver
 
         try:
@@ -235,8 +247,8 @@ class Layers:
         except InputError:
             return []
         low = DottedVersion(floor)
-        deps = [
-            Dependency(DRIVER, VersionSet.at_least(low), f"an NVIDIA driver >={floor} for {why}")
+        deps: list[LayerDependency] = [
+            Dependency(DRIVER, Floor(low), f"an NVIDIA driver >={floor} for {why}")
         ]
         if DRIVER not in self.fixed:
             # without a known driver, say it in conda's terms too: the CUDA the
@@ -245,37 +257,29 @@ class Layers:
             deps.append(
                 Dependency(
                     CUDA,
-                    VersionSet.at_least(DottedVersion(f"{major}.0")),
+                    Floor(DottedVersion(f"{major}.0")),
                     f"a driver that supports CUDA >={major}.0 for {why}",
                 )
             )
         return deps
 
-    def _framework_rules(self, name: str, version: Version) -> list[Dependency]:
+    def _framework_rules(self, name: str, version: Version) -> list[LayerDependency]:
         b = _framework_build(name, str(version), self.target.subdir)
         if b is None or b.cuda is None:
             return []
         deps = self._driver_for(b.cuda, f"its CUDA {b.cuda} build")
-        gpu_constraint: ArchSet | VersionSet[DottedVersion] | None = None
+        gpu_constraint: LayerConstraint | None = None
         if b.arch_list:
             gpu_constraint = ArchSet(tuple(b.arch_list))
             text = f"a GPU of compute capability {_arch_summary(b.arch_list)}"
         elif b.min_compute_capability:
             low = DottedVersion(b.min_compute_capability)
-            gpu_constraint = VersionSet.at_least(low)
+            gpu_constraint = Floor(low)
             text = f"a GPU of compute capability >={low}"
         if gpu_constraint is not None:
             for package in self.gpu_packages or (CUDA_ARCH,):
                 deps.append(Dependency(package, gpu_constraint, text))
         return deps
-
-
-def _gpu_package(i: int, cc: str) -> str:
-    return CUDA_ARCH if i == 0 else f"{CUDA_ARCH}:{cc}"
-
-
-def _is_gpu_package(package: str) -> bool:
-    return package == CUDA_ARCH or package.startswith(CUDA_ARCH + ":")
 
 
 def _arch_summary(arch_list: Iterable[str]) -> str:

@@ -48,7 +48,7 @@ class Resolution:
     ``versions`` maps canonical names to versions (``str()`` gives the version).
     ``extras`` maps names to the extras that were requested of them.
     ``edges`` are ``(from, to, requirement)``; ``from`` is ``None`` for the request.
-    ``system`` maps virtual/system packages (``__python``, ``__cuda``, ...) to the
+    ``system`` maps system layers (``python``, ``nvidia_driver``, ``cuda``, ...) to the
     value the solve relied on. ``system_requirements`` says what the chosen
     releases need of each system layer (driver, glibc, GPU), for a lock to carry.
     """

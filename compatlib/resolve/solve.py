@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
 from compatlib._values import replace
 from compatlib.errors import InputError
+from compatlib.resolve.keys import PYTHON, PipKey
 from compatlib.resolve.providers.python import (
-    PYTHON,
+    PipCandidate,
+    PipConstraint,
+    PipDependency,
+    PipPackageKey,
     PythonProvider,
     exact_pins,
     prerelease_names,
     requirement_dependencies,
-    split_key,
 )
 from compatlib.resolve.resolution import Resolution, SystemRequirement
 from compatlib.solver.errors import UnsatisfiableError
-from compatlib.solver.provider import Dependency
 from compatlib.sources.memory import Repository
 from compatlib.values.dotted import DottedVersion
 from compatlib.values.filenames import canonicalize_name
 from compatlib.values.pep508 import InvalidRequirement, Requirement
 from compatlib.values.target import Target
+
+if TYPE_CHECKING:
+    from compatlib.solver.pubgrub import SolveResult, SolverFailure
+
+    PipResult = SolveResult[PipPackageKey, PipCandidate, PipConstraint]
 
 __all__ = ["parse_requirements", "solve"]
 
@@ -84,10 +92,6 @@ def solve(
     if target is None:
         target = Target.current()
     reqs = parse_requirements(requirements)
-    con_texts = [c if isinstance(c, str) else c[0] for c in constraints]
-    con_origins = [None if isinstance(c, str) else c[1] for c in constraints]
-    cons = parse_requirements(con_texts, source="<constraints>")
-    env = target.marker_environment()
     provider = PythonProvider(
         index,
         target,
@@ -98,77 +102,100 @@ def solve(
         no_build=no_build,
         later_pythons=later_pythons,
     )
-    root: list[Dependency] = []
-    for req, text in zip(reqs, requirements, strict=True):
+    root = _root_dependencies(reqs, requirements, constraints, target)
+    preferred: dict[PipPackageKey, PipConstraint] = {}
+    if prefer:
+        from packaging.specifiers import SpecifierSet
+
+        for name, version in prefer.items():
+            preferred[PipKey(canonicalize_name(name))] = SpecifierSet(f"=={version}")
+    # lowest-direct: every package the requirements name, whatever their markers
+    direct = [PipKey(canonicalize_name(r.name)) for r in reqs]
+    solver = Solver(provider, strategy=strategy, prefer=preferred, direct=direct)
+    try:
+        result = solver.solve(root)
+    except SolverFailure as failure:
+        options: dict[str, Any] = {
+            "index": index,
+            "constraints": constraints,
+            "strategy": strategy,
+            "prefer": prefer,
+            "prereleases": prereleases,
+            "no_binary": no_binary,
+            "no_build": no_build,
+            "later_pythons": later_pythons,
+        }
+        raise _failure(failure, requirements, target, options if fixes else None) from None
+    return _resolution(result, provider, target)
+
+
+def _root_dependencies(
+    reqs: Sequence[Requirement],
+    texts: Sequence[str],
+    constraints: Sequence[str | tuple[str, str]],
+    target: Target,
+) -> list[PipDependency]:
+    """The request's dependencies: requirements and constraints whose markers hold."""
+    con_texts = [c if isinstance(c, str) else c[0] for c in constraints]
+    con_origins = [None if isinstance(c, str) else c[1] for c in constraints]
+    cons = parse_requirements(con_texts, source="<constraints>")
+    env = target.marker_environment()
+    root: list[PipDependency] = []
+    for req, text in zip(reqs, texts, strict=True):
         if req.marker is None or req.marker.evaluate(dict(env)):
             root.extend(requirement_dependencies(req, text=text))
     for req, text, origin in zip(cons, con_texts, con_origins, strict=True):
         if req.marker is None or req.marker.evaluate(dict(env)):
             deps = requirement_dependencies(req, kind="constrains", text=text)
             root.extend(replace(d, origin=origin) for d in deps)
-    preferred: dict[Hashable, Hashable] = {}
-    if prefer:
-        from packaging.specifiers import SpecifierSet
+    return root
 
-        for name, version in prefer.items():
-            preferred[canonicalize_name(name)] = SpecifierSet(f"=={version}")
-    # lowest-direct: every package the requirements name, whatever their markers
-    direct = {canonicalize_name(r.name) for r in reqs}
-    solver = Solver(provider, strategy=strategy, prefer=dict(preferred), direct=direct)
-    try:
-        result = solver.solve(root)
-    except SolverFailure as failure:
-        from compatlib.solver.report import build_explanation
 
-        expl = build_explanation(failure, list(requirements))
-        if fixes:
-            from compatlib.resolve.fixes import suggest_fixes
+def _failure(
+    failure: SolverFailure,
+    requirements: Sequence[str],
+    target: Target,
+    options: dict[str, Any] | None,
+) -> UnsatisfiableError:
+    """The error for a failed solve; with ``options`` (``solve``'s own), its
+    explanation carries the fixes that solving again with them proves."""
+    from compatlib.solver.report import build_explanation
 
-            def again(reqs: Sequence[str], tgt: Target) -> Resolution:
-                return solve(
-                    reqs,
-                    index=index,
-                    target=tgt,
-                    constraints=constraints,
-                    strategy=strategy,
-                    prefer=prefer,
-                    prereleases=prereleases,
-                    fixes=False,
-                    no_binary=no_binary,
-                    no_build=no_build,
-                    later_pythons=later_pythons,
-                )
+    expl = build_explanation(failure, list(requirements))
+    if options is not None:
+        from compatlib.resolve.fixes import suggest_fixes
 
-            expl = replace(expl, fixes=suggest_fixes(expl, list(requirements), target, again))
-        raise UnsatisfiableError(expl) from None
+        def again(reqs: Sequence[str], tgt: Target) -> Resolution:
+            return solve(reqs, target=tgt, fixes=False, **options)
+
+        expl = replace(expl, fixes=suggest_fixes(expl, list(requirements), target, again))
+    return UnsatisfiableError(expl)
+
+
+def _resolution(result: PipResult, provider: PythonProvider, target: Target) -> Resolution:
+    """The solver's result as a :class:`Resolution`."""
     versions: dict[str, Version] = {}
     extras: dict[str, list[str]] = {}
     system: dict[str, str] = {}
     layers = provider.layers
     for key, cand in result.decisions.items():
-        assert isinstance(key, str)
-        if key == PYTHON:
+        if isinstance(key, PipKey):
+            if key.extra is not None:
+                extras.setdefault(key.name, []).append(key.extra)
+            elif isinstance(cand, Version):
+                versions[key.name] = cand
+        elif key == PYTHON:
             system["python"] = str(cand)
-            continue
-        if layers.is_layer(key):
-            if key in layers.fixed and ":" not in key:
-                system[key.lstrip("_")] = str(cand)
-            continue
-        name, extra = split_key(key)
-        if extra is None:
-            versions[name] = cand
-        else:
-            extras.setdefault(name, []).append(extra)
+        elif key in layers.fixed and key.gpu is None:
+            system[key.name] = str(cand)
     edges: list[tuple[str | None, str, str]] = []
     for src, dst, text in result.edges:
-        assert isinstance(dst, str)
-        if dst == PYTHON or layers.is_layer(dst):
+        if not isinstance(dst, PipKey):
             continue
-        s = None if src is None else split_key(str(src))[0]
-        d = split_key(dst)[0]
-        if s == d:
+        s = src.name if isinstance(src, PipKey) else None
+        if s == dst.name:
             continue
-        edge = (s, d, text)
+        edge = (s, dst.name, text)
         if edge not in edges:
             edges.append(edge)
     return Resolution(
@@ -182,29 +209,30 @@ def solve(
 
 
 def system_requirements(
-    dependencies: Mapping[Hashable, Sequence[Dependency]], provider: PythonProvider
+    dependencies: Mapping[PipPackageKey | None, Sequence[PipDependency]],
+    provider: PythonProvider,
 ) -> dict[str, SystemRequirement]:
     """What the chosen releases need of each system layer."""
-    from compatlib.resolve.layers import LAYER_NAMES, ArchSet
+    from compatlib.resolve.layers import LAYER_NAMES, ArchSet, Floor
     from compatlib.values.sets import VersionSet
 
     layers = provider.layers
     out: dict[str, SystemRequirement] = {}
-    for layer in sorted(LAYER_NAMES):
+    for layer in sorted(LAYER_NAMES, key=str):
         because: list[tuple[str, str]] = []
-        constraints: list[Hashable] = []
+        constraints: list[PipConstraint] = []
         for src, deps in dependencies.items():
             for dep in deps:
                 if dep.package == layer:
-                    because.append((split_key(str(src))[0], dep.text))
+                    because.append((_name_of(src), dep.text))
                     constraints.append(dep.constraint)
         if not constraints:
             continue
         interval: VersionSet[DottedVersion] = VersionSet.full()
         arch: list[ArchSet] = []
         for c in constraints:
-            if isinstance(c, VersionSet):
-                interval = interval & c
+            if isinstance(c, Floor):
+                interval = interval & VersionSet.at_least(c.version)
             elif isinstance(c, ArchSet):
                 arch.append(c)
         allowed: tuple[str, ...] = ()
@@ -217,7 +245,12 @@ def system_requirements(
             ]
             allowed = tuple(str(v) for v in values)
             text = "one of " + ", ".join(allowed) if allowed else "none known"
-        out[layer.lstrip("_")] = SystemRequirement(
-            LAYER_NAMES[layer], layer, text, allowed, tuple(sorted(set(because)))
+        out[layer.name] = SystemRequirement(
+            LAYER_NAMES[layer], str(layer), text, allowed, tuple(sorted(set(because)))
         )
     return out
+
+
+def _name_of(package: PipPackageKey | None) -> str:
+    """A distribution's name (an extra's base name); other keys as written."""
+    return package.name if isinstance(package, PipKey) else str(package)

@@ -8,28 +8,67 @@ by solving again. ``text`` renders it in plain words; ``to_dict()`` is JSON-read
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
+from compatlib._values import value
 from compatlib.solver.render import render_text
-from compatlib.solver.tree import DerivationTree, Node, TermInfo
+from compatlib.solver.tree import (
+    Candidates,
+    ConstraintNode,
+    DependencyNode,
+    DerivationTree,
+    DerivedNode,
+    Node,
+    RequirementNode,
+    RootNode,
+    TermInfo,
+    UnavailableNode,
+)
 
-__all__ = ["DerivationTree", "Explanation", "Fix", "Node", "TermInfo"]
+__all__ = [
+    "Candidates",
+    "ConstraintNode",
+    "DependencyNode",
+    "DerivationTree",
+    "DerivedNode",
+    "Explanation",
+    "Fix",
+    "Node",
+    "RequirementNode",
+    "RootNode",
+    "TermInfo",
+    "UnavailableNode",
+]
 
 
-@dataclass(frozen=True)
 class Fix:
-    """One change that makes the request solvable.
+    """One change that makes the request solvable, proven by solving again.
 
-    ``kind`` is ``driver``, ``gpu``, ``glibc``, ``python``, ``drop`` or
-    ``loosen``; ``change`` holds the new value(s); ``text`` says it in words;
-    ``versions`` is the proof: what the request then resolves to.
+    The layer that finds fixes defines one subclass per kind of change
+    (:mod:`compatlib.resolve.fixes`: driver, gpu, glibc, python, variant, drop,
+    loosen, ...), each with typed fields; this base says what every fix offers:
+    ``kind`` (the tag in ``to_dict()``), ``text`` (the change in words),
+    ``change`` (the new value(s) by name) and ``versions``, the proof: what the
+    request then resolves to.
     """
 
-    kind: str
-    text: str
-    change: dict[str, str]
-    versions: dict[str, str] = field(default_factory=dict)
+    __slots__ = ()
+
+    KIND: ClassVar[str] = ""
+    versions: Mapping[str, str]
+
+    @property
+    def kind(self) -> str:
+        return self.KIND
+
+    @property
+    def text(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def change(self) -> dict[str, str]:
+        raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,12 +79,12 @@ class Fix:
         }
 
 
-@dataclass(frozen=True)
+@value
 class Explanation(DerivationTree):
     """Why a request is unsatisfiable: the derivation tree, hints, verified fixes."""
 
-    hints: tuple[str, ...] = field(default=())
-    fixes: tuple[Fix, ...] = field(default=())
+    hints: tuple[str, ...] = ()
+    fixes: tuple[Fix, ...] = ()
 
     @property
     def text(self) -> str:
@@ -65,7 +104,11 @@ class Explanation(DerivationTree):
 
     def external_facts(self) -> list[Node]:
         """The leaves: facts about the index and the request, in tree order."""
-        return [n for n in self.nodes if n.kind != "derived"]
+        return [n for n in self.nodes if not isinstance(n, DerivedNode)]
+
+    def requirements(self) -> list[RequirementNode]:
+        """The dependency and constraint facts, in tree order."""
+        return [n for n in self.nodes if isinstance(n, RequirementNode)]
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -3,8 +3,13 @@
 The solver never sees files, URLs or formats. It asks a provider for the
 candidates of a package (in ascending preference order: the last one is the
 "newest"), whether a candidate satisfies a constraint, and the dependencies of a
-candidate. Constraints are opaque hashable values the provider understands
-(a ``SpecifierSet``, a conda ``MatchSpec``, ...).
+candidate. :class:`Provider` is generic in the three types a provider chooses:
+
+* ``K``, the package keys (any hashable value; the providers in
+  :mod:`compatlib.resolve.providers` use :mod:`compatlib.resolve.keys`);
+* ``V``, the candidates (a ``Version``, a conda record, ...);
+* ``C``, the constraints (a ``SpecifierSet``, a conda ``MatchSpec``, ...),
+  hashable values the provider understands and the solver never looks into.
 
 How often each method is called:
 
@@ -13,33 +18,47 @@ How often each method is called:
 * :meth:`Provider.contains` once per (package, constraint, candidate) — the solver
   caches the resulting candidate set per (package, constraint);
 * :meth:`Provider.dependencies` once per candidate the solver decides to try.
+
+Besides these, the protocol declares four capabilities with neutral answers
+(:class:`BaseProvider` implements them, so a provider overrides only what it
+knows): :meth:`~Provider.is_preferred` orders the search, and
+:meth:`~Provider.fixed_value`, :meth:`~Provider.layer_of` and
+:meth:`~Provider.hint` feed explanations.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any, Protocol
+from typing import Generic, Literal, Protocol, TypeVar
 
 from compatlib._values import value
 
-__all__ = ["Dependency", "Provider", "Unavailable"]
+__all__ = ["BaseProvider", "Dependency", "DependencyKind", "Provider", "Unavailable"]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+C = TypeVar("C", bound=Hashable)
+K_co = TypeVar("K_co", bound=Hashable, covariant=True)
+C_co = TypeVar("C_co", bound=Hashable, covariant=True)
+
+#: ``requires``: the package must be present and match; ``constrains``: if the
+#: package is present, it must match (pip ``-c``, conda ``constrains``)
+DependencyKind = Literal["requires", "constrains"]
 
 
 @value
-class Dependency:
-    """A requirement of one candidate on another package.
+class Dependency(Generic[K_co, C_co]):
+    """A requirement of one candidate (or of the request) on another package.
 
-    ``kind`` is ``"requires"`` (the package must be present and match) or
-    ``"constrains"`` (if the package is present, it must match; pip ``-c``,
-    conda ``constrains``). ``text`` is how the requirement is shown to people;
-    ``origin`` (optional) says where a root requirement or constraint comes from
-    ("the Azure ML environment X"), for explanations.
+    ``constraint`` is the provider's own value; ``text`` is how the requirement
+    is shown to people; ``origin`` (optional) says where a root requirement or
+    constraint comes from ("the Azure ML environment X"), for explanations.
     """
 
-    package: Hashable
-    constraint: Hashable
+    package: K_co
+    constraint: C_co
     text: str
-    kind: str = "requires"
+    kind: DependencyKind = "requires"
     origin: str | None = None
 
 
@@ -50,32 +69,74 @@ class Unavailable:
     reason: str
 
 
-class Provider(Protocol):
+class Provider(Protocol[K, V, C]):
     """What a solver needs to know about packages; see the module docstring."""
 
-    def candidates(self, package: Hashable) -> Sequence[Any]:
+    def candidates(self, package: K) -> Sequence[V]:
         """All candidates of ``package``, worst first, best (newest) last."""
         ...
 
-    def contains(self, package: Hashable, constraint: Hashable, candidate: Any) -> bool:
+    def contains(self, package: K, constraint: C, candidate: V) -> bool:
         """Whether ``candidate`` of ``package`` satisfies ``constraint``."""
         ...
 
-    def dependencies(self, package: Hashable, candidate: Any) -> Sequence[Dependency] | Unavailable:
+    def dependencies(self, package: K, candidate: V) -> Sequence[Dependency[K, C]] | Unavailable:
         """The dependencies of one candidate, or why it cannot be used."""
         ...
 
-    def package_text(self, package: Hashable) -> str:
+    def package_text(self, package: K) -> str:
         """How a package is named to people."""
         ...
 
-    def version_text(self, package: Hashable, candidate: Any) -> str:
+    def version_text(self, package: K, candidate: V) -> str:
         """How a candidate's version is shown to people."""
         ...
 
+    def is_preferred(self, package: K, candidate: V) -> bool:
+        """Whether ``candidate`` is tried before the others, whatever their order
+        (stable releases before pre-releases, say); ``True`` for all: plain order."""
+        ...
 
-# Optional provider methods, looked up with getattr:
-#   is_preferred(package, candidate) -> bool: candidates tried before the others
-#       (e.g. stable releases before pre-releases), whatever their order;
-#   fixed_value(package) -> str | None: for a virtual package with a value fixed
-#       by the target, a phrase such as "the target's Python is 3.12".
+    def fixed_value(self, package: K) -> str | None:
+        """For a virtual package whose value the target fixes, a phrase such as
+        "the target's Python is 3.12"; ``None`` for ordinary packages."""
+        ...
+
+    def layer_of(self, package: K) -> str | None:
+        """The system layer a virtual package stands for ("NVIDIA driver");
+        ``None`` for real packages."""
+        ...
+
+    def hint(self, package: K, constraint: C) -> str | None:
+        """Why no candidate of ``package`` satisfies ``constraint`` although some
+        exist ("a 2.0 is yanked; ..."), if the provider knows; else ``None``."""
+        ...
+
+
+class BaseProvider(Generic[K, V, C]):
+    """The neutral answers of the protocol's capabilities, for providers to extend.
+
+    A subclass implements :meth:`~Provider.candidates`,
+    :meth:`~Provider.contains` and :meth:`~Provider.dependencies`, and overrides
+    the rest where it knows better.
+    """
+
+    __slots__ = ()
+
+    def package_text(self, package: K) -> str:
+        return str(package)
+
+    def version_text(self, package: K, candidate: V) -> str:
+        return str(candidate)
+
+    def is_preferred(self, package: K, candidate: V) -> bool:
+        return True
+
+    def fixed_value(self, package: K) -> str | None:
+        return None
+
+    def layer_of(self, package: K) -> str | None:
+        return None
+
+    def hint(self, package: K, constraint: C) -> str | None:
+        return None

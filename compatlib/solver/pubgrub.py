@@ -12,18 +12,44 @@ algebra is a few integer operations. A term is ``(allowed, absent_ok)``: the
 candidates it allows, and whether the package may be missing. Positive terms
 have ``absent_ok=False``; negative terms have ``absent_ok=True``.
 
+Each incompatibility carries its :data:`Cause`, one small class per kind (as
+pubgrub-rs's ``Kind``): :class:`RootCause`, :class:`DependencyCause`,
+:class:`ConstraintCause`, :class:`UnavailableCause` and :class:`DerivedCause`.
+
+The solver is generic over the provider's key, candidate and constraint types
+(:class:`~compatlib.solver.provider.Provider`); keys only need to be hashable.
+The request itself is the synthetic root package (id :data:`ROOT`), which has
+no key: results name it ``None``.
+
 Everything here is iterative; there is no recursion to overflow.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from compatlib._values import field, value
 from compatlib.solver.provider import Dependency, Provider, Unavailable
 
-__all__ = ["Cause", "Incompatibility", "SolveResult", "Solver", "SolverFailure"]
+__all__ = [
+    "ROOT",
+    "Cause",
+    "ConstraintCause",
+    "DependencyCause",
+    "DerivedCause",
+    "Incompatibility",
+    "RequirementCause",
+    "RootCause",
+    "SolveResult",
+    "Solver",
+    "SolverFailure",
+    "UnavailableCause",
+]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+C = TypeVar("C", bound=Hashable)
 
 ROOT = 0  # package id of the synthetic root package
 
@@ -36,24 +62,49 @@ _ALMOST = 3
 Term = tuple[int, int, bool]  # (package id, allowed bitset, absent_ok)
 
 
-@value(frozen=False)
-class Cause:
-    """Why an incompatibility holds.
+@value
+class RootCause:
+    """The root package must be chosen: the request is to be met."""
 
-    ``kind`` is one of ``root`` (the root must be chosen), ``no_versions`` (no
-    candidate matches), ``dependency`` / ``constraint`` (a requirement shared by
-    the candidates in the bitset ``versions``; ``dep`` holds the latest one),
-    ``unavailable`` (a candidate cannot be used; ``reason``), ``derived``
-    (learned from ``left`` and ``right``).
-    """
 
-    kind: str
-    package: int = -1
-    versions: int = 0
-    dep: Dependency | None = None
-    reason: str = ""
-    left: Incompatibility | None = None
-    right: Incompatibility | None = None
+@value
+class RequirementCause:
+    """Candidates of ``package`` (the bitset ``versions``; all of the root's
+    for a request) share the requirement ``dep`` (the latest of them)."""
+
+    package: int
+    versions: int
+    dep: Dependency[Any, Any]
+
+
+@value
+class DependencyCause(RequirementCause):
+    """A ``requires`` dependency: the package must be present and match."""
+
+
+@value
+class ConstraintCause(RequirementCause):
+    """A ``constrains`` dependency: the package, if present, must match."""
+
+
+@value
+class UnavailableCause:
+    """Candidates ``versions`` of ``package`` cannot be used at all: ``reason``."""
+
+    package: int
+    versions: int
+    reason: str
+
+
+@value
+class DerivedCause:
+    """Learned by conflict resolution from two earlier incompatibilities."""
+
+    left: Incompatibility
+    right: Incompatibility
+
+
+Cause = RootCause | DependencyCause | ConstraintCause | UnavailableCause | DerivedCause
 
 
 @value(frozen=False, eq=False)
@@ -77,7 +128,7 @@ class _Assignment:
 
 @value(frozen=False)
 class _Package:
-    key: Hashable
+    key: Any  # the provider's key; None for the root
     candidates: Sequence[Any]
     full: int
     acc_allowed: int
@@ -90,24 +141,29 @@ class _Package:
 
 
 @value
-class SolveResult:
-    """A solution: chosen candidates and the requires-edges between them."""
+class SolveResult(Generic[K, V, C]):
+    """A solution: chosen candidates and the requires-edges between them.
 
-    decisions: dict[Hashable, Any]
-    edges: tuple[tuple[Hashable, Hashable, str], ...]  # (from, to, requirement text)
-    dependencies: dict[Hashable, tuple[Dependency, ...]] = field(default_factory=dict)
+    ``edges`` are ``(from, to, requirement text)``; ``dependencies`` maps each
+    chosen package to the dependencies of its chosen candidate. The request is
+    ``None`` in both.
+    """
+
+    decisions: dict[K, V]
+    edges: tuple[tuple[K | None, K, str], ...]
+    dependencies: dict[K | None, tuple[Dependency[K, C], ...]] = field(default_factory=dict)
 
 
 class SolverFailure(Exception):
     """Raised by :meth:`Solver.solve` with the root-cause incompatibility."""
 
-    def __init__(self, incompat: Incompatibility, solver: Solver) -> None:
+    def __init__(self, incompat: Incompatibility, solver: Solver[Any, Any, Any]) -> None:
         super().__init__("unsatisfiable")
         self.incompatibility = incompat
         self.solver = solver
 
 
-class Solver:
+class Solver(Generic[K, V, C]):
     """One solve over a provider. Create a new one per solve.
 
     ``strategy`` is ``"newest"``, ``"lowest"`` or ``"lowest-direct"`` (lowest for
@@ -119,42 +175,44 @@ class Solver:
 
     def __init__(
         self,
-        provider: Provider,
+        provider: Provider[K, V, C],
         *,
         strategy: str = "newest",
-        prefer: Mapping[Hashable, Hashable] | None = None,
-        direct: Iterable[Hashable] = (),
+        prefer: Mapping[K, C] | None = None,
+        direct: Iterable[K] = (),
     ) -> None:
         if strategy not in ("newest", "lowest", "lowest-direct"):
             raise ValueError(f"unknown strategy {strategy!r}")
         self.provider = provider
         self.strategy = strategy
-        self.prefer = dict(prefer or {})
-        self.packages: list[_Package] = []
-        self.ids: dict[Hashable, int] = {}
+        self.prefer: dict[K, C] = dict(prefer or {})
+        # the root (id 0) has one candidate and no key
+        self.packages: list[_Package] = [_Package(None, ("root",), 1, 1)]
+        self.ids: dict[K, int] = {}
         self.trail: list[_Assignment] = []
         self.level = 0
-        self._set_cache: dict[tuple[int, Hashable], int] = {}
+        self._set_cache: dict[tuple[int, C], int] = {}
         self._pref_masks: dict[int, int] = {}
-        self._merged: dict[tuple[int, int, int, str], Incompatibility] = {}
+        # (package, dependency, allowed bits, constrains?) -> the shared
+        # incompatibility and the bitset of the candidates sharing it
+        self._merged: dict[tuple[int, int, int, bool], tuple[Incompatibility, int]] = {}
         self._required_counter = 0
-        self.root_deps: tuple[Dependency, ...] = ()
-        self._given_direct = set(direct)
-        self._direct: set[Hashable] = set()  # the root's dependencies (lowest-direct)
-        self.deps_of: dict[tuple[int, int], Sequence[Dependency]] = {}
+        self.root_deps: tuple[Dependency[K, C], ...] = ()
+        self._direct: set[K] = set(direct)  # the root's own packages (lowest-direct)
+        self.deps_of: dict[tuple[int, int], Sequence[Dependency[K, C]]] = {}
 
     # -- packages and sets -----------------------------------------------------
-    def _package_id(self, key: Hashable) -> int:
+    def _package_id(self, key: K) -> int:
         pid = self.ids.get(key)
         if pid is None:
-            cands = self.provider.candidates(key) if self.packages else ("root",)
+            cands = self.provider.candidates(key)
             full = (1 << len(cands)) - 1
             pid = len(self.packages)
             self.packages.append(_Package(key, cands, full, full))
             self.ids[key] = pid
         return pid
 
-    def allowed_set(self, pid: int, constraint: Hashable) -> int:
+    def allowed_set(self, pid: int, constraint: C) -> int:
         """The bitset of ``pid``'s candidates that satisfy ``constraint``."""
         ck = (pid, constraint)
         bits = self._set_cache.get(ck)
@@ -196,7 +254,7 @@ class Solver:
             self.packages[pid].incompats.append(incompat)
 
     def _dependency_incompat(
-        self, pid: int, version: int, dep: Dependency
+        self, pid: int, version: int, dep: Dependency[K, C]
     ) -> Incompatibility | None:
         """The incompatibility for one dependency of one candidate.
 
@@ -207,26 +265,29 @@ class Solver:
         did = self._package_id(dep.package)
         dpkg = self.packages[did]
         bits = self.allowed_set(did, dep.constraint)
-        kind = "constraint" if dep.kind == "constrains" else "dependency"
+        constrains = dep.kind == "constrains"
         own_bits = 1 << version if pid != ROOT else 1
-        key = (pid, did, bits, kind)
+        key = (pid, did, bits, constrains)
         previous = self._merged.get(key)
         if previous is not None and pid != ROOT:
-            own_bits |= previous.cause.versions
-            for tpid, _, _ in previous.terms:
+            shared, previous_bits = previous
+            own_bits |= previous_bits
+            for tpid, _, _ in shared.terms:
                 lst = self.packages[tpid].incompats
                 for i in range(len(lst) - 1, -1, -1):
-                    if lst[i] is previous:
+                    if lst[i] is shared:
                         del lst[i]
                         break
-        cause = Cause(kind, pid, own_bits, dep)
-        if kind == "constraint":
+        cause: Cause
+        if constrains:
+            cause = ConstraintCause(pid, own_bits, dep)
             dterm: Term = (did, dpkg.full & ~bits, False)
         else:
+            cause = DependencyCause(pid, own_bits, dep)
             dterm = (did, dpkg.full & ~bits, True)
         made = self._make(((pid, own_bits, False), dterm), cause)
         if made is not None:
-            self._merged[key] = made
+            self._merged[key] = (made, own_bits)
         return made
 
     # -- partial solution ----------------------------------------------------------
@@ -281,16 +342,11 @@ class Solver:
         return _ALMOST, unsatisfied
 
     # -- the main loop -------------------------------------------------------------------
-    def solve(self, root_dependencies: Sequence[Dependency]) -> SolveResult:
+    def solve(self, root_dependencies: Sequence[Dependency[K, C]]) -> SolveResult[K, V, C]:
         """Solve for the root dependencies; raise :class:`SolverFailure` if impossible."""
         self.root_deps = tuple(root_dependencies)
-        self._direct = set(self._given_direct)
-        for dep in self.root_deps:
-            self._direct.add(dep.package)
-            if isinstance(dep.package, str) and dep.package.endswith("]"):
-                self._direct.add(dep.package.partition("[")[0])  # an extra's base package
-        self._package_id("\x00root")
-        root_incompat = Incompatibility(((ROOT, 0, True),), Cause("root"))
+        self._direct.update(dep.package for dep in self.root_deps)
+        root_incompat = Incompatibility(((ROOT, 0, True),), RootCause())
         self._add(root_incompat)
         nxt = ROOT
         while True:
@@ -391,7 +447,7 @@ class Solver:
             if diff_allowed or diff_absent:
                 # add not(diff)
                 new_terms.append((spid, full & ~diff_allowed, not diff_absent))
-            made = self._make(new_terms, Cause("derived", left=incompat, right=cause_incompat))
+            made = self._make(new_terms, DerivedCause(incompat, cause_incompat))
             assert made is not None
             incompat = made
 
@@ -415,10 +471,10 @@ class Solver:
         mask = self._pref_masks.get(pid)
         if mask is None:
             pkg = self.packages[pid]
-            probe = getattr(self.provider, "is_preferred", None)
+            preferred = self.provider.is_preferred
             mask = 0
             for i, c in enumerate(pkg.candidates):
-                if probe is None or pid == ROOT or probe(pkg.key, c):
+                if pid == ROOT or preferred(pkg.key, c):
                     mask |= 1 << i
             self._pref_masks[pid] = mask
         return mask
@@ -439,7 +495,7 @@ class Solver:
             return (allowed & -allowed).bit_length() - 1
         return allowed.bit_length() - 1
 
-    def _dependencies(self, pid: int, version: int) -> Sequence[Dependency] | Unavailable:
+    def _dependencies(self, pid: int, version: int) -> Sequence[Dependency[K, C]] | Unavailable:
         if pid == ROOT:
             return self.root_deps
         pkg = self.packages[pid]
@@ -453,7 +509,7 @@ class Solver:
             self._add(
                 Incompatibility(
                     ((pid, 1 << version, False),),
-                    Cause("unavailable", pid, 1 << version, reason=deps.reason),
+                    UnavailableCause(pid, 1 << version, deps.reason),
                 )
             )
             return
@@ -481,19 +537,19 @@ class Solver:
             self._assign(pid, 1 << version, False, None)
             pkg.decided = version
 
-    def _result(self) -> SolveResult:
-        decisions: dict[Hashable, Any] = {}
-        edges: list[tuple[Hashable, Hashable, str]] = []
+    def _result(self) -> SolveResult[K, V, C]:
+        decisions: dict[K, V] = {}
+        edges: list[tuple[K | None, K, str]] = []
         for pid, pkg in enumerate(self.packages):
             if pid == ROOT or pkg.decided < 0:
                 continue
             decisions[pkg.key] = pkg.candidates[pkg.decided]
-        dependencies: dict[Hashable, tuple[Dependency, ...]] = {}
+        dependencies: dict[K | None, tuple[Dependency[K, C], ...]] = {}
         for pid, pkg in enumerate(self.packages):
             if pkg.decided < 0:
                 continue
             deps = self.deps_of.get((pid, pkg.decided), ())
-            src: Hashable = None if pid == ROOT else pkg.key
+            src: K | None = pkg.key  # None for the root
             dependencies[src] = tuple(deps)
             for dep in deps:
                 if dep.kind == "requires" and dep.package in decisions:

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-from compatlib.solver.tree import DerivationTree, Node, TermInfo
+from compatlib.solver.tree import (
+    Candidates,
+    ConstraintNode,
+    DependencyNode,
+    DerivationTree,
+    DerivedNode,
+    Node,
+    RequirementNode,
+    TermInfo,
+    UnavailableNode,
+)
 
 __all__ = ["describe_node", "render_text"]
 
@@ -56,11 +66,11 @@ def _subject(t: TermInfo) -> str:
     return f"{t.package} {t.versions}"
 
 
-def _candidates(package: str | None, label: str | None) -> str:
+def _candidates(c: Candidates) -> str:
     """``a 1.0``, ``every version of a``, ``a >=1.0, <2.0``."""
-    if label == "*":
-        return f"every version of {package}"
-    return f"{package} {label}"
+    if c.versions == "*":
+        return f"every version of {c.package}"
+    return f"{c.package} {c.versions}"
 
 
 def _short(t: TermInfo) -> str:
@@ -70,38 +80,38 @@ def _short(t: TermInfo) -> str:
 
 def describe_node(node: Node, expl: DerivationTree) -> str:
     """One incompatibility as a clause (no final period)."""
-    if node.kind == "dependency":
-        if node.package is None and node.origin is not None:
-            clause = f"{node.origin} requires {node.requirement}"
-        elif node.package is None:
-            clause = f"you require {node.requirement}"
-        elif node.layer is not None:
-            clause = f"{_candidates(node.package, node.version)} needs {node.requirement}"
-        else:
-            clause = f"{_candidates(node.package, node.version)} depends on {node.requirement}"
-        return clause + _unmet(node)
-    if node.kind == "constraint":
-        spec = _req_spec(node)
-        if node.package is None:
-            who = node.origin or "your constraints"
-            verb = "limits" if node.origin else "limit"
-            return f"{who} {verb} {node.dependency} to {spec}" + _unmet(node)
-        return (
-            f"{_candidates(node.package, node.version)} limits {node.dependency} to {spec}"
-            + _unmet(node)
-        )
-    if node.kind == "unavailable":
-        return f"{node.package} {node.version} cannot be used: {node.reason}"
-    if node.kind == "no_versions":
-        t = node.terms[0]
-        return f"there is no version of {t.package} matching {t.versions}"
+    if isinstance(node, DependencyNode):
+        return _describe_dependency(node)
+    if isinstance(node, ConstraintNode):
+        return _describe_constraint(node)
+    if isinstance(node, UnavailableNode):
+        return f"{node.candidates.package} {node.candidates.versions} cannot be used: {node.reason}"
     return _describe_terms(node.terms, expl)
 
 
-def _unmet(node: Node) -> str:
+def _describe_dependency(node: DependencyNode) -> str:
+    if node.by is None and node.origin is not None:
+        clause = f"{node.origin} requires {node.requirement}"
+    elif node.by is None:
+        clause = f"you require {node.requirement}"
+    elif node.layer is not None:
+        clause = f"{_candidates(node.by)} needs {node.requirement}"
+    else:
+        clause = f"{_candidates(node.by)} depends on {node.requirement}"
+    return clause + _unmet(node)
+
+
+def _describe_constraint(node: ConstraintNode) -> str:
+    spec = _req_spec(node)
+    if node.by is None:
+        who = node.origin or "your constraints"
+        verb = "limits" if node.origin else "limit"
+        return f"{who} {verb} {node.dependency} to {spec}"
+    return f"{_candidates(node.by)} limits {node.dependency} to {spec}"
+
+
+def _unmet(node: DependencyNode) -> str:
     """A parenthesis saying why nothing can satisfy a requirement, if so."""
-    if node.kind == "constraint":
-        return ""
     if node.dependency_fixed is not None and (node.matching == "∅" or not node.dependency_exists):
         return f" ({node.dependency_fixed})"
     if not node.dependency_exists:
@@ -114,9 +124,9 @@ def _unmet(node: Node) -> str:
     return ""
 
 
-def _req_spec(node: Node) -> str:
-    req = node.requirement or ""
-    dep = node.dependency or ""
+def _req_spec(node: RequirementNode) -> str:
+    req = node.requirement
+    dep = node.dependency
     if req.startswith(dep):
         rest = req[len(dep) :].strip()
         return rest or "any version"
@@ -166,96 +176,128 @@ def _capitalize(s: str) -> str:
 def render_text(expl: DerivationTree) -> str:
     """The whole explanation, one line per step."""
     root = expl.node(expl.root)
-    if root.kind != "derived":
+    if not isinstance(root, DerivedNode):
         return _capitalize(describe_node(root, expl)) + "."
-    # how often each derived node is used as a cause: shared ones get numbers
-    uses: dict[int, int] = {}
-    for n in expl.nodes:
-        if n.causes is not None:
-            for c in n.causes:
-                uses[c] = uses.get(c, 0) + 1
-    lines: list[str] = []
-    numbers: dict[int, int] = {}
+    return _Report(expl).render(root)
 
-    def emit(text: str, node: Node, numbered: bool) -> None:
-        if numbered and node.id not in numbers:
-            numbers[node.id] = len(numbers) + 1
-            text = text[:-1] + f" ({numbers[node.id]})."
-        lines.append(text)
 
-    def ref(node: Node) -> str:
-        return f"{describe_node(node, expl)} ({numbers[node.id]})"
+_Steps = Generator[tuple[DerivedNode, bool], None, None]
 
-    def visit(node: Node, numbered: bool) -> Generator[tuple[Node, bool], None, None]:
-        assert node.causes is not None
-        left, right = expl.node(node.causes[0]), expl.node(node.causes[1])
-        concl = describe_node(node, expl)
-        if node.id == expl.root:
-            concl = f"{_request(expl)} cannot be satisfied"
-        ld, rd = left.kind == "derived", right.kind == "derived"
-        if ld and rd:
-            if left.id in numbers and right.id in numbers:
-                emit(f"Because {ref(left)} and {ref(right)}, {concl}.", node, numbered)
-            elif left.id in numbers or right.id in numbers:
-                known, other = (left, right) if left.id in numbers else (right, left)
-                yield other, uses.get(other.id, 0) > 1
-                emit(f"And because {ref(known)}, {concl}.", node, numbered)
-            else:
-                yield left, True
-                yield right, uses.get(right.id, 0) > 1
-                emit(f"And because {ref(left)}, {concl}.", node, numbered)
-        elif ld or rd:
-            derived, ext = (left, right) if ld else (right, left)
-            if derived.id in numbers:
-                emit(
-                    f"Because {describe_node(ext, expl)} and {ref(derived)}, {concl}.",
-                    node,
-                    numbered,
-                )
-            else:
-                assert derived.causes is not None
-                dl, dr = expl.node(derived.causes[0]), expl.node(derived.causes[1])
-                collapsible = uses.get(derived.id, 0) <= 1 and (
-                    (dl.kind == "derived") != (dr.kind == "derived")
-                )
-                if collapsible:
-                    inner_d, inner_e = (dl, dr) if dl.kind == "derived" else (dr, dl)
-                    if inner_d.id in numbers:
-                        emit(
-                            f"Because {describe_node(inner_e, expl)} and {ref(inner_d)}, "
-                            f"{describe_node(derived, expl)}.",
-                            derived,
-                            False,
-                        )
-                    else:
-                        yield inner_d, uses.get(inner_d.id, 0) > 1
-                        emit(
-                            f"And because {describe_node(inner_e, expl)} and "
-                            f"{describe_node(ext, expl)}, {concl}.",
-                            node,
-                            numbered,
-                        )
-                        return
-                    emit(f"And because {describe_node(ext, expl)}, {concl}.", node, numbered)
-                else:
-                    yield derived, uses.get(derived.id, 0) > 1
-                    emit(f"And because {describe_node(ext, expl)}, {concl}.", node, numbered)
+
+class _Report:
+    """The lines of one explanation, written children-first by :meth:`render`.
+
+    A derived node is explained from its two causes; each ``visit`` yields the
+    derived causes still to explain (with whether each gets a number) before
+    writing its own line, so the walk needs no recursion.
+    """
+
+    def __init__(self, expl: DerivationTree) -> None:
+        self.expl = expl
+        self.lines: list[str] = []
+        self.numbers: dict[int, int] = {}
+        # how often each derived node is used as a cause: shared ones get numbers
+        self.uses: dict[int, int] = {}
+        for n in expl.nodes:
+            if isinstance(n, DerivedNode):
+                for c in n.causes:
+                    self.uses[c] = self.uses.get(c, 0) + 1
+
+    def render(self, root: DerivedNode) -> str:
+        stack: list[_Steps] = [self.visit(root, False)]
+        while stack:
+            try:
+                child, numbered = next(stack[-1])
+            except StopIteration:
+                stack.pop()
+                continue
+            stack.append(self.visit(child, numbered))
+        lines = self.lines
+        # the first line of a report reads better as "Because" than "And because"
+        if lines and lines[0].startswith("And because"):
+            lines[0] = "Because" + lines[0][len("And because") :]
+        return "\n".join(lines)
+
+    def describe(self, node: Node) -> str:
+        return describe_node(node, self.expl)
+
+    def shared(self, node: Node) -> bool:
+        return self.uses.get(node.id, 0) > 1
+
+    def emit(self, text: str, node: Node, numbered: bool) -> None:
+        if numbered and node.id not in self.numbers:
+            self.numbers[node.id] = len(self.numbers) + 1
+            text = text[:-1] + f" ({self.numbers[node.id]})."
+        self.lines.append(text)
+
+    def ref(self, node: Node) -> str:
+        return f"{self.describe(node)} ({self.numbers[node.id]})"
+
+    def causes(self, node: DerivedNode) -> tuple[Node, Node]:
+        return self.expl.node(node.causes[0]), self.expl.node(node.causes[1])
+
+    def _one_derived_cause(self, node: DerivedNode) -> tuple[DerivedNode, Node] | None:
+        """The causes of ``node`` as (derived, external), if exactly one is derived."""
+        left, right = self.causes(node)
+        if isinstance(left, DerivedNode) and not isinstance(right, DerivedNode):
+            return left, right
+        if isinstance(right, DerivedNode) and not isinstance(left, DerivedNode):
+            return right, left
+        return None
+
+    def visit(self, node: DerivedNode, numbered: bool) -> _Steps:
+        left, right = self.causes(node)
+        concl = self.describe(node)
+        if node.id == self.expl.root:
+            concl = f"{_request(self.expl)} cannot be satisfied"
+        if isinstance(left, DerivedNode) and isinstance(right, DerivedNode):
+            yield from self._both_derived(node, left, right, concl, numbered)
+        elif isinstance(left, DerivedNode):
+            yield from self._one_derived(node, left, right, concl, numbered)
+        elif isinstance(right, DerivedNode):
+            yield from self._one_derived(node, right, left, concl, numbered)
         else:
-            emit(
-                f"Because {describe_node(left, expl)} and {describe_node(right, expl)}, {concl}.",
-                node,
-                numbered,
-            )
+            text = f"Because {self.describe(left)} and {self.describe(right)}, {concl}."
+            self.emit(text, node, numbered)
 
-    stack: list[Generator[tuple[Node, bool], None, None]] = [visit(root, False)]
-    while stack:
-        try:
-            child, numbered = next(stack[-1])
-        except StopIteration:
-            stack.pop()
-            continue
-        stack.append(visit(child, numbered))
-    # the first line of a report reads better as "Because" than "And because"
-    if lines and lines[0].startswith("And because"):
-        lines[0] = "Because" + lines[0][len("And because") :]
-    return "\n".join(lines)
+    def _both_derived(
+        self, node: DerivedNode, left: DerivedNode, right: DerivedNode, concl: str, numbered: bool
+    ) -> _Steps:
+        numbers = self.numbers
+        if left.id in numbers and right.id in numbers:
+            self.emit(f"Because {self.ref(left)} and {self.ref(right)}, {concl}.", node, numbered)
+        elif left.id in numbers or right.id in numbers:
+            known, other = (left, right) if left.id in numbers else (right, left)
+            yield other, self.shared(other)
+            self.emit(f"And because {self.ref(known)}, {concl}.", node, numbered)
+        else:
+            yield left, True
+            yield right, self.shared(right)
+            self.emit(f"And because {self.ref(left)}, {concl}.", node, numbered)
+
+    def _one_derived(
+        self, node: DerivedNode, derived: DerivedNode, ext: Node, concl: str, numbered: bool
+    ) -> _Steps:
+        if derived.id in self.numbers:
+            text = f"Because {self.describe(ext)} and {self.ref(derived)}, {concl}."
+            self.emit(text, node, numbered)
+            return
+        inner = None if self.shared(derived) else self._one_derived_cause(derived)
+        if inner is not None:
+            # a derived cause used once, itself from one derived and one external
+            # fact, is folded into this line instead of getting its own
+            inner_d, inner_e = inner
+            if inner_d.id in self.numbers:
+                text = (
+                    f"Because {self.describe(inner_e)} and {self.ref(inner_d)}, "
+                    f"{self.describe(derived)}."
+                )
+                self.emit(text, derived, False)
+            else:
+                yield inner_d, self.shared(inner_d)
+                text = f"And because {self.describe(inner_e)} and {self.describe(ext)}, {concl}."
+                self.emit(text, node, numbered)
+                return
+        else:
+            yield derived, self.shared(derived)
+        self.emit(f"And because {self.describe(ext)}, {concl}.", node, numbered)

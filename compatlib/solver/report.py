@@ -1,5 +1,9 @@
 """Turn a solver failure into an :class:`~compatlib.solver.explanation.Explanation`.
 
+Each incompatibility becomes a node of the class its cause calls for
+(:mod:`compatlib.solver.tree`); everything about packages is asked of the
+provider (names, version texts, fixed values, layers, hints).
+
 Bitsets become readable version sets over the package's real versions: a run
 of consecutive candidates prints as ``>=first, <next`` (so ranges are merged and
 versions already ruled out are not listed one by one).
@@ -8,10 +12,30 @@ versions already ruled out are not listed one by one).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from compatlib.solver.explanation import Explanation
-from compatlib.solver.pubgrub import ROOT, Incompatibility, SolverFailure, Term
-from compatlib.solver.tree import Node, TermInfo
+from compatlib.solver.pubgrub import (
+    ROOT,
+    ConstraintCause,
+    DerivedCause,
+    Incompatibility,
+    RequirementCause,
+    SolverFailure,
+    Term,
+    UnavailableCause,
+)
+from compatlib.solver.tree import (
+    Candidates,
+    ConstraintNode,
+    DependencyNode,
+    DerivedNode,
+    Node,
+    RequirementNode,
+    RootNode,
+    TermInfo,
+    UnavailableNode,
+)
 
 __all__ = ["build_explanation", "render_bits"]
 
@@ -60,110 +84,116 @@ def _versions_label(bits: int, versions: Sequence[str]) -> str:
 
 def build_explanation(failure: SolverFailure, request: Sequence[str] = ()) -> Explanation:
     """The derivation tree of ``failure``, numbered children-first."""
-    solver = failure.solver
-    provider = solver.provider
-    texts: dict[int, list[str]] = {}
-    fixed_cache: dict[int, str | None] = {}
+    builder = _TreeBuilder(failure)
+    nodes = builder.nodes_of(failure.incompatibility)
+    return Explanation(tuple(nodes), len(nodes) - 1, tuple(request), tuple(builder.hints))
 
-    def versions_of(pid: int) -> list[str]:
-        vt = texts.get(pid)
+
+class _TreeBuilder:
+    """Readable nodes for the incompatibilities of one failed solve."""
+
+    def __init__(self, failure: SolverFailure) -> None:
+        self.solver = failure.solver
+        self.provider = failure.solver.provider
+        self.hints: list[str] = []
+        self._texts: dict[int, list[str]] = {}
+        self._fixed: dict[int, str | None] = {}
+
+    # -- packages, through the provider ---------------------------------------
+    def key(self, pid: int) -> Any:
+        return self.solver.packages[pid].key
+
+    def versions_of(self, pid: int) -> list[str]:
+        vt = self._texts.get(pid)
         if vt is None:
-            pkg = solver.packages[pid]
-            vt = [provider.version_text(pkg.key, c) for c in pkg.candidates]
-            texts[pid] = vt
+            pkg = self.solver.packages[pid]
+            vt = [self.provider.version_text(pkg.key, c) for c in pkg.candidates]
+            self._texts[pid] = vt
         return vt
 
-    def fixed_of(pid: int) -> str | None:
-        if pid not in fixed_cache:
-            pkg = solver.packages[pid]
-            probe = getattr(provider, "fixed_value", None)
-            fixed_cache[pid] = probe(pkg.key) if probe is not None else None
-        return fixed_cache[pid]
+    def fixed_of(self, pid: int) -> str | None:
+        if pid not in self._fixed:
+            self._fixed[pid] = self.provider.fixed_value(self.key(pid))
+        return self._fixed[pid]
 
-    def layer_of(pid: int) -> str | None:
-        probe = getattr(provider, "layer_of", None)
-        return probe(solver.packages[pid].key) if probe is not None else None
+    def name_of(self, pid: int) -> str:
+        return self.provider.package_text(self.key(pid))
 
-    def name_of(pid: int) -> str:
-        return provider.package_text(solver.packages[pid].key)
+    def candidates(self, pid: int, bits: int) -> Candidates:
+        return Candidates(self.name_of(pid), _versions_label(bits, self.versions_of(pid)))
 
-    def term_info(term: Term) -> TermInfo:
+    def term_info(self, term: Term) -> TermInfo:
         pid, allowed, absent_ok = term
         if pid == ROOT:
             return TermInfo("the request", not absent_ok, "*", "∅", is_root=True)
-        vs = versions_of(pid)
-        full = solver.packages[pid].full
+        vs = self.versions_of(pid)
+        full = self.solver.packages[pid].full
         single = vs[allowed.bit_length() - 1] if allowed.bit_count() == 1 else None
         return TermInfo(
-            name_of(pid),
+            self.name_of(pid),
             not absent_ok,
             render_bits(allowed, vs),
             render_bits(full & ~allowed, vs),
             single=single,
-            fixed=fixed_of(pid),
+            fixed=self.fixed_of(pid),
         )
 
-    ids: dict[int, int] = {}
-    nodes: list[Node] = []
-    hints: list[str] = []
-    hint_of = getattr(provider, "hint", None)
-    stack: list[tuple[Incompatibility, bool]] = [(failure.incompatibility, False)]
-    while stack:
-        inc, expanded = stack.pop()
-        if id(inc) in ids:
-            continue
-        cause = inc.cause
-        if cause.kind == "derived" and not expanded:
-            assert cause.left is not None
-            assert cause.right is not None
-            stack.append((inc, True))
-            stack.append((cause.right, False))
-            stack.append((cause.left, False))
-            continue
-        terms = tuple(term_info(t) for t in inc.terms)
-        nid = len(nodes)
-        if cause.kind == "derived":
-            assert cause.left is not None
-            assert cause.right is not None
-            node = Node(nid, "derived", terms, causes=(ids[id(cause.left)], ids[id(cause.right)]))
-        elif cause.kind in ("dependency", "constraint"):
-            dep = cause.dep
-            assert dep is not None
-            did = solver.ids[dep.package]
-            dvs = versions_of(did)
-            bits = solver.allowed_set(did, dep.constraint)
-            is_root = cause.package == ROOT
-            if hint_of is not None and not bits:
-                hint = hint_of(dep.package, dep.constraint)
-                if hint and hint not in hints:
-                    hints.append(hint)
-            node = Node(
-                nid,
-                cause.kind,
-                terms,
-                package=None if is_root else name_of(cause.package),
-                version=None
-                if is_root
-                else _versions_label(cause.versions, versions_of(cause.package)),
-                requirement=dep.text,
-                dependency=name_of(did),
-                matching=render_bits(bits, dvs),
-                dependency_exists=bool(dvs),
-                dependency_fixed=fixed_of(did),
-                layer=layer_of(did),
-                origin=dep.origin,
-            )
-        elif cause.kind == "unavailable":
-            node = Node(
-                nid,
-                "unavailable",
-                terms,
-                package=name_of(cause.package),
-                version=_versions_label(cause.versions, versions_of(cause.package)),
-                reason=cause.reason,
-            )
-        else:
-            node = Node(nid, cause.kind, terms)
-        ids[id(inc)] = nid
-        nodes.append(node)
-    return Explanation(tuple(nodes), len(nodes) - 1, tuple(request), tuple(hints))
+    # -- the tree ---------------------------------------------------------------
+    def nodes_of(self, conclusion: Incompatibility) -> list[Node]:
+        """Every node under ``conclusion``, causes before what they caused."""
+        ids: dict[int, int] = {}
+        nodes: list[Node] = []
+        stack: list[tuple[Incompatibility, bool]] = [(conclusion, False)]
+        while stack:
+            inc, expanded = stack.pop()
+            if id(inc) in ids:
+                continue
+            cause = inc.cause
+            if isinstance(cause, DerivedCause) and not expanded:
+                stack.append((inc, True))
+                stack.append((cause.right, False))
+                stack.append((cause.left, False))
+                continue
+            nid = len(nodes)
+            terms = tuple(self.term_info(t) for t in inc.terms)
+            if isinstance(cause, DerivedCause):
+                causes = (ids[id(cause.left)], ids[id(cause.right)])
+                node: Node = DerivedNode(nid, terms, causes)
+            elif isinstance(cause, RequirementCause):
+                node = self.requirement_node(nid, terms, cause)
+            elif isinstance(cause, UnavailableCause):
+                by = self.candidates(cause.package, cause.versions)
+                node = UnavailableNode(nid, terms, by, cause.reason)
+            else:  # the root: the request must be met
+                node = RootNode(nid, terms)
+            ids[id(inc)] = nid
+            nodes.append(node)
+        return nodes
+
+    def requirement_node(
+        self, nid: int, terms: tuple[TermInfo, ...], cause: RequirementCause
+    ) -> RequirementNode:
+        """A dependency or constraint node; a hint too, when nothing matches."""
+        dep = cause.dep
+        did = self.solver.ids[dep.package]
+        dvs = self.versions_of(did)
+        bits = self.solver.allowed_set(did, dep.constraint)
+        if not bits:
+            hint = self.provider.hint(dep.package, dep.constraint)
+            if hint and hint not in self.hints:
+                self.hints.append(hint)
+        cls = ConstraintNode if isinstance(cause, ConstraintCause) else DependencyNode
+        return cls(
+            nid,
+            terms,
+            by=None if cause.package == ROOT else self.candidates(cause.package, cause.versions),
+            requirement=dep.text,
+            dependency=self.name_of(did),
+            matching=render_bits(bits, dvs),
+            dependency_exists=bool(dvs),
+            dependency_key=dep.package,
+            constraint=dep.constraint,
+            dependency_fixed=self.fixed_of(did),
+            layer=self.provider.layer_of(dep.package),
+            origin=dep.origin,
+        )

@@ -1,22 +1,45 @@
 """The derivation tree of a failed solve, as data: nodes and their terms.
 
 A failed solve produces a tree of :class:`Node` s, each an incompatibility (terms
-that cannot all hold) with its cause. External nodes are facts about the index or
-the request (a dependency, a missing version, an unusable candidate); derived
-nodes were learned from two earlier nodes. The last node is the conclusion.
+that cannot all hold) with its cause, one class per kind of cause:
+
+* :class:`RootNode`: the request must be met;
+* :class:`DependencyNode`: a candidate (or the request) requires a package;
+* :class:`ConstraintNode`: a candidate (or the request) limits a package, if present;
+* :class:`UnavailableNode`: candidates that cannot be used at all;
+* :class:`DerivedNode`: learned from two earlier nodes.
+
+The first four are external facts about the index or the request; the last
+node is the conclusion. Each class's ``kind`` is its tag in ``to_dict()``.
+A requirement node keeps the provider's typed values (the key of the package
+required and the constraint, e.g. a driver floor) beside the readable texts, so
+the layers above read facts, not sentences.
 :mod:`compatlib.solver.render` turns a tree into words;
 :class:`~compatlib.solver.explanation.Explanation` adds hints and fixes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Hashable
+from typing import Any, ClassVar
 
-__all__ = ["DerivationTree", "Node", "TermInfo"]
+from compatlib._values import value
+
+__all__ = [
+    "Candidates",
+    "ConstraintNode",
+    "DependencyNode",
+    "DerivationTree",
+    "DerivedNode",
+    "Node",
+    "RequirementNode",
+    "RootNode",
+    "TermInfo",
+    "UnavailableNode",
+]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class TermInfo:
     """One term of an incompatibility, rendered.
 
@@ -48,59 +71,130 @@ class TermInfo:
         return d
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
-    """An incompatibility and its cause.
+@value
+class Candidates:
+    """Some candidates of one package, readable: ``versions`` is one version
+    (``1.2``), a set (``>=1.0, <2.0``) or ``*`` for all of them."""
 
-    ``kind``: ``root``, ``dependency``, ``constraint``, ``unavailable``,
-    ``no_versions`` or ``derived``. For dependencies and constraints, ``package``
-    and ``version`` name the candidate (``package`` is ``None`` for the root
-    request), ``requirement`` the requirement as written, ``dependency`` the
-    package it is on, and ``matching`` the readable set of that package's
-    versions that satisfy it (``∅`` when none does). ``causes`` holds the ids of
-    the two nodes a derived node was learned from.
-    """
+    package: str
+    versions: str
+
+
+@value
+class Node:
+    """An incompatibility (``terms``) with its cause; see the subclasses."""
+
+    kind: ClassVar[str] = ""
 
     id: int
-    kind: str
     terms: tuple[TermInfo, ...]
-    package: str | None = None
-    version: str | None = None
-    requirement: str | None = None
-    dependency: str | None = None
-    matching: str | None = None
-    dependency_exists: bool = True
-    dependency_fixed: str | None = None
-    layer: str | None = None
-    origin: str | None = None
-    reason: str | None = None
-    causes: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "kind": self.kind}
         d["terms"] = [t.to_dict() for t in self.terms]
-        for name in (
-            "package",
-            "version",
-            "requirement",
-            "dependency",
-            "matching",
-            "dependency_fixed",
-            "layer",
-            "origin",
-            "reason",
+        d.update(self._details())
+        return d
+
+    def _details(self) -> dict[str, Any]:
+        """The kind's own entries of :meth:`to_dict`."""
+        return {}
+
+
+@value
+class RootNode(Node):
+    """The request must be met (the synthetic root package must be chosen)."""
+
+    kind: ClassVar[str] = "root"
+
+
+@value
+class RequirementNode(Node):
+    """A requirement of some candidates (``by``; ``None`` for the request).
+
+    ``requirement`` is the requirement as written, ``dependency`` the package it
+    is on, and ``matching`` the readable set of that package's versions that
+    satisfy it (``∅`` when none does); ``dependency_exists`` is false when the
+    package has no versions at all. ``dependency_fixed`` is the target's value
+    of a virtual package, ``layer`` the system layer it stands for, ``origin``
+    where a request's requirement comes from. ``dependency_key`` and
+    ``constraint`` are the provider's own values behind the texts.
+    """
+
+    by: Candidates | None
+    requirement: str
+    dependency: str
+    matching: str
+    dependency_exists: bool
+    dependency_key: Hashable
+    constraint: Hashable
+    dependency_fixed: str | None = None
+    layer: str | None = None
+    origin: str | None = None
+
+    def _details(self) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        if self.by is not None:
+            d["package"] = self.by.package
+            d["version"] = self.by.versions
+        d["requirement"] = self.requirement
+        d["dependency"] = self.dependency
+        d["matching"] = self.matching
+        for name, text in (
+            ("dependency_fixed", self.dependency_fixed),
+            ("layer", self.layer),
+            ("origin", self.origin),
         ):
-            value = getattr(self, name)
-            if value is not None:
-                d[name] = value
+            if text is not None:
+                d[name] = text
         if not self.dependency_exists:
             d["dependency_exists"] = False
-        if self.causes is not None:
-            d["causes"] = list(self.causes)
         return d
 
 
-@dataclass(frozen=True)
+@value
+class DependencyNode(RequirementNode):
+    """A ``requires`` dependency: the package must be present and match."""
+
+    kind: ClassVar[str] = "dependency"
+
+
+@value
+class ConstraintNode(RequirementNode):
+    """A ``constrains`` dependency: the package, if present, must match."""
+
+    kind: ClassVar[str] = "constraint"
+
+
+@value
+class UnavailableNode(Node):
+    """Candidates that cannot be used at all, and why."""
+
+    kind: ClassVar[str] = "unavailable"
+
+    candidates: Candidates
+    reason: str
+
+    def _details(self) -> dict[str, Any]:
+        return {
+            "package": self.candidates.package,
+            "version": self.candidates.versions,
+            "reason": self.reason,
+        }
+
+
+@value
+class DerivedNode(Node):
+    """Learned from two earlier nodes, whose ids are ``causes``."""
+
+    kind: ClassVar[str] = "derived"
+
+    causes: tuple[int, int]
+
+    def _details(self) -> dict[str, Any]:
+        return {"causes": list(self.causes)}
+
+
+@value
 class DerivationTree:
     """The nodes of a failure, the id of the conclusion, and the request as given."""
 

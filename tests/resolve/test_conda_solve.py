@@ -18,6 +18,7 @@ from compatlib.resolve.conda_solve import (
     solve_conda,
     solve_environment,
 )
+from compatlib.resolve.keys import CondaKey
 from compatlib.resolve.providers.conda import (
     CondaProvider,
     parse_virtual_package,
@@ -162,14 +163,15 @@ def test_unparseable_dependency_makes_record_unusable(channel: Path) -> None:
 
 def test_provider_reports_unavailable_reason(channel: Path) -> None:
     provider = CondaProvider(Channel.load(channel, "linux-64"), subdir="linux-64")
-    rec = provider.candidates("broken")[-1]
-    deps = provider.dependencies("broken", rec)
+    rec = provider.candidates(CondaKey("broken"))[-1]
+    deps = provider.dependencies(CondaKey("broken"), rec)
     assert isinstance(deps, Unavailable)
     assert "depends[0]" in deps.reason
-    ok = provider.dependencies("numpy", provider.candidates("numpy")[-1])
+    numpy = CondaKey("numpy")
+    ok = provider.dependencies(numpy, provider.candidates(numpy)[-1])
     assert not isinstance(ok, Unavailable)
     assert [(d.package, d.text, d.kind) for d in ok] == [
-        ("python", "python >=3.12,<3.13.0a0", "requires")
+        (CondaKey("python"), "python >=3.12,<3.13.0a0", "requires")
     ]
     assert isinstance(ok[0].constraint, MatchSpec)
 
@@ -191,7 +193,7 @@ def test_virtual_packages_from_the_target(channel: Path) -> None:
         solve_conda(["glibc-lib"], channels=channel, target=plain)
     expl = err.value.explanation
     assert "glibc-lib 1.0 needs __glibc >=2.28" in render_text(expl)
-    facts = {n.dependency: n.dependency_fixed for n in expl.nodes if n.kind == "dependency"}
+    facts = {n.dependency: n.dependency_fixed for n in expl.requirements()}
     assert facts["__glibc"] == "the target has no __glibc (glibc version)"
     res = solve_conda(
         ["glibc-lib"], channels=channel, target=Target(platform="linux-64", glibc="2.35")
@@ -269,18 +271,20 @@ def test_bad_specs_and_channels(channel: Path) -> None:
 
 def test_explanation_versions_show_builds_only_when_shared(channel: Path) -> None:
     provider = CondaProvider(Channel.load(channel, "linux-64"))
-    numpy = provider.candidates("numpy")
-    assert [provider.version_text("numpy", r) for r in numpy] == [
+    numpy, python = CondaKey("numpy"), CondaKey("python")
+    assert [provider.version_text(numpy, r) for r in provider.candidates(numpy)] == [
         "1.26.4 py311h0",
         "1.26.4 py312h0",
     ]
-    assert provider.version_text("python", provider.candidates("python")[0]) == "3.11.8"
-    assert provider.fixed_value("numpy") is None
+    assert provider.version_text(python, provider.candidates(python)[0]) == "3.11.8"
+    assert provider.fixed_value(numpy) is None
     assert (
-        provider.fixed_value("__cuda")
+        provider.fixed_value(CondaKey("__cuda"))
         == "the target has no __cuda (CUDA version the driver supports)"
     )
-    assert provider.layer_of("__glibc") == "glibc version"
+    assert provider.layer_of(CondaKey("__glibc")) == "glibc version"
+    assert provider.layer_of(numpy) is None
+    assert provider.hint(numpy, MatchSpec.parse("numpy >=9")) is None
 
 
 def test_lock_carries_urls_hashes_and_system_needs(channel: Path) -> None:
@@ -345,7 +349,7 @@ def test_rattler_dummy_bar_needs_unix() -> None:
         solve_conda(["bar"], channels=path)
     expl = err.value.explanation
     assert "bar 1.2.3 needs __unix" in render_text(expl)
-    facts = {n.dependency: n.dependency_fixed for n in expl.nodes if n.kind == "dependency"}
+    facts = {n.dependency: n.dependency_fixed for n in expl.requirements()}
     assert facts["__unix"] == "the target has no __unix (Unix platform)"
     assert solve_conda(["bar"], channels=path, virtual_packages=["__unix"]).versions == {
         "bar": "1.2.3"

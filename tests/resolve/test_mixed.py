@@ -16,7 +16,13 @@ from packaging.version import Version
 from compatlib.errors import InputError
 from compatlib.lock.conda import environment_lock
 from compatlib.resolve.conda_solve import solve_environment
-from compatlib.resolve.providers.mixed import CondaPypiMap, FromConda, load_mapping, pep440_of
+from compatlib.resolve.providers.mixed import (
+    CondaPypiMap,
+    FromConda,
+    MixedProvider,
+    load_mapping,
+    pep440_of,
+)
 from compatlib.solver.errors import UnsatisfiableError
 from compatlib.solver.render import render_text
 from compatlib.sources.memory import Artifact, Index, IndexRelease
@@ -218,6 +224,65 @@ def test_requires_python_of_the_spec_limits_the_choice(channel: Path) -> None:
     bad = replace(base, python=(PythonRequirement(">=3.10,<<3", "pep440", HERE),))
     with pytest.raises(InputError, match="invalid Python requirement"):
         solve_environment(bad, target=LINUX, pypi_repository=INDEX)
+
+
+def test_yanked_hint_survives_the_mixed_provider(channel: Path) -> None:
+    # the pip side's explanation hints come through the mixed provider too
+    index = Index(
+        {
+            "yankee": [
+                IndexRelease("1.0", artifacts=(wheel("yankee", "1.0"),)),
+                IndexRelease("2.0", yanked=True, artifacts=(wheel("yankee", "2.0"),)),
+            ]
+        }
+    )
+    with pytest.raises(UnsatisfiableError) as err:
+        solve_environment(
+            spec(channel, ["python=3.11"], ["yankee>=2"]), target=LINUX, pypi_repository=index
+        )
+    expl = err.value.explanation
+    assert expl.text.startswith("You require yankee>=2 (no usable version of yankee (pip)")
+    assert expl.hints == (
+        "yankee 2.0 is yanked; pin one exactly (for example yankee==2.0) to use it anyway",
+    )
+    assert "Hints:\n- yankee 2.0 is yanked" in expl.report
+    # pinned exactly, the yanked release is used, as pip does
+    res = solve_environment(
+        spec(channel, ["python=3.11"], ["yankee==2.0"]), target=LINUX, pypi_repository=index
+    )
+    assert res.pip["yankee"].version == Version("2.0")
+
+
+def test_mixed_provider_answers_for_each_side(channel: Path) -> None:
+    from compatlib.resolve.keys import DRIVER, CondaKey, PipKey
+    from compatlib.resolve.providers.conda import CondaProvider
+    from compatlib.resolve.providers.python import PythonProvider
+    from compatlib.sources.conda import Channel
+    from compatlib.sources.conda.matchspec import MatchSpec
+    from compatlib.stack.profile import parse_system
+
+    target = Target(platform="linux-64", python="3.11", system=parse_system("driver=470.82.01"))
+    conda = CondaProvider(Channel.load(channel, "linux-64"), subdir="linux-64")
+    provider = MixedProvider(conda, PythonProvider(INDEX, target))
+    numpy = CondaKey("numpy")
+    assert provider.package_text(numpy) == "numpy"
+    assert provider.package_text(PipKey("numpy")) == "numpy (pip)"
+    assert provider.package_text(DRIVER) == "NVIDIA driver (pip)"
+    assert provider.layer_of(DRIVER) == "NVIDIA driver"
+    assert provider.layer_of(CondaKey("__glibc")) == "glibc version"
+    assert provider.layer_of(numpy) is None
+    assert provider.fixed_value(DRIVER) == "the target's NVIDIA driver is 470.82.01"
+    assert provider.fixed_value(CondaKey("__cuda")) == (
+        "the target has no __cuda (CUDA version the driver supports)"
+    )
+    assert provider.hint(numpy, MatchSpec.parse("numpy >=9")) is None
+    # numpy from conda is a candidate of pip's numpy, tried after PyPI's
+    cands = provider.candidates(PipKey("numpy"))
+    assert [provider.version_text(PipKey("numpy"), c) for c in cands] == [
+        "1.26.4 (conda)",
+        "1.26.4",
+        "2.0.0",
+    ]
 
 
 def test_pip_markers_use_the_chosen_python(channel: Path) -> None:

@@ -20,6 +20,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from compatlib import Target, UnsatisfiableError, solve
+from compatlib.solver.tree import DependencyNode
 from compatlib.sources.memory import Index, IndexRelease
 
 TARGET = Target(python="3.12", platform="linux-64")
@@ -151,19 +152,20 @@ def test_explanation_facts_are_true(case: tuple[Registry, list[str]]) -> None:
         t.get("root") for t in data["nodes"][data["root"]]["terms"]
     )
     for node in expl.external_facts():
-        if node.kind != "dependency":
+        if not isinstance(node, DependencyNode):
             continue
-        req = Requirement(node.requirement or "")
-        if node.package is None:
+        req = Requirement(node.requirement)
+        if node.by is None:
             assert any(Requirement(r).name == req.name for r in roots)
             continue
-        for v in _label_versions(node.version or "", reg[node.package]):
-            texts = reg[node.package][v]
+        package = node.by.package
+        for v in _label_versions(node.by.versions, reg[package]):
+            texts = reg[package][v]
             assert any(
                 Requirement(t).name == req.name
                 and _same_set(Requirement(t).specifier, req.specifier, reg.get(req.name, {}))
                 for t in texts
-            ), f"{node.package} {v} does not depend on {node.requirement}"
+            ), f"{package} {v} does not depend on {node.requirement}"
 
 
 def _label_versions(label: str, versions: Mapping[str, list[str]]) -> list[str]:

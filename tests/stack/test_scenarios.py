@@ -50,7 +50,7 @@ def test_scenario(case: dict[str, Any]) -> None:
     expl = err.explanation
     assert expl.text == case["text"]
     if case.get("layer"):
-        assert any(n.layer == case["layer"] for n in expl.nodes), (
+        assert any(n.layer == case["layer"] for n in expl.requirements()), (
             "the explanation must name the layer"
         )
     kinds = [f.kind for f in expl.fixes]

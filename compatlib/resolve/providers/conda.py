@@ -1,6 +1,6 @@
 """The conda provider: conda channels as solver packages.
 
-Packages are conda names (``numpy``, ``__cuda``); candidates are
+Packages are :class:`~compatlib.resolve.keys.CondaKey` s (``numpy``, ``__cuda``); candidates are
 :class:`~compatlib.sources.conda.records.PackageRecord`\\ s; constraints are
 :class:`~compatlib.sources.conda.matchspec.MatchSpec`\\ s (hashable by their canonical
 string). A record's ``depends`` become ``requires`` dependencies and its
@@ -29,11 +29,12 @@ lacks has no candidates, so a record that depends on it cannot be used.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from compatlib.errors import InputError
-from compatlib.solver.provider import Dependency, Unavailable
+from compatlib.resolve.keys import CondaKey
+from compatlib.solver.provider import BaseProvider, Dependency, DependencyKind, Unavailable
 from compatlib.sources.conda.channel import Channel, Channels
 from compatlib.sources.conda.matchspec import MatchSpec, record_specs
 from compatlib.sources.conda.records import PackageRecord
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "VIRTUAL_NAMES",
+    "CondaDependency",
     "CondaProvider",
     "parse_virtual_package",
     "target_virtual_packages",
@@ -60,6 +62,10 @@ VIRTUAL_NAMES = {
     "__unix": "Unix platform",
     "__win": "Windows version",
 }
+
+
+#: a dependency between conda packages
+CondaDependency: TypeAlias = "Dependency[CondaKey, MatchSpec]"
 
 
 def target_virtual_packages(target: Target) -> list[PackageRecord]:
@@ -103,7 +109,7 @@ def parse_virtual_package(text: str, subdir: str = "") -> PackageRecord:
     return virtual_record(name, version, build, subdir)
 
 
-class CondaProvider:
+class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
     """Serve conda records from ``channels`` (first = highest priority).
 
     ``subdir`` keeps only records of that subdir, ``noarch`` and records that
@@ -139,7 +145,7 @@ class CondaProvider:
         self._raw: dict[str, tuple[PackageRecord, ...]] = {}
         self._cands: dict[str, tuple[PackageRecord, ...]] = {}
         self._highest: dict[MatchSpec, tuple[bool, Any] | None] = {}
-        self._deps: dict[PackageRecord, Sequence[Dependency] | Unavailable] = {}
+        self._deps: dict[PackageRecord, Sequence[CondaDependency] | Unavailable] = {}
         self._shared_versions: dict[str, frozenset[Any]] = {}
 
     # -- records -------------------------------------------------------------------
@@ -161,26 +167,30 @@ class CondaProvider:
         return got
 
     # -- provider protocol -----------------------------------------------------------
-    def candidates(self, package: Hashable) -> Sequence[Any]:
-        assert isinstance(package, str)
-        got = self._cands.get(package)
+    def candidates(self, package: CondaKey) -> Sequence[PackageRecord]:
+        return self.sorted_records(package.name)
+
+    def sorted_records(self, name: str) -> tuple[PackageRecord, ...]:
+        """The usable records of ``name``, worst first (see the module docstring)."""
+        got = self._cands.get(name)
         if got is None:
-            got = self._sorted(self.records(package))
-            self._cands[package] = got
+            got = self._sorted(self.records(name))
+            self._cands[name] = got
         return got
 
-    def contains(self, package: Hashable, constraint: Hashable, candidate: Any) -> bool:
-        assert isinstance(constraint, MatchSpec)
+    def contains(self, package: CondaKey, constraint: MatchSpec, candidate: PackageRecord) -> bool:
         return constraint.match(candidate)
 
-    def dependencies(self, package: Hashable, candidate: Any) -> Sequence[Dependency] | Unavailable:
+    def dependencies(
+        self, package: CondaKey, candidate: PackageRecord
+    ) -> Sequence[CondaDependency] | Unavailable:
         got = self._deps.get(candidate)
         if got is None:
             got = self._dependencies(candidate)
             self._deps[candidate] = got
         return got
 
-    def _dependencies(self, record: PackageRecord) -> Sequence[Dependency] | Unavailable:
+    def _dependencies(self, record: PackageRecord) -> Sequence[CondaDependency] | Unavailable:
         if record.is_virtual:
             return ()
         try:
@@ -188,51 +198,52 @@ class CondaProvider:
         except InputError as exc:
             where = f" ({exc.field})" if exc.field else ""
             return Unavailable(f"its dependency {exc.text!r}{where} does not parse: {exc.message}")
-        deps: list[Dependency] = []
-        for kind, specs, texts in (
+        deps: list[CondaDependency] = []
+        kinds: tuple[tuple[DependencyKind, Sequence[MatchSpec], Sequence[str]], ...] = (
             ("requires", depends, record.depends),
             ("constrains", constrains, record.constrains),
-        ):
+        )
+        for kind, specs, texts in kinds:
             for spec, text in zip(specs, texts, strict=True):
                 if "*" in spec.name:
                     return Unavailable(f"its dependency {text!r} names no single package")
-                deps.append(Dependency(spec.name, spec, text.strip(), kind))
+                deps.append(Dependency(CondaKey(spec.name), spec, text.strip(), kind))
         return deps
 
-    def package_text(self, package: Hashable) -> str:
-        return str(package)
-
-    def version_text(self, package: Hashable, candidate: Any) -> str:
+    def version_text(self, package: CondaKey, candidate: PackageRecord) -> str:
         """``version`` when no other candidate shares it, else ``version build``."""
-        rec: PackageRecord = candidate
+        return self.record_text(candidate)
+
+    def record_text(self, rec: PackageRecord) -> str:
+        """``version`` when no other record of the package shares it, else
+        ``version build``."""
         if rec.is_virtual:
             return str(rec.version) if rec.build == "0" else f"{rec.version} {rec.build}"
         shared = self._shared_versions.get(rec.name)
         if shared is None:
             seen: set[Any] = set()
             dup: set[Any] = set()
-            for r in self.candidates(rec.name):
+            for r in self.sorted_records(rec.name):
                 (dup if r.version in seen else seen).add(r.version)
             shared = frozenset(dup)
             self._shared_versions[rec.name] = shared
         return f"{rec.version} {rec.build}" if rec.version in shared else str(rec.version)
 
-    def fixed_value(self, package: Hashable) -> str | None:
+    def fixed_value(self, package: CondaKey) -> str | None:
         """The target's value of a virtual package, or that it has none."""
-        name = str(package)
-        if not name.startswith("__"):
+        if not package.is_virtual:
             return None
+        name = package.name
         what = VIRTUAL_NAMES.get(name)
         about = f" ({what})" if what else ""
         rec = self.virtual.get(name)
         if rec is None:
             return f"the target has no {name}{about}"
-        value = self.version_text(name, rec)
-        return f"the target's {name}{about} is {value}"
+        return f"the target's {name}{about} is {self.record_text(rec)}"
 
-    def layer_of(self, package: Hashable) -> str | None:
+    def layer_of(self, package: CondaKey) -> str | None:
         """The system layer a virtual package stands for (``None`` for real packages)."""
-        return VIRTUAL_NAMES.get(str(package))
+        return VIRTUAL_NAMES.get(package.name)
 
     # -- candidate order -------------------------------------------------------------------
     def _sorted(self, records: Sequence[PackageRecord]) -> tuple[PackageRecord, ...]:

@@ -1,13 +1,15 @@
 """One provider over conda and pip: a mixed environment solved as one problem.
 
-Package keys are pairs ``("conda", name)`` and ``("pip", key)``, where ``key``
-is a :class:`~compatlib.resolve.providers.python.PythonProvider` key (``numpy``,
-``torch[cuda]``, a system layer such as ``__glibc``). The rules:
+Package keys are those of the two providers: a
+:class:`~compatlib.resolve.keys.CondaKey` is on the conda side, a
+:class:`~compatlib.resolve.keys.PipKey` or a system layer's
+:class:`~compatlib.resolve.keys.LayerKey` on the pip side (``CondaKey("numpy")``
+and ``PipKey("numpy")`` are two packages). The rules:
 
 * conda records come from a :class:`~compatlib.resolve.providers.conda.CondaProvider`,
   PyPI releases from a :class:`~compatlib.resolve.providers.python.PythonProvider`;
 * the pip side's Python is the conda ``python`` package: a ``Requires-Python``
-  (or a wheel's Python tags) becomes a dependency on ``("conda", "python")``,
+  (or a wheel's Python tags) becomes a dependency on ``CondaKey("python")``,
   matched against the conda record's version read as PEP 440;
 * a conda package that installs a PyPI distribution (see
   :class:`CondaPypiMap`) provides it to pip: the pip package then has, besides
@@ -18,44 +20,51 @@ is a :class:`~compatlib.resolve.providers.python.PythonProvider` key (``numpy``,
   conda package is installed pip never installs the distribution again, and
   the conda version must satisfy every pip specifier on it;
 * explanations name packages ``numpy`` (conda) and ``numpy (pip)``, so a chain
-  can run from a pip package to a conda one.
+  can run from a pip package to a conda one; fixed values, layers and hints
+  (a yanked release) come from the side a package is on.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import TypeAlias
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from compatlib._values import value
 from compatlib.errors import InputError
+from compatlib.resolve.keys import PYTHON, CondaKey, LayerKey, PackageKey, PipKey
 from compatlib.resolve.providers.conda import CondaProvider
-from compatlib.resolve.providers.python import PYTHON, Exact, PythonChoice, PythonProvider
-from compatlib.solver.provider import Dependency, Unavailable
+from compatlib.resolve.providers.python import (
+    Exact,
+    PipCandidate,
+    PipConstraint,
+    PythonChoice,
+    PythonProvider,
+)
+from compatlib.solver.provider import BaseProvider, Dependency, Unavailable
 from compatlib.sources.conda.matchspec import MatchSpec
 from compatlib.sources.conda.records import PackageRecord
 from compatlib.values.conda_version import CondaVersion
 from compatlib.values.filenames import canonicalize_name
 
 __all__ = [
-    "CONDA",
-    "PIP",
     "CondaPypiMap",
     "CondaProvided",
     "FromConda",
+    "MixedCandidate",
+    "MixedConstraint",
+    "MixedDependency",
     "MixedProvider",
+    "load_mapping",
     "pep440_of",
 ]
 
-CONDA = "conda"
-PIP = "pip"
 
-
-@dataclass(frozen=True, slots=True)
+@value
 class FromConda:
     """A pip candidate satisfied by a conda package (pip installs nothing).
 
@@ -71,7 +80,7 @@ class FromConda:
         return f"{self.version} (conda {self.conda_name})"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CondaProvided:
     """A constraint on a pip package: it must come from conda, at ``version``."""
 
@@ -142,7 +151,13 @@ def load_mapping(path: str | os.PathLike[str] | None = None) -> dict[str, str]:
     return dict(_load_mapping_file(os.fspath(path) if path is not None else ""))
 
 
-class MixedProvider:
+#: the candidates, constraints and dependencies of :class:`MixedProvider`
+MixedCandidate: TypeAlias = "PackageRecord | PipCandidate | FromConda"
+MixedConstraint: TypeAlias = "MatchSpec | PipConstraint | CondaProvided"
+MixedDependency: TypeAlias = "Dependency[PackageKey, MixedConstraint]"
+
+
+class MixedProvider(BaseProvider[PackageKey, MixedCandidate, MixedConstraint]):
     """Conda and PyPI packages in one solve; see the module docstring."""
 
     def __init__(
@@ -157,8 +172,10 @@ class MixedProvider:
         self.mapping = mapping if mapping is not None else CondaPypiMap()
         self._providers: dict[str, tuple[str, ...]] = {}
         self._provides: dict[str, str | None] = {}
-        self._pip_cands: dict[str, list[Any]] = {}
-        self._deps: dict[tuple[Hashable, Any], Sequence[Dependency] | Unavailable] = {}
+        self._pip_cands: dict[PipKey | LayerKey, list[PipCandidate | FromConda]] = {}
+        self._deps: dict[
+            tuple[PackageKey, MixedCandidate], Sequence[MixedDependency] | Unavailable
+        ] = {}
 
     # -- the conda <-> PyPI correspondence ---------------------------------------------
     def _depends_on_python(self, conda_name: str) -> bool:
@@ -207,43 +224,40 @@ class MixedProvider:
         return got
 
     # -- provider protocol ---------------------------------------------------------------
-    def candidates(self, package: Hashable) -> Sequence[Any]:
-        side, key = _split(package)
-        if side == CONDA:
-            return self.conda.candidates(key)
-        got = self._pip_cands.get(key)
+    def candidates(self, package: PackageKey) -> Sequence[MixedCandidate]:
+        if isinstance(package, CondaKey):
+            return self.conda.candidates(package)
+        pip = _pip_side(package)
+        got = self._pip_cands.get(pip)
         if got is None:
             got = []
-            if not key.startswith("__") and "[" not in key:
-                provided: list[FromConda] = []
-                for conda_name in self.conda_names_for(key):
-                    seen: set[Version] = set()
-                    for rec in self.conda.records(conda_name):
-                        v = pep440_of(rec.version)
-                        if v is not None and v not in seen:
-                            seen.add(v)
-                            provided.append(FromConda(v, conda_name, rec.version))
-                got.extend(sorted(provided, key=lambda c: (c.version, c.conda_name)))
-            got.extend(self.pip.candidates(key))
-            self._pip_cands[key] = got
+            if isinstance(pip, PipKey) and pip.extra is None:
+                got.extend(self._provided_by_conda(pip.name))
+            got.extend(self.pip.candidates(pip))
+            self._pip_cands[pip] = got
         return got
 
-    def contains(self, package: Hashable, constraint: Hashable, candidate: Any) -> bool:
-        side, key = _split(package)
-        if side == CONDA:
+    def _provided_by_conda(self, pypi_name: str) -> list[FromConda]:
+        """One candidate per version of each conda package installing ``pypi_name``."""
+        provided: list[FromConda] = []
+        for conda_name in self.conda_names_for(pypi_name):
+            seen: set[Version] = set()
+            for rec in self.conda.records(conda_name):
+                v = pep440_of(rec.version)
+                if v is not None and v not in seen:
+                    seen.add(v)
+                    provided.append(FromConda(v, conda_name, rec.version))
+        return sorted(provided, key=lambda c: (c.version, c.conda_name))
+
+    def contains(
+        self, package: PackageKey, constraint: MixedConstraint, candidate: MixedCandidate
+    ) -> bool:
+        if isinstance(package, CondaKey):
+            if not isinstance(candidate, PackageRecord):
+                return False
             if isinstance(constraint, MatchSpec):
                 return constraint.match(candidate)
-            # a pip-side constraint on the conda python: read its version as PEP 440
-            v = pep440_of(candidate.version)
-            if v is None:
-                return False
-            if isinstance(constraint, SpecifierSet):
-                return constraint.contains(v, prereleases=True)
-            if isinstance(constraint, Exact):
-                return v == constraint.version
-            if isinstance(constraint, PythonChoice):
-                return constraint.contains(v)
-            raise TypeError(f"unknown constraint {constraint!r} on conda {key}")
+            return _conda_python_contains(package, constraint, candidate)
         if isinstance(constraint, CondaProvided):
             return isinstance(candidate, FromConda) and candidate.version == constraint.version
         if isinstance(candidate, FromConda):
@@ -252,9 +266,13 @@ class MixedProvider:
             if isinstance(constraint, Exact):
                 return candidate.version == constraint.version
             return False
-        return self.pip.contains(key, constraint, candidate)
+        if isinstance(constraint, MatchSpec) or isinstance(candidate, PackageRecord):
+            return False
+        return self.pip.contains(_pip_side(package), constraint, candidate)
 
-    def dependencies(self, package: Hashable, candidate: Any) -> Sequence[Dependency] | Unavailable:
+    def dependencies(
+        self, package: PackageKey, candidate: MixedCandidate
+    ) -> Sequence[MixedDependency] | Unavailable:
         cache_key = (package, candidate)
         got = self._deps.get(cache_key)
         if got is None:
@@ -263,92 +281,108 @@ class MixedProvider:
         return got
 
     def _dependencies(
-        self, package: Hashable, candidate: Any
-    ) -> Sequence[Dependency] | Unavailable:
-        side, key = _split(package)
-        if side == CONDA:
-            deps = self.conda.dependencies(key, candidate)
-            if isinstance(deps, Unavailable):
-                return deps
-            out = [Dependency((CONDA, d.package), d.constraint, d.text, d.kind) for d in deps]
-            rec: PackageRecord = candidate
-            pypi = None if rec.is_virtual else self.pypi_name_of(key)
-            v = pep440_of(rec.version)
-            if pypi is not None and v is not None:
-                out.append(
-                    Dependency(
-                        (PIP, pypi),
-                        CondaProvided(v),
-                        f"conda's {key} {rec.version}",
-                        "constrains",
-                    )
-                )
-            return out
+        self, package: PackageKey, candidate: MixedCandidate
+    ) -> Sequence[MixedDependency] | Unavailable:
+        if isinstance(package, CondaKey) and isinstance(candidate, PackageRecord):
+            return self._conda_dependencies(package, candidate)
         if isinstance(candidate, FromConda):
             spec = MatchSpec(candidate.conda_name, "==" + str(candidate.conda_version))
             return [
                 Dependency(
-                    (CONDA, candidate.conda_name),
+                    CondaKey(candidate.conda_name),
                     spec,
                     f"{candidate.conda_name}=={candidate.conda_version} (conda)",
                 )
             ]
-        deps = self.pip.dependencies(key, candidate)
+        if isinstance(candidate, PackageRecord):
+            return ()
+        deps = self.pip.dependencies(_pip_side(package), candidate)
         if isinstance(deps, Unavailable):
             return deps
-        out = []
-        for d in deps:
-            if d.package == PYTHON:
-                out.append(Dependency((CONDA, "python"), d.constraint, d.text, d.kind))
-            else:
-                out.append(Dependency((PIP, d.package), d.constraint, d.text, d.kind))
+        # the pip side's Python is conda's python package
+        return [
+            Dependency(CondaKey("python"), d.constraint, d.text, d.kind)
+            if d.package == PYTHON
+            else d
+            for d in deps
+        ]
+
+    def _conda_dependencies(
+        self, package: CondaKey, rec: PackageRecord
+    ) -> Sequence[MixedDependency] | Unavailable:
+        deps = self.conda.dependencies(package, rec)
+        if isinstance(deps, Unavailable):
+            return deps
+        out: list[MixedDependency] = list(deps)
+        pypi = None if rec.is_virtual else self.pypi_name_of(package.name)
+        v = pep440_of(rec.version)
+        if pypi is not None and v is not None:
+            out.append(
+                Dependency(
+                    PipKey(pypi),
+                    CondaProvided(v),
+                    f"conda's {package.name} {rec.version}",
+                    "constrains",
+                )
+            )
         return out
 
-    def package_text(self, package: Hashable) -> str:
-        side, key = _split(package)
-        if side == CONDA:
-            return self.conda.package_text(key)
-        return f"{self.pip.package_text(key)} (pip)"
+    def package_text(self, package: PackageKey) -> str:
+        if isinstance(package, CondaKey):
+            return self.conda.package_text(package)
+        return f"{self.pip.package_text(_pip_side(package))} (pip)"
 
-    def version_text(self, package: Hashable, candidate: Any) -> str:
-        side, key = _split(package)
-        if side == CONDA:
-            return self.conda.version_text(key, candidate)
+    def version_text(self, package: PackageKey, candidate: MixedCandidate) -> str:
+        if isinstance(candidate, PackageRecord):
+            return self.conda.record_text(candidate)
         if isinstance(candidate, FromConda):
             return f"{candidate.version} (conda)"
-        return self.pip.version_text(key, candidate)
+        return self.pip.version_text(_pip_side(package), candidate)
 
-    def is_preferred(self, package: Hashable, candidate: Any) -> bool:
-        side, key = _split(package)
-        if side == CONDA or isinstance(candidate, FromConda):
+    def is_preferred(self, package: PackageKey, candidate: MixedCandidate) -> bool:
+        if isinstance(candidate, (PackageRecord, FromConda)):
             return True
-        return self.pip.is_preferred(key, candidate)
+        return self.pip.is_preferred(_pip_side(package), candidate)
 
-    def fixed_value(self, package: Hashable) -> str | None:
-        side, key = _split(package)
-        if side == CONDA:
-            return self.conda.fixed_value(key)
-        return self.pip.fixed_value(key)
+    def fixed_value(self, package: PackageKey) -> str | None:
+        if isinstance(package, CondaKey):
+            return self.conda.fixed_value(package)
+        return self.pip.fixed_value(_pip_side(package))
 
-    def layer_of(self, package: Hashable) -> str | None:
-        side, key = _split(package)
-        if side == CONDA:
-            return self.conda.layer_of(key)
-        return self.pip.layer_of(key)
+    def layer_of(self, package: PackageKey) -> str | None:
+        if isinstance(package, CondaKey):
+            return self.conda.layer_of(package)
+        return self.pip.layer_of(_pip_side(package))
 
-    # -- building requests -------------------------------------------------------------------
-    @staticmethod
-    def conda_dependency(spec: MatchSpec, text: str, kind: str = "requires") -> Dependency:
-        return Dependency((CONDA, spec.name), spec, text, kind)
-
-    @staticmethod
-    def pip_dependencies(deps: Iterable[Dependency]) -> list[Dependency]:
-        """PEP 508 dependencies (from ``requirement_dependencies``) as pip-side keys."""
-        return [Dependency((PIP, d.package), d.constraint, d.text, d.kind) for d in deps]
+    def hint(self, package: PackageKey, constraint: MixedConstraint) -> str | None:
+        """The side's own hints (the pip side's: a yanked release)."""
+        if isinstance(package, CondaKey):
+            return (
+                self.conda.hint(package, constraint) if isinstance(constraint, MatchSpec) else None
+            )
+        if isinstance(constraint, (MatchSpec, CondaProvided)):
+            return None
+        return self.pip.hint(_pip_side(package), constraint)
 
 
-def _split(package: Hashable) -> tuple[str, str]:
-    assert isinstance(package, tuple)
-    assert len(package) == 2
-    side, key = package
-    return str(side), str(key)
+def _pip_side(package: PackageKey) -> PipKey | LayerKey:
+    """A key of the pip side (the conda side's are :class:`CondaKey`)."""
+    if isinstance(package, (PipKey, LayerKey)):
+        return package
+    raise TypeError(f"{package!r} is no pip-side package")
+
+
+def _conda_python_contains(
+    package: CondaKey, constraint: MixedConstraint, candidate: PackageRecord
+) -> bool:
+    """A pip-side constraint on conda's python: its version read as PEP 440."""
+    v = pep440_of(candidate.version)
+    if v is None:
+        return False
+    if isinstance(constraint, SpecifierSet):
+        return constraint.contains(v, prereleases=True)
+    if isinstance(constraint, Exact):
+        return v == constraint.version
+    if isinstance(constraint, PythonChoice):
+        return constraint.contains(v)
+    raise TypeError(f"unknown constraint {constraint!r} on conda {package.name}")

@@ -3,9 +3,14 @@
 It turns releases into solver candidates and dependencies, evaluating markers for
 the target (never the host), with these rules:
 
-* extras are proxy packages ``name[extra]`` that pin ``name`` to the same version;
-* ``Requires-Python`` is a dependency on the virtual package ``__python``, whose
-  single version is the target's Python;
+Packages are :class:`~compatlib.resolve.keys.PipKey` s and the system layers'
+:class:`~compatlib.resolve.keys.LayerKey` s (see :mod:`compatlib.resolve.layers`).
+
+* extras are proxy packages ``PipKey(name, extra)`` that pin ``name`` to the
+  same version;
+* ``Requires-Python`` is a dependency on the virtual package
+  :data:`~compatlib.resolve.keys.PYTHON`, whose single version is the target's
+  Python;
 * pre-releases are used when a requirement names one explicitly, when a package
   has nothing but pre-releases, or when the caller allows them (``prereleases``);
 * yanked releases are skipped unless the root requirements pin them exactly;
@@ -14,9 +19,9 @@ the target (never the host), with these rules:
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -28,22 +33,28 @@ from compatlib.values.pep508 import InvalidRequirement, Marker, Requirement, par
 
 if TYPE_CHECKING:
     from compatlib.values.tags import TagRanker
-from compatlib.solver.provider import Dependency, Unavailable
+from compatlib.resolve.keys import PYTHON, LayerKey, PipKey
+from compatlib.resolve.layers import ArchSet, Floor, Layers
+from compatlib.solver.provider import BaseProvider, Dependency, DependencyKind, Unavailable
 from compatlib.sources.memory import IndexRelease, Repository
+from compatlib.values.dotted import DottedVersion
 from compatlib.values.target import Target
 
 __all__ = [
     "PYTHON",
     "Exact",
+    "PipCandidate",
+    "PipConstraint",
+    "PipDependency",
+    "PipPackageKey",
     "PythonChoice",
     "PythonProvider",
     "exact_pins",
     "parse_requirement",
     "prerelease_names",
-    "split_key",
+    "requirement_dependencies",
 ]
 
-PYTHON = "__python"
 _PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 _ANY_GLIBC = "2.50"  # wheel tags up to this glibc; the __glibc layer decides the rest
 
@@ -63,19 +74,31 @@ def _specifier(text: str) -> SpecifierSet:
     return SpecifierSet(text)
 
 
-def split_key(key: str) -> tuple[str, str | None]:
-    """``"name[extra]"`` -> ``("name", "extra")``; ``"name"`` -> ``("name", None)``."""
-    if key.endswith("]") and "[" in key:
-        name, _, extra = key[:-1].partition("[")
-        return name, extra
-    return key, None
-
-
 def _has_explicit_prerelease(spec: SpecifierSet) -> bool:
     return any(Version(s.version.rstrip(".*")).is_prerelease for s in spec if s.operator != "===")
 
 
-class PythonProvider:
+@value
+class PythonChoice:
+    """A constraint on the target's Python: one of these ``major.minor`` versions."""
+
+    versions: tuple[str, ...]
+
+    def contains(self, version: Version) -> bool:
+        return f"{version.major}.{version.minor}" in self.versions
+
+    def __str__(self) -> str:
+        return " | ".join(self.versions)
+
+
+#: the keys, candidates and constraints of :class:`PythonProvider`
+PipPackageKey: TypeAlias = "PipKey | LayerKey"
+PipCandidate: TypeAlias = "Version | DottedVersion"
+PipConstraint: TypeAlias = "SpecifierSet | Exact | PythonChoice | Floor | ArchSet"
+PipDependency: TypeAlias = "Dependency[PipPackageKey, PipConstraint]"
+
+
+class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
     """Serve PEP 440 packages from ``repository`` for ``target``.
 
     ``prereleases``: ``None`` (if necessary or explicit, the default), ``True``
@@ -110,18 +133,13 @@ class PythonProvider:
         self._marker_cache: dict[tuple[str, str], bool] = {}
         self._ranker: TagRanker | None = None
         self._yanked_cache: dict[tuple[str, Version], bool] = {}
-        from compatlib.resolve.layers import Layers
-
         self.layers = Layers(target, target.system)
 
     # -- provider protocol -------------------------------------------------------
-    def candidates(self, package: Hashable) -> Sequence[Any]:
-        assert isinstance(package, str)
-        if package == PYTHON:
-            return [self._python]
-        if self.layers.is_layer(package):
-            return self.layers.candidates(package)
-        name, _extra = split_key(package)
+    def candidates(self, package: PipPackageKey) -> Sequence[PipCandidate]:
+        if isinstance(package, LayerKey):
+            return [self._python] if package == PYTHON else self.layers.candidates(package)
+        name = package.name
         cands = self._cands.get(name)
         if cands is None:
             table: dict[Version, IndexRelease | _Lazy] = {}
@@ -145,15 +163,18 @@ class PythonProvider:
             table[version] = rel
         return rel
 
-    def contains(self, package: Hashable, constraint: Hashable, candidate: Any) -> bool:
-        assert isinstance(package, str)
-        if isinstance(constraint, Exact):
-            return bool(candidate == constraint.version)
-        if not isinstance(constraint, SpecifierSet):  # a layer's set (VersionSet, ArchSet)
-            return bool(constraint.contains(candidate))  # type: ignore[attr-defined]
-        if package == PYTHON:
+    def contains(
+        self, package: PipPackageKey, constraint: PipConstraint, candidate: PipCandidate
+    ) -> bool:
+        if not isinstance(constraint, SpecifierSet):
+            if isinstance(constraint, Exact):
+                return bool(candidate == constraint.version)
+            return _contains_other(constraint, candidate)
+        if not isinstance(candidate, Version):
+            return False
+        if not isinstance(package, PipKey):  # the target's Python
             return constraint.contains(candidate, prereleases=True)
-        name, _ = split_key(package)
+        name = package.name
         if (
             self.prereleases is False
             and candidate.is_prerelease
@@ -178,34 +199,34 @@ class PythonProvider:
             self._yanked_cache[key] = hit
         return hit
 
-    def is_preferred(self, package: Hashable, candidate: Any) -> bool:
+    def is_preferred(self, package: PipPackageKey, candidate: PipCandidate) -> bool:
         """Stable releases are tried before pre-releases (unless pre-releases are on)."""
         if not isinstance(candidate, Version):
             return True
         return bool(self.prereleases or not candidate.is_prerelease)
 
-    def fixed_value(self, package: Hashable) -> str | None:
+    def fixed_value(self, package: PipPackageKey) -> str | None:
         if package == PYTHON:
             return f"the target's Python is {self._python}"
-        if isinstance(package, str) and self.layers.is_layer(package):
+        if isinstance(package, LayerKey):
             return self.layers.describe_fixed(package)
-        if isinstance(package, str) and not self.candidates(package):
+        if not self.candidates(package):
             # listed by the sources, but no file fits the target: say so, rather
             # than "not in the index"
             probe = getattr(self.repository, "missing_reason", None)
             if probe is not None:
                 try:
-                    reason: str | None = probe(split_key(package)[0])
+                    reason: str | None = probe(package.name)
                 except (CompatError, OSError):
                     reason = None
                 return reason
         return None
 
-    def hint(self, package: Hashable, constraint: Hashable) -> str | None:
+    def hint(self, package: PipPackageKey, constraint: PipConstraint) -> str | None:
         """Why versions that match ``constraint`` were not used (yanked), if so."""
-        if not isinstance(package, str) or not isinstance(constraint, SpecifierSet):
+        if not isinstance(package, PipKey) or not isinstance(constraint, SpecifierSet):
             return None
-        name, _ = split_key(package)
+        name = package.name
         if name not in self._cands:
             return None
         yanked = [
@@ -221,11 +242,11 @@ class PythonProvider:
             f"pin one exactly (for example {name}=={yanked[-1]}) to use it anyway"
         )
 
-    def layer_of(self, package: Hashable) -> str | None:
+    def layer_of(self, package: PipPackageKey) -> str | None:
         """The system layer a virtual package stands for (``None`` for real packages)."""
-        if package == PYTHON:
-            return "Python"
-        return self.layers.layer_name(str(package))
+        if not isinstance(package, LayerKey):
+            return None
+        return "Python" if package == PYTHON else self.layers.layer_name(package)
 
     def _prerelease_ok(self, name: str, spec: SpecifierSet) -> bool:
         if self._only_pre.get(name, False):
@@ -234,11 +255,12 @@ class PythonProvider:
             return True
         return _has_explicit_prerelease(spec)
 
-    def dependencies(self, package: Hashable, candidate: Any) -> Sequence[Dependency] | Unavailable:
-        assert isinstance(package, str)
-        if package == PYTHON or self.layers.is_layer(package):
+    def dependencies(
+        self, package: PipPackageKey, candidate: PipCandidate
+    ) -> Sequence[PipDependency] | Unavailable:
+        if not isinstance(package, PipKey) or not isinstance(candidate, Version):
             return ()
-        name, extra = split_key(package)
+        name, extra = package.name, package.extra
         try:
             rel = self._release(name, candidate)
         except (CompatError, OSError) as exc:  # a broken source: this candidate is unusable
@@ -262,9 +284,9 @@ class PythonProvider:
                             )
                         ]
                     return Unavailable(problem)
-        deps: list[Dependency] = []
+        deps: list[PipDependency] = []
         if extra is not None:
-            deps.append(Dependency(name, Exact(candidate), f"{name}=={candidate}"))
+            deps.append(Dependency(PipKey(name), Exact(candidate), f"{name}=={candidate}"))
         elif rel.requires_python:
             try:
                 spec = _specifier(rel.requires_python)
@@ -272,7 +294,11 @@ class PythonProvider:
                 return Unavailable(f"its Requires-Python {rel.requires_python!r} is invalid")
             deps.append(Dependency(PYTHON, spec, f"Python{rel.requires_python.strip()}"))
         constrains = rel.constrains if extra is None else ()
-        for kind, texts in (("requires", rel.requires), ("constrains", constrains)):
+        kinds: tuple[tuple[DependencyKind, tuple[str, ...]], ...] = (
+            ("requires", rel.requires),
+            ("constrains", constrains),
+        )
+        for kind, texts in kinds:
             for text in texts:
                 try:
                     req = parse_requirement(text)
@@ -385,24 +411,17 @@ class PythonProvider:
             self._marker_cache[key] = hit
         return hit
 
-    def package_text(self, package: Hashable) -> str:
+    def package_text(self, package: PipPackageKey) -> str:
         return self.layer_of(package) or str(package)
 
-    def version_text(self, package: Hashable, candidate: Any) -> str:
-        return str(candidate)
 
-
-@value
-class PythonChoice:
-    """A constraint on the target's Python: one of these ``major.minor`` versions."""
-
-    versions: tuple[str, ...]
-
-    def contains(self, version: Version) -> bool:
-        return f"{version.major}.{version.minor}" in self.versions
-
-    def __str__(self) -> str:
-        return " | ".join(self.versions)
+def _contains_other(constraint: PythonChoice | Floor | ArchSet, candidate: PipCandidate) -> bool:
+    """``contains`` for a Python choice or a layer's constraint."""
+    if isinstance(constraint, PythonChoice):
+        return isinstance(candidate, Version) and constraint.contains(candidate)
+    if isinstance(candidate, DottedVersion):  # a layer's Floor or ArchSet
+        return constraint.contains(candidate)
+    return False
 
 
 @value
@@ -411,8 +430,8 @@ class _Lazy:
 
 
 def requirement_dependencies(
-    req: Requirement, kind: str = "requires", *, text: str | None = None
-) -> list[Dependency]:
+    req: Requirement, kind: DependencyKind = "requires", *, text: str | None = None
+) -> list[Dependency[PipKey, SpecifierSet | Exact]]:
     """The solver dependencies one PEP 508 requirement stands for.
 
     ``text`` is the requirement as written; it is shown (without its marker) in
@@ -420,7 +439,7 @@ def requirement_dependencies(
     """
     name = canonicalize_name(req.name)
     spec = req.specifier
-    out: list[Dependency] = []
+    out: list[Dependency[PipKey, SpecifierSet | Exact]] = []
     if text is not None:
         shown = text.split(";", 1)[0].strip()
     else:
@@ -432,10 +451,10 @@ def requirement_dependencies(
             expected="a requirement with a version specifier",
         )
     pin = _exact_pin(spec)
-    constraint: Hashable = pin if pin is not None else spec
-    out.append(Dependency(name, constraint, shown, kind))
+    constraint: SpecifierSet | Exact = pin if pin is not None else spec
+    out.append(Dependency(PipKey(name), constraint, shown, kind))
     for extra in sorted(req.extras):
-        ek = f"{name}[{canonicalize_name(extra)}]"
+        ek = PipKey(name, canonicalize_name(extra))
         out.append(Dependency(ek, constraint, f"{ek}{spec}", kind))
     return out
 
