@@ -14,6 +14,14 @@
   to logs: every URL stored or shown is redacted.
 * Transient failures (connection errors, timeouts, HTTP 429 and 5xx) are
   retried with exponential backoff.
+* Connections are kept alive and reused across requests and threads (HTTP/1.1,
+  one TLS context per process): a lock makes dozens of requests to the same
+  two hosts, and a new TLS connection per request cost more than the requests.
+* :meth:`Fetcher.get_parsed` caches a document in the form its reader makes of
+  it (a compact list of files instead of a 2 MB project page), with the
+  validators of the response; an unchanged page is neither stored nor read again.
+* :meth:`Fetcher.download` streams a file through a hash into a file object,
+  without caching it (callers cache what they extract).
 """
 
 from __future__ import annotations
@@ -28,13 +36,15 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from compatlib._values import value
 from compatlib.values.urls import url_to_path
 
 if TYPE_CHECKING:
+    import http.client
     import netrc
+    import ssl
     import urllib.request
 
 from compatlib.errors import CompatError
@@ -284,8 +294,9 @@ class Fetcher:
         self._memo: dict[tuple[str, str], Response] = {}
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
-        # HTTP machinery (urllib.request, http.client, ssl) loads on the first request
-        self._opener: urllib.request.OpenerDirector | None = None
+        # HTTP machinery (http.client, ssl) loads on the first request
+        self._pool = _Pool(timeout)
+        self._opener: urllib.request.OpenerDirector | None = None  # with a proxy only
         #: Network requests actually sent (for tests and benchmarks).
         self.requests_sent = 0
 
@@ -347,6 +358,128 @@ class Fetcher:
             return RangeResult(body, lo, total, True)
         return RangeResult(body, 0, len(body), False)
 
+    def download(
+        self,
+        url: str,
+        out: BinaryIO,
+        *,
+        algorithm: str = "sha256",
+        max_bytes: int | None = None,
+    ) -> str:
+        """Stream ``url`` into ``out`` and return its ``algorithm`` hex digest.
+
+        Nothing is cached or held in memory: the caller checks the digest against
+        the one it expects and keeps what it extracts. A body longer than
+        ``max_bytes`` is a :class:`FetchError`.
+        """
+        sink = _Sink(out, algorithm, url, max_bytes)
+        if urllib.parse.urlsplit(url).scheme == "file":
+            try:
+                with url_to_path(url).open("rb") as fh:
+                    _copy(fh, sink)
+            except FileNotFoundError:
+                raise FetchError(url, "no such file", status=404) from None
+            except OSError as exc:
+                raise FetchError(url, str(exc)) from None
+            return sink.hash.hexdigest()
+        if self.offline:
+            raise OfflineError(url)
+        status, _headers, _body = self._request(url, {}, sink=sink)
+        if status != 200:
+            raise FetchError(url, f"HTTP {status}", status=status)
+        return sink.hash.hexdigest()
+
+    def get_parsed(
+        self,
+        url: str,
+        *,
+        accept: str,
+        kind: str,
+        parse: Callable[[Response], T],
+        dump: Callable[[T], bytes],
+        load: Callable[[bytes], T],
+    ) -> tuple[T, bool]:
+        """``parse(response)`` for ``url``, cached in that form: ``(value, parsed)``.
+
+        The response itself is not stored: only ``dump(value)`` (``kind`` names
+        that form and its version), the response's validators (``ETag``,
+        ``Last-Modified``, ``Cache-Control: max-age``) and the digest of its
+        body. A later call uses a fresh entry without a request, sends a
+        conditional request otherwise, and on ``304 Not Modified`` (or a body
+        with the same digest, for servers that send no validators) returns
+        ``load(stored)`` without calling ``parse``; ``parsed`` says whether it
+        ran. ``load`` raises ``ValueError`` for a form it cannot read (the
+        document is then fetched and parsed again). Local (``file://``)
+        documents are parsed on every call.
+        """
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme == "file":
+            return parse(self._get_file(url)), True
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(url, f"unsupported URL scheme {parts.scheme!r}")
+        path = self._document_path(url, accept, kind)
+        cached = _read_document(path, _stored_url(url), kind)
+        if cached is not None:
+            try:
+                value = load(cached[1])
+            except ValueError:
+                cached = None
+        if self.offline:
+            if cached is None:
+                raise OfflineError(url)
+            return value, False
+        headers: dict[str, str] = {"Accept": accept} if accept else {}
+        if cached is not None:
+            meta, form = cached
+            max_age = meta.get("max_age")
+            stored_at = meta.get("stored_at")
+            if (
+                isinstance(max_age, int)
+                and isinstance(stored_at, (int, float))
+                and time.time() < stored_at + max_age
+            ):
+                return value, False
+            if meta.get("etag"):
+                headers["If-None-Match"] = str(meta["etag"])
+            if meta.get("last_modified"):
+                headers["If-Modified-Since"] = str(meta["last_modified"])
+        status, resp_headers, content = self._request(url, headers, allow_not_modified=True)
+        cache_control = resp_headers.get("cache-control", "")
+        if status == 304:
+            if cached is None:
+                raise FetchError(url, "304 Not Modified without a cached copy", status=304)
+            meta, form = cached
+            age = _max_age(cache_control)
+            if age is not None:  # otherwise the entry's time does not matter
+                self._write_document(path, {**meta, "stored_at": time.time(), "max_age": age}, form)
+            return value, False
+        digest = hashlib.sha256(content).hexdigest()
+        meta = {
+            "url": _stored_url(url),
+            "kind": kind,
+            "etag": resp_headers.get("etag"),
+            "last_modified": resp_headers.get("last-modified"),
+            "stored_at": time.time(),
+            "max_age": _max_age(cache_control),
+            "body_sha256": digest,
+        }
+        if cached is not None and cached[0].get("body_sha256") == digest:
+            old, form = cached
+            same = (meta["etag"], meta["last_modified"]) == (
+                old.get("etag"),
+                old.get("last_modified"),
+            )
+            if same and meta["max_age"] is None:
+                return value, False  # nothing new to store
+            parsed = False
+        else:
+            ctype = resp_headers.get("content-type", "")
+            value = parse(Response(redact_url(url), status, content, ctype))
+            form, parsed = dump(value), True
+        if "no-store" not in cache_control.lower():
+            self._write_document(path, meta, form)
+        return value, parsed
+
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``[fn(x) for x in items]`` on the thread pool, results in input order.
 
@@ -362,8 +495,9 @@ class Fetcher:
             return [f.result() for f in futures]
 
     def close(self) -> None:
-        """Clear the progress line, if one is shown."""
+        """Clear the progress line, if one is shown, and close idle connections."""
         self._progress.done()
+        self._pool.close()
 
     # -- cache --------------------------------------------------------------------
 
@@ -392,6 +526,18 @@ class Fetcher:
             meta_path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(body_path, body)
             atomic_write(meta_path, json.dumps(meta, sort_keys=True).encode())
+        except OSError:
+            pass  # a read-only or full cache folder must not fail a resolve
+
+    def _document_path(self, url: str, accept: str, kind: str) -> Path:
+        key = _cache_key("document-1", redact_url(url), accept, kind)
+        return self.cache_dir / "documents" / key[:2] / key
+
+    def _write_document(self, path: Path, meta: dict[str, Any], form: bytes) -> None:
+        head = json.dumps({**meta, "form_sha256": hashlib.sha256(form).hexdigest()})
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, head.encode() + b"\n" + form)
         except OSError:
             pass  # a read-only or full cache folder must not fail a resolve
 
@@ -483,9 +629,18 @@ class Fetcher:
         return Response(redact_url(url), 200, data, ctype)
 
     def _request(
-        self, url: str, headers: Mapping[str, str], *, allow_not_modified: bool = False
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        *,
+        allow_not_modified: bool = False,
+        sink: _Sink | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
-        """One request with retries; returns (status, lower-cased headers, body)."""
+        """One request with retries; returns (status, lower-cased headers, body).
+
+        With a ``sink``, a successful body is written there (and ``b""`` returned);
+        the sink is reset before each retry.
+        """
         clean = redact_url(url)
         creds = self._credentials.for_url(url)
         last: FetchError | None = None
@@ -495,57 +650,309 @@ class Fetcher:
                 if last is not None and last.retry_after is not None:
                     delay = max(delay, min(last.retry_after, 10.0))
                 time.sleep(delay)
-            import urllib.error
-            import urllib.request
+            if sink is not None:
+                sink.reset()
+            with self._lock:
+                self.requests_sent += 1
+            import http.client
 
-            if self._opener is None:
-                self._opener = urllib.request.build_opener()
-            request = urllib.request.Request(clean, headers={"User-Agent": _USER_AGENT})
-            for name, header in headers.items():
-                request.add_header(name, header)
-            if creds is not None:
-                import base64
-
-                token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode("ascii")
-                # Unredirected: never forwarded to whatever host a redirect names.
-                request.add_unredirected_header("Authorization", f"Basic {token}")
             try:
-                with self._lock:
-                    self.requests_sent += 1
-                with self._opener.open(request, timeout=self.timeout) as resp:
-                    body = resp.read()
-                    status = int(resp.status)
-                    resp_headers = {k.lower(): v for k, v in resp.headers.items()}
+                if _proxies_configured():
+                    status, resp_headers, body = self._urllib_once(clean, headers, creds, sink)
+                else:
+                    status, resp_headers, body = self._pooled_once(clean, headers, creds, sink)
+            except FetchError:
+                raise
+            except (OSError, ValueError, http.client.HTTPException) as exc:
+                # connection, TLS, timeout, a garbled response
+                cause = getattr(exc, "reason", None) or exc
+                last = FetchError(url, f"network error: {cause}")
+                continue
+            if status < 300 or (status == 304 and allow_not_modified):
                 encoding = resp_headers.get("content-encoding", "").strip().lower()
                 if encoding == "gzip" and "Accept-Encoding" in headers:  # only when asked
                     body = _gunzip(url, body, status)
                 self._progress.tick(clean)
                 return status, resp_headers, body
-            except urllib.error.HTTPError as exc:
-                code = exc.code
-                resp_headers = {k.lower(): v for k, v in exc.headers.items()}
-                with contextlib.suppress(Exception):
-                    exc.read()
-                exc.close()
-                if code == 304 and allow_not_modified:
-                    self._progress.tick(clean)
-                    return 304, resp_headers, b""
-                if code in _RETRY_STATUS:
-                    last = FetchError(
-                        url,
-                        f"HTTP {code}",
-                        status=code,
-                        retry_after=_retry_after(resp_headers.get("retry-after")),
-                    )
-                    continue
-                reason = "authentication required" if code in (401, 403) else f"HTTP {code}"
-                raise FetchError(url, reason, status=code) from None
-            except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
-                cause = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-                last = FetchError(url, f"network error: {cause}")
+            if status in _RETRY_STATUS:
+                last = FetchError(
+                    url,
+                    f"HTTP {status}",
+                    status=status,
+                    retry_after=_retry_after(resp_headers.get("retry-after")),
+                )
                 continue
+            reason = "authentication required" if status in (401, 403) else f"HTTP {status}"
+            raise FetchError(url, reason, status=status)
         assert last is not None
         raise last
+
+    def _pooled_once(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        creds: tuple[str, str] | None,
+        sink: _Sink | None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One request over a kept-alive connection, following redirects.
+
+        Credentials go to the URL asked for only, never to where a redirect
+        points (as urllib does with an unredirected header).
+        """
+        current = url
+        for _hop in range(_MAX_REDIRECTS + 1):
+            all_headers = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity", **headers}
+            if creds is not None and current == url:
+                all_headers["Authorization"] = _basic_auth(creds)
+            status, resp_headers, body = self._pool.exchange(current, all_headers, sink)
+            location = resp_headers.get("location")
+            if status not in _REDIRECTS or not location:
+                return status, resp_headers, body
+            target = urllib.parse.urljoin(current, location)
+            if urllib.parse.urlsplit(target).scheme.lower() not in ("http", "https"):
+                raise FetchError(url, f"redirect to a non-HTTP URL {redact_url(target)!r}")
+            current = target
+        raise FetchError(url, f"more than {_MAX_REDIRECTS} redirects")
+
+    def _urllib_once(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        creds: tuple[str, str] | None,
+        sink: _Sink | None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One request through urllib (which honours the proxy settings)."""
+        import urllib.error
+        import urllib.request
+
+        if self._opener is None:
+            self._opener = urllib.request.build_opener()
+        request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+        for name, header in headers.items():
+            request.add_header(name, header)
+        if creds is not None:
+            # Unredirected: never forwarded to whatever host a redirect names.
+            request.add_unredirected_header("Authorization", _basic_auth(creds))
+        try:
+            with self._opener.open(request, timeout=self.timeout) as resp:
+                status = int(resp.status)
+                resp_headers = {k.lower(): v for k, v in resp.headers.items()}
+                if sink is not None:
+                    _copy(resp, sink)
+                    return status, resp_headers, b""
+                return status, resp_headers, resp.read()
+        except urllib.error.HTTPError as exc:
+            resp_headers = {k.lower(): v for k, v in exc.headers.items()}
+            with contextlib.suppress(Exception):
+                exc.read()
+            exc.close()
+            return exc.code, resp_headers, b""
+
+
+_MAX_REDIRECTS = 10
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CHUNK = 1 << 20
+
+
+class _Sink:
+    """Where a streamed body goes: a file object, through a hash."""
+
+    def __init__(self, out: BinaryIO, algorithm: str, url: str, max_bytes: int | None) -> None:
+        self.out = out
+        self.algorithm = algorithm
+        self.url = url
+        self.max_bytes = max_bytes
+        self.start = out.tell()
+        self.hash = hashlib.new(algorithm)
+        self.size = 0
+
+    def reset(self) -> None:
+        self.out.seek(self.start)
+        self.out.truncate()
+        self.hash = hashlib.new(self.algorithm)
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        if self.max_bytes is not None and self.size + len(chunk) > self.max_bytes:
+            raise FetchError(self.url, f"larger than {self.max_bytes} bytes")
+        self.out.write(chunk)
+        self.hash.update(chunk)
+        self.size += len(chunk)
+
+
+def _copy(resp: Any, sink: _Sink) -> None:
+    while True:
+        chunk = resp.read(_CHUNK)
+        if not chunk:
+            return
+        sink.write(chunk)
+
+
+def _basic_auth(creds: tuple[str, str]) -> str:
+    import base64
+
+    token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode("ascii")
+    return f"Basic {token}"
+
+
+def _proxies_configured() -> bool:
+    """Whether the environment names an HTTP proxy (then urllib, which honours it,
+    makes the requests)."""
+    return any(
+        key.lower() in ("http_proxy", "https_proxy", "all_proxy") and value
+        for key, value in os.environ.items()
+    )
+
+
+_TLS_LOCK = threading.Lock()
+_TLS: list[ssl.SSLContext] = []
+
+
+def _tls_context(full: bool = False) -> ssl.SSLContext:
+    """The TLS context of every connection of this process (made once).
+
+    Loading the whole CA bundle costs about 0.1 s; OpenSSL's hashed certificate
+    folder (``capath``, ``SSL_CERT_DIR`` when set) loads only the certificates a
+    handshake needs. The default context trusts that folder too, so the folder
+    alone trusts no more than it; a handshake the folder cannot verify is
+    retried with the default context (``full``), which adds the bundle.
+    """
+    import ssl
+
+    with _TLS_LOCK:
+        if not _TLS:
+            folder = ssl.get_default_verify_paths().capath
+            hashed = False
+            if folder is not None and os.pathsep not in folder:
+                with contextlib.suppress(OSError):
+                    hashed = any(name.endswith(".0") for name in os.listdir(folder))
+            _TLS.append(
+                ssl.create_default_context(capath=folder)
+                if hashed
+                else ssl.create_default_context()
+            )
+        if not full:
+            return _TLS[0]
+        if len(_TLS) < 2:
+            _TLS.append(ssl.create_default_context())
+        return _TLS[1]
+
+
+class _Pool:
+    """Idle keep-alive connections by (scheme, host, port), shared by threads.
+
+    A connection is taken for one request and given back once its response is
+    read; one the server closed meanwhile is replaced transparently.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._idle: dict[tuple[str, str, int], list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()
+
+    def _connect(self, key: tuple[str, str, int], full_tls: bool) -> http.client.HTTPConnection:
+        import http.client
+
+        scheme, host, port = key
+        if scheme == "https":
+            return http.client.HTTPSConnection(
+                host, port, timeout=self.timeout, context=_tls_context(full_tls)
+            )
+        return http.client.HTTPConnection(host, port, timeout=self.timeout)
+
+    def exchange(
+        self, url: str, headers: Mapping[str, str], sink: _Sink | None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send one GET and read its response (into ``sink`` when it is a success)."""
+        import http.client
+        import ssl
+
+        parts = urllib.parse.urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError(url, f"unsupported URL {url!r}")
+        host = parts.hostname
+        key = (scheme, host, parts.port or (443 if scheme == "https" else 80))
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        full_tls = False
+        for _attempt in range(3):
+            with self._lock:
+                idle = self._idle.get(key)
+                conn = idle.pop() if idle else None
+            reused = conn is not None
+            if conn is None:
+                conn = self._connect(key, full_tls)
+            started = False
+            try:
+                conn.request("GET", target, headers=dict(headers))
+                resp = conn.getresponse()
+                started = True
+                status = resp.status
+                resp_headers = {k.lower(): v for k, v in resp.getheaders()}
+                if sink is not None and 200 <= status < 300:
+                    _copy(resp, sink)
+                    body = b""
+                else:
+                    body = resp.read()
+            except ssl.SSLCertVerificationError:
+                conn.close()
+                if full_tls:
+                    raise
+                full_tls = True  # the hashed folder may lack a CA the bundle has
+                continue
+            except (ConnectionError, http.client.HTTPException):
+                conn.close()
+                if reused and not started:
+                    # the server closed an idle connection: the others of that
+                    # host are likely closed too; open a new one
+                    self._drop(key)
+                    continue
+                raise
+            except BaseException:
+                conn.close()
+                raise
+            if resp.will_close:
+                conn.close()
+            else:
+                with self._lock:
+                    self._idle.setdefault(key, []).append(conn)
+            return status, resp_headers, body
+        raise FetchError(url, "could not open a connection")
+
+    def _drop(self, key: tuple[str, str, int]) -> None:
+        with self._lock:
+            stale = self._idle.pop(key, [])
+        for conn in stale:
+            conn.close()
+
+    def __del__(self) -> None:
+        # an unclosed fetcher's connections close with it, not when the
+        # garbage collector finds their sockets (a ResourceWarning each)
+        with contextlib.suppress(Exception):
+            self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for conns in idle.values():
+            for conn in conns:
+                conn.close()
+
+
+def _read_document(path: Path, url: str, kind: str) -> tuple[dict[str, Any], bytes] | None:
+    """A :meth:`Fetcher.get_parsed` entry: (meta, form), or ``None`` when absent,
+    for another URL or form, or damaged."""
+    try:
+        blob = path.read_bytes()
+        head, _sep, form = blob.partition(b"\n")
+        meta = json.loads(head)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("url") != url or meta.get("kind") != kind:
+        return None
+    if hashlib.sha256(form).hexdigest() != meta.get("form_sha256"):
+        return None
+    return meta, form
 
 
 def _gunzip(url: str, body: bytes, status: int) -> bytes:
