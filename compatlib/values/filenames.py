@@ -166,6 +166,14 @@ def parse_tag(text: str) -> frozenset[Tag]:
     return tags
 
 
+@lru_cache(maxsize=8192)
+def _version(text: str) -> Version:
+    """``Version(text)``, shared: a project page repeats each version in every
+    file of its release (numpy: 13,000 files, 150 versions). Versions are
+    immutable, so sharing them is safe; an invalid one raises each time."""
+    return Version(text)
+
+
 # PEP 427 escaped project name: word characters and dots, no "__".
 _WHEEL_NAME = re.compile(r"[\w.]+\Z")
 # PEP 427: a build tag starts with a digit (ASCII); "." never matches a newline.
@@ -193,7 +201,7 @@ def parse_wheel_filename(
     if "__" in raw_name or _WHEEL_NAME.match(raw_name) is None:
         raise InvalidWheelFilename(f"invalid project name in wheel filename: {filename!r}")
     try:
-        version = Version(parts[1])
+        version = _version(parts[1])
     except InvalidVersion:
         raise InvalidWheelFilename(f"invalid version in wheel filename: {filename!r}") from None
     build: BuildTag = ()
@@ -227,7 +235,7 @@ def parse_sdist_filename(filename: str) -> tuple[NormalizedName, Version]:
         raise InvalidSdistFilename(f"an sdist filename is name-version: {filename!r}")
     name = canonicalize_name(raw_name)
     try:
-        version = Version(raw_version)
+        version = _version(raw_version)
     except InvalidVersion:
         raise InvalidSdistFilename(f"invalid version in sdist filename: {filename!r}") from None
     return name, version
