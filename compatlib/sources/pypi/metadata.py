@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import struct
@@ -200,8 +201,9 @@ _LOCAL = struct.Struct("<4s5H3L2H")
 _METADATA_SUFFIX = b".dist-info/METADATA"
 
 
-def _metadata_from_central_directory(path: str, name: str) -> bytes | None:
-    """``METADATA`` of a local wheel without parsing every entry of its zip.
+def _metadata_from_central_directory(wheel: str | IO[bytes], name: str) -> bytes | None:
+    """``METADATA`` of a wheel (a path, or a seekable file such as a
+    :class:`RemoteFile`) without parsing every entry of its zip.
 
     ``zipfile`` builds an object for each of a torch wheel's ~28,000 entries;
     this reads the central directory as bytes, finds the ``*.dist-info/METADATA``
@@ -209,14 +211,19 @@ def _metadata_from_central_directory(path: str, name: str) -> bytes | None:
     for anything unusual: zip64, several candidates, encryption, a CRC mismatch.
     """
     try:
-        with open(path, "rb") as fh:
+        with open(wheel, "rb") if isinstance(wheel, str) else contextlib.nullcontext(wheel) as fh:
             fh.seek(0, os.SEEK_END)
             size = fh.tell()
-            tail_len = min(size, 65536 + _EOCD.size)
-            fh.seek(size - tail_len)
-            tail = fh.read(tail_len)
-            at = tail.rfind(b"PK\x05\x06")
-            if at < 0 or at + _EOCD.size > len(tail):
+            # the end record is the last 22 bytes unless the zip has a comment
+            # (then up to 64 kB more): a remote file fetches no more than needed
+            for want in (_EOCD.size, 65536 + _EOCD.size):
+                tail_len = min(size, want)
+                fh.seek(size - tail_len)
+                tail = fh.read(tail_len)
+                at = tail.rfind(b"PK\x05\x06")
+                if at >= 0 and at + _EOCD.size <= len(tail):
+                    break
+            else:
                 return None
             _sig, _d, _dcd, _n1, _n2, cd_size, cd_offset, _c = _EOCD.unpack_from(tail, at)
             if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
@@ -282,8 +289,11 @@ def read_wheel_metadata(
     src = source or (str(wheel) if isinstance(wheel, (str, os.PathLike)) else "<wheel>")
     if isinstance(wheel, (str, os.PathLike)):
         fast = _metadata_from_central_directory(os.fspath(wheel), name)
-        if fast is not None:
-            return fast
+    else:
+        fast = _metadata_from_central_directory(wheel, name)  # type: ignore[arg-type]
+        wheel.seek(0)
+    if fast is not None:
+        return fast
     import zipfile
 
     try:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from packaging.version import InvalidVersion, Version
 
@@ -25,12 +26,14 @@ from compatlib.sources.fetch import (
     Fetcher,
     FetchError,
     OfflineError,
+    Response,
     atomic_write,
     redact_url,
 )
 from compatlib.sources.memory import Artifact, IndexRelease
 from compatlib.sources.pypi.findlinks import FindLinks, location_to_url
 from compatlib.sources.pypi.metadata import (
+    MAX_METADATA_BYTES,
     CoreMetadata,
     MetadataError,
     MetadataUnavailableError,
@@ -41,18 +44,55 @@ from compatlib.sources.pypi.metadata import (
     read_sdist_metadata,
     read_wheel_metadata,
 )
-from compatlib.sources.pypi.simple import ACCEPT, DistFile, parse_project_page
+from compatlib.sources.pypi.simple import (
+    ACCEPT,
+    PACKED_FORM,
+    DistFile,
+    PackedPage,
+    PackedRow,
+    pack_files,
+    page_rows,
+    parse_project_page,
+    row_file,
+    unpack_files,
+)
 from compatlib.values.filenames import NormalizedName, canonicalize_name, parse_dist_filename
 from compatlib.values.tags import TagRanker
 from compatlib.values.target import Target
 from compatlib.values.urls import is_file_url, url_to_path
 
-__all__ = ["PyPIRepository", "Strategy", "UnknownReleaseError"]
+__all__ = [
+    "METADATA_SOURCES",
+    "MetadataSource",
+    "PyPIRepository",
+    "Strategy",
+    "UnknownReleaseError",
+    "VerifyMetadata",
+]
 
 Strategy = Literal["first-index", "best-match"]
 
+#: How metadata was obtained (written per package in a JSON lock):
+#: ``pep658``: the PEP 658 metadata file, checked against the hash the index
+#: declares for it; ``range``: HTTP range reads of a remote wheel, checked
+#: against nothing; ``wheel``: a whole remote wheel, hashed and checked;
+#: ``sdist``: a whole remote sdist, hashed and checked; ``local``: a local file;
+#: ``index``: none read, the index's Requires-Python rules the release out.
+MetadataSource = Literal["pep658", "range", "wheel", "sdist", "local", "index"]
+METADATA_SOURCES: tuple[str, ...] = ("pep658", "range", "wheel", "sdist", "local", "index")
+
+#: ``fast``: range reads of remote wheels are trusted; ``full``: a remote file's
+#: metadata is trusted only from the whole file, hashed and checked against the
+#: index, or from a PEP 658 file checked against its declared hash.
+VerifyMetadata = Literal["fast", "full"]
+
+#: sources whose bytes were checked against a hash the index declares
+_CHECKED_SOURCES = frozenset({"pep658", "wheel", "sdist", "local", "index"})
+
 _SDIST_RANK = 1 << 30
-_TAIL_BYTES = 64 * 1024
+_NO_WHEEL = "no wheel compatible with the target"
+_NO_SDIST = "only an sdist (sdist metadata disabled)"
+_TAIL_BYTES = 128 * 1024  # the end of the central directory, and all of a small one
 
 
 class UnknownReleaseError(CompatError, KeyError):
@@ -77,13 +117,67 @@ class _Candidate:
         return (self.file.yanked, self.rank, self.file.filename)
 
 
-@value
+#: One file of a project, as ranked for the target: ``(yanked, rank, filename,
+#: kind, requires_python, file, source)``; ``file`` is a :class:`DistFile` or a
+#: packed row (made into one only when needed), ``source`` the page it came from.
+#: Tuples sort best first: non-yanked, then by rank, then by name.
+_Entry = tuple[bool, int, str, str, "str | None", "DistFile | PackedRow", str]
+
+
+def _entry_file(entry: _Entry) -> DistFile:
+    item = entry[5]
+    return item if isinstance(item, DistFile) else row_file(item, entry[6])
+
+
 class _Project:
-    name: NormalizedName
-    candidates: dict[str, tuple[_Candidate, ...]]  # normalized version -> sorted candidates
-    keys: dict[Version, str]  # any spelling of a version -> its key in candidates
-    skipped: dict[str, str]  # normalized version -> why no file is usable
-    files: tuple[DistFile, ...]
+    """One project's files for the target, by version.
+
+    ``entries``: normalized version -> its usable files (:data:`_Entry`), best
+    first; ``skipped``: normalized version -> why no file is usable; ``count``:
+    how many files the sources list. Candidates and the lookup of other
+    spellings of a version are made only when asked for: a project of thousands
+    of files is read on every lock, and most of it is never looked at again.
+    """
+
+    __slots__ = ("_candidates", "_keys", "_lock", "count", "entries", "name", "skipped")
+
+    def __init__(
+        self,
+        name: NormalizedName,
+        entries: dict[str, list[_Entry]],
+        skipped: dict[str, str],
+        count: int,
+    ) -> None:
+        self.name = name
+        self.entries = entries
+        self.skipped = skipped
+        self.count = count
+        self._keys: dict[Version, str] | None = None
+        self._candidates: dict[str, tuple[_Candidate, ...]] = {}
+        self._lock = threading.Lock()
+
+    def key(self, version: str) -> str | None:
+        """The key in ``entries`` of any spelling of ``version`` (``None``: not there)."""
+        if version in self.entries:
+            return version
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = {Version(v): v for v in self.entries}
+        try:
+            return keys.get(Version(version))
+        except InvalidVersion:
+            return None
+
+    def candidates(self, version: str) -> tuple[_Candidate, ...]:
+        """The usable files of ``version`` (a key of ``entries``), best first."""
+        with self._lock:
+            hit = self._candidates.get(version)
+            if hit is None:
+                hit = self._candidates[version] = tuple(
+                    _Candidate(_entry_file(e), e[3], e[1])  # type: ignore[arg-type]
+                    for e in self.entries[version]
+                )
+            return hit
 
 
 class PyPIRepository:
@@ -103,6 +197,14 @@ class PyPIRepository:
     ``progress``: a fetch counter on stderr, shown only when stderr is a
     terminal and ``progress`` is not ``False``.
     ``macos``/``musllinux``: see :func:`~compatlib.values.tags.target_tags`.
+    ``verify_metadata``: ``"fast"`` (default) reads a remote wheel's metadata with
+    HTTP range requests, which nothing checks; ``"full"`` downloads and hashes
+    the whole file first (or uses a PEP 658 file with a declared hash). Either
+    way :meth:`metadata_source` says how each release's metadata was obtained.
+
+    Files whose ``Requires-Python`` (from the index) excludes the target's Python
+    are never read: a release with only such files gets that ``Requires-Python``
+    and no dependencies, which rules it out as reading it would.
     """
 
     def __init__(
@@ -123,7 +225,14 @@ class PyPIRepository:
         macos: str | None = None,
         musllinux: str | None = None,
         hash_local_files: bool = True,
+        verify_metadata: VerifyMetadata = "fast",
     ) -> None:
+        if verify_metadata not in ("fast", "full"):
+            raise InputError(
+                f"unknown metadata verification {verify_metadata!r}",
+                field="verify_metadata",
+                expected="'fast' or 'full'",
+            )
         if strategy not in ("first-index", "best-match"):
             raise InputError(
                 f"unknown index strategy {strategy!r}",
@@ -135,6 +244,7 @@ class PyPIRepository:
         self.strategy: Strategy = strategy
         self.allow_sdist_metadata = allow_sdist_metadata
         self.hash_local_files = hash_local_files
+        self.verify_metadata: VerifyMetadata = verify_metadata
         self.fetcher = Fetcher(
             cache_dir=cache_dir,
             offline=offline,
@@ -149,25 +259,32 @@ class PyPIRepository:
         self.ranker = TagRanker.for_target(target, macos=macos, musllinux=musllinux)
         self._lock = threading.Lock()
         self._projects: dict[NormalizedName, _Project] = {}
+        self._building: dict[NormalizedName, threading.Lock] = {}
+        self._reading: dict[tuple[NormalizedName, str], threading.Lock] = {}
         self._releases: dict[tuple[NormalizedName, str], IndexRelease] = {}
         self._failures: dict[tuple[NormalizedName, str], MetadataUnavailableError] = {}
         self._sdist_static: dict[str, bool] = {}
         self._hashes: dict[str, str] = {}
+        self._sources: dict[tuple[NormalizedName, str], MetadataSource] = {}
+        self._python_fits: dict[str | None, bool] = {None: True}
+        self._kind: str | None = None  # see _form_kind
+        #: Project pages parsed (not answered from the cache), for tests and benchmarks.
+        self.pages_parsed = 0
 
     # -- Repository protocol -----------------------------------------------------------
 
     def versions(self, name: str) -> list[str]:
         """Versions of ``name`` with a usable file for the target, oldest first."""
         project = self._project(name)
-        return [v for v in project.candidates if self._usable(project, v)]
+        return [v for v in project.entries if self._usable(project, v)]
 
     def missing_reason(self, name: str) -> str | None:
         """Why ``name`` has no usable version although the sources list files for
         it; ``None`` when it has one, or when no source knows it."""
         project = self._project(name)
-        if not project.files or any(self._usable(project, v) for v in project.candidates):
+        n = project.count
+        if not n or any(self._usable(project, v) for v in project.entries):
             return None
-        n = len(project.files)
         py = self.target.python_version
         where = f"Python {py.major}.{py.minor}, {self.target.subdir}"
         reasons = set(project.skipped.values())
@@ -186,28 +303,51 @@ class PyPIRepository:
         file's metadata can be read (offline and uncached, dynamic sdist, ...).
         """
         project = self._project(name)
-        try:
-            key_version = project.keys.get(Version(version))
-        except InvalidVersion:
-            key_version = None
+        key_version = project.key(version)
         if key_version is None:
             raise UnknownReleaseError(project.name, version)
         key = (project.name, key_version)
         with self._lock:
             hit = self._releases.get(key)
             failure = self._failures.get(key)
+            reading = self._reading.setdefault(key, threading.Lock())
         if hit is not None:
             return hit
         if failure is not None:  # a solver may ask again; don't refetch to fail again
             raise failure
-        candidates = project.candidates[key_version]
+        with reading:  # a read-ahead thread and the solver read a release once
+            with self._lock:
+                hit = self._releases.get(key)
+                failure = self._failures.get(key)
+            if hit is not None:
+                return hit
+            if failure is not None:
+                raise failure
+            return self._read_release(project, key)
+
+    def _read_release(self, project: _Project, key: tuple[NormalizedName, str]) -> IndexRelease:
+        key_version = key[1]
+        candidates = project.candidates(key_version)
+        fitting = tuple(c for c in candidates if self._fits_python(c.file.requires_python))
+        artifacts = tuple(self._artifact(c) for c in candidates)
+        yanked = all(c.file.yanked for c in candidates)
+        if not fitting:  # the index rules every file out: nothing to read
+            rel = IndexRelease(
+                version=key[1],
+                requires_python=next(c.file.requires_python for c in candidates),
+                yanked=yanked,
+                artifacts=artifacts,
+            )
+            with self._lock:
+                self._sources[key] = "index"
+                self._releases[key] = rel
+            return rel
         try:
-            meta = self._metadata(project.name, key[1], candidates)
+            meta, source = self._metadata(project.name, key[1], fitting)
         except MetadataUnavailableError as exc:
             with self._lock:
                 self._failures[key] = exc
             raise
-        artifacts = tuple(self._artifact(c) for c in candidates)
         requires_python = meta.requires_python
         if requires_python is None:
             requires_python = next(
@@ -217,13 +357,50 @@ class PyPIRepository:
             version=key[1],
             requires=meta.requires_dist,
             requires_python=requires_python,
-            yanked=all(c.file.yanked for c in candidates),
+            yanked=yanked,
             extras=meta.provides_extra,
             artifacts=artifacts,
         )
         with self._lock:
+            self._sources[key] = source
             self._releases[key] = rel
         return rel
+
+    def metadata_source(self, name: str, version: str) -> MetadataSource | None:
+        """How the metadata of ``name==version`` was obtained (see
+        :data:`METADATA_SOURCES`); ``None`` before :meth:`release` read it."""
+        project = self._project(name)
+        key_version = project.key(version)
+        if key_version is None:
+            return None
+        with self._lock:
+            return self._sources.get((project.name, key_version))
+
+    def python_excluded(self, name: str, version: str) -> bool:
+        """Whether the index's ``Requires-Python`` of every file of ``name==version``
+        excludes the target's Python (answered from the project page alone)."""
+        project = self._project(name)
+        key_version = project.key(version)
+        if key_version is None:
+            return False
+        return not any(self._fits_python(e[4]) for e in project.entries[key_version])
+
+    def _fits_python(self, requires_python: str | None) -> bool:
+        """Whether an index's ``Requires-Python`` admits the target's Python (an
+        unreadable one does: the metadata decides)."""
+        hit = self._python_fits.get(requires_python)
+        if hit is None:
+            from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+            assert requires_python is not None
+            try:
+                hit = SpecifierSet(requires_python).contains(
+                    self.target.python_version, prereleases=True
+                )
+            except InvalidSpecifier:
+                hit = True
+            self._python_fits[requires_python] = hit
+        return hit
 
     # -- extras ----------------------------------------------------------------------------
 
@@ -234,23 +411,20 @@ class PyPIRepository:
         provider can skip yanked versions cheaply. False for unknown versions.
         """
         project = self._project(name)
-        try:
-            key_version = project.keys.get(Version(version))
-        except InvalidVersion:
-            return False
+        key_version = project.key(version)
         if key_version is None:
             return False
-        return all(c.file.yanked for c in project.candidates[key_version])
+        return all(e[0] for e in project.entries[key_version])
 
     def files(self, name: str) -> list[DistFile]:
         """Every file listed for ``name`` by the chosen sources, usable or not."""
-        return list(self._project(name).files)
+        return self._all_files(canonicalize_name(name))
 
     def skipped_versions(self, name: str) -> list[tuple[str, str]]:
         """``(version, reason)`` for versions dropped for this target, oldest first."""
         project = self._project(name)
         out = dict(project.skipped)
-        for v in project.candidates:
+        for v in project.entries:
             if not self._usable(project, v):
                 out[v] = "only sdists with dynamic metadata"
         return sorted(out.items(), key=lambda kv: Version(kv[0]))
@@ -287,87 +461,210 @@ class PyPIRepository:
 
     # -- project pages -----------------------------------------------------------------
 
-    def _index_files(self, index: str, name: NormalizedName) -> list[DistFile] | None:
+    def _index_files(self, index: str, name: NormalizedName) -> PackedPage | None:
+        """The files of ``name`` on one index's project page that the target can
+        use, ranked; ``None`` when the index does not know the project.
+
+        The cache keeps this form (per target: what it keeps depends on the
+        target's tags), so a later lock parses neither the page nor a filename.
+        """
         url = f"{index}{name}/"
+        ranker = self.ranker
+        sdists = self.allow_sdist_metadata
+
+        def parse(response: Response) -> PackedPage:
+            skipped: dict[str, str] = {}
+            count = 0
+            # versions and tag sets are shared objects (parse_dist_filename caches
+            # them), so their text and rank are worked out once each (the memos
+            # hold the objects, so that an id is never reused meanwhile)
+            texts: dict[int, tuple[Version, str]] = {}
+            ranks: dict[int, tuple[frozenset[Any], int | None]] = {}
+
+            def select(filename: str) -> list[Any] | None:
+                nonlocal count
+                parsed = parse_dist_filename(filename)
+                if parsed is None or parsed.name != name:
+                    return None
+                count += 1
+                version = parsed.version
+                known = texts.get(id(version))
+                if known is not None and known[0] is version:
+                    text = known[1]
+                else:
+                    text = str(version)
+                    texts[id(version)] = (version, text)
+                if parsed.kind == "wheel":
+                    tags = parsed.tags
+                    ranked = ranks.get(id(tags))
+                    if ranked is not None and ranked[0] is tags:
+                        rank = ranked[1]
+                    else:
+                        rank = ranker.rank(tags)
+                        ranks[id(tags)] = (tags, rank)
+                    if rank is None:
+                        skipped.setdefault(text, _NO_WHEEL)
+                        return None
+                    return [text, rank]
+                if sdists:
+                    return [text, _SDIST_RANK]
+                skipped.setdefault(text, _NO_SDIST)
+                return None
+
+            rows = page_rows(response.content, response.content_type, response.url, select)
+            with self._lock:
+                self.pages_parsed += 1
+            return PackedPage(rows, skipped, count)
+
         try:
-            response = self.fetcher.get(url, accept=ACCEPT)
+            page, _parsed = self.fetcher.get_parsed(
+                url,
+                accept=ACCEPT,
+                kind=self._form_kind(),
+                parse=parse,
+                dump=pack_files,
+                load=unpack_files,
+            )
         except OfflineError:
             raise
         except FetchError as exc:
             if exc.status in (404, 410):
                 return None
             raise
-        files = parse_project_page(response.content, response.content_type, response.url)
-        mine = [f for f in files if _file_project(f) == name]
-        return mine or None
+        return page if page.count else None
+
+    def _form_kind(self) -> str:
+        """The cache's name for pages packed for this target: the form's version
+        and a digest of the target's tags (in rank order) and sdist setting."""
+        kind = self._kind
+        if kind is None:
+            text = "\n".join(map(str, self.ranker.tags)) + f"\nsdists={self.allow_sdist_metadata}"
+            kind = self._kind = f"{PACKED_FORM}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+        return kind
 
     def _project(self, raw_name: str) -> _Project:
         name = canonicalize_name(raw_name)
         with self._lock:
             hit = self._projects.get(name)
-        if hit is not None:
+            if hit is not None:
+                return hit
+            building = self._building.setdefault(name, threading.Lock())
+        with building:  # a read-ahead thread and the solver build a project once
+            with self._lock:
+                hit = self._projects.get(name)
+            if hit is None:
+                hit = self._build(name)
+                with self._lock:
+                    self._projects[name] = hit
             return hit
-        files: list[DistFile] = []
+
+    def _build(self, name: NormalizedName) -> _Project:
+        """A project from its index pages and find-links files.
+
+        Index rows come ranked for the target, so this reads no filename; a
+        version string is parsed once however many files it has.
+        """
+        pages: list[tuple[str, PackedPage]] = []
         for index in self.indexes:
             found = self._index_files(index, name)
             if found is None:
+                continue
+            pages.append((redact_url(f"{index}{name}/"), found))
+            if self.strategy == "first-index":
+                break
+        seen: set[str] = set()
+        by_text: dict[str, list[_Entry]] = {}
+        skipped_text: dict[str, str] = {}
+        count = 0
+        for source, page in pages:
+            count += page.count
+            for text, why in page.skipped.items():
+                skipped_text.setdefault(text, why)
+            for row in page.rows:
+                filename = row[0]
+                if filename in seen:  # first source wins for a filename listed twice
+                    count -= 1
+                    continue
+                seen.add(filename)
+                rank = row[8]
+                kind = "sdist" if rank == _SDIST_RANK else "wheel"
+                by_text.setdefault(row[7], []).append(
+                    (bool(row[4]), rank, filename, kind, row[3], row, source)
+                )
+        for f in self.find_links.files(name):
+            if f.filename in seen:
+                continue
+            parsed = parse_dist_filename(f.filename)
+            if parsed is None:
+                continue
+            seen.add(f.filename)
+            count += 1
+            text = str(parsed.version)
+            if parsed.kind == "wheel":
+                rank = self.ranker.rank(parsed.tags)
+                if rank is None:
+                    skipped_text.setdefault(text, _NO_WHEEL)
+                    continue
+                by_text.setdefault(text, []).append(
+                    (f.yanked, rank, f.filename, "wheel", f.requires_python, f, f.source)
+                )
+            elif self.allow_sdist_metadata:
+                by_text.setdefault(text, []).append(
+                    (f.yanked, _SDIST_RANK, f.filename, "sdist", f.requires_python, f, f.source)
+                )
+            else:
+                skipped_text.setdefault(text, _NO_SDIST)
+        entries: dict[str, list[_Entry]] = {}
+        usable: list[Version] = []
+        for v, text in _merge_equal(by_text):
+            group = by_text[text]
+            entries[text] = sorted(group) if len(group) > 1 else group
+            usable.append(v)
+        skipped = {
+            text: skipped_text[text]
+            for v, text in _merge_equal(skipped_text)
+            if not _contains(usable, v)
+        }
+        return _Project(name, entries, skipped, count)
+
+    def _all_files(self, name: NormalizedName) -> list[DistFile]:
+        """Every file the sources list for ``name``, usable or not (the project
+        pages read again: the cache keeps only what the target can use)."""
+        files: list[DistFile] = []
+        for index in self.indexes:
+            try:
+                response = self.fetcher.get(f"{index}{name}/", accept=ACCEPT)
+            except FetchError as exc:
+                if exc.status in (404, 410) and not isinstance(exc, OfflineError):
+                    continue
+                raise
+            found = [
+                f
+                for f in parse_project_page(response.content, response.content_type, response.url)
+                if _file_project(f) == name
+            ]
+            if not found:
                 continue
             files.extend(found)
             if self.strategy == "first-index":
                 break
         files.extend(self.find_links.files(name))
-        project = self._build_project(name, files)
-        with self._lock:
-            self._projects.setdefault(name, project)
-            return self._projects[name]
-
-    def _build_project(self, name: NormalizedName, files: list[DistFile]) -> _Project:
-        seen: set[str] = set()
-        unique: list[DistFile] = []
-        for f in files:  # first source wins for a filename listed twice
-            if f.filename not in seen:
-                seen.add(f.filename)
-                unique.append(f)
-        by_version: dict[Version, list[_Candidate]] = {}
-        skipped: dict[Version, str] = {}
-        for f in unique:
-            parsed = parse_dist_filename(f.filename)
-            if parsed is None:
-                continue
-            if parsed.kind == "wheel":
-                rank = self.ranker.rank(parsed.tags)
-                if rank is None:
-                    skipped.setdefault(parsed.version, "no wheel compatible with the target")
-                    continue
-                by_version.setdefault(parsed.version, []).append(_Candidate(f, "wheel", rank))
-            elif self.allow_sdist_metadata:
-                by_version.setdefault(parsed.version, []).append(
-                    _Candidate(f, "sdist", _SDIST_RANK)
-                )
-            else:
-                skipped.setdefault(parsed.version, "only an sdist (sdist metadata disabled)")
-        candidates = {
-            str(v): tuple(sorted(cs, key=_Candidate.sort_key))
-            for v, cs in sorted(by_version.items())
-        }
-        return _Project(
-            name=name,
-            candidates=candidates,
-            keys={Version(v): v for v in candidates},
-            skipped={str(v): why for v, why in sorted(skipped.items()) if v not in by_version},
-            files=tuple(sorted(unique, key=lambda f: (f.filename, f.url))),
-        )
+        unique: dict[str, DistFile] = {}
+        for f in files:
+            unique.setdefault(f.filename, f)
+        return sorted(unique.values(), key=lambda f: (f.filename, f.url))
 
     def _usable(self, project: _Project, version: str) -> bool:
-        candidates = project.candidates[version]
-        if any(c.kind == "wheel" for c in candidates):
+        entries = project.entries[version]
+        if any(e[3] == "wheel" for e in entries):
             return True
         # sdist-only: local sdists are checked now (cheap); remote ones are assumed
         # static until release() reads them, to avoid downloading every old sdist.
-        for c in candidates:
-            if not is_file_url(c.file.url):
+        for e in entries:
+            f = _entry_file(e)
+            if not is_file_url(f.url):
                 return True
-            if self._local_sdist_static(project.name, c.file):
+            if self._local_sdist_static(project.name, f):
                 return True
         return False
 
@@ -455,19 +752,67 @@ class PyPIRepository:
         except OSError:
             pass
 
-    def _metadata_cache_key(self, f: DistFile) -> str:
-        key = f"{redact_url(f.url)}\0{f.hash() or ''}"
+    def _metadata_cache_file(self, f: DistFile) -> Path | None:
+        """Where the metadata of ``f`` is cached: keyed by its URL and the hashes
+        the index declares for it (a local file: by size and modification time),
+        so a changed file never reuses old metadata. ``None`` for a remote file
+        without a declared hash, whose contents nothing identifies."""
+        key = f"{redact_url(f.url)}\0" + ",".join(f"{a}={d}" for a, d in f.hashes)
         if is_file_url(f.url):
             try:
                 st = url_to_path(f.url).stat()
                 key += f"\0{st.st_size}\0{st.st_mtime_ns}"
             except OSError:
                 pass
-        return key
+        elif not f.hashes:
+            return None
+        return self._cache_file("core-metadata", key)
+
+    def _read_cached(
+        self, path: Path, c: _Candidate, name: str, version: str
+    ) -> tuple[CoreMetadata, MetadataSource] | None:
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            entry = json.loads(blob)
+            source = entry["source"]
+            meta = CoreMetadata(
+                name=entry["name"],
+                version=entry["version"],
+                metadata_version=entry["metadata_version"],
+                requires_dist=tuple(entry["requires_dist"]),
+                requires_python=entry["requires_python"],
+                provides_extra=tuple(entry["provides_extra"]),
+                dynamic=tuple(entry["dynamic"]),
+            )
+            if source not in METADATA_SOURCES:
+                raise ValueError(source)
+            self._check(meta, c, name, version)
+        except (ValueError, KeyError, TypeError, MetadataError):
+            with contextlib.suppress(OSError):  # a damaged entry: drop it, read the source
+                path.unlink()
+            return None
+        if self.verify_metadata == "full" and source not in _CHECKED_SOURCES:
+            return None  # read by range: read again, checked this time
+        return meta, source
+
+    def _write_cached(self, path: Path, meta: CoreMetadata, source: MetadataSource) -> None:
+        entry = {
+            "source": source,
+            "name": meta.name,
+            "version": meta.version,
+            "metadata_version": meta.metadata_version,
+            "requires_dist": list(meta.requires_dist),
+            "requires_python": meta.requires_python,
+            "provides_extra": list(meta.provides_extra),
+            "dynamic": list(meta.dynamic),
+        }
+        self._store(path, json.dumps(entry, separators=(",", ":")).encode())
 
     @staticmethod
-    def _checked(data: bytes, c: _Candidate, name: str, version: str) -> CoreMetadata:
-        meta = parse_core_metadata(data, source=c.file.filename)
+    def _check(meta: CoreMetadata, c: _Candidate, name: str, version: str) -> None:
         check_identity(meta, name, version, source=c.file.filename)
         if c.kind == "sdist" and not is_static(meta):
             raise MetadataError(
@@ -475,11 +820,16 @@ class PyPIRepository:
                 package=name,
                 source=c.file.filename,
             )
+
+    @classmethod
+    def _checked(cls, data: bytes, c: _Candidate, name: str, version: str) -> CoreMetadata:
+        meta = parse_core_metadata(data, source=c.file.filename)
+        cls._check(meta, c, name, version)
         return meta
 
     def _metadata(
         self, name: NormalizedName, version: str, candidates: tuple[_Candidate, ...]
-    ) -> CoreMetadata:
+    ) -> tuple[CoreMetadata, MetadataSource]:
         reasons: list[str] = []
         offline = False
         for c in candidates:
@@ -489,23 +839,20 @@ class PyPIRepository:
                 # a local wheel's METADATA is a few reads away: a cache entry
                 # would cost as much to find, and more to write
                 try:
-                    return self._checked(self._read_metadata(name, c), c, name, version)
-                except (FetchError, MetadataError) as exc:
+                    data = read_wheel_metadata(
+                        url_to_path(c.file.url), name, source=c.file.filename
+                    )
+                    return self._checked(data, c, name, version), "local"
+                except MetadataError as exc:
                     reasons.append(f"{c.file.filename}: {exc}")
                     continue
-            cache_file = self._cache_file("metadata", self._metadata_cache_key(c.file))
+            cache_file = self._metadata_cache_file(c.file)
+            if cache_file is not None:
+                hit = self._read_cached(cache_file, c, name, version)
+                if hit is not None:
+                    return hit
             try:
-                cached: bytes | None = cache_file.read_bytes()
-            except OSError:
-                cached = None
-            if cached is not None:
-                try:
-                    return self._checked(cached, c, name, version)
-                except MetadataError:  # a damaged cache entry: drop it, read the source
-                    with contextlib.suppress(OSError):
-                        cache_file.unlink()
-            try:
-                data = self._read_metadata(name, c)
+                data, source = self._read_metadata(name, c)
                 meta = self._checked(data, c, name, version)
             except OfflineError as exc:
                 offline = True
@@ -514,39 +861,66 @@ class PyPIRepository:
             except (FetchError, MetadataError) as exc:
                 reasons.append(f"{c.file.filename}: {exc}")
                 continue
-            self._store(cache_file, data)  # only validated metadata is cached
-            return meta
+            if cache_file is not None:
+                self._write_cached(cache_file, meta, source)  # only validated metadata
+            return meta, source
         raise MetadataUnavailableError(name, version, tuple(reasons), offline=offline)
 
-    def _read_metadata(self, name: str, c: _Candidate) -> bytes:
+    def _read_metadata(self, name: str, c: _Candidate) -> tuple[bytes, MetadataSource]:
+        """The metadata bytes of one file and how they were obtained: the PEP 658
+        file when the index offers one, else the file itself (in place when
+        local; by range requests or whole when remote)."""
         f = c.file
-        if c.kind == "wheel":
-            return self._wheel_metadata(name, f)
-        if is_file_url(f.url):
-            return read_sdist_metadata(url_to_path(f.url), f.filename, name, source=f.filename)
-        response = self.fetcher.get(f.url)
-        _verify(response.content, f.hashes, f.filename, name)
-        return read_sdist_metadata(
-            io.BytesIO(response.content), f.filename, name, source=f.filename
-        )
-
-    def _wheel_metadata(self, name: str, f: DistFile) -> bytes:
+        local = is_file_url(f.url)
         if f.metadata is not None:  # PEP 658 / 714
-            try:
-                response = self.fetcher.get(f.url + ".metadata")
-                _verify(response.content, f.metadata, f.filename + ".metadata", name)
-                return response.content
-            except OfflineError:
-                if not is_file_url(f.url):
-                    raise
-            except (FetchError, MetadataError):
-                pass  # advertised but missing or corrupt: read the wheel instead
-        if is_file_url(f.url):
-            return read_wheel_metadata(url_to_path(f.url), name, source=f.filename)
+            data = self._pep658(name, f)
+            if data is not None:
+                return data, "local" if local else "pep658"
+        if local:
+            path = url_to_path(f.url)
+            if c.kind == "wheel":
+                return read_wheel_metadata(path, name, source=f.filename), "local"
+            return read_sdist_metadata(path, f.filename, name, source=f.filename), "local"
+        if c.kind == "wheel" and self.verify_metadata == "fast":
+            return self._range_metadata(name, f)
+        return self._download_metadata(name, c)
+
+    def _pep658(self, name: str, f: DistFile) -> bytes | None:
+        """The PEP 658 metadata file of ``f``, checked against the hash the index
+        declares for it; ``None`` when missing or corrupt (the caller reads the
+        file instead), or when ``full`` verification meets one without a hash."""
+        local = is_file_url(f.url)
+        if not f.metadata and not local and self.verify_metadata == "full":
+            return None
+        algorithm, expected = _declared(f.metadata or ())
+        out = io.BytesIO()
+        try:
+            digest = self.fetcher.download(
+                f.url + ".metadata", out, algorithm=algorithm, max_bytes=MAX_METADATA_BYTES
+            )
+        except OfflineError:
+            if not local:
+                raise
+            return None
+        except FetchError:
+            return None  # advertised but missing: read the file instead
+        if expected is not None and digest != expected:
+            return None  # corrupt or tampered: read the file instead
+        return out.getvalue()
+
+    def _range_metadata(self, name: str, f: DistFile) -> tuple[bytes, MetadataSource]:
+        """A remote wheel's ``METADATA`` by range requests: its central directory
+        and that one member, a few kB of a file that may weigh hundreds of MB."""
         first = self.fetcher.get_range(f.url, -_TAIL_BYTES)
         if not first.partial:  # the server ignored Range and sent the whole wheel
             _verify(first.content, f.hashes, f.filename, name)
-            return read_wheel_metadata(io.BytesIO(first.content), name, source=f.filename)
+            return read_wheel_metadata(io.BytesIO(first.content), name, source=f.filename), "wheel"
+        if f.size is not None and first.total != f.size:
+            raise MetadataError(
+                f"the server's file is {first.total} bytes, the index says {f.size}",
+                package=name,
+                source=f.filename,
+            )
         url = f.url
 
         def fetch(start: int, end: int) -> bytes:
@@ -554,11 +928,70 @@ class PyPIRepository:
 
         remote = RemoteFile(fetch, first.total, first.content)
         try:
-            return read_wheel_metadata(remote, name, source=f.filename)
+            return read_wheel_metadata(remote, name, source=f.filename), "range"
         except OSError as exc:
             raise MetadataError(
                 f"range read failed: {exc}", package=name, source=f.filename
             ) from None
+
+    def _download_metadata(self, name: str, c: _Candidate) -> tuple[bytes, MetadataSource]:
+        """The metadata of a whole remote file, streamed to a temporary file
+        through its hash and checked against the index before it is read."""
+        import tempfile
+
+        f = c.file
+        algorithm, expected = _declared(f.hashes)
+        with tempfile.TemporaryFile() as tmp:
+            digest = self.fetcher.download(f.url, tmp, algorithm=algorithm)
+            if expected is not None and digest != expected:
+                raise MetadataError(
+                    f"{algorithm} mismatch for {f.filename}: got {digest}, "
+                    f"the index says {expected}",
+                    package=name,
+                    source=f.filename,
+                )
+            tmp.seek(0)
+            if c.kind == "wheel":
+                return read_wheel_metadata(tmp, name, source=f.filename), "wheel"
+            return read_sdist_metadata(tmp, f.filename, name, source=f.filename), "sdist"
+
+
+def _declared(hashes: tuple[tuple[str, str], ...]) -> tuple[str, str | None]:
+    """The first declared hash hashlib can compute: ``(algorithm, digest)``;
+    ``("sha256", None)`` when none is declared."""
+    for algorithm, digest in hashes:
+        if algorithm in hashlib.algorithms_available:
+            return algorithm, digest
+    return "sha256", None
+
+
+def _merge_equal(by_text: dict[str, list[_Entry]] | dict[str, str]) -> list[tuple[Version, str]]:
+    """The versions of ``by_text``'s keys (normalized version strings), oldest
+    first; equal versions spelled differently (``1.0``, ``1.0.0``) merged into
+    the spelling met first (its list extended with the others' entries)."""
+    # sorted by the version alone (a stable sort keeps the first met first), so
+    # that versions are only compared with <
+    parsed = sorted(((Version(text), text) for text in by_text), key=_first)
+    out: list[tuple[Version, str]] = []
+    for v, text in parsed:
+        if out and out[-1][0] == v:
+            group = by_text[text]
+            if isinstance(group, list):
+                by_text[out[-1][1]].extend(group)  # type: ignore[union-attr]
+            continue
+        out.append((v, text))
+    return out
+
+
+def _first(pair: tuple[Version, str]) -> Version:
+    return pair[0]
+
+
+def _contains(ordered: list[Version], v: Version) -> bool:
+    import bisect
+
+    at = bisect.bisect_left(ordered, v)
+    return at < len(ordered) and ordered[at] == v
 
 
 def _file_project(f: DistFile) -> NormalizedName | None:

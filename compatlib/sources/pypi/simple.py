@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import urllib.parse
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, overload
 
 from compatlib._values import value
 from compatlib.errors import InputError
@@ -21,10 +23,21 @@ from compatlib.values.urls import url_filename
 
 __all__ = [
     "ACCEPT",
+    "PACKED_FORM",
     "DistFile",
     "parse_html_page",
     "parse_json_page",
+    "PackedPage",
+    "PackedRow",
+    "Select",
+    "pack_files",
+    "file_row",
+    "json_page_rows",
+    "page_rows",
     "parse_project_page",
+    "row_file",
+    "unpack_files",
+    "wheel_tag_text",
 ]
 
 #: The Accept header for project pages: JSON preferred, HTML accepted (PEP 691).
@@ -76,9 +89,13 @@ def _split_fragment(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
 
 def _allowed_link(url: str, page_url: str) -> bool:
     """Only http(s) and file links; a remote page may not point at local files."""
+    return _allowed_scheme(url, urllib.parse.urlsplit(page_url).scheme.lower() == "file")
+
+
+def _allowed_scheme(url: str, local_page: bool) -> bool:
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme == "file":
-        return urllib.parse.urlsplit(page_url).scheme.lower() == "file"
+        return local_page
     return scheme in ("http", "https")
 
 
@@ -168,8 +185,38 @@ def _json_hashes(value: Any) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _json_metadata(core: Any) -> tuple[tuple[str, str], ...] | None:
+    if core is True:
+        return ()
+    if isinstance(core, dict):
+        return _json_hashes(core)
+    return None
+
+
 def parse_json_page(data: bytes | str, page_url: str) -> list[DistFile]:
     """The files of a PEP 691 JSON project page."""
+    return [row_file(row, page_url) for row in json_page_rows(data, page_url)]
+
+
+def _hashes_text(value: Any, fallback: tuple[tuple[str, str], ...]) -> str:
+    if type(value) is dict and len(value) == 1 and type(value.get("sha256")) is str:
+        digest: str = value["sha256"]
+        return "sha256=" + digest.lower()  # PyPI's form: no sorting needed
+    pairs = _json_hashes(value) or fallback
+    return ",".join(f"{a}={d}" for a, d in pairs)
+
+
+def json_page_rows(
+    data: bytes | str, page_url: str, select: Select | None = None
+) -> list[PackedRow]:
+    """The files of a PEP 691 JSON project page as rows ``[filename, url, hashes,
+    requires_python, yanked, metadata, size]`` (see :data:`PackedRow`).
+
+    Written for pages of thousands of files (numpy lists over 13,000): no object
+    per file, the page URL is split once, a file URL is resolved against it
+    only when it is relative, and with ``select`` only the files it keeps
+    become rows (with what it returns appended).
+    """
     try:
         doc = json.loads(data)
     except ValueError as exc:
@@ -192,47 +239,221 @@ def parse_json_page(data: bytes | str, page_url: str) -> list[DistFile]:
             field="meta.api-version",
             expected="1.x",
         )
-    out: list[DistFile] = []
+    local_page = urllib.parse.urlsplit(page_url).scheme.lower() == "file"
+    out: list[PackedRow] = []
+    append = out.append
     for i, entry in enumerate(doc["files"]):
-        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+        raw = entry.get("url") if isinstance(entry, dict) else None
+        if not isinstance(raw, str):
             raise InputError(
                 "file entry without a 'url'",
                 source=page_url,
                 field=f"files[{i}].url",
                 expected="a URL string",
             )
-        url, frag_hashes = _split_fragment(urllib.parse.urljoin(page_url, entry["url"]))
-        if not _allowed_link(url, page_url):
-            continue
+        if raw.startswith(("https://", "http://")):
+            url = raw  # absolute: the common case, no parsing
+        else:
+            url = urllib.parse.urljoin(page_url, raw)
+            if not _allowed_scheme(url, local_page):
+                continue
+        frag_hashes: tuple[tuple[str, str], ...] = ()
+        if "#" in url:
+            url, frag_hashes = _split_fragment(url)
         filename = entry.get("filename")
         if not isinstance(filename, str) or not filename:
             filename = url_filename(url)
-        hashes = _json_hashes(entry.get("hashes")) or frag_hashes
+        extra = select(filename) if select is not None else ()
+        if extra is None:
+            continue
         core = entry.get("core-metadata", entry.get("dist-info-metadata"))
-        metadata: tuple[tuple[str, str], ...] | None
-        if core is True:
-            metadata = ()
-        elif isinstance(core, dict):
-            metadata = _json_hashes(core)
-        else:
-            metadata = None
         yanked = entry.get("yanked", False)
         rp = entry.get("requires-python")
         size = entry.get("size")
-        out.append(
-            DistFile(
-                filename=filename,
-                url=url,
-                hashes=hashes,
-                requires_python=(rp.strip() or None) if isinstance(rp, str) else None,
-                yanked=bool(yanked),
-                yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
-                metadata=metadata,
-                size=size if isinstance(size, int) and size >= 0 else None,
-                source=page_url,
-            )
+        append(
+            [
+                filename,
+                url,
+                _hashes_text(entry.get("hashes"), frag_hashes),
+                (rp.strip() or None) if isinstance(rp, str) else None,
+                ((yanked or 1) if isinstance(yanked, str) else 1) if yanked else 0,
+                None if core is None or core is False else _pairs_text(_json_metadata(core)),
+                size if type(size) is int and size >= 0 else None,
+                *extra,
+            ]
         )
     return out
+
+
+#: Version of the :func:`pack_files` form (part of its cache key).
+PACKED_FORM = "files-5"
+
+#: A file as a row: ``[filename, url, hashes, requires_python, yanked, metadata,
+#: size]`` as :func:`page_rows` makes it; hashes and metadata as ``"algo=hex,..."``
+#: (metadata ``None`` when not offered), yanked ``0``, ``1`` or the reason. Rows
+#: that :func:`pack_files` stores add the normalized version and an integer of
+#: the caller's (the repository's rank of the file for its target).
+PackedRow = list[Any]
+
+#: Chooses a page's files by filename: ``None`` leaves a file out, a list is
+#: appended to its row.
+Select = Callable[[str], "list[Any] | None"]
+
+
+class PackedPage:
+    """What the cache keeps of a project page: the ``rows`` of the files a
+    reader wants, why it left out the others (``skipped``: version -> reason)
+    and how many files the page lists (``count``)."""
+
+    __slots__ = ("count", "rows", "skipped")
+
+    def __init__(self, rows: list[PackedRow], skipped: dict[str, str], count: int) -> None:
+        self.rows = rows
+        self.skipped = skipped
+        self.count = count
+
+
+@overload
+def _pairs_text(pairs: tuple[tuple[str, str], ...]) -> str: ...
+@overload
+def _pairs_text(pairs: None) -> None: ...
+@overload
+def _pairs_text(pairs: tuple[tuple[str, str], ...] | None) -> str | None: ...
+def _pairs_text(pairs: tuple[tuple[str, str], ...] | None) -> str | None:
+    if pairs is None:
+        return None
+    return ",".join(f"{a}={d}" for a, d in pairs)
+
+
+def _text_pairs(text: str | None) -> tuple[tuple[str, str], ...] | None:
+    if text is None:
+        return None
+    if not text:
+        return ()
+    return tuple(
+        (a, d) for a, _, d in (piece.partition("=") for piece in text.split(",")) if a and d
+    )
+
+
+def wheel_tag_text(filename: str) -> str:
+    """The tag triple of a wheel filename (``py3-none-any`` of ``x-1.0-py3-none-any.whl``)."""
+    return "-".join(filename[:-4].rsplit("-", 3)[-3:])
+
+
+def file_row(f: DistFile) -> PackedRow:
+    """A :class:`DistFile` as a row of :func:`page_rows`."""
+    return [
+        f.filename,
+        f.url,
+        _pairs_text(f.hashes),
+        f.requires_python,
+        (f.yanked_reason or 1) if f.yanked else 0,
+        _pairs_text(f.metadata),
+        f.size,
+    ]
+
+
+def page_rows(
+    content: bytes, content_type: str, page_url: str, select: Select | None = None
+) -> list[PackedRow]:
+    """The files of a project page as rows (see :func:`json_page_rows`)."""
+    ctype = content_type.split(";", 1)[0].strip().lower()
+    if ctype == "application/vnd.pypi.simple.v1+json" or ctype.endswith("+json"):
+        return json_page_rows(content, page_url, select)
+    text = content.decode("utf-8", errors="replace")
+    rows: list[PackedRow] = []
+    for f in parse_html_page(text, page_url):
+        extra = select(f.filename) if select is not None else ()
+        if extra is not None:
+            rows.append([*file_row(f), *extra])
+    return rows
+
+
+def pack_files(page: PackedPage) -> bytes:
+    """A compact form of a :class:`PackedPage` for the cache: only what
+    resolution and the lock read (no upload times, no other fields).
+
+    ``{"prefix": P, "versions": [...], "rows": [...], "skipped": {...},
+    "count": n}``: URLs lose their common prefix ``P`` and the filename they
+    end with (a row's URL is then the middle part; a one-item list holds the
+    rest of a URL that does not end with its filename); versions are indexes
+    into their table; a lone sha256 is its hex digest.
+    """
+    rows = page.rows
+    urls = [row[1] for row in rows]
+    prefix = os.path.commonprefix(urls) if urls else ""  # noqa: RUF071 - characters, not folders
+    cut = len(prefix)
+    versions: dict[str, int] = {}
+    packed = []
+    for row in rows:
+        filename, url, hashes = row[0], row[1], row[2]
+        rest = url[cut:]
+        if rest.endswith(filename) and rest[: -len(filename)].endswith("/"):
+            middle: str | list[str] = rest[: -len(filename)]
+        else:
+            middle = [rest]
+        if hashes.startswith("sha256=") and "," not in hashes:
+            hashes = hashes[7:]
+        vi = versions.setdefault(row[7], len(versions))
+        packed.append([filename, middle, hashes, row[3], row[4], row[5], row[6], vi, row[8]])
+    doc = {
+        "prefix": prefix,
+        "versions": list(versions),
+        "rows": packed,
+        "skipped": page.skipped,
+        "count": page.count,
+    }
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def unpack_files(data: bytes) -> PackedPage:
+    """The :class:`PackedPage` :func:`pack_files` stored; ``ValueError`` for a
+    damaged form."""
+    doc = json.loads(data)
+    if not isinstance(doc, dict):
+        raise ValueError("not a packed file list")
+    prefix, versions, rows = doc.get("prefix"), doc.get("versions"), doc.get("rows")
+    skipped, count = doc.get("skipped"), doc.get("count")
+    if not (
+        isinstance(prefix, str)
+        and isinstance(versions, list)
+        and isinstance(rows, list)
+        and isinstance(skipped, dict)
+        and type(count) is int
+    ):
+        raise ValueError("not a packed file list")
+    try:
+        for row in rows:
+            if len(row) != 9:
+                raise ValueError("a packed row has nine fields")
+            filename, middle, hashes = row[0], row[1], row[2]
+            if type(middle) is str:
+                row[1] = prefix + middle + filename
+            else:
+                (rest,) = middle
+                row[1] = prefix + rest
+            if hashes and "=" not in hashes:
+                row[2] = "sha256=" + hashes
+            row[7] = versions[row[7]]
+    except (TypeError, IndexError, KeyError) as exc:
+        raise ValueError(f"damaged packed file list: {exc}") from None
+    return PackedPage(rows, skipped, count)
+
+
+def row_file(row: PackedRow, source: str) -> DistFile:
+    """The :class:`DistFile` of a packed row; ``source`` is the page it came from."""
+    filename, url, hashes, rp, yanked, metadata, size = row[:7]
+    return DistFile(
+        filename=filename,
+        url=url,
+        hashes=_text_pairs(hashes) or (),
+        requires_python=rp,
+        yanked=bool(yanked),
+        yanked_reason=yanked if isinstance(yanked, str) else None,
+        metadata=_text_pairs(metadata),
+        size=size,
+        source=source,
+    )
 
 
 def parse_project_page(content: bytes, content_type: str, page_url: str) -> list[DistFile]:

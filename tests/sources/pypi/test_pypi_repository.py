@@ -399,11 +399,11 @@ def test_damaged_metadata_cache_entry_is_replaced(tmp_path: Path) -> None:
     write_index(src, {"cached": [Entry(sd)]})
     url = (src / "simple").as_uri()
     rel = _repo(tmp_path, url).release("cached", "1.0")
-    entries = [p for p in (tmp_path / "cache" / "metadata").rglob("*") if p.is_file()]
+    entries = [p for p in (tmp_path / "cache" / "core-metadata").rglob("*") if p.is_file()]
     assert len(entries) == 1
     entries[0].write_bytes(b"garbage")
     assert _repo(tmp_path, url).release("cached", "1.0") == rel
-    assert entries[0].read_bytes().startswith(b"Metadata-Version")
+    assert entries[0].read_bytes().startswith(b'{"source":"local"')
 
 
 def test_prefetch_concurrently(tmp_path: Path, index: Path) -> None:
