@@ -450,8 +450,17 @@ class PrefetchingRepository:
         with contextlib.suppress(Exception):  # errors surface in the solver's own call
             versions = self.repository.versions(name)
             stable = [v for v in versions if not Version(v).is_prerelease] or versions
-            if stable:
-                self.release(name, stable[-1])
+            # the newest the solver can take: not yanked, and (where the index
+            # says) for the target's Python
+            yanked = getattr(self.repository, "is_yanked", None)
+            excluded = getattr(self.repository, "python_excluded", None)
+            for version in reversed(stable):
+                if yanked is not None and yanked(name, version):
+                    continue
+                if excluded is not None and excluded(name, version):
+                    continue
+                self.release(name, version)
+                break
 
     def close(self) -> None:
         """Stop reading ahead: queued fetches are cancelled, running ones finish."""
