@@ -145,6 +145,14 @@ def _source_arguments(p: argparse.ArgumentParser) -> None:
         metavar="URL_OR_DIR",
         help="a conda channel (makes this a conda lock); repeatable",
     )
+    p.add_argument(
+        "--verify-metadata",
+        choices=("fast", "full"),
+        default="fast",
+        help="fast (default): read remote wheels' metadata with HTTP range requests; "
+        "full: download each remote file whose metadata is read and check it against "
+        "the index's hash first (the lock records the way per package)",
+    )
     p.add_argument("--offline", action="store_true", help="no network: cache and local files")
     p.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: per-user cache)")
 
@@ -435,6 +443,7 @@ def _request(args: argparse.Namespace) -> LockRequest:
         groups=tuple(args.group),
         upgrade=args.upgrade,
         upgrade_packages=tuple(args.upgrade_package),
+        verify_metadata=args.verify_metadata,
     )
 
 

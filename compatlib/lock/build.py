@@ -68,7 +68,9 @@ class LockRequest:
     targets; unset, they come from the spec (a ``python`` pin, its
     ``platforms``), else this interpreter's Python on linux-64.
     ``prereleases``, ``strategy``, ``universal`` and ``requires_python`` are
-    the resolver options of :func:`compatlib.lock.pip.lock_pip`. ``extras``
+    the resolver options of :func:`compatlib.lock.pip.lock_pip`;
+    ``verify_metadata`` (``"fast"`` or ``"full"``) how remote metadata is read
+    and checked (:class:`~compatlib.sources.pypi.PyPIRepository`). ``extras``
     and ``groups`` select optional dependencies and dependency groups of the
     ``pyproject.toml`` files among the spec files.
 
@@ -103,6 +105,7 @@ class LockRequest:
     previous: Lock | None = None
     upgrade: bool = False
     upgrade_packages: tuple[str, ...] = ()
+    verify_metadata: str = "fast"
 
     def __post_init__(self) -> None:
         for name in _SEQUENCES:
@@ -308,6 +311,7 @@ def _pip_options(request: LockRequest) -> dict[str, Any]:
         "strategy": request.strategy,
         "index_strategy": request.index_strategy,
         "prereleases": True if request.prereleases else None,
+        "verify_metadata": request.verify_metadata,
     }
     if request.universal:
         options["universal"] = True
@@ -523,6 +527,7 @@ def _conda_lock_one(
             cache_dir=request.cache_dir,
             strategy=request.index_strategy,
             progress=False,
+            verify_metadata="full" if request.verify_metadata == "full" else "fast",
         )
     try:
         resolution = solve_environment(

@@ -31,7 +31,13 @@ class LockedPackage:
     also ``md5``); ``build`` is the conda build string; ``dependencies`` maps the
     names this package requires (as locked) to the requirement as written;
     ``marker`` (a universal lock) narrows where on its platform it applies, when
-    the pinned version depends on the Python version.
+    the pinned version depends on the Python version. ``metadata_source`` (pip
+    packages from an index or find-links) says how the dependencies were read:
+    ``pep658`` (the index's metadata file, checked against its declared hash),
+    ``range`` (HTTP range reads of the wheel, checked against nothing),
+    ``wheel`` or ``sdist`` (the whole file, checked against the index's hash),
+    ``local`` (a local file) or ``index`` (none read: the index's
+    Requires-Python ruled the release out); written in the JSON lock only.
     """
 
     name: str
@@ -46,6 +52,7 @@ class LockedPackage:
     dependencies: tuple[tuple[str, str], ...] = ()
     category: str = "main"
     marker: str | None = None
+    metadata_source: str | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -70,6 +77,8 @@ class LockedPackage:
             d["category"] = self.category
         if self.marker is not None:
             d["marker"] = self.marker
+        if self.metadata_source is not None:
+            d["metadata_source"] = self.metadata_source
         return d
 
 
@@ -184,7 +193,7 @@ def lock_from_dict(data: Any, *, source: str = "<lock>") -> Lock:
         if text["manager"] not in ("pip", "conda"):
             raise _lock_error(source, f"{where}.manager", "'pip' or 'conda'")
         optional: dict[str, str | None] = {}
-        for key in ("url", "build", "channel", "category", "marker"):
+        for key in ("url", "build", "channel", "category", "marker", "metadata_source"):
             value = item.get(key)
             if value is not None and not isinstance(value, str):
                 raise _lock_error(source, f"{where}.{key}", "a string")
@@ -206,6 +215,7 @@ def lock_from_dict(data: Any, *, source: str = "<lock>") -> Lock:
                 dependencies=tuple(sorted(deps.items())),
                 category=optional["category"] or "main",
                 marker=optional["marker"],
+                metadata_source=optional["metadata_source"],
             )
         )
     system_raw = data.get("system_requirements", {})

@@ -307,13 +307,16 @@ def lock_resolution(
     under ``cache_dir`` by path, size and modification time), so only the files
     that end up in the lock are read in full; ``hasher``, when the solve read
     through one, has most of them hashed already. A package with ``hash_pins``
-    is locked to its best file that matches one of them.
+    is locked to its best file that matches one of them. A repository that says
+    how it read each release's metadata (``metadata_source(name, version)``)
+    has that recorded per package.
     """
     from compatlib.sources.fetch import redact_url
     from compatlib.values.tags import TagRanker
 
     ranker = TagRanker.for_target(target)
     pins = {p.name: p for p in hash_pins}
+    source_of = getattr(repository, "metadata_source", None)  # PyPIRepository
     deps: dict[str, dict[str, list[str]]] = {}
     for src, dst, text in resolution.edges:
         if src is None:
@@ -357,6 +360,7 @@ def lock_resolution(
                     (dep, "; ".join(sorted(texts)))
                     for dep, texts in sorted(deps.get(name, {}).items())
                 ),
+                metadata_source=source_of(name, vtext) if source_of is not None else None,
             )
         )
     system = {
@@ -490,6 +494,7 @@ def lock_pip(
     universal: bool = False,
     requires_python: str | None = None,
     previous: Lock | None = None,
+    verify_metadata: str = "fast",
 ) -> Lock:
     """Lock pip requirements for one target, or for several (one solve each).
 
@@ -517,6 +522,11 @@ def lock_pip(
     they change only where the requirements force it; ``prefer`` wins over it.
     The requirements are solved in a canonical order (by name), so the order
     they are given in changes neither the result nor the inputs hash.
+    ``verify_metadata``:
+    ``"fast"`` reads remote wheels' metadata with range requests, ``"full"``
+    trusts a remote file's metadata only once the whole file matched the
+    index's hash (see :class:`~compatlib.sources.pypi.PyPIRepository`); each
+    package records which way its metadata came (``metadata_source``).
 
     Raises :class:`~compatlib.solver.errors.UnsatisfiableError` (with the explanation)
     when no set of versions works, :class:`~compatlib.errors.InputError` for bad
@@ -524,12 +534,8 @@ def lock_pip(
     ``OfflineError``) when a source cannot be read.
     """
     targets = _lock_targets(target)
-    if index_strategy not in ("first-index", "best-match"):
-        raise InputError(
-            f"unknown index strategy {index_strategy!r}",
-            field="index_strategy",
-            expected="'first-index' or 'best-match'",
-        )
+    _check_choice("index strategy", "index_strategy", index_strategy, ("first-index", "best-match"))
+    _check_choice("metadata verification", "verify_metadata", verify_metadata, ("fast", "full"))
     inputs = pip_inputs(
         spec_or_requirements, indexes=indexes, find_links=find_links, no_index=no_index
     )
@@ -555,6 +561,7 @@ def lock_pip(
         fixes=fixes,
         progress=progress,
         prefetch=prefetch,
+        verify_metadata=verify_metadata,
     )
     packages, system = _lock_each(
         run, inputs, all_constraints, targets, universal=universal, requires_python=requires_python
@@ -572,6 +579,15 @@ def lock_pip(
             extra={"universal": _universal_spec(requires_python, targets)} if universal else None,
         ),
     )
+
+
+def _check_choice(what: str, field: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise InputError(
+            f"unknown {what} {value!r}",
+            field=field,
+            expected=" or ".join(repr(c) for c in choices),
+        )
 
 
 def _lock_each(
@@ -731,6 +747,7 @@ def _lock_one(
     prefetch: bool | None = None,
     requires_seen: list[str] | None = None,
     previous: Lock | None = None,
+    verify_metadata: str = "fast",
 ) -> tuple[list[LockedPackage], dict[str, str]]:
     from compatlib.resolve.solve import solve
 
@@ -750,6 +767,7 @@ def _lock_one(
             strategy="best-match" if index_strategy == "best-match" else "first-index",
             progress=progress,
             hash_local_files=False,  # only the chosen files are hashed (lock_resolution)
+            verify_metadata="full" if verify_metadata == "full" else "fast",
         )
         repository = own
     if prefetch is None:

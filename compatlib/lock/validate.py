@@ -21,9 +21,13 @@ from typing import Any
 
 from compatlib.errors import InputError
 
-__all__ = ["HASH_LENGTHS", "check_lock", "check_metadata", "check_package"]
+__all__ = ["HASH_LENGTHS", "METADATA_SOURCES", "check_lock", "check_metadata", "check_package"]
 
 HASH_LENGTHS = {"md5": 32, "sha256": 64, "sha384": 96, "sha512": 128}
+
+#: How a pip package's metadata was read (``PyPIRepository.metadata_source``;
+#: ``tests/lock`` checks that the two lists agree).
+METADATA_SOURCES = ("pep658", "range", "wheel", "sdist", "local", "index")
 
 _PIP_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?")
 _CONDA_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9._+-]{0,198})")
@@ -104,6 +108,16 @@ def check_package(pkg: Any, *, source: str, where: str) -> None:
         _text(text, source, f"{where}.dependencies.{dep}", "a requirement on one line")
     if pkg.marker is not None:
         _check_marker(pkg.marker, source, f"{where}.marker")
+    metadata_source = pkg.metadata_source
+    if metadata_source is not None and (
+        pkg.manager != "pip" or metadata_source not in METADATA_SOURCES
+    ):
+        raise _bad(
+            source,
+            f"{where}.metadata_source",
+            "for a pip package, one of " + ", ".join(METADATA_SOURCES),
+            metadata_source,
+        )
 
 
 def _check_marker(marker: str, source: str, field: str) -> None:

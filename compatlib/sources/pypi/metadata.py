@@ -216,8 +216,8 @@ def _metadata_from_central_directory(wheel: str | IO[bytes], name: str) -> bytes
             size = fh.tell()
             # the end record is the last 22 bytes unless the zip has a comment
             # (then up to 64 kB more): a remote file fetches no more than needed
-            for want in (_EOCD.size, 65536 + _EOCD.size):
-                tail_len = min(size, want)
+            for span in (_EOCD.size, 65536 + _EOCD.size):
+                tail_len = min(size, span)
                 fh.seek(size - tail_len)
                 tail = fh.read(tail_len)
                 at = tail.rfind(b"PK\x05\x06")

@@ -56,7 +56,12 @@ from compatlib.sources.pypi.simple import (
     row_file,
     unpack_files,
 )
-from compatlib.values.filenames import NormalizedName, canonicalize_name, parse_dist_filename
+from compatlib.values.filenames import (
+    NormalizedName,
+    canonicalize_name,
+    parse_dist_filename,
+    parse_tag,
+)
 from compatlib.values.tags import TagRanker
 from compatlib.values.target import Target
 from compatlib.values.urls import is_file_url, url_to_path
@@ -475,33 +480,55 @@ class PyPIRepository:
         def parse(response: Response) -> PackedPage:
             skipped: dict[str, str] = {}
             count = 0
-            # versions and tag sets are shared objects (parse_dist_filename caches
-            # them), so their text and rank are worked out once each (the memos
-            # hold the objects, so that an id is never reused meanwhile)
-            texts: dict[int, tuple[Version, str]] = {}
-            ranks: dict[int, tuple[frozenset[Any], int | None]] = {}
+            # A page of 13,000 wheels has a few hundred (name, version) pairs and
+            # a few dozen tag triples: a plain wheel filename ("name-version-
+            # tags.whl") is valid when its pair and its triple are, so each pair
+            # is parsed once (through the first filename that has it) and each
+            # triple ranked once; other filenames are parsed whole.
+            pairs: dict[tuple[str, str], str | None] = {}  # -> normalized version
+            triples: dict[str, int | None] = {}  # -> rank (None: not for the target)
+            bad = -1  # a triple that is not one
+
+            def version_text(filename: str) -> str | None:
+                parsed = parse_dist_filename(filename)
+                if parsed is None or parsed.name != name:
+                    return None
+                return str(parsed.version)
 
             def select(filename: str) -> list[Any] | None:
                 nonlocal count
+                if filename.endswith(".whl"):
+                    parts = filename[:-4].split("-")
+                    if len(parts) == 5:
+                        triple = f"{parts[2]}-{parts[3]}-{parts[4]}"
+                        rank = triples.get(triple, bad)
+                        if rank == bad:
+                            try:
+                                rank = ranker.rank(parse_tag(triple))
+                            except ValueError:
+                                rank = bad
+                            triples[triple] = rank
+                        if rank == bad:
+                            return None  # an invalid filename: not a file of any project
+                        pair = (parts[0], parts[1])
+                        if pair in pairs:
+                            text = pairs[pair]
+                        else:
+                            text = pairs[pair] = version_text(filename)
+                        if text is None:
+                            return None
+                        count += 1
+                        if rank is None:
+                            skipped.setdefault(text, _NO_WHEEL)
+                            return None
+                        return [text, rank]
                 parsed = parse_dist_filename(filename)
                 if parsed is None or parsed.name != name:
                     return None
                 count += 1
-                version = parsed.version
-                known = texts.get(id(version))
-                if known is not None and known[0] is version:
-                    text = known[1]
-                else:
-                    text = str(version)
-                    texts[id(version)] = (version, text)
+                text = str(parsed.version)
                 if parsed.kind == "wheel":
-                    tags = parsed.tags
-                    ranked = ranks.get(id(tags))
-                    if ranked is not None and ranked[0] is tags:
-                        rank = ranked[1]
-                    else:
-                        rank = ranker.rank(tags)
-                        ranks[id(tags)] = (tags, rank)
+                    rank = ranker.rank(parsed.tags)
                     if rank is None:
                         skipped.setdefault(text, _NO_WHEEL)
                         return None
@@ -882,7 +909,7 @@ class PyPIRepository:
                 return read_wheel_metadata(path, name, source=f.filename), "local"
             return read_sdist_metadata(path, f.filename, name, source=f.filename), "local"
         if c.kind == "wheel" and self.verify_metadata == "fast":
-            return self._range_metadata(name, f)
+            return self._range_metadata(name, c)
         return self._download_metadata(name, c)
 
     def _pep658(self, name: str, f: DistFile) -> bytes | None:
@@ -908,19 +935,20 @@ class PyPIRepository:
             return None  # corrupt or tampered: read the file instead
         return out.getvalue()
 
-    def _range_metadata(self, name: str, f: DistFile) -> tuple[bytes, MetadataSource]:
+    def _range_metadata(self, name: str, c: _Candidate) -> tuple[bytes, MetadataSource]:
         """A remote wheel's ``METADATA`` by range requests: its central directory
-        and that one member, a few kB of a file that may weigh hundreds of MB."""
+        and that one member, a few kB of a file that may weigh hundreds of MB.
+
+        Nothing checks those bytes against the index's hash; a server whose file
+        is not the size the index gives is not trusted with ranges at all: the
+        whole file is downloaded and checked instead."""
+        f = c.file
         first = self.fetcher.get_range(f.url, -_TAIL_BYTES)
         if not first.partial:  # the server ignored Range and sent the whole wheel
             _verify(first.content, f.hashes, f.filename, name)
             return read_wheel_metadata(io.BytesIO(first.content), name, source=f.filename), "wheel"
         if f.size is not None and first.total != f.size:
-            raise MetadataError(
-                f"the server's file is {first.total} bytes, the index says {f.size}",
-                package=name,
-                source=f.filename,
-            )
+            return self._download_metadata(name, c)
         url = f.url
 
         def fetch(start: int, end: int) -> bytes:

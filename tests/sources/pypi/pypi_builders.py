@@ -252,6 +252,10 @@ class ServerState:
     auth: str | None = None  # expected "user:password"
     cache_control: str | None = None  # sent with every 200 response
     gzip: bool = False  # gzip 200 responses for clients that accept it
+    validators: bool = True  # send ETag and Last-Modified (and answer If-None-Match)
+    # path -> bytes served instead of the file to range requests (an attacker
+    # who tampers with ranges only, where nothing checks them)
+    range_files: dict[str, bytes] = field(default_factory=dict)
     bytes_sent: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -268,6 +272,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        with self.state.lock:
+            self._entry["status"] = status
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
@@ -282,8 +288,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         st = self.state
         path = self.path.split("?", 1)[0]
+        self._entry: dict[str, Any] = {
+            "path": path,
+            "headers": dict(self.headers.items()),
+            "client": self.client_address,  # one per connection
+        }
         with st.lock:
-            st.log.append({"path": path, "headers": dict(self.headers.items())})
+            st.log.append(self._entry)
             remaining = st.fail.get(path, 0)
             if remaining:
                 st.fail[path] = remaining - 1
@@ -314,13 +325,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         data = target.read_bytes()
         etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
         mtime = email.utils.formatdate(target.stat().st_mtime, usegmt=True)
-        common = {"ETag": etag, "Last-Modified": mtime, "Content-Type": ctype}
+        common = {"Content-Type": ctype}
+        if st.validators:
+            common.update({"ETag": etag, "Last-Modified": mtime})
         if st.cache_control is not None:
             common["Cache-Control"] = st.cache_control
-        if self.headers.get("If-None-Match") == etag:
+        if st.validators and self.headers.get("If-None-Match") == etag:
             self._send(304, b"", {"ETag": etag})
             return
         rng = self.headers.get("Range")
+        if rng and path in st.range_files:
+            data = st.range_files[path]
         if rng and not st.ignore_range and rng.startswith("bytes="):
             spec = rng[len("bytes=") :]
             lo_text, _, hi_text = spec.partition("-")
