@@ -212,7 +212,7 @@ def json_page_rows(
     """The files of a PEP 691 JSON project page as rows ``[filename, url, hashes,
     requires_python, yanked, metadata, size]`` (see :data:`PackedRow`).
 
-    Written for pages of thousands of files (numpy lists over 13,000): no object
+    Written for pages of thousands of files (botocore lists about 5,000): no object
     per file, the page URL is split once, a file URL is resolved against it
     only when it is relative, and with ``select`` only the files it keeps
     become rows (with what it returns appended).
