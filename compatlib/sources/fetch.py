@@ -654,7 +654,7 @@ class Fetcher:
                 sink.reset()
             with self._lock:
                 self.requests_sent += 1
-            import http.client
+            import http.client  # lazy: the HTTP machinery loads with the first request
 
             try:
                 if _proxies_configured():
@@ -722,8 +722,8 @@ class Fetcher:
         sink: _Sink | None,
     ) -> tuple[int, dict[str, str], bytes]:
         """One request through urllib (which honours the proxy settings)."""
-        import urllib.error
-        import urllib.request
+        import urllib.error  # lazy: urllib serves proxied requests only
+        import urllib.request  # lazy: urllib serves proxied requests only
 
         if self._opener is None:
             self._opener = urllib.request.build_opener()
@@ -789,7 +789,7 @@ def _copy(resp: Any, sink: _Sink) -> None:
 
 
 def _basic_auth(creds: tuple[str, str]) -> str:
-    import base64
+    import base64  # lazy: only with credentials
 
     token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode("ascii")
     return f"Basic {token}"
@@ -817,7 +817,7 @@ def _tls_context(full: bool = False) -> ssl.SSLContext:
     alone trusts no more than it; a handshake the folder cannot verify is
     retried with the default context (``full``), which adds the bundle.
     """
-    import ssl
+    import ssl  # lazy: TLS loads with the first https request
 
     with _TLS_LOCK:
         if not _TLS:
@@ -851,7 +851,7 @@ class _Pool:
         self._lock = threading.Lock()
 
     def _connect(self, key: tuple[str, str, int], full_tls: bool) -> http.client.HTTPConnection:
-        import http.client
+        import http.client  # lazy: the HTTP machinery loads with the first request
 
         scheme, host, port = key
         if scheme == "https":
@@ -864,8 +864,8 @@ class _Pool:
         self, url: str, headers: Mapping[str, str], sink: _Sink | None
     ) -> tuple[int, dict[str, str], bytes]:
         """Send one GET and read its response (into ``sink`` when it is a success)."""
-        import http.client
-        import ssl
+        import http.client  # lazy: the HTTP machinery loads with the first request
+        import ssl  # lazy: TLS loads with the first request
 
         parts = urllib.parse.urlsplit(url)
         scheme = parts.scheme.lower()

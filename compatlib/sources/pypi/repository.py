@@ -8,6 +8,7 @@ reads a release's metadata on demand without ever running build code.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import io
@@ -395,6 +396,7 @@ class PyPIRepository:
         unreadable one does: the metadata decides)."""
         hit = self._python_fits.get(requires_python)
         if hit is None:
+            # lazy: only for an index's Requires-Python
             from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
             assert requires_python is not None
@@ -965,7 +967,7 @@ class PyPIRepository:
     def _download_metadata(self, name: str, c: _Candidate) -> tuple[bytes, MetadataSource]:
         """The metadata of a whole remote file, streamed to a temporary file
         through its hash and checked against the index before it is read."""
-        import tempfile
+        import tempfile  # lazy: only when a whole file is downloaded
 
         f = c.file
         algorithm, expected = _declared(f.hashes)
@@ -1016,8 +1018,6 @@ def _first(pair: tuple[Version, str]) -> Version:
 
 
 def _contains(ordered: list[Version], v: Version) -> bool:
-    import bisect
-
     at = bisect.bisect_left(ordered, v)
     return at < len(ordered) and ordered[at] == v
 
