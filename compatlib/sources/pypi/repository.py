@@ -92,7 +92,8 @@ METADATA_SOURCES: tuple[str, ...] = ("pep658", "range", "wheel", "sdist", "local
 #: index, or from a PEP 658 file checked against its declared hash.
 VerifyMetadata = Literal["fast", "full"]
 
-#: sources whose bytes were checked against a hash the index declares
+#: the ways ``full`` verification accepts from the cache: checked against a hash
+#: the index declares, or not needing one (a local file; nothing read)
 _CHECKED_SOURCES = frozenset({"pep658", "wheel", "sdist", "local", "index"})
 
 _SDIST_RANK = 1 << 30
@@ -118,9 +119,6 @@ class _Candidate:
     file: DistFile
     kind: Literal["wheel", "sdist"]
     rank: int  # tag rank for wheels (lower is better); _SDIST_RANK for sdists
-
-    def sort_key(self) -> tuple[bool, int, str]:
-        return (self.file.yanked, self.rank, self.file.filename)
 
 
 #: One file of a project, as ranked for the target: ``(yanked, rank, filename,

@@ -124,7 +124,12 @@ def test_offline_after_a_warm_run(tmp_path: Path, http_server: Server) -> None:
     assert len(state.log) == before
 
 
-def test_connections_are_kept_alive(tmp_path: Path, http_server: Server) -> None:
+def test_connections_are_kept_alive(
+    tmp_path: Path, http_server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("http_proxy", "https_proxy", "all_proxy"):  # with a proxy, urllib sends
+        monkeypatch.delenv(var, raising=False)
+        monkeypatch.delenv(var.upper(), raising=False)
     base, state = http_server
     _publish(state)
     repo = _repo(tmp_path, f"{base}/simple/", max_workers=1)
