@@ -522,11 +522,8 @@ def lock_pip(
     they change only where the requirements force it; ``prefer`` wins over it.
     The requirements are solved in a canonical order (by name), so the order
     they are given in changes neither the result nor the inputs hash.
-    ``verify_metadata``:
-    ``"fast"`` reads remote wheels' metadata with range requests, ``"full"``
-    trusts a remote file's metadata only once the whole file matched the
-    index's hash (see :class:`~compatlib.sources.pypi.PyPIRepository`); each
-    package records which way its metadata came (``metadata_source``).
+    ``verify_metadata="full"`` reads remote metadata only from files checked
+    whole (:class:`~compatlib.sources.pypi.PyPIRepository`).
 
     Raises :class:`~compatlib.solver.errors.UnsatisfiableError` (with the explanation)
     when no set of versions works, :class:`~compatlib.errors.InputError` for bad
