@@ -127,6 +127,11 @@ _set_tag_platform = slot_setter(Tag, "platform")
 _set_tag_hash = slot_setter(Tag, "_hash")
 
 
+MAX_WHEEL_TAGS = 1024
+"""The most tags one wheel filename may expand to; real wheels carry a few
+(numpy's manylinux wheels: 2), the largest known universal ones a few dozen."""
+
+
 @lru_cache(maxsize=4096)
 def _expand_tag(text: str) -> frozenset[Tag] | None:
     """The tags of a (compressed) tag string; ``None`` if malformed.
@@ -140,6 +145,8 @@ def _expand_tag(text: str) -> frozenset[Tag] | None:
     interpreters, abis, platforms = (component.split(".") for component in components)
     if "" in interpreters or "" in abis or "" in platforms:
         return None
+    if len(interpreters) * len(abis) * len(platforms) > MAX_WHEEL_TAGS:
+        return None  # a tag "bomb": a 2 KB name could otherwise expand to millions of tags
     for interpreter in interpreters:
         if not interpreter.isidentifier():
             return None

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 
 from compatlib._values import slot_setter, value
+from compatlib.errors import CompatError
 from compatlib.values.filenames import canonicalize_name
 
 __all__ = [
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 
-class _SyntaxError(ValueError):
+class _SyntaxError(CompatError, ValueError):
     """A rejected PEP 508 string: ``message`` is the error without the source
     display, ``source`` the rejected text and ``span`` the ``(start, end)`` of the
     offending part (``None`` when the version specifier, not the syntax, is at fault).
