@@ -205,6 +205,12 @@ def _plain_inputs(
 
 
 def _unique(items: Sequence[str]) -> tuple[str, ...]:
+    """The sources in order without repeats; a URL that does not parse is bad input."""
+    from compatlib.values.urls import split_url
+
+    for item in items:
+        if "://" in item:
+            split_url(item, field="index or find-links")
     return tuple(dict.fromkeys(items))
 
 

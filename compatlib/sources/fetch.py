@@ -118,7 +118,10 @@ class RangeResult:
 
 def redact_url(url: str) -> str:
     """``url`` without userinfo (``https://user:pw@host/x`` -> ``https://host/x``)."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:  # not a URL: keep nothing that could be a credential
+        return url.rpartition("@")[2] if "@" in url else url
     if "@" not in parts.netloc:
         return url
     host = parts.netloc.rsplit("@", 1)[1]

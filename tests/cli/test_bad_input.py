@@ -181,6 +181,10 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], str]] = {
     ),
     "RON bad escape": (lambda t: ["solve", _file("r.ron", '{ "a\\u{110000}": {} }')(t)], "escape"),
     "unknown option": (lambda t: ["lock", "--nope"], "unrecognized arguments: --nope"),
+    "index URL that does not parse": (
+        lambda t: ["lock", "six", "--index", "http://[x]/simple", "--python", "3.11"],
+        "invalid URL",
+    ),
     "bad platform": (lambda t: ["lock", "six", "--snapshot", "--platform", "amiga"], "amiga"),
     "missing lock": (lambda t: ["export", str(t / "nope.json"), "--format", "json"], "not found"),
     "lock is a folder": (lambda t: ["export", str(t), "--format", "json"], "is a directory"),

@@ -384,3 +384,15 @@ def test_modules_import_light() -> None:
     assert "compatlib.values.filenames" in loaded
     assert "compatlib.values.tags" in loaded
     assert sorted(loaded.intersection(_FORBIDDEN)) == []
+
+
+def test_a_compressed_tag_bomb_is_not_a_wheel() -> None:
+    """A 1 KB name would expand to 216,000 tags: refused, as packaging would choke."""
+    from compatlib.values.filenames import MAX_WHEEL_TAGS, parse_dist_filename
+
+    parts = ("cp3{}", "abi{}", "plat{}")
+    tags = "-".join(".".join(p.format(i) for i in range(60)) for p in parts)
+    assert parse_dist_filename(f"a-1.0-{tags}.whl") is None
+    small = "-".join(".".join(p.format(i) for i in range(10)) for p in parts)
+    assert 10**3 <= MAX_WHEEL_TAGS
+    assert parse_dist_filename(f"a-1.0-{small}.whl") is not None
