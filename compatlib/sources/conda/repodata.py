@@ -34,6 +34,7 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -285,6 +286,10 @@ DISK_CACHE_MIN_BYTES = 256 * 1024
 """Documents smaller than this (as read, before decompression) are not cached on
 disk: parsing them costs about as much as reading a cache entry back."""
 
+RACY_NS = 2_000_000_000
+"""A local file modified less than this long ago (nanoseconds) is known by its
+content, not by its size and modification time."""
+
 _memory: dict[str, RepodataIndex] = {}
 
 
@@ -301,8 +306,9 @@ def _cache_folder(cache_dir: Path | None) -> Path:
     return default_cache_dir() / "conda-index"
 
 
-def _cache_file(folder: Path, key: str) -> Path:
-    return folder / (hashlib.sha256(key.encode("utf-8")).hexdigest()[:40] + ".idx")
+def _cache_file(folder: Path, location: str) -> Path:
+    """One entry per location, replaced when the document there changes."""
+    return folder / (hashlib.sha256(location.encode("utf-8")).hexdigest()[:40] + ".idx")
 
 
 def _remember(key: str, index: RepodataIndex) -> RepodataIndex:
@@ -315,12 +321,14 @@ def _remember(key: str, index: RepodataIndex) -> RepodataIndex:
 
 def _indexed(
     key: str,
+    location: str,
     read: bytes | Callable[[], bytes],
     source: str,
     cache: bool,
     cache_dir: Path | None,
 ) -> RepodataIndex:
-    """The index of the document ``key`` names: from memory, the disk cache, or
+    """The index of the document ``key`` names (a validator: size and time, or
+    a content hash), read from ``location``: from memory, the disk cache, or
     ``read`` (the document's bytes, or a function that reads them), decoded,
     indexed, then cached when ``cache``."""
     if cache:
@@ -329,7 +337,7 @@ def _indexed(
             return _remember(key, hit)
         folder = _cache_folder(cache_dir)
         try:
-            data = _cache_file(folder, key).read_bytes()
+            data = _cache_file(folder, location).read_bytes()
         except OSError:
             data = b""
         if data:
@@ -348,7 +356,7 @@ def _indexed(
         if data:
             with contextlib.suppress(OSError):  # a read-only cache costs time only
                 folder.mkdir(parents=True, exist_ok=True)
-                write_atomic(_cache_file(folder, key), data, durable=False)
+                write_atomic(_cache_file(folder, location), data, durable=False)
             # the dumped form is a fraction of the decoded JSON's memory
             index = RepodataIndex.load(data, key) or index
     return _remember(key, index)
@@ -363,21 +371,13 @@ def _index_file(
     channel: str | None,
     cache: bool,
     cache_dir: Path | None,
-    source: str | None = None,
 ) -> SparseRepodata:
-    src = source or str(path)
+    src = str(path)
 
     def refuse(exc: OSError) -> InputError:
         return InputError(
             f"cannot read repodata: {exc.strerror}", source=src, expected="a readable file"
         )
-
-    try:
-        st = path.stat()
-    except OSError as exc:
-        raise refuse(exc) from None
-    # a local file is known by its place, size and modification time
-    key = f"file {os.path.abspath(path)} {st.st_size} {st.st_mtime_ns}"
 
     def read() -> bytes:
         try:
@@ -385,7 +385,19 @@ def _index_file(
         except OSError as exc:
             raise refuse(exc) from None
 
-    index = _indexed(key, read, src, cache, cache_dir)
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise refuse(exc) from None
+    # a local file is known by its place, size and modification time ...
+    key = f"file {os.path.abspath(path)} {st.st_size} {st.st_mtime_ns}"
+    content: bytes | Callable[[], bytes] = read
+    if cache and time.time_ns() - st.st_mtime_ns < RACY_NS:
+        # ... unless it changed so lately that a rewrite of the same size could
+        # carry the same time (file times tick in milliseconds): then by content
+        content = read()
+        key = "sha256 " + hashlib.sha256(content).hexdigest()
+    index = _indexed(key, f"file {os.path.abspath(path)}", content, src, cache, cache_dir)
     return document_view(
         index, source=src, subdir=subdir, channel=channel, location_url=path_to_url(path)
     )
@@ -469,7 +481,7 @@ def _index_remote(
             ) from None
         # a fetched document is known by its content (the fetcher revalidates it)
         key = "sha256 " + hashlib.sha256(raw).hexdigest()
-        index = _indexed(key, raw, shown, cache, folder)
+        index = _indexed(key, f"url {shown}", raw, shown, cache, folder)
         out.append(
             document_view(
                 index, source=shown, subdir=target_subdir, channel=channel, location_url=shown
@@ -534,6 +546,8 @@ def load_repodata(
     channel: str | None = None,
     timeout: float = 30.0,
     fetcher: Fetcher | None = None,
+    cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> list[PackageRecord]:
     """Records from a repodata file, subdir or channel folder, or URL (see module doc).
 
@@ -543,7 +557,15 @@ def load_repodata(
     (its cache folder, offline mode and timeout); without one, through a
     :class:`~compatlib.sources.fetch.Fetcher` with the default cache folder
     and ``timeout``. Every record is built (and checked); a solve needs only
-    :func:`load_sparse_repodata`.
+    :func:`load_sparse_repodata`, whose ``cache`` and ``cache_dir`` these are.
     """
-    docs = load_sparse_repodata(source, subdir, channel=channel, timeout=timeout, fetcher=fetcher)
+    docs = load_sparse_repodata(
+        source,
+        subdir,
+        channel=channel,
+        timeout=timeout,
+        fetcher=fetcher,
+        cache=cache,
+        cache_dir=cache_dir,
+    )
     return sorted((r for doc in docs for r in doc), key=lambda r: (r.subdir, r.filename, r.url))
