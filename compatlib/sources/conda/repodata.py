@@ -34,6 +34,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -291,11 +292,13 @@ RACY_NS = 2_000_000_000
 content, not by its size and modification time."""
 
 _memory: dict[str, RepodataIndex] = {}
+_memory_lock = threading.Lock()
 
 
 def clear_memory_cache() -> None:
     """Forget the documents indexed in this process (the disk cache stays)."""
-    _memory.clear()
+    with _memory_lock:
+        _memory.clear()
 
 
 def _cache_folder(cache_dir: Path | None) -> Path:
@@ -312,10 +315,11 @@ def _cache_file(folder: Path, location: str) -> Path:
 
 
 def _remember(key: str, index: RepodataIndex) -> RepodataIndex:
-    _memory.pop(key, None)
-    _memory[key] = index
-    while len(_memory) > MEMORY_CACHE_SIZE:
-        del _memory[next(iter(_memory))]
+    with _memory_lock:
+        _memory.pop(key, None)
+        _memory[key] = index
+        while len(_memory) > MEMORY_CACHE_SIZE:
+            del _memory[next(iter(_memory))]
     return index
 
 
@@ -469,7 +473,6 @@ def _index_remote(
         base = url.rstrip("/")
         names = [subdir] if subdir == "noarch" else [subdir, "noarch"]
         targets = [(f"{base}/{name}/repodata.json", name) for name in names]
-    folder = cache_dir if cache_dir is not None else Path(fetcher.cache_dir)
     out: list[SparseRepodata] = []
     for target, target_subdir in targets:
         shown = strip_credentials(target)
@@ -481,7 +484,7 @@ def _index_remote(
             ) from None
         # a fetched document is known by its content (the fetcher revalidates it)
         key = "sha256 " + hashlib.sha256(raw).hexdigest()
-        index = _indexed(key, f"url {shown}", raw, shown, cache, folder)
+        index = _indexed(key, f"url {shown}", raw, shown, cache, cache_dir)
         out.append(
             document_view(
                 index, source=shown, subdir=target_subdir, channel=channel, location_url=shown
@@ -506,11 +509,15 @@ def load_sparse_repodata(
     With ``cache`` (the default) an indexed document is kept in this process
     (the last :data:`MEMORY_CACHE_SIZE`) and, when it is at least
     :data:`DISK_CACHE_MIN_BYTES`, in ``<cache_dir>/conda-index/`` (default: the
-    fetcher's cache folder for URLs, else
+    ``fetcher``'s cache folder, else
     :func:`~compatlib.sources.fetch.default_cache_dir`), keyed by path, size and
-    modification time for local files and by content hash for fetched ones.
+    modification time for local files (by content when changed in the last
+    :data:`RACY_NS`) and by content hash for fetched ones.
     """
-    folder = Path(cache_dir) if cache_dir is not None else None
+    if cache_dir is not None:
+        folder: Path | None = Path(cache_dir)
+    else:
+        folder = Path(fetcher.cache_dir) if fetcher is not None else None
     text = os.fspath(source)
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
