@@ -224,40 +224,42 @@ def compare(problem: Problem, ours: Answer, theirs: Answer) -> str:
 # -- timing ----------------------------------------------------------------------------
 
 
-def median_time(
-    fn: Callable[[], object], repeat: int, before: Callable[[], None] | None = None
-) -> float:
-    times = []
-    for _ in range(repeat):
-        if before is not None:
-            before()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def in_process(repeat: int, cache_dir: str) -> list[dict[str, Any]]:
+    """Each problem ``repeat`` times in every mode, the modes interleaved; medians."""
     from compatlib.sources.conda.repodata import clear_memory_cache
 
+    def cold(p: Problem) -> Answer:
+        return solve_compatlib(p, cache=False)
+
+    def disk(p: Problem) -> Answer:
+        clear_memory_cache()  # not timed apart: it only drops references
+        return solve_compatlib(p, cache_dir=cache_dir)
+
+    def memory(p: Problem) -> Answer:
+        return solve_compatlib(p, cache_dir=cache_dir)
+
+    modes: dict[str, Callable[[Problem], Answer]] = {
+        "cold": cold,
+        "disk": disk,
+        "memory": memory,
+        "rattler": solve_rattler,
+    }
     rows = []
     for label, problem in PROBLEMS.items():
         ours = solve_compatlib(problem, cache_dir=cache_dir)  # fills the disk cache
         theirs = solve_rattler(problem)
+        times: dict[str, list[float]] = {mode: [] for mode in modes}
+        for _ in range(repeat):
+            for mode, fn in modes.items():
+                start = time.perf_counter()
+                got = fn(problem)
+                times[mode].append(time.perf_counter() - start)
+                assert got == (theirs if mode == "rattler" else ours), (label, mode)
         rows.append(
             {
                 "problem": label,
                 "records": "unsat" if ours is None else str(len(ours)),
-                "cold": median_time(lambda p=problem: solve_compatlib(p, cache=False), repeat),
-                "disk": median_time(
-                    lambda p=problem: solve_compatlib(p, cache_dir=cache_dir),
-                    repeat,
-                    before=clear_memory_cache,
-                ),
-                "memory": median_time(
-                    lambda p=problem: solve_compatlib(p, cache_dir=cache_dir), repeat
-                ),
-                "rattler": median_time(lambda p=problem: solve_rattler(p), repeat),
+                **{mode: statistics.median(t) for mode, t in times.items()},
                 "answers": compare(problem, ours, theirs),
             }
         )

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import gc
 import hashlib
 import json
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -301,6 +302,23 @@ def clear_memory_cache() -> None:
         _memory.clear()
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a document is decoded and indexed.
+
+    Decoding makes hundreds of thousands of containers at once, none of them
+    garbage, and each collection their allocation triggers walks them all again
+    (on a 5 MB document, up to as long as the decoding itself).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _cache_folder(cache_dir: Path | None) -> Path:
     if cache_dir is not None:
         return cache_dir / "conda-index"
@@ -349,20 +367,22 @@ def _indexed(
             if loaded is not None:
                 return _remember(key, loaded)
     raw = read if isinstance(read, bytes) else read()
-    index = index_document(read_repodata_bytes(raw, source), source)
-    if not cache:
-        return index
-    if len(raw) >= DISK_CACHE_MIN_BYTES:
-        try:
-            data = index.dump(key)
-        except ValueError:  # a value marshal cannot write: keep the decoded index
-            data = b""
-        if data:
-            with contextlib.suppress(OSError):  # a read-only cache costs time only
-                folder.mkdir(parents=True, exist_ok=True)
-                write_atomic(_cache_file(folder, location), data, durable=False)
-            # the dumped form is a fraction of the decoded JSON's memory
-            index = RepodataIndex.load(data, key) or index
+    with _gc_paused():
+        index = index_document(read_repodata_bytes(raw, source), source)
+        if not cache:
+            return index
+        if len(raw) >= DISK_CACHE_MIN_BYTES:
+            try:
+                data = index.dump(key)
+            except ValueError:  # a value marshal cannot write: keep the decoded index
+                data = b""
+            if data:
+                with contextlib.suppress(OSError):  # a read-only cache costs time only
+                    folder.mkdir(parents=True, exist_ok=True)
+                    write_atomic(_cache_file(folder, location), data, durable=False)
+                # the dumped form is a fraction of the decoded JSON's memory, and
+                # the decoded entries go now, unseen by the collector
+                index = RepodataIndex.load(data, key) or index
     return _remember(key, index)
 
 
