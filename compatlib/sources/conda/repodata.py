@@ -54,7 +54,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DISK_CACHE_MIN_BYTES",
+    "MEMORY_CACHE_BYTES",
     "MEMORY_CACHE_SIZE",
+    "RACY_NS",
     "REPODATA_NAMES",
     "clear_memory_cache",
     "document_view",
@@ -284,6 +286,9 @@ def parse_repodata(
 MEMORY_CACHE_SIZE = 8
 """How many indexed documents a process keeps (least recently used dropped first)."""
 
+MEMORY_CACHE_BYTES = 1 << 30
+"""About how much memory those may take (the last one read is always kept)."""
+
 DISK_CACHE_MIN_BYTES = 256 * 1024
 """Documents smaller than this (as read, before decompression) are not cached on
 disk: parsing them costs about as much as reading a cache entry back."""
@@ -292,7 +297,7 @@ RACY_NS = 2_000_000_000
 """A local file modified less than this long ago (nanoseconds) is known by its
 content, not by its size and modification time."""
 
-_memory: dict[str, RepodataIndex] = {}
+_memory: dict[str, tuple[RepodataIndex, int]] = {}
 _memory_lock = threading.Lock()
 
 
@@ -332,12 +337,15 @@ def _cache_file(folder: Path, location: str) -> Path:
     return folder / (hashlib.sha256(location.encode("utf-8")).hexdigest()[:40] + ".idx")
 
 
-def _remember(key: str, index: RepodataIndex) -> RepodataIndex:
+def _remember(key: str, index: RepodataIndex, size: int) -> RepodataIndex:
+    """Keep ``index`` (about ``size`` bytes) as the most recently used."""
     with _memory_lock:
         _memory.pop(key, None)
-        _memory[key] = index
-        while len(_memory) > MEMORY_CACHE_SIZE:
-            del _memory[next(iter(_memory))]
+        _memory[key] = (index, size)
+        total = sum(n for _, n in _memory.values())
+        while len(_memory) > 1 and (len(_memory) > MEMORY_CACHE_SIZE or total > MEMORY_CACHE_BYTES):
+            oldest = next(iter(_memory))
+            total -= _memory.pop(oldest)[1]
     return index
 
 
@@ -356,7 +364,7 @@ def _indexed(
     if cache:
         hit = _memory.get(key)
         if hit is not None:
-            return _remember(key, hit)
+            return _remember(key, *hit)
         folder = _cache_folder(cache_dir)
         try:
             data = _cache_file(folder, location).read_bytes()
@@ -365,8 +373,9 @@ def _indexed(
         if data:
             loaded = RepodataIndex.load(data, key)
             if loaded is not None:
-                return _remember(key, loaded)
+                return _remember(key, loaded, len(data))
     raw = read if isinstance(read, bytes) else read()
+    size = 8 * len(raw)  # decoded JSON takes several times its text
     with _gc_paused():
         index = index_document(read_repodata_bytes(raw, source), source)
         if not cache:
@@ -382,8 +391,10 @@ def _indexed(
                     write_atomic(_cache_file(folder, location), data, durable=False)
                 # the dumped form is a fraction of the decoded JSON's memory, and
                 # the decoded entries go now, unseen by the collector
-                index = RepodataIndex.load(data, key) or index
-    return _remember(key, index)
+                compact = RepodataIndex.load(data, key)
+                if compact is not None:
+                    index, size = compact, len(data)
+    return _remember(key, index, size)
 
 
 # -- locations -------------------------------------------------------------------

@@ -228,6 +228,9 @@ def test_memory_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         path.write_text(json.dumps(_doc({f"a-{i}-0.tar.bz2": _pkg("a", str(i))})))
         load_repodata(path)
     assert len(repodata._memory) == 2
+    monkeypatch.setattr(repodata, "MEMORY_CACHE_BYTES", 1)  # the last one read stays
+    load_repodata(tmp_path / "rd0.json")
+    assert len(repodata._memory) == 1
     # the same document at one place, loaded twice: one index, the same records
     again = load_sparse_repodata(tmp_path / "rd3.json")[0]
     assert again is load_sparse_repodata(tmp_path / "rd3.json")[0]
