@@ -25,6 +25,13 @@ read from ``info`` or, as conda-subchannel writes them, ``metadata``. A
 record's URL is ``base_url`` (or the folder the repodata came from) plus its
 file name, and its ``channel`` is the canonical channel name of that location
 unless ``channel=`` is given. Output is sorted by (subdir, file name).
+
+:func:`load_sparse_repodata` reads the same locations without building records:
+each document is indexed by package name
+(:class:`~compatlib.sources.conda.sparse.SparseRepodata`, what ``Channel.load``
+uses) and its records are built per name on request. The index is cached in
+the process and, for large documents, on disk (``<cache folder>/conda-index/``),
+so that a later process reads it back instead of decoding the JSON again.
 """
 
 from __future__ import annotations
