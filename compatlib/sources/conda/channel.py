@@ -27,9 +27,10 @@ from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.sources.conda.matchspec import MatchSpec, parse_matchspec
 from compatlib.sources.conda.records import PackageRecord, candidate_key
-from compatlib.sources.conda.repodata import load_repodata
+from compatlib.sources.conda.repodata import load_sparse_repodata
 
 if TYPE_CHECKING:
+    from compatlib.sources.conda.sparse import SparseRepodata
     from compatlib.sources.fetch import Fetcher
 
 __all__ = ["Channel", "ChannelPriority", "Channels"]
@@ -39,23 +40,46 @@ ChannelPriority = Literal["strict", "flexible", "disabled"]
 
 @value(init=False, eq=False)
 class Channel:
-    """An immutable set of records from one channel, indexed by package name."""
+    """An immutable set of records from one channel, indexed by package name.
 
-    __slots__ = ("_by_name", "_names", "name", "url")
+    Built from records, or from :class:`~compatlib.sources.conda.sparse.SparseRepodata`
+    documents (what :meth:`load` reads): then a name's records are built the
+    first time :meth:`records` (or :meth:`find`) asks for them, and only
+    iterating the whole channel builds every record.
+    """
+
+    __slots__ = ("_by_name", "_docs", "_eager", "_known", "_names", "name", "url")
 
     def __init__(
-        self, records: Iterable[PackageRecord], *, name: str | None = None, url: str = ""
+        self,
+        records: Iterable[PackageRecord] = (),
+        *,
+        name: str | None = None,
+        url: str = "",
+        documents: Sequence[SparseRepodata] = (),
     ) -> None:
         groups: dict[str, list[PackageRecord]] = {}
         for rec in records:
             groups.setdefault(rec.name, []).append(rec)
-        self._by_name: dict[str, tuple[PackageRecord, ...]] = {
-            n: tuple(sorted(recs, key=candidate_key)) for n, recs in groups.items()
-        }
-        self._names = tuple(sorted(self._by_name))
+        self._docs = tuple(documents)
+        if self._docs:
+            # sorted per name on first request, with the documents' records
+            self._eager: dict[str, list[PackageRecord]] = groups
+            self._by_name: dict[str, tuple[PackageRecord, ...]] = {}
+        else:
+            self._eager = {}
+            self._by_name = {
+                n: tuple(sorted(recs, key=candidate_key)) for n, recs in groups.items()
+            }
+        known = set(groups)
+        for doc in self._docs:
+            known.update(doc.names())
+        self._known = frozenset(known)
+        self._names = tuple(sorted(known))
         if name is None:
-            chans = sorted({r.channel for recs in groups.values() for r in recs if r.channel})
-            name = chans[0] if len(chans) == 1 else (url or "")
+            chans = {r.channel for recs in groups.values() for r in recs if r.channel}
+            chans.update(doc.channel for doc in self._docs if doc.channel and len(doc))
+            name = min(chans) if len(chans) == 1 else (url or "")
         self.name = name
         self.url = url
 
@@ -68,20 +92,37 @@ class Channel:
         name: str | None = None,
         timeout: float = 30.0,
         fetcher: Fetcher | None = None,
+        cache: bool = True,
+        cache_dir: str | os.PathLike[str] | None = None,
     ) -> Channel:
         """A channel from a repodata file, channel folder or URL (see
         :func:`~compatlib.sources.conda.repodata.load_repodata`, which reads URLs
         through ``fetcher``); ``name`` renames it and the channel recorded on its
-        records."""
-        records = load_repodata(source, subdir, channel=name, timeout=timeout, fetcher=fetcher)
+        records. Read sparsely (:func:`~compatlib.sources.conda.repodata.load_sparse_repodata`,
+        whose ``cache`` and ``cache_dir`` these are): records are built per name
+        when asked for, so a malformed entry is reported when its name is."""
+        docs = load_sparse_repodata(
+            source,
+            subdir,
+            channel=name,
+            timeout=timeout,
+            fetcher=fetcher,
+            cache=cache,
+            cache_dir=cache_dir,
+        )
         text = os.fspath(source)
-        return cls(records, name=name, url=text if "://" in text else "")
+        return cls(name=name, url=text if "://" in text else "", documents=docs)
 
     # -- queries ---------------------------------------------------------------
     @property
     def subdirs(self) -> tuple[str, ...]:
         """The subdirs its records come from, sorted."""
-        return tuple(sorted({r.subdir for recs in self._by_name.values() for r in recs}))
+        found = {r.subdir for recs in self._by_name.values() for r in recs}
+        found.update(r.subdir for recs in self._eager.values() for r in recs)
+        for doc in self._docs:
+            if len(doc):
+                found.update(doc.subdirs)
+        return tuple(sorted(found))
 
     def names(self) -> tuple[str, ...]:
         """Package names, sorted."""
@@ -89,27 +130,39 @@ class Channel:
 
     def records(self, name: str) -> tuple[PackageRecord, ...]:
         """Records of ``name``, worst first and best last; empty if unknown."""
-        return self._by_name.get(name.lower(), ())
+        key = name.lower()
+        got = self._by_name.get(key)
+        if got is None:
+            if not self._docs or key not in self._known:
+                return ()
+            recs = list(self._eager.get(key, ()))
+            for doc in self._docs:
+                recs.extend(doc.records(key))
+            got = tuple(sorted(recs, key=candidate_key))
+            self._by_name[key] = got
+        return got
 
     def find(self, spec: MatchSpec | str) -> tuple[PackageRecord, ...]:
         """Records matching ``spec`` (worst first); a glob name searches every package."""
         ms = parse_matchspec(spec) if isinstance(spec, str) else spec
         if "*" in ms.name:
-            pool: Iterable[PackageRecord] = (r for n in self._names for r in self._by_name[n])
+            pool: Iterable[PackageRecord] = (r for n in self._names for r in self.records(n))
         else:
             pool = self.records(ms.name)
         return tuple(r for r in pool if ms.match(r))
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._by_name
+        return isinstance(name, str) and name.lower() in self._known
 
     def __iter__(self) -> Iterator[PackageRecord]:
         """Every record: by name, then worst to best."""
         for n in self._names:
-            yield from self._by_name[n]
+            yield from self.records(n)
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._by_name.values())
+        if not self._docs:
+            return sum(len(v) for v in self._by_name.values())
+        return sum(len(v) for v in self._eager.values()) + sum(len(d) for d in self._docs)
 
     def __repr__(self) -> str:
         return f"<Channel {self.name!r}: {len(self._names)} names, {len(self)} records>"

@@ -188,6 +188,7 @@ class MatchSpec:
         "_build_number_match",
         "_canonical",
         "_name_match",
+        "_plain",
         "build",
         "build_number",
         "channel",
@@ -272,6 +273,20 @@ class MatchSpec:
             raise InputError(
                 str(exc), expected="a build number, *, or >=N / <=N / ==N / !=N"
             ) from None
+        # an exact name, version and build (each may be absent), nothing else:
+        # match() takes a short path
+        self._plain = (
+            not (name.startswith("^") and name.endswith("$"))
+            and "*" not in name
+            and (
+                build is None
+                or not ((build.startswith("^") and build.endswith("$")) or "*" in build)
+            )
+            and bn is None
+            and channel is None
+            and self.subdir is None
+            and not fields
+        )
         self._canonical = self._render()
         self.text: str = text if text is not None else self._canonical
 
@@ -320,6 +335,13 @@ class MatchSpec:
 
     def match(self, record: PackageRecord) -> bool:
         """Whether ``record`` satisfies every field of the spec."""
+        if self._plain:
+            name = record.name
+            if name != self.name and name.lower() != self.name:
+                return False
+            if self.build is not None and record.build != self.build:
+                return False
+            return self.version is None or self.version.contains(record.version)
         if self._name_match is not None and not self._name_match(record.name):
             return False
         if self.version is not None and not self.version.contains(record.version):
@@ -334,7 +356,7 @@ class MatchSpec:
             return False
         if self.subdir is not None and record.subdir != self.subdir:
             return False
-        return all(_match_field(key, value, record) for key, value in self.fields)
+        return not self.fields or all(_match_field(k, v, record) for k, v in self.fields)
 
     __call__ = match
 

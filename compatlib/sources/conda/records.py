@@ -146,6 +146,9 @@ def candidate_key(record: PackageRecord) -> tuple[Any, ...]:
 # -- building records from repodata JSON -----------------------------------
 
 
+_IS_STR = str.__instancecheck__
+
+
 def _field_error(
     source: str | None, where: str, key: str | None, message: str, expected: str
 ) -> InputError:
@@ -259,27 +262,78 @@ def record_from_json(
         raise InputError(
             exc.message, source=source, field=f"{where}.version", expected=exc.expected
         ) from None
-    build_number = _opt_int(data.get("build_number"), source, where, "build_number") or 0
-    timestamp = _opt_int(data.get("timestamp"), source, where, "timestamp")
-    rec_subdir = _opt_str(data.get("subdir"), source, where, "subdir") or subdir
+    # Each field takes a short path when it has the usual type; anything else
+    # goes through the checking helper (which converts it or raises), in the
+    # order the fields were always checked in.
+    get = data.get
+    build_number = get("build_number")
+    if type(build_number) is not int:
+        build_number = _opt_int(build_number, source, where, "build_number")
+    timestamp = get("timestamp")
+    if type(timestamp) is not int:
+        timestamp = _opt_int(timestamp, source, where, "timestamp")
+    rec_subdir = get("subdir")
+    rec_subdir = (
+        rec_subdir if type(rec_subdir) is str else _opt_str(rec_subdir, source, where, "subdir")
+    )
+    depends = get("depends")
+    depends = (
+        tuple(depends)
+        if type(depends) is list and all(map(_IS_STR, depends))
+        else _str_list(depends, source, where, "depends")
+    )
+    constrains = get("constrains")
+    constrains = (
+        tuple(constrains)
+        if type(constrains) is list and all(map(_IS_STR, constrains))
+        else _str_list(constrains, source, where, "constrains")
+    )
+    track_features = get("track_features")
+    track_features = (
+        ()
+        if track_features is None or track_features == ""
+        else _features(track_features, source, where, "track_features")
+    )
+    features = get("features")
+    features = (
+        () if features is None or features == "" else _features(features, source, where, "features")
+    )
+    md5 = get("md5")
+    md5 = (md5 or None) if type(md5) is str else _opt_str(md5, source, where, "md5")
+    sha256 = get("sha256")
+    sha256 = (sha256 or None) if type(sha256) is str else _opt_str(sha256, source, where, "sha256")
+    size = get("size")
+    if type(size) is not int:
+        size = _opt_int(size, source, where, "size")
+    license = get("license")
+    license = (
+        (license or None) if type(license) is str else _opt_str(license, source, where, "license")
+    )
+    family = get("license_family")
+    family = (
+        (family or None)
+        if type(family) is str
+        else _opt_str(family, source, where, "license_family")
+    )
+    noarch = get("noarch")
     return PackageRecord(
         name=name.lower(),
         version=parsed,
         build=build,
-        build_number=build_number,
-        depends=_str_list(data.get("depends"), source, where, "depends"),
-        constrains=_str_list(data.get("constrains"), source, where, "constrains"),
-        track_features=_features(data.get("track_features"), source, where, "track_features"),
-        features=_features(data.get("features"), source, where, "features"),
+        build_number=build_number or 0,
+        depends=depends,
+        constrains=constrains,
+        track_features=track_features,
+        features=features,
         timestamp=normalize_timestamp(timestamp),
-        md5=_opt_str(data.get("md5"), source, where, "md5"),
-        sha256=_opt_str(data.get("sha256"), source, where, "sha256"),
-        size=_opt_int(data.get("size"), source, where, "size"),
-        subdir=rec_subdir,
+        md5=md5,
+        sha256=sha256,
+        size=size,
+        subdir=rec_subdir or subdir,
         filename=filename,
         url=(base_url.rstrip("/") + "/" + filename) if base_url else "",
         channel=channel,
-        license=_opt_str(data.get("license"), source, where, "license"),
-        license_family=_opt_str(data.get("license_family"), source, where, "license_family"),
-        noarch=_noarch(data.get("noarch"), source, where, "noarch"),
+        license=license,
+        license_family=family,
+        noarch=None if noarch is None else _noarch(noarch, source, where, "noarch"),
     )

@@ -25,26 +25,53 @@ read from ``info`` or, as conda-subchannel writes them, ``metadata``. A
 record's URL is ``base_url`` (or the folder the repodata came from) plus its
 file name, and its ``channel`` is the canonical channel name of that location
 unless ``channel=`` is given. Output is sorted by (subdir, file name).
+
+:func:`load_sparse_repodata` reads the same locations without building records:
+each document is indexed by package name
+(:class:`~compatlib.sources.conda.sparse.SparseRepodata`, what ``Channel.load``
+uses) and its records are built per name on request. The index is cached in
+the process and, for large documents, on disk (``<cache folder>/conda-index/``),
+so that a later process reads it back instead of decoding the JSON again.
 """
 
 from __future__ import annotations
 
 import bz2
+import contextlib
+import gc
+import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compatlib._atomic import write_atomic
+from compatlib._input import MAX_DEPTH
 from compatlib.errors import InputError
 from compatlib.sources.conda.naming import KNOWN_SUBDIRS, canonical_channel_name, strip_credentials
-from compatlib.sources.conda.records import PackageRecord, record_from_json
+from compatlib.sources.conda.records import PackageRecord
+from compatlib.sources.conda.sparse import RepodataIndex, SparseRepodata, index_document
 from compatlib.values.urls import path_to_url, url_to_path
 
 if TYPE_CHECKING:
     from compatlib.sources.fetch import Fetcher
 
-__all__ = ["REPODATA_NAMES", "load_repodata", "parse_repodata", "read_repodata_bytes"]
+__all__ = [
+    "DISK_CACHE_MIN_BYTES",
+    "MEMORY_CACHE_BYTES",
+    "MEMORY_CACHE_SIZE",
+    "RACY_NS",
+    "REPODATA_NAMES",
+    "clear_memory_cache",
+    "document_view",
+    "load_repodata",
+    "load_sparse_repodata",
+    "parse_repodata",
+    "read_repodata_bytes",
+]
 
 # Looked for in a subdir folder, in this order.
 REPODATA_NAMES = ("repodata.json", "repodata.json.zst", "repodata.json.bz2")
@@ -73,6 +100,36 @@ def _bounded(step: Any, source: str) -> bytes:
             expected="a repodata archive of a sensible size",
         )
     return bytes(data)
+
+
+_STRUCTURE = b'"[]{}'
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in _STRUCTURE)
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _max_depth(data: bytes) -> int:
+    """How deep the brackets of a JSON text nest outside its strings, at C speed.
+
+    The count :func:`compatlib._input.check_depth` makes a character at a time
+    (1.5 s for a 5 MB repodata), made on a reduced copy instead (0.02 s):
+    escaped backslashes and then escaped quotes are dropped, so that every
+    quote left delimits a string; then everything but quotes and brackets; then
+    pairs of adjacent quotes (which keeps the parity of the quotes before every
+    bracket), and the few strings left, those holding brackets. Over any valid
+    JSON prefix (all that a parser reads before it stops at an error) the
+    count is exact.
+    """
+    reduced = data
+    if b"\\" in reduced:  # a scan at memchr speed: most repodata has no escapes
+        reduced = reduced.replace(b"\\\\", b"").replace(b'\\"', b"")
+    reduced = reduced.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    outside = b"".join(reduced.split(b'"')[::2])
+    depth = deepest = 0
+    for step in map(_STEP.__getitem__, outside):
+        depth += step
+        if depth > deepest:
+            deepest = depth
+    return deepest
 
 
 def read_repodata_bytes(raw: bytes, source: str) -> Any:
@@ -112,11 +169,18 @@ def read_repodata_bytes(raw: bytes, source: str) -> Any:
         raise InputError(
             f"repodata is not UTF-8 (byte {exc.start})", source=source, expected="UTF-8 JSON"
         ) from None
-    from compatlib._input import check_depth
+    if _max_depth(data) > MAX_DEPTH:
+        from compatlib._input import check_depth
 
-    check_depth(text, source=source)
+        check_depth(text, source=source, limit=MAX_DEPTH)  # raises, located
     try:
         return json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:  # deep already when called: the nesting left is too much
+        raise InputError(
+            "repodata nests too deeply to read here",
+            source=source,
+            expected=f"at most {MAX_DEPTH} levels of nested arrays and objects",
+        ) from None
     except ValueError as exc:
         if not isinstance(exc, json.JSONDecodeError):
             raise InputError(
@@ -138,55 +202,6 @@ def read_repodata_bytes(raw: bytes, source: str) -> Any:
             text=line_text,
             expected="a repodata.json document",
         ) from None
-
-
-def _meta(doc: Mapping[str, Any], source: str) -> Mapping[str, Any]:
-    for key in ("info", "metadata"):
-        value = doc.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, Mapping):
-            raise InputError(
-                f"{key!r} must be an object", source=source, field=key, expected="{...}"
-            )
-        return value
-    return {}
-
-
-def _package_maps(doc: Any, source: str) -> list[tuple[str, Mapping[str, Any]]]:
-    """The ``(section, {filename: record})`` maps of a repodata or plain index."""
-    if not isinstance(doc, Mapping):
-        raise InputError(
-            f"repodata must be a JSON object, not {type(doc).__name__}",
-            source=source,
-            expected="{'info': ..., 'packages': {...}, 'packages.conda': {...}}",
-        )
-    if "packages" in doc or "packages.conda" in doc:
-        out: list[tuple[str, Mapping[str, Any]]] = []
-        for section in ("packages", "packages.conda"):
-            value = doc.get(section)
-            if value is None:
-                continue
-            if not isinstance(value, Mapping):
-                raise InputError(
-                    f"{section!r} must map file names to records",
-                    source=source,
-                    field=section,
-                    expected="{filename: {...}}",
-                )
-            out.append((section, value))
-        return out
-    # conda's test indexes: {filename: record} with no wrapper
-    for key, value in doc.items():
-        if not (isinstance(value, Mapping) and key.endswith((".tar.bz2", ".conda"))):
-            raise InputError(
-                f"unexpected top-level key {key!r}",
-                source=source,
-                field=str(key),
-                expected="a repodata document (packages / packages.conda) "
-                "or a {filename.tar.bz2: record} index",
-            )
-    return [("", doc)]
 
 
 def _resolve_base_url(meta: Mapping[str, Any], location_url: str, subdir: str) -> str:
@@ -215,6 +230,38 @@ def _channel_from_url(folder_url: str) -> str:
     return canonical_channel_name(folder_url) if folder_url else ""
 
 
+def document_view(
+    index: RepodataIndex,
+    *,
+    source: str = "<repodata>",
+    subdir: str | None = None,
+    channel: str | None = None,
+    location_url: str = "",
+) -> SparseRepodata:
+    """An indexed document as one location sees it (see :func:`parse_repodata`);
+    the same arguments give the same view, with the records it has built."""
+    key = (source, subdir or "", "\0" if channel is None else channel, location_url)
+    view = index.views.get(key)
+    if view is not None:
+        return view
+    meta = index.meta or {}
+    meta_subdir = meta.get("subdir")
+    doc_subdir = meta_subdir if isinstance(meta_subdir, str) and meta_subdir else ""
+    if not doc_subdir and location_url:
+        parent = location_url.rsplit("/", 2)
+        if len(parent) == 3 and parent[1] in KNOWN_SUBDIRS:
+            doc_subdir = parent[1]
+    doc_subdir = doc_subdir or subdir or ""
+    base_url = _resolve_base_url(meta, location_url, doc_subdir)
+    if channel is None:
+        channel = _channel_from_url(base_url)
+    view = SparseRepodata(
+        index, source=source, subdir=doc_subdir, channel=channel, base_url=base_url
+    )
+    index.views[key] = view
+    return view
+
+
 def parse_repodata(
     doc: Any,
     *,
@@ -231,58 +278,170 @@ def parse_repodata(
     ``metadata``), else the folder it was read from when that is a known
     subdir name, else ``subdir``.
     """
-    maps = _package_maps(doc, source)
-    meta = _meta(doc, source) if maps and maps[0][0] else {}
-    meta_subdir = meta.get("subdir")
-    doc_subdir = meta_subdir if isinstance(meta_subdir, str) and meta_subdir else ""
-    if not doc_subdir and location_url:
-        parent = location_url.rsplit("/", 2)
-        if len(parent) == 3 and parent[1] in KNOWN_SUBDIRS:
-            doc_subdir = parent[1]
-    doc_subdir = doc_subdir or subdir or ""
-    base_url = _resolve_base_url(meta, location_url, doc_subdir)
-    if channel is None:
-        channel = _channel_from_url(base_url)
-    conda_stems: set[str] = set()
-    for _section, mapping in maps:
-        conda_stems.update(fn[: -len(".conda")] for fn in mapping if fn.endswith(".conda"))
-    chosen: dict[str, PackageRecord] = {}
-    # .conda files first, so a .tar.bz2 of the same name-version-build is skipped
-    for section, mapping in sorted(maps, key=lambda m: m[0] != "packages.conda"):
-        for fn in sorted(mapping):
-            if fn in chosen:
-                continue
-            if fn.endswith(".tar.bz2") and fn[: -len(".tar.bz2")] in conda_stems:
-                continue
-            field = f"{section}.{fn}" if section else fn
-            chosen[fn] = record_from_json(
-                fn,
-                mapping[fn],
-                subdir=doc_subdir,
-                channel=channel,
-                base_url=base_url,
-                source=source,
-                field=field,
-            )
-    return sorted(chosen.values(), key=lambda r: (r.subdir, r.filename))
+    view = document_view(
+        index_document(doc, source),
+        source=source,
+        subdir=subdir,
+        channel=channel,
+        location_url=location_url,
+    )
+    return sorted(view, key=lambda r: (r.subdir, r.filename))
+
+
+# -- caches ----------------------------------------------------------------------
+
+MEMORY_CACHE_SIZE = 8
+"""How many indexed documents a process keeps (least recently used dropped first)."""
+
+MEMORY_CACHE_BYTES = 1 << 30
+"""About how much memory those may take (the last one read is always kept)."""
+
+DISK_CACHE_MIN_BYTES = 256 * 1024
+"""Documents smaller than this (as read, before decompression) are not cached on
+disk: parsing them costs about as much as reading a cache entry back."""
+
+RACY_NS = 2_000_000_000
+"""A local file modified less than this long ago (nanoseconds) is known by its
+content, not by its size and modification time."""
+
+_memory: dict[str, tuple[RepodataIndex, int]] = {}
+_memory_lock = threading.Lock()
+
+
+def clear_memory_cache() -> None:
+    """Forget the documents indexed in this process (the disk cache stays)."""
+    with _memory_lock:
+        _memory.clear()
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a document is decoded and indexed.
+
+    Decoding makes hundreds of thousands of containers at once, none of them
+    garbage, and each collection their allocation triggers walks them all again
+    (on a 5 MB document, up to as long as the decoding itself).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _cache_folder(cache_dir: Path | None) -> Path:
+    if cache_dir is not None:
+        return cache_dir / "conda-index"
+    from compatlib.sources.fetch import default_cache_dir  # the cache folder rule
+
+    return default_cache_dir() / "conda-index"
+
+
+def _cache_file(folder: Path, location: str) -> Path:
+    """One entry per location, replaced when the document there changes."""
+    return folder / (hashlib.sha256(location.encode("utf-8")).hexdigest()[:40] + ".idx")
+
+
+def _remember(key: str, index: RepodataIndex, size: int) -> RepodataIndex:
+    """Keep ``index`` (about ``size`` bytes) as the most recently used."""
+    with _memory_lock:
+        _memory.pop(key, None)
+        _memory[key] = (index, size)
+        total = sum(n for _, n in _memory.values())
+        while len(_memory) > 1 and (len(_memory) > MEMORY_CACHE_SIZE or total > MEMORY_CACHE_BYTES):
+            oldest = next(iter(_memory))
+            total -= _memory.pop(oldest)[1]
+    return index
+
+
+def _indexed(
+    key: str,
+    location: str,
+    read: bytes | Callable[[], bytes],
+    source: str,
+    cache: bool,
+    cache_dir: Path | None,
+) -> RepodataIndex:
+    """The index of the document ``key`` names (a validator: size and time, or
+    a content hash), read from ``location``: from memory, the disk cache, or
+    ``read`` (the document's bytes, or a function that reads them), decoded,
+    indexed, then cached when ``cache``."""
+    if cache:
+        hit = _memory.get(key)
+        if hit is not None:
+            return _remember(key, *hit)
+        folder = _cache_folder(cache_dir)
+        try:
+            data = _cache_file(folder, location).read_bytes()
+        except OSError:
+            data = b""
+        if data:
+            loaded = RepodataIndex.load(data, key)
+            if loaded is not None:
+                return _remember(key, loaded, len(data))
+    raw = read if isinstance(read, bytes) else read()
+    size = 8 * len(raw)  # decoded JSON takes several times its text
+    with _gc_paused():
+        index = index_document(read_repodata_bytes(raw, source), source)
+        if not cache:
+            return index
+        if len(raw) >= DISK_CACHE_MIN_BYTES:
+            try:
+                data = index.dump(key)
+            except ValueError:  # a value marshal cannot write: keep the decoded index
+                data = b""
+            if data:
+                with contextlib.suppress(OSError):  # a read-only cache costs time only
+                    folder.mkdir(parents=True, exist_ok=True)
+                    write_atomic(_cache_file(folder, location), data, durable=False)
+                # the dumped form is a fraction of the decoded JSON's memory, and
+                # the decoded entries go now, unseen by the collector
+                compact = RepodataIndex.load(data, key)
+                if compact is not None:
+                    index, size = compact, len(data)
+    return _remember(key, index, size)
 
 
 # -- locations -------------------------------------------------------------------
 
 
-def _load_file(
-    path: Path, subdir: str | None, channel: str | None, source: str | None = None
-) -> list[PackageRecord]:
-    src = source or str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(
+def _index_file(
+    path: Path,
+    subdir: str | None,
+    channel: str | None,
+    cache: bool,
+    cache_dir: Path | None,
+) -> SparseRepodata:
+    src = str(path)
+
+    def refuse(exc: OSError) -> InputError:
+        return InputError(
             f"cannot read repodata: {exc.strerror}", source=src, expected="a readable file"
-        ) from None
-    doc = read_repodata_bytes(raw, src)
-    return parse_repodata(
-        doc, source=src, subdir=subdir, channel=channel, location_url=path_to_url(path)
+        )
+
+    def read() -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise refuse(exc) from None
+
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise refuse(exc) from None
+    # a local file is known by its place, size and modification time ...
+    key = f"file {os.path.abspath(path)} {st.st_size} {st.st_mtime_ns}"
+    content: bytes | Callable[[], bytes] = read
+    if cache and time.time_ns() - st.st_mtime_ns < RACY_NS:
+        # ... unless it changed so lately that a rewrite of the same size could
+        # carry the same time (file times tick in milliseconds): then by content
+        content = read()
+        key = "sha256 " + hashlib.sha256(content).hexdigest()
+    index = _indexed(key, f"file {os.path.abspath(path)}", content, src, cache, cache_dir)
+    return document_view(
+        index, source=src, subdir=subdir, channel=channel, location_url=path_to_url(path)
     )
 
 
@@ -294,10 +453,12 @@ def _repodata_in(folder: Path) -> Path | None:
     return None
 
 
-def _load_dir(folder: Path, subdir: str | None, channel: str | None) -> list[PackageRecord]:
+def _index_dir(
+    folder: Path, subdir: str | None, channel: str | None, cache: bool, cache_dir: Path | None
+) -> list[SparseRepodata]:
     direct = _repodata_in(folder)
     if direct is not None:
-        return _load_file(direct, subdir, channel)
+        return [_index_file(direct, subdir, channel, cache, cache_dir)]
     if subdir is not None:
         wanted: list[str] = [subdir] if subdir == "noarch" else [subdir, "noarch"]
     else:
@@ -310,7 +471,7 @@ def _load_dir(folder: Path, subdir: str | None, channel: str | None) -> list[Pac
                 source=str(folder),
                 expected="<channel>/<subdir>/repodata.json",
             )
-    out: list[PackageRecord] = []
+    out: list[SparseRepodata] = []
     for name in wanted:
         found = _repodata_in(folder / name)
         if found is None:
@@ -321,13 +482,18 @@ def _load_dir(folder: Path, subdir: str | None, channel: str | None) -> list[Pac
                 source=str(folder / name),
                 expected=" or ".join(REPODATA_NAMES),
             )
-        out.extend(_load_file(found, name, channel))
+        out.append(_index_file(found, name, channel, cache, cache_dir))
     return out
 
 
-def _load_remote(
-    url: str, subdir: str | None, channel: str | None, fetcher: Fetcher
-) -> list[PackageRecord]:
+def _index_remote(
+    url: str,
+    subdir: str | None,
+    channel: str | None,
+    fetcher: Fetcher,
+    cache: bool,
+    cache_dir: Path | None,
+) -> list[SparseRepodata]:
     from compatlib.sources.fetch import FetchError  # the HTTP layer: remote channels only
     from compatlib.values.urls import split_url
 
@@ -345,7 +511,7 @@ def _load_remote(
         base = url.rstrip("/")
         names = [subdir] if subdir == "noarch" else [subdir, "noarch"]
         targets = [(f"{base}/{name}/repodata.json", name) for name in names]
-    out: list[PackageRecord] = []
+    out: list[SparseRepodata] = []
     for target, target_subdir in targets:
         shown = strip_credentials(target)
         try:
@@ -354,32 +520,42 @@ def _load_remote(
             raise InputError(
                 f"cannot fetch repodata: {exc.reason}", source=shown, expected="a reachable URL"
             ) from None
-        doc = read_repodata_bytes(raw, shown)
-        out.extend(
-            parse_repodata(
-                doc, source=shown, subdir=target_subdir, channel=channel, location_url=shown
+        # a fetched document is known by its content (the fetcher revalidates it)
+        key = "sha256 " + hashlib.sha256(raw).hexdigest()
+        index = _indexed(key, f"url {shown}", raw, shown, cache, cache_dir)
+        out.append(
+            document_view(
+                index, source=shown, subdir=target_subdir, channel=channel, location_url=shown
             )
         )
     return out
 
 
-def load_repodata(
+def load_sparse_repodata(
     source: str | os.PathLike[str],
     subdir: str | None = None,
     *,
     channel: str | None = None,
     timeout: float = 30.0,
     fetcher: Fetcher | None = None,
-) -> list[PackageRecord]:
-    """Records from a repodata file, subdir or channel folder, or URL (see module doc).
+    cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> list[SparseRepodata]:
+    """The documents at ``source`` (see :func:`load_repodata`), indexed by name:
+    records are built per name when asked for.
 
-    ``subdir`` selects ``<subdir>`` + ``noarch`` of a channel and is the
-    fallback subdir of records that name none; ``channel`` overrides the
-    channel name recorded on each record. URLs are read through ``fetcher``
-    (its cache folder, offline mode and timeout); without one, through a
-    :class:`~compatlib.sources.fetch.Fetcher` with the default cache folder
-    and ``timeout``.
+    With ``cache`` (the default) an indexed document is kept in this process
+    (the last :data:`MEMORY_CACHE_SIZE`) and, when it is at least
+    :data:`DISK_CACHE_MIN_BYTES`, in ``<cache_dir>/conda-index/`` (default: the
+    ``fetcher``'s cache folder, else
+    :func:`~compatlib.sources.fetch.default_cache_dir`), keyed by path, size and
+    modification time for local files (by content when changed in the last
+    :data:`RACY_NS`) and by content hash for fetched ones.
     """
+    if cache_dir is not None:
+        folder: Path | None = Path(cache_dir)
+    else:
+        folder = Path(fetcher.cache_dir) if fetcher is not None else None
     text = os.fspath(source)
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
@@ -390,7 +566,7 @@ def load_repodata(
                 from compatlib.sources.fetch import Fetcher  # the HTTP layer: remote channels only
 
                 fetcher = Fetcher(timeout=timeout)
-            return _sorted(_load_remote(text, subdir, channel, fetcher))
+            return _index_remote(text, subdir, channel, fetcher, cache, folder)
         else:
             raise InputError(
                 f"unsupported URL scheme {scheme!r}",
@@ -400,13 +576,41 @@ def load_repodata(
     else:
         path = Path(text)
     if path.is_dir():
-        return _sorted(_load_dir(path, subdir, channel))
+        return _index_dir(path, subdir, channel, cache, folder)
     if not path.exists():
         raise InputError(
             "no such file or folder", source=str(path), expected="a repodata file or channel"
         )
-    return _sorted(_load_file(path, subdir, channel))
+    return [_index_file(path, subdir, channel, cache, folder)]
 
 
-def _sorted(records: Iterable[PackageRecord]) -> list[PackageRecord]:
-    return sorted(records, key=lambda r: (r.subdir, r.filename, r.url))
+def load_repodata(
+    source: str | os.PathLike[str],
+    subdir: str | None = None,
+    *,
+    channel: str | None = None,
+    timeout: float = 30.0,
+    fetcher: Fetcher | None = None,
+    cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> list[PackageRecord]:
+    """Records from a repodata file, subdir or channel folder, or URL (see module doc).
+
+    ``subdir`` selects ``<subdir>`` + ``noarch`` of a channel and is the
+    fallback subdir of records that name none; ``channel`` overrides the
+    channel name recorded on each record. URLs are read through ``fetcher``
+    (its cache folder, offline mode and timeout); without one, through a
+    :class:`~compatlib.sources.fetch.Fetcher` with the default cache folder
+    and ``timeout``. Every record is built (and checked); a solve needs only
+    :func:`load_sparse_repodata`, whose ``cache`` and ``cache_dir`` these are.
+    """
+    docs = load_sparse_repodata(
+        source,
+        subdir,
+        channel=channel,
+        timeout=timeout,
+        fetcher=fetcher,
+        cache=cache,
+        cache_dir=cache_dir,
+    )
+    return sorted((r for doc in docs for r in doc), key=lambda r: (r.subdir, r.filename, r.url))

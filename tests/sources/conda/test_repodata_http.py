@@ -159,3 +159,22 @@ def test_channel_tokens_are_sent_but_never_stored_or_shown(
         load_repodata(f"{base}/t/tk-5ecret/forge/osx-64/repodata.json", fetcher=_fetcher(tmp_path))
     assert "tk-5ecret" not in str(info.value)
     assert "tk-5ecret" not in str(info.value.source)
+
+
+def test_index_of_fetched_repodata_is_cached_beside_the_http_cache(
+    tmp_path: Path, http_server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compatlib.sources.conda import repodata
+
+    monkeypatch.setattr(repodata, "DISK_CACHE_MIN_BYTES", 0)  # index even these small ones
+    base, state = http_server
+    _publish(state)
+    repodata.clear_memory_cache()
+    first = Channel.load(f"{base}/forge", "linux-64", fetcher=_fetcher(tmp_path))
+    assert [str(r.version) for r in first.records("q")][-1] == "199"
+    entries = sorted((tmp_path / "cache" / "conda-index").iterdir())
+    assert len(entries) == 2  # linux-64 and noarch, keyed by content
+    repodata.clear_memory_cache()
+    again = Channel.load(f"{base}/forge", "linux-64", fetcher=_fetcher(tmp_path, offline=True))
+    assert list(again) == list(first)
+    assert sorted((tmp_path / "cache" / "conda-index").iterdir()) == entries

@@ -1,0 +1,370 @@
+"""Sparse repodata: a document indexed by package name, records built on request.
+
+A solve reaches a few dozen of a channel's names (27 of the 965 in Anaconda's
+2018 ``main`` osx-64 subdir for ``python=3.6 numpy pandas scikit-learn``), so
+turning every entry into a :class:`~compatlib.sources.conda.records.PackageRecord`
+up front is mostly wasted. :func:`index_document` makes one cheap pass over a
+decoded repodata document: it applies the ``.conda``-over-``.tar.bz2`` rule,
+checks each entry is an object with a usable name and files the raw entry
+under that (lowercased) name. :class:`SparseRepodata` is that index as one
+location sees it (source, subdir, channel, base URL) and builds the records
+of a name the first time they are asked for.
+
+The index also has a compact, source-independent form for caching
+(:meth:`RepodataIndex.dump` / :meth:`RepodataIndex.load`): a header with the
+document's metadata and, per name, the span of that name's entries in a body
+of ``marshal`` blobs. A name's entries are decoded only when asked for, so an
+index read back from disk costs a file read and a small header.
+"""
+
+from __future__ import annotations
+
+import marshal
+import sys
+from collections.abc import Iterator, Mapping
+from typing import Any, NoReturn
+
+from compatlib.errors import InputError
+from compatlib.sources.conda.records import PackageRecord, record_from_json, split_filename
+
+__all__ = ["RepodataIndex", "SparseRepodata", "document_meta", "index_document", "package_maps"]
+
+#: one raw entry: (section, file name, the record's JSON object)
+Entry = tuple[str, str, Any]
+
+#: first line of a dumped index: the format and the ``marshal`` flavour it depends on
+DUMP_MAGIC = (
+    f"compatlib-conda-index 1 py{sys.version_info[0]}.{sys.version_info[1]} "
+    f"marshal{marshal.version}\n"
+).encode()
+
+
+def document_meta(doc: Mapping[str, Any], source: str) -> Mapping[str, Any]:
+    """The subdir information of a repodata document: ``info``, else ``metadata``."""
+    for key in ("info", "metadata"):
+        value = doc.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, Mapping):
+            raise InputError(
+                f"{key!r} must be an object", source=source, field=key, expected="{...}"
+            )
+        return value
+    return {}
+
+
+def package_maps(doc: Any, source: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """The ``(section, {filename: record})`` maps of a repodata or plain index."""
+    if not isinstance(doc, Mapping):
+        raise InputError(
+            f"repodata must be a JSON object, not {type(doc).__name__}",
+            source=source,
+            expected="{'info': ..., 'packages': {...}, 'packages.conda': {...}}",
+        )
+    if "packages" in doc or "packages.conda" in doc:
+        out: list[tuple[str, Mapping[str, Any]]] = []
+        for section in ("packages", "packages.conda"):
+            value = doc.get(section)
+            if value is None:
+                continue
+            if not isinstance(value, Mapping):
+                raise InputError(
+                    f"{section!r} must map file names to records",
+                    source=source,
+                    field=section,
+                    expected="{filename: {...}}",
+                )
+            out.append((section, value))
+        return out
+    # conda's test indexes: {filename: record} with no wrapper
+    for key, value in doc.items():
+        if not (isinstance(value, Mapping) and key.endswith((".tar.bz2", ".conda"))):
+            raise InputError(
+                f"unexpected top-level key {key!r}",
+                source=source,
+                field=str(key),
+                expected="a repodata document (packages / packages.conda) "
+                "or a {filename.tar.bz2: record} index",
+            )
+    return [("", doc)]
+
+
+class RepodataIndex:
+    """The entries of one decoded repodata document, grouped by lowercased name.
+
+    Source-independent: the same index serves every location the document is
+    read from. ``meta`` is the document's ``info``/``metadata`` object (``None``
+    for a plain ``{filename: record}`` index), ``count`` the number of entries
+    kept, ``subdirs`` the entries' own ``subdir`` values and ``lacks_subdir``
+    whether some entry names none (it takes the document's).
+    """
+
+    __slots__ = (
+        "_blob",
+        "_entries",
+        "_spans",
+        "count",
+        "lacks_subdir",
+        "meta",
+        "subdirs",
+        "views",
+    )
+
+    def __init__(
+        self,
+        entries: dict[str, list[Entry]],
+        *,
+        meta: Mapping[str, Any] | None,
+        count: int,
+        subdirs: frozenset[str],
+        lacks_subdir: bool,
+        blob: bytes | memoryview = b"",
+        spans: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
+        self._entries = entries
+        self._blob = blob
+        self._spans = spans
+        self.meta = meta
+        self.count = count
+        self.subdirs = subdirs
+        self.lacks_subdir = lacks_subdir
+        #: the :class:`SparseRepodata` made of this index, by where they were read
+        self.views: dict[tuple[str, ...], SparseRepodata] = {}
+
+    def names(self) -> tuple[str, ...]:
+        """Package names, sorted."""
+        if self._spans is not None:
+            return tuple(sorted(self._spans))
+        return tuple(sorted(self._entries))
+
+    def __contains__(self, name: object) -> bool:
+        if self._spans is not None:
+            return name in self._spans
+        return name in self._entries
+
+    def entries(self, name: str) -> list[Entry]:
+        """The raw entries of ``name`` (lowercased); empty when absent."""
+        got = self._entries.get(name)
+        if got is not None or self._spans is None:
+            return got or []
+        span = self._spans.get(name)
+        if span is None:
+            return []
+        start, length = span
+        try:
+            loaded = marshal.loads(self._blob[start : start + length])
+        except (EOFError, ValueError, TypeError):
+            loaded = None
+        if not (isinstance(loaded, list) and all(_is_entry(e) for e in loaded)):
+            raise InputError(
+                f"the cached index of this repodata is damaged (entries of {name!r})",
+                source="conda index cache",
+                expected="delete the cache folder's conda-index entries",
+            )
+        return loaded
+
+    # -- the cached form ---------------------------------------------------------
+    def dump(self, key: str) -> bytes:
+        """The index as bytes for a cache file; ``key`` identifies the document."""
+        body: list[bytes] = []
+        spans: dict[str, tuple[int, int]] = {}
+        offset = 0
+        for name in sorted(self._entries if self._spans is None else self._spans):
+            chunk = marshal.dumps(self.entries(name))
+            spans[name] = (offset, len(chunk))
+            offset += len(chunk)
+            body.append(chunk)
+        header = marshal.dumps(
+            {
+                "key": key,
+                "meta": None if self.meta is None else dict(self.meta),
+                "count": self.count,
+                "subdirs": sorted(self.subdirs),
+                "lacks_subdir": self.lacks_subdir,
+                "spans": spans,
+                "body": offset,
+            }
+        )
+        return b"".join([DUMP_MAGIC, len(header).to_bytes(8, "little"), header, *body])
+
+    @classmethod
+    def load(cls, data: bytes, key: str) -> RepodataIndex | None:
+        """An index from :meth:`dump`'s bytes; ``None`` unless it is intact and for ``key``."""
+        if not data.startswith(DUMP_MAGIC):
+            return None
+        at = len(DUMP_MAGIC)
+        size = int.from_bytes(data[at : at + 8], "little")
+        view = memoryview(data)
+        try:
+            header = marshal.loads(view[at + 8 : at + 8 + size])
+        except (EOFError, ValueError, TypeError):
+            return None
+        body = view[at + 8 + size :]
+        if not (
+            isinstance(header, dict)
+            and header.get("key") == key
+            and header.get("body") == len(body)
+            and isinstance(header.get("spans"), dict)
+            and isinstance(header.get("meta"), (dict, type(None)))
+            and isinstance(header.get("count"), int)
+            and isinstance(header.get("subdirs"), list)
+        ):
+            return None
+        spans: dict[str, tuple[int, int]] = header["spans"]
+        return cls(
+            {},
+            meta=header["meta"],
+            count=header["count"],
+            subdirs=frozenset(header["subdirs"]),
+            lacks_subdir=bool(header.get("lacks_subdir")),
+            blob=body,
+            spans=spans,
+        )
+
+
+def _is_entry(item: Any) -> bool:
+    return (
+        isinstance(item, tuple)
+        and len(item) == 3
+        and isinstance(item[0], str)
+        and isinstance(item[1], str)
+        and isinstance(item[2], dict)
+    )
+
+
+def index_document(doc: Any, source: str) -> RepodataIndex:
+    """Group a decoded document's entries by name without building records.
+
+    Checks what the grouping needs (the document's shape, each entry an object
+    with a name, or a file name that gives one) and raises the
+    :class:`InputError` that building the record would; the other fields are
+    checked when a name's records are built.
+    """
+    maps = package_maps(doc, source)
+    plain = bool(maps) and not maps[0][0]
+    meta = None if plain or not maps else document_meta(doc, source)
+    conda_stems: set[str] = set()
+    for _section, mapping in maps:
+        conda_stems.update(fn[: -len(".conda")] for fn in mapping if fn.endswith(".conda"))
+    groups: dict[str, list[Entry]] = {}
+    subdirs: set[str] = set()
+    lacks_subdir = False
+    several = len(maps) > 1
+    chosen: set[str] = set()
+    count = 0
+    # .conda files first, so a .tar.bz2 of the same name-version-build is skipped
+    for section, mapping in sorted(maps, key=lambda m: m[0] != "packages.conda"):
+        for fn, entry in mapping.items():
+            if several:
+                if fn in chosen:
+                    continue
+                chosen.add(fn)
+            if conda_stems and fn.endswith(".tar.bz2") and fn[: -len(".tar.bz2")] in conda_stems:
+                continue
+            count += 1
+            if type(entry) is not dict and not isinstance(entry, Mapping):
+                _raise_for(fn, entry, section, source)
+            name = entry.get("name")
+            if name is None:
+                try:
+                    name = split_filename(fn)[0]
+                except InputError:
+                    _raise_for(fn, entry, section, source)
+            if type(name) is not str or not name:
+                _raise_for(fn, entry, section, source)
+            key = name.lower()
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [(section, fn, entry)]
+            else:
+                group.append((section, fn, entry))
+            own = entry.get("subdir")
+            if own and type(own) is str:
+                subdirs.add(own)
+            else:
+                lacks_subdir = True
+    return RepodataIndex(
+        groups,
+        meta=meta,
+        count=count,
+        subdirs=frozenset(subdirs),
+        lacks_subdir=lacks_subdir,
+    )
+
+
+def _raise_for(fn: str, entry: Any, section: str, source: str) -> NoReturn:
+    """Raise the error :func:`record_from_json` gives for a malformed entry."""
+    record_from_json(fn, entry, source=source, field=f"{section}.{fn}" if section else fn)
+    raise AssertionError(f"{fn}: entry refused by the index but not by record_from_json")
+
+
+class SparseRepodata:
+    """One repodata document at one location: names known, records built per name.
+
+    ``subdir``, ``channel`` and ``base_url`` are what its records get (see
+    :func:`~compatlib.sources.conda.repodata.parse_repodata`); ``source`` names
+    the location in error messages. :meth:`records` builds a name's records on
+    its first call and keeps them; a malformed entry raises its
+    :class:`InputError` then, not when the document is read.
+    """
+
+    __slots__ = ("_built", "base_url", "channel", "index", "source", "subdir")
+
+    def __init__(
+        self, index: RepodataIndex, *, source: str, subdir: str, channel: str, base_url: str
+    ) -> None:
+        self.index = index
+        self.source = source
+        self.subdir = subdir
+        self.channel = channel
+        self.base_url = base_url
+        self._built: dict[str, tuple[PackageRecord, ...]] = {}
+
+    def names(self) -> tuple[str, ...]:
+        """Package names (lowercased), sorted."""
+        return self.index.names()
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self.index
+
+    def __len__(self) -> int:
+        return self.index.count
+
+    @property
+    def subdirs(self) -> frozenset[str]:
+        """The subdirs its records have (their own, else the document's)."""
+        if self.index.lacks_subdir:
+            return self.index.subdirs | {self.subdir}
+        return self.index.subdirs
+
+    def records(self, name: str) -> tuple[PackageRecord, ...]:
+        """The records of ``name``, in file-name order; empty if unknown."""
+        key = name.lower()
+        got = self._built.get(key)
+        if got is None:
+            got = tuple(
+                record_from_json(
+                    fn,
+                    entry,
+                    subdir=self.subdir,
+                    channel=self.channel,
+                    base_url=self.base_url,
+                    source=self.source,
+                    field=f"{section}.{fn}" if section else fn,
+                )
+                for section, fn, entry in sorted(self.index.entries(key), key=_by_filename)
+            )
+            self._built[key] = got
+        return got
+
+    def __iter__(self) -> Iterator[PackageRecord]:
+        """Every record, by name (builds them all)."""
+        for name in self.names():
+            yield from self.records(name)
+
+    def __repr__(self) -> str:
+        return f"<SparseRepodata {self.source!r}: {len(self)} records>"
+
+
+def _by_filename(entry: Entry) -> str:
+    return entry[1]
