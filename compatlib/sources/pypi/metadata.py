@@ -287,10 +287,14 @@ def read_wheel_metadata(
     (PEP 427 wheels have exactly one). Raises :class:`MetadataError`.
     """
     src = source or (str(wheel) if isinstance(wheel, (str, os.PathLike)) else "<wheel>")
-    if isinstance(wheel, (str, os.PathLike)):
-        fast = _metadata_from_central_directory(os.fspath(wheel), name)
-    else:
-        fast = _metadata_from_central_directory(wheel, name)  # type: ignore[arg-type]
+    try:
+        if isinstance(wheel, (str, os.PathLike)):
+            fast = _metadata_from_central_directory(os.fspath(wheel), name)
+        else:
+            fast = _metadata_from_central_directory(wheel, name)  # type: ignore[arg-type]
+    except (zlib.error, ValueError, EOFError, IndexError):
+        fast = None  # a damaged archive: the zipfile reader below says what is wrong
+    if not isinstance(wheel, (str, os.PathLike)):
         wheel.seek(0)
     if fast is not None:
         return fast
@@ -320,7 +324,16 @@ def read_wheel_metadata(
                     )
                 matching = sorted(candidates)
             return _read_member(zf, candidates[matching[0]], src)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        NotImplementedError,  # an unknown compression method
+        RuntimeError,  # an encrypted member
+        ValueError,  # a bad header field, a name that does not decode
+        zlib.error,  # a damaged deflate stream
+    ) as exc:
         raise MetadataError(f"not a readable wheel: {exc}", package=name, source=src) from None
 
 
@@ -331,6 +344,7 @@ def read_sdist_metadata(
 
     Only reads: nothing is extracted to disk and no build code runs.
     """
+    import lzma  # lazy: with the archive readers
     import tarfile
     import zipfile
 
@@ -363,7 +377,17 @@ def read_sdist_metadata(
                         fh = tf.extractfile(member)
                         if fh is not None:
                             return fh.read()
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+    except (
+        tarfile.TarError,
+        zipfile.BadZipFile,
+        EOFError,
+        OSError,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,  # UnicodeDecodeError of a member name, a bad header field
+        zlib.error,  # a damaged gzip stream
+        lzma.LZMAError,
+    ) as exc:
         raise MetadataError(f"not a readable sdist: {exc}", package=name, source=src) from None
     raise MetadataError("sdist has no top-level PKG-INFO", package=name, source=src)
 
