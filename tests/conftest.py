@@ -27,3 +27,12 @@ settings.register_profile(
     suppress_health_check=list(HealthCheck),
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "compatlib"))
+
+
+def pytest_configure(config: object) -> None:
+    """Tests never write into the user's own cache: a run without an explicit
+    COMPATLIB_CACHE_DIR gets a fresh one (subprocesses inherit it)."""
+    if "COMPATLIB_CACHE_DIR" not in os.environ:
+        import tempfile
+
+        os.environ["COMPATLIB_CACHE_DIR"] = tempfile.mkdtemp(prefix="compatlib-test-cache-")
