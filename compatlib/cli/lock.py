@@ -155,6 +155,12 @@ def _source_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--offline", action="store_true", help="no network: cache and local files")
     p.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: per-user cache)")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress line on stderr (it is shown only on a terminal anyway)",
+    )
 
 
 def _target_arguments(p: argparse.ArgumentParser) -> None:
@@ -444,6 +450,7 @@ def _request(args: argparse.Namespace) -> LockRequest:
         upgrade=args.upgrade,
         upgrade_packages=tuple(args.upgrade_package),
         verify_metadata=args.verify_metadata,
+        progress=not args.quiet,
     )
 
 

@@ -79,7 +79,9 @@ class LockRequest:
     lock changes only where the inputs force it. ``upgrade`` ignores it;
     ``upgrade_packages`` (``"numpy"``, ``"numpy>=2.3"``) frees those packages
     only, each within its version range for this run (the range is not an
-    input of the lock: later runs keep the version it chose).
+    input of the lock: later runs keep the version it chose). ``progress``
+    shows a fetch counter on stderr while the lock is made, when stderr is a
+    terminal (the command line's default; ``-q`` turns it off).
     """
 
     requirements: tuple[str, ...] = ()
@@ -106,6 +108,7 @@ class LockRequest:
     upgrade: bool = False
     upgrade_packages: tuple[str, ...] = ()
     verify_metadata: str = "fast"
+    progress: bool = False
 
     def __post_init__(self) -> None:
         for name in _SEQUENCES:
@@ -312,6 +315,7 @@ def _pip_options(request: LockRequest) -> dict[str, Any]:
         "index_strategy": request.index_strategy,
         "prereleases": True if request.prereleases else None,
         "verify_metadata": request.verify_metadata,
+        "progress": None if request.progress else False,  # None: on a terminal only
     }
     if request.universal:
         options["universal"] = True
@@ -480,7 +484,11 @@ def _conda_lock(request: LockRequest, spec: Spec, targets: list[Target]) -> Lock
     packages: list[LockedPackage] = []
     system: dict[str, dict[str, str]] = {}
     # channel repodata: the request's cache folder and offline mode, shared by targets
-    fetcher = Fetcher(offline=request.offline, cache_dir=request.cache_dir, progress=False)
+    fetcher = Fetcher(
+        offline=request.offline,
+        cache_dir=request.cache_dir,
+        progress=None if request.progress else False,
+    )
     for target in targets:
         one = _conda_lock_one(request, spec, target, inputs.indexes, inputs.find_links, fetcher)
         packages.extend(one.packages)
@@ -526,7 +534,7 @@ def _conda_lock_one(
             offline=request.offline,
             cache_dir=request.cache_dir,
             strategy=request.index_strategy,
-            progress=False,
+            progress=None if request.progress else False,
             verify_metadata="full" if request.verify_metadata == "full" else "fast",
         )
     try:
