@@ -211,26 +211,11 @@ def _noarch(value: Any, source: str | None, where: str, key: str) -> str | None:
     )
 
 
-def record_from_json(
-    filename: str,
-    data: Mapping[str, Any],
-    *,
-    subdir: str = "",
-    channel: str = "",
-    base_url: str = "",
-    source: str | None = None,
-    field: str = "",
-) -> PackageRecord:
-    """A record from one repodata entry ``filename: {name, version, build, ...}``.
-
-    ``subdir``/``channel`` apply when the entry has none; the URL is
-    ``base_url`` + ``filename`` (as conda does, the entry's own ``url`` is not
-    trusted) unless ``base_url`` is empty. ``field`` names the entry in error
-    messages (``packages.numpy-1.0-0.tar.bz2``).
-    """
-    where = field or filename
-    if not isinstance(data, Mapping):
-        raise _field_error(source, where, None, f"expected an object, got {data!r}", "{...}")
+def _identity(
+    filename: str, data: Mapping[str, Any], source: str | None, where: str
+) -> tuple[str, str, str]:
+    """A record's name, version and build: its fields, or its file name's parts
+    for the ones it lacks; each a non-empty string."""
     name = data.get("name")
     version = data.get("version")
     build = data.get("build", data.get("build_string"))
@@ -256,6 +241,30 @@ def record_from_json(
             raise _field_error(
                 source, where, key, f"expected a non-empty string, got {given!r}", "str"
             )
+    return name, version, build
+
+
+def record_from_json(
+    filename: str,
+    data: Mapping[str, Any],
+    *,
+    subdir: str = "",
+    channel: str = "",
+    base_url: str = "",
+    source: str | None = None,
+    field: str = "",
+) -> PackageRecord:
+    """A record from one repodata entry ``filename: {name, version, build, ...}``.
+
+    ``subdir``/``channel`` apply when the entry has none; the URL is
+    ``base_url`` + ``filename`` (as conda does, the entry's own ``url`` is not
+    trusted) unless ``base_url`` is empty. ``field`` names the entry in error
+    messages (``packages.numpy-1.0-0.tar.bz2``).
+    """
+    where = field or filename
+    if not isinstance(data, Mapping):
+        raise _field_error(source, where, None, f"expected an object, got {data!r}", "{...}")
+    name, version, build = _identity(filename, data, source, where)
     try:
         parsed = parse_conda_version(version)
     except InputError as exc:
