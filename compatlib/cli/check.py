@@ -22,7 +22,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
             "Check that an interpreter's environment is the one a JSON lock describes: "
             "its platform and Python version, every locked pip package at its locked "
             "version, installed requirements met (as pip check), and the machine's "
-            "glibc, NVIDIA driver and GPUs against the lock's system requirements. "
+            "glibc, NVIDIA driver and GPUs against the lock's system requirements; with "
+            "--probe, also the locked frameworks imported in it (GPUs usable, kernels for "
+            "each device's compute capability, a tiny kernel run on each, driver, CUDA and "
+            "cuDNN, determinism settings). "
             "Exit 0 when it matches, 1 when it does not, 2 on bad input."
         ),
     )
@@ -48,6 +51,21 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--strict", action="store_true", help="packages installed but not locked are errors"
     )
+    p.add_argument(
+        "--probe",
+        action="store_true",
+        help="import the locked frameworks (torch, tensorflow, jax) in the interpreter and "
+        "check their GPUs, kernels and determinism settings",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="with --probe: seed every global generator with N and check draws reproduce",
+    )
+    p.add_argument(
+        "--no-kernel", action="store_true", help="with --probe: run no kernel on the GPUs"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     return p
 
@@ -62,6 +80,20 @@ def run(args: argparse.Namespace) -> int:
         from compatlib.stack.profile import parse_system
 
         system = parse_system(args.system)
+    probe: Any = False
+    if args.probe:
+        from compatlib.adapters.probe import locked_frameworks, probe_frameworks
+
+        probe = probe_frameworks(
+            args.python,
+            frameworks=locked_frameworks(lock),
+            kernel=not args.no_kernel,
+            seed=args.seed,
+        )
+    elif args.seed is not None or args.no_kernel:
+        from compatlib.errors import InputError
+
+        raise InputError("--seed and --no-kernel go with --probe", field="--probe")
     report = check_environment(
         lock,
         python=args.python,
@@ -69,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         check_system=not args.no_system,
         extra_ok=args.allow_extra,
         strict=args.strict,
+        probe=probe,
     )
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, sort_keys=True))
