@@ -206,6 +206,7 @@ def tensorflow_facts(tf: Any, kernel: bool = True, seed: int | None = None) -> d
 def jax_facts(jax: Any, kernel: bool = True, seed: int | None = None) -> dict[str, Any]:
     """The facts of an imported ``jax`` module (JAX states no arch list, and
     keeps no global seed: its random keys are explicit, so ``seed`` is unused)."""
+    # only JAX's facts read package versions
     from importlib import metadata
 
     plugins = {}
@@ -250,6 +251,7 @@ _FACTS: dict[str, Callable[[Any, bool, int | None], dict[str, Any]]] = {
 
 def _seed_python(seed: int) -> None:
     """Seed Python's and (when installed) NumPy's global generators."""
+    # only with a seed
     import random
 
     random.seed(seed)

@@ -32,6 +32,7 @@ saying so, not a guess.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,7 @@ class AzureMLEnvironment:
     def asset_yaml(self, conda_file_name: str = "conda.yml") -> str:
         """The CLI v2 environment YAML, pointing at the conda file by name (or
         at the build context)."""
+        # lazy: PyYAML loads only to render or register an asset
         import yaml
 
         doc: dict[str, Any] = {"$schema": SCHEMA, "name": self.name, "version": self.version}
@@ -99,6 +101,7 @@ class AzureMLEnvironment:
     def write(self, folder: str | os.PathLike[str]) -> Path:
         """Write ``environment.yml`` and (without a build context) ``conda.yml``
         into ``folder``, atomically each; returns the asset's path."""
+        # lazy: only writing needs it
         from compatlib._atomic import write_atomic
 
         out = Path(folder)
@@ -111,9 +114,11 @@ class AzureMLEnvironment:
 
     def to_entity(self) -> Any:
         """An ``azure.ai.ml.entities.Environment`` (needs the azure-ai-ml package)."""
+        # lazy: PyYAML loads only to render or register an asset
         import yaml
 
         try:
+            # optional: azure-ai-ml is needed only to register
             from azure.ai.ml.entities import BuildContext, Environment
         except ImportError as exc:
             raise InputError(
@@ -168,6 +173,7 @@ def lock_driver(lock: Lock) -> str | None:
 def _image_driver(cuda: str) -> tuple[str, str]:
     """The oldest driver an image's CUDA runs on (minor-version compatibility)
     and the one its toolkit was released with."""
+    # lazy: the knowledge base loads only to choose an image or check a VM
     from compatlib.stack.knowledge import min_driver
 
     return min_driver(cuda, compatibility="minor"), min_driver(cuda)
@@ -183,6 +189,7 @@ def choose_image(
     minor-version compatibility), and one whose toolkit driver it meets is
     preferred.
     """
+    # lazy: the knowledge base loads only to choose an image or check a VM
     from compatlib.stack.knowledge import azure_images, glibc_of
     from compatlib.values.dotted import DottedVersion, satisfies
 
@@ -262,6 +269,7 @@ def _numbers(text: str) -> tuple[int, ...]:
 def known_image(name: str) -> AzureImage | None:
     """The Azure ML image of compatlib's table that ``name`` (with or without a
     tag or digest) names, if any."""
+    # lazy: the knowledge base loads only to choose an image or check a VM
     from compatlib.stack.knowledge import azure_images
 
     bare = name.split("@", 1)[0]
@@ -285,9 +293,10 @@ def check_vm(
     the lock's target driver), a driver below the lock's floor or too old for
     the image's CUDA (``image_cuda``). Without a driver, the note says so.
     """
+    # lazy: the knowledge base loads only to choose an image or check a VM
     from compatlib.stack import knowledge
     from compatlib.stack.profile import preset
-    from compatlib.values.dotted import DottedVersion, satisfies
+    from compatlib.values.dotted import satisfies
 
     size = knowledge.azure_vm_size(vm)
     model = knowledge.gpu(size.gpu)
@@ -334,48 +343,7 @@ def check_vm(
     if driver is None:
         driver = lock_driver(lock)
         source = "the lock's target" if driver is not None else None
-    floor = needs.get("nvidia_driver")
-    if driver is None:
-        wanted = [f"the lock's builds need {floor}"] if floor else []
-        if image_cuda is not None:
-            wanted.append(f"the image's CUDA {image_cuda} needs >= {_image_driver(image_cuda)[0]}")
-        if wanted:
-            notes.append(
-                f"compatlib's data names no NVIDIA driver for series {size.series} (Azure ML's "
-                f"host image sets it), so the driver is not checked: {'; '.join(wanted)}; "
-                "see nvidia-smi on the VM, or pass --driver"
-            )
-    else:
-        if floor is not None and satisfies(floor, driver) is False:
-            raise InputError(
-                f"the lock's builds need NVIDIA driver {floor}; {size.name}'s driver "
-                f"({source}) is {driver}",
-                field="driver",
-                text=driver,
-                expected=f"a driver {floor}, or a lock made for --system driver={driver}",
-            )
-        cuda_need = needs.get("cuda")
-        max_cuda = knowledge.driver_max_cuda(driver)
-        if (
-            cuda_need is not None
-            and max_cuda is not None
-            and satisfies(cuda_need, max_cuda) is False
-        ):
-            raise InputError(
-                f"the lock needs a driver for CUDA {cuda_need}; driver {driver} ({source}) "
-                f"supports CUDA {max_cuda}",
-                field="driver",
-                text=driver,
-            )
-        if image_cuda is not None:
-            need = _image_driver(image_cuda)[0]
-            if DottedVersion(driver) < DottedVersion(need):
-                raise InputError(
-                    f"the image's CUDA {image_cuda} needs NVIDIA driver >= {need}; "
-                    f"{size.name}'s driver ({source}) is {driver}",
-                    field="image",
-                    expected="an image with an older CUDA (leave --image out to have one chosen)",
-                )
+    notes.extend(_driver_checks(size.name, size.series, needs, driver, source, image_cuda))
     return VmCheck(
         size=size.name,
         series=size.series,
@@ -386,6 +354,60 @@ def check_vm(
         driver_source=source,
         notes=tuple(notes),
     )
+
+
+def _driver_checks(
+    size: str,
+    series: str,
+    needs: dict[str, str],
+    driver: str | None,
+    source: str | None,
+    image_cuda: str | None,
+) -> list[str]:
+    """The VM's driver against the lock's floor, the CUDA it needs and the
+    image's CUDA (errors raised); without a driver, the note that says so."""
+    # lazy: the knowledge base loads only to choose an image or check a VM
+    from compatlib.stack.knowledge import driver_max_cuda
+    from compatlib.values.dotted import DottedVersion, satisfies
+
+    floor = needs.get("nvidia_driver")
+    if driver is None:
+        wanted = [f"the lock's builds need {floor}"] if floor else []
+        if image_cuda is not None:
+            wanted.append(f"the image's CUDA {image_cuda} needs >= {_image_driver(image_cuda)[0]}")
+        if not wanted:
+            return []
+        return [
+            f"compatlib's data names no NVIDIA driver for series {series} (Azure ML's "
+            f"host image sets it), so the driver is not checked: {'; '.join(wanted)}; "
+            "see nvidia-smi on the VM, or pass --driver"
+        ]
+    if floor is not None and satisfies(floor, driver) is False:
+        raise InputError(
+            f"the lock's builds need NVIDIA driver {floor}; {size}'s driver ({source}) is {driver}",
+            field="driver",
+            text=driver,
+            expected=f"a driver {floor}, or a lock made for --system driver={driver}",
+        )
+    cuda_need = needs.get("cuda")
+    max_cuda = driver_max_cuda(driver)
+    if cuda_need is not None and max_cuda is not None and satisfies(cuda_need, max_cuda) is False:
+        raise InputError(
+            f"the lock needs a driver for CUDA {cuda_need}; driver {driver} ({source}) "
+            f"supports CUDA {max_cuda}",
+            field="driver",
+            text=driver,
+        )
+    if image_cuda is not None:
+        need = _image_driver(image_cuda)[0]
+        if DottedVersion(driver) < DottedVersion(need):
+            raise InputError(
+                f"the image's CUDA {image_cuda} needs NVIDIA driver >= {need}; "
+                f"{size}'s driver ({source}) is {driver}",
+                field="image",
+                expected="an image with an older CUDA (leave --image out to have one chosen)",
+            )
+    return []
 
 
 def azureml_environment(
@@ -410,9 +432,7 @@ def azureml_environment(
     the asset name that folder's ``Dockerfile`` instead of image and conda file.
     A local file, index or channel in the lock is an input error naming it.
     """
-    import re
-
-    from compatlib.lock.render import render_environment
+    from compatlib.lock.render import render_environment  # lazy: loaded to render only
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name or ""):
         raise InputError(

@@ -100,6 +100,7 @@ class EnvironmentFacts:
     @property
     def platform(self) -> str | None:
         """The conda subdir of this interpreter's platform, if it is a known one."""
+        # lazy: the platform table loads only when asked
         from compatlib.values.target import PLATFORMS
 
         machine = self.machine.lower()
@@ -181,6 +182,7 @@ class EnvironmentReport:
                 f"({names}, ...; --json lists them)"
             )
         if self.probe is not None:
+            # lazy: only a check with the probe needs it
             from compatlib.adapters.probe import probe_text
 
             lines.extend(probe_text(self.probe, self.system))
@@ -293,6 +295,7 @@ def check_environment(
 
     if check_system and (lock.system_requirements.get(platform) or probe is not False):
         if system is None:
+            # lazy: the machine is detected only when no profile is given
             from compatlib.stack.detect import detect
 
             system = detect()
@@ -301,6 +304,7 @@ def check_environment(
             findings.extend(_system(lock.system_requirements[platform], system, facts))
     if probe is False:
         return EnvironmentReport(facts.executable, platform, tuple(checked), tuple(findings))
+    # lazy: only a check with the probe needs it
     from compatlib.adapters.probe import locked_frameworks, probe_findings, probe_frameworks
 
     if probe is True:
@@ -343,6 +347,7 @@ def _python_findings(lock: Lock, platform: str, facts: EnvironmentFacts) -> list
     wanted = _target_python(lock, platform)
     universal = lock.metadata.get("universal")
     if isinstance(universal, str):  # a universal lock covers a range of Pythons
+        # lazy: the version parsers load only when compared
         from packaging.specifiers import InvalidSpecifier, SpecifierSet
         from packaging.version import Version
 
@@ -378,6 +383,7 @@ def _python_findings(lock: Lock, platform: str, facts: EnvironmentFacts) -> list
 
 def _installed(facts: EnvironmentFacts) -> dict[str, tuple[str, str, tuple[str, ...]]]:
     """The installed distributions by normalized name: (name, version, requires)."""
+    # lazy: the name rules load only when compared
     from compatlib.values.filenames import canonicalize_name
 
     return {str(canonicalize_name(n)): (n, v, reqs) for n, v, reqs in facts.distributions}
@@ -393,6 +399,7 @@ def _package_findings(
 ) -> list[Finding]:
     """Locked pip packages missing or at another version, the conda packages,
     and installed packages the lock does not name."""
+    # lazy: the name rules load only when compared
     from compatlib.values.filenames import canonicalize_name
 
     findings: list[Finding] = []
@@ -449,6 +456,7 @@ def _applies(marker: str | None, env: Mapping[str, str]) -> bool:
     """Does a universal lock's package marker hold for this interpreter?"""
     if marker is None:
         return True
+    # lazy: markers are parsed only in universal locks
     from compatlib.values.pep508 import Marker
 
     return Marker(marker).evaluate(dict(env))
@@ -505,10 +513,12 @@ def _conda_packages(lock: Lock, platform: str, facts: EnvironmentFacts) -> list[
 def _conda_as_pypi(names: Sequence[str]) -> set[str]:
     """The PyPI names conda packages show up under in ``importlib.metadata``
     (``pytorch`` is ``torch``), through compatlib's conda <-> PyPI mapping."""
+    # lazy: the name rules load only when compared
     from compatlib.values.filenames import canonicalize_name
 
     if not names:
         return set()
+    # lazy: the conda <-> PyPI mapping loads only for conda packages
     from compatlib.resolve.providers.mixed import load_mapping
 
     mapping = load_mapping()
@@ -533,6 +543,7 @@ def _same_python(wanted: str, found: str) -> bool:
 
 
 def _same_version(installed: str, locked: str) -> bool:
+    # lazy: the version parsers load only when compared
     from packaging.version import InvalidVersion, Version
 
     try:
@@ -544,9 +555,13 @@ def _same_version(installed: str, locked: str) -> bool:
 def _consistency(
     facts: EnvironmentFacts, installed: Mapping[str, tuple[str, str, tuple[str, ...]]]
 ) -> list[Finding]:
+    # lazy: the version parsers load only when compared
     from packaging.version import InvalidVersion, Version
 
+    # lazy: the name rules load only when compared
     from compatlib.values.filenames import canonicalize_name
+
+    # lazy: requirements are parsed only for the consistency check
     from compatlib.values.pep508 import InvalidRequirement, parse_requirement
 
     env = _marker_environment(facts)
@@ -594,6 +609,7 @@ def _consistency(
 def _marker_environment(facts: EnvironmentFacts) -> dict[str, str]:
     """The interpreter's PEP 508 marker variables: its target's, with the
     platform values it reported itself."""
+    # lazy: with the consistency check
     from compatlib.values.target import Target
 
     target = Target(

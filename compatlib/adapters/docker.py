@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compatlib._values import value
+from compatlib.adapters.azureml import check_vm, choose_image, known_image, linux_part
 from compatlib.errors import InputError
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class DockerContext:
     def write(self, folder: str | os.PathLike[str]) -> Path:
         """Write the files into ``folder`` (created; each file atomically);
         returns the ``Dockerfile``'s path."""
+        # lazy: only writing needs it
         from compatlib._atomic import write_atomic
 
         out = Path(folder)
@@ -83,6 +85,7 @@ def _tagged(image: str) -> tuple[str, bool]:
 
 
 def _conda_urls_reachable(lock: Lock) -> None:
+    # lazy: the lock renderer loads only to render
     from compatlib.lock.render import is_local_source
 
     for p in lock.packages:
@@ -111,7 +114,7 @@ def docker_context(
     Azure ML images do); ``vm`` and ``driver`` are checked as for
     :func:`compatlib.adapters.azureml.azureml_environment`.
     """
-    from compatlib.adapters.azureml import check_vm, choose_image, known_image, linux_part
+    # lazy: the lock renderer loads only to render
     from compatlib.lock.render import lock_python, pip_install_lines, render_explicit
 
     part = linux_part(lock)
@@ -143,7 +146,9 @@ def docker_context(
     out.append(f"# base image: {reason}")
     out += [f"# note: {n}" for n in notes]
     if latest:
-        out.append("# Azure ML patches its base images under :latest; pin a dated tag to freeze it")
+        out.append(
+            "# Azure ML republishes its base images under :latest; a dated tag freezes one build"
+        )
         out.append("# hadolint ignore=DL3007")
     out.append(f"FROM {tagged}")
     if inputs:

@@ -37,10 +37,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compatlib._values import value
+from compatlib.adapters import _probe_facts
+from compatlib.adapters.check import EnvironmentReport, Finding, check_environment
 from compatlib.errors import CompatError, InputError
 
 if TYPE_CHECKING:
-    from compatlib.adapters.check import Finding
     from compatlib.lock.model import Lock
     from compatlib.stack.profile import SystemProfile
 
@@ -261,8 +262,6 @@ def probe_frameworks(
     """
     names = list(frameworks) if frameworks is not None else None
     if in_process:
-        from compatlib.adapters import _probe_facts
-
         return facts_from_dict(_probe_facts.collect(names, kernel=kernel, seed=seed))
     executable = python or sys.executable
     argv = [executable, "-I", "-c", _COLLECTOR.read_text(encoding="utf-8")]
@@ -278,14 +277,13 @@ def probe_frameworks(
         raise InputError(
             f"cannot run {executable}: {exc}", field="python", expected="a Python interpreter"
         ) from None
-    from compatlib.adapters._probe_facts import MARKER
-
-    lines = [line for line in proc.stdout.splitlines() if line.startswith(MARKER)]
+    marker = _probe_facts.MARKER
+    lines = [line for line in proc.stdout.splitlines() if line.startswith(marker)]
     if proc.returncode != 0 or not lines:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise CompatError(f"{executable} could not probe its frameworks: {last}")
     try:
-        return facts_from_dict(json.loads(lines[-1][len(MARKER) :]))
+        return facts_from_dict(json.loads(lines[-1][len(marker) :]))
     except (ValueError, KeyError, TypeError) as exc:
         raise CompatError(f"unexpected probe answer from {executable}: {exc}") from None
 
@@ -294,8 +292,6 @@ def probe_frameworks(
 
 
 def _finding(check: str, subject: str, severity: str, message: str, **kw: str | None) -> Finding:
-    from compatlib.adapters.check import Finding
-
     return Finding(check, subject, severity, message, kw.get("expected"), kw.get("found"))
 
 
@@ -362,112 +358,125 @@ def _framework_findings(
     system: SystemProfile | None,
     env: Mapping[str, str],
 ) -> list[Finding]:
-    from compatlib.stack.knowledge import can_run, min_driver
-    from compatlib.values.dotted import DottedVersion
+    from compatlib.values.dotted import DottedVersion  # lazy: with the probe's findings
 
-    out: list[Finding] = []
     if fw.error is not None:
         return [_finding("framework", fw.name, "error", f"{fw.name} does not import: {fw.error}")]
-    out.extend(
+    out = [
         _finding("framework", fw.name, "warning", f"{fw.label} warned: {w}") for w in fw.warnings
-    )
+    ]
     if fw.cpu_kernel not in (None, "ok"):
-        out.append(
-            _finding(
-                "framework",
-                fw.name,
-                "error",
-                f"a tiny {fw.name} op on the CPU failed: {fw.cpu_kernel}",
-            )
-        )
+        message = f"a tiny {fw.name} op on the CPU failed: {fw.cpu_kernel}"
+        out.append(_finding("framework", fw.name, "error", message))
     driver = system.driver if system is not None else None
-    runtime_floor: str | None = None
-    if fw.cuda is not None:
-        try:
-            runtime_floor = min_driver(fw.cuda, compatibility="minor")
-        except InputError:
-            runtime_floor = None  # a CUDA version the knowledge base does not know
+    floor = _runtime_floor(fw)
     if not fw.available:
-        needed = _gpu_needed(lock, platform)
-        gpus_here = bool(system is not None and system.gpus)
-        if fw.gpu_build and (needed or gpus_here):
-            why = fw.cuda_error or (
-                f"driver {driver} is older than CUDA {fw.cuda} needs (>= {runtime_floor})"
-                if driver and runtime_floor and DottedVersion(driver) < DottedVersion(runtime_floor)
-                else "this machine shows no NVIDIA GPU"
-                if not gpus_here
-                else "no GPU is visible to it (CUDA_VISIBLE_DEVICES, the container's GPU access)"
-            )
-            out.append(
-                _finding(
-                    "gpu",
-                    fw.name,
-                    "error" if needed or gpus_here else "warning",
-                    f"{fw.label} is built for CUDA {fw.cuda or '(plugin)'} but can use no GPU: {why}",
-                    expected="a usable GPU",
-                    found="none",
-                )
-            )
-        elif needed and not fw.gpu_build:
-            out.append(
-                _finding(
-                    "gpu",
-                    fw.name,
-                    "warning",
-                    f"the lock needs a GPU, but {fw.label} is a CPU build",
-                )
-            )
+        out.extend(_no_gpu(fw, lock, platform, system, floor))
         return out + _determinism(fw, facts, env)
-    if driver and runtime_floor and DottedVersion(driver) < DottedVersion(runtime_floor):
+    if driver and floor and DottedVersion(driver) < DottedVersion(floor):
         out.append(
             _finding(
                 "gpu",
                 fw.name,
                 "error",
                 f"{fw.label} uses the CUDA {fw.cuda} runtime, which needs NVIDIA driver >= "
-                f"{runtime_floor}; this machine's is {driver}",
-                expected=f">={runtime_floor}",
+                f"{floor}; this machine's is {driver}",
+                expected=f">={floor}",
                 found=driver,
             )
         )
-    for d in fw.devices:
-        where = f"GPU {d.index}" + (f" ({d.name}" if d.name else " (")
-        where += f", compute capability {d.compute_capability})" if d.compute_capability else ")"
-        where = where.replace(" ()", "")
-        if d.error is not None:
-            out.append(
-                _finding(
-                    "gpu", f"{fw.name}:{d.index}", "error", f"{where} cannot be queried: {d.error}"
-                )
-            )
-            continue
-        if d.compute_capability and fw.arch_list:
-            try:
-                runs = can_run(fw.arch_list, d.compute_capability)
-            except InputError:
-                runs = True  # an arch entry the knowledge base cannot read: no prediction
-            if not runs:
-                out.append(
-                    _finding(
-                        "gpu",
-                        f"{fw.name}:{d.index}",
-                        "error",
-                        f"{fw.label} has no kernels for {where}: it is built for "
-                        f"{' '.join(fw.arch_list)}, so its CUDA calls fail with 'no kernel "
-                        "image is available for execution on the device'",
-                        expected=" ".join(fw.arch_list),
-                        found=d.compute_capability,
-                    )
-                )
-        if d.kernel not in (None, "ok"):
+    for device in fw.devices:
+        out.extend(_device_findings(fw, device))
+    out.extend(_lock_findings(fw, lock, platform, env))
+    return out + _determinism(fw, facts, env)
+
+
+def _runtime_floor(fw: FrameworkFacts) -> str | None:
+    """The oldest driver the framework's CUDA runtime runs on (minor-version
+    compatibility), if its CUDA is one the knowledge base knows."""
+    from compatlib.stack.knowledge import min_driver  # lazy: with the probe's findings
+
+    if fw.cuda is None:
+        return None
+    try:
+        return min_driver(fw.cuda, compatibility="minor")
+    except InputError:
+        return None
+
+
+def _no_gpu(
+    fw: FrameworkFacts,
+    lock: Lock | None,
+    platform: str | None,
+    system: SystemProfile | None,
+    floor: str | None,
+) -> list[Finding]:
+    """A framework that can use no GPU: an error where one is needed or present."""
+    from compatlib.values.dotted import DottedVersion  # lazy: with the probe's findings
+
+    needed = _gpu_needed(lock, platform)
+    gpus_here = bool(system is not None and system.gpus)
+    driver = system.driver if system is not None else None
+    if fw.gpu_build and (needed or gpus_here):
+        if fw.cuda_error:
+            why = fw.cuda_error
+        elif driver and floor and DottedVersion(driver) < DottedVersion(floor):
+            why = f"driver {driver} is older than CUDA {fw.cuda} needs (>= {floor})"
+        elif not gpus_here:
+            why = "this machine shows no NVIDIA GPU"
+        else:
+            why = "no GPU is visible to it (CUDA_VISIBLE_DEVICES, the container's GPU access)"
+        message = f"{fw.label} is built for CUDA {fw.cuda or '(plugin)'} but can use no GPU: {why}"
+        return [_finding("gpu", fw.name, "error", message, expected="a usable GPU", found="none")]
+    if needed and not fw.gpu_build:
+        message = f"the lock needs a GPU, but {fw.label} is a CPU build"
+        return [_finding("gpu", fw.name, "warning", message)]
+    return []
+
+
+def _device_findings(fw: FrameworkFacts, d: DeviceFacts) -> list[Finding]:
+    """One device: it answers, the build has kernels for it, the tiny kernel ran."""
+    from compatlib.stack.knowledge import can_run  # lazy: with the probe's findings
+
+    subject = f"{fw.name}:{d.index}"
+    details = [
+        x
+        for x in (d.name, d.compute_capability and f"compute capability {d.compute_capability}")
+        if x
+    ]
+    where = f"GPU {d.index}" + (f" ({', '.join(details)})" if details else "")
+    if d.error is not None:
+        return [_finding("gpu", subject, "error", f"{where} cannot be queried: {d.error}")]
+    out: list[Finding] = []
+    if d.compute_capability and fw.arch_list:
+        try:
+            runs = can_run(fw.arch_list, d.compute_capability)
+        except InputError:
+            runs = True  # an arch entry the knowledge base cannot read: no prediction
+        if not runs:
             out.append(
                 _finding(
                     "gpu",
-                    f"{fw.name}:{d.index}",
+                    subject,
                     "error",
-                    f"a tiny {fw.name} kernel on {where} failed: {d.kernel}",
+                    f"{fw.label} has no kernels for {where}: it is built for "
+                    f"{' '.join(fw.arch_list)}, so its CUDA calls fail with 'no kernel "
+                    "image is available for execution on the device'",
+                    expected=" ".join(fw.arch_list),
+                    found=d.compute_capability,
                 )
             )
+    if d.kernel not in (None, "ok"):
+        message = f"a tiny {fw.name} kernel on {where} failed: {d.kernel}"
+        out.append(_finding("gpu", subject, "error", message))
+    return out
+
+
+def _lock_findings(
+    fw: FrameworkFacts, lock: Lock | None, platform: str | None, env: Mapping[str, str]
+) -> list[Finding]:
+    """The GPUs seen against the lock's target, the cuDNN loaded against its pin."""
+    out: list[Finding] = []
     wanted = _lock_gpu_count(lock, platform)
     if wanted is not None and wanted != len(fw.devices):
         shown = env.get("CUDA_VISIBLE_DEVICES")
@@ -495,7 +504,7 @@ def _framework_findings(
                 found=fw.cudnn,
             )
         )
-    return out + _determinism(fw, facts, env)
+    return out
 
 
 def _determinism(fw: FrameworkFacts, facts: ProbeFacts, env: Mapping[str, str]) -> list[Finding]:
@@ -605,6 +614,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m compatlib.adapters.probe [LOCK] [--json] [--seed N] ...``: the
     probe in this process (and, with a lock, the lock comparison); exit 0 when
     nothing is wrong, 1 when something is, 2 on bad input."""
+    # lazy: only the command line parses arguments
     import argparse
 
     parser = argparse.ArgumentParser(
@@ -649,17 +659,17 @@ def run_probe(
     frameworks: Sequence[str] | None = None,
     system_spec: str | None = None,
     check_system: bool = True,
-) -> Any:
+) -> EnvironmentReport:
     """The report ``main`` prints: an :class:`~compatlib.adapters.check.EnvironmentReport`
     with the probe, for this interpreter, gathered in this process."""
-    from compatlib.adapters.check import EnvironmentReport, check_environment
-
     system = None
     if system_spec:
+        # lazy: only with --system
         from compatlib.stack.profile import parse_system
 
         system = parse_system(system_spec)
     elif check_system:
+        # lazy: the machine is detected only when no profile is given
         from compatlib.stack.detect import detect
 
         system = detect()
@@ -669,6 +679,7 @@ def run_probe(
         return EnvironmentReport(
             sys.executable, None, ("probe",), tuple(findings), probe=facts, system=system
         )
+    # lazy: only with a lock
     from compatlib.lock.model import read_lock
 
     lock = read_lock(lock_path)

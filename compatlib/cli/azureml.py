@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         build_context=context,
     )
     if args.dockerfile:
+        # lazy: only --dockerfile renders a build context
         from compatlib.adapters.docker import docker_context
 
         built = docker_context(  # the same image choice as the asset's

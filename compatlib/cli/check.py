@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from compatlib.errors import InputError
+
 __all__ = ["add_parser", "run"]
 
 EXIT_OK = 0
@@ -71,17 +73,19 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: registering the command (compatlib --help) loads none of these
     from compatlib.adapters.check import check_environment
     from compatlib.lock.model import read_lock
 
     lock = read_lock(args.lock)
     system = None
     if args.system:
-        from compatlib.stack.profile import parse_system
+        from compatlib.stack.profile import parse_system  # lazy: only with --system
 
         system = parse_system(args.system)
     probe: Any = False
     if args.probe:
+        # lazy: only --probe imports the frameworks
         from compatlib.adapters.probe import locked_frameworks, probe_frameworks
 
         probe = probe_frameworks(
@@ -91,8 +95,6 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
     elif args.seed is not None or args.no_kernel:
-        from compatlib.errors import InputError
-
         raise InputError("--seed and --no-kernel go with --probe", field="--probe")
     report = check_environment(
         lock,
