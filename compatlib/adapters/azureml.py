@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,7 @@ __all__ = [
     "known_image",
     "linux_part",
     "lock_driver",
+    "vm_gpus",
     "register",
     "workspace_client",
 ]
@@ -180,18 +182,24 @@ def _image_driver(cuda: str) -> tuple[str, str]:
 
 
 def choose_image(
-    lock: Lock, *, allow_deprecated: bool = False, driver: str | None = None
+    lock: Lock,
+    *,
+    allow_deprecated: bool = False,
+    driver: str | None = None,
+    gpus: Sequence[str] | None = None,
 ) -> tuple[AzureImage, str]:
     """The base image for the lock's ``linux-64`` packages, and why.
 
     ``driver`` is the NVIDIA driver the job runs on (default: the lock's target
     driver, :func:`lock_driver`); a CUDA image must run on it (CUDA
     minor-version compatibility), and one whose toolkit driver it meets is
-    preferred.
+    preferred. ``gpus`` are the compute capabilities the job may get (default:
+    those the lock's ``cuda_arch`` requirement allows); the image's CUDA must
+    be able to build code for one of them.
     """
     # lazy: the knowledge base loads only to choose an image or check a VM
     from compatlib.stack.knowledge import azure_images, glibc_of
-    from compatlib.values.dotted import DottedVersion, satisfies
+    from compatlib.values.dotted import satisfies
 
     needs = _needs(lock)
     glibc_need = needs.get("glibc")
@@ -199,6 +207,8 @@ def choose_image(
     cuda_need = needs.get("cuda")
     if driver is None:
         driver = lock_driver(lock)
+    if gpus is None:
+        gpus = _allowed_gpus(needs.get("cuda_arch"))
     candidates: list[tuple[tuple[Any, ...], AzureImage, str]] = []
     rejected: list[str] = []
     for image in azure_images():
@@ -217,30 +227,12 @@ def choose_image(
             why[0] += f" (the lock needs {glibc_need})"
         toolkit_fits = True
         if image.cuda is not None:
-            if cuda_need is not None and satisfies(cuda_need, image.cuda) is not True:
-                rejected.append(f"{image.name} (CUDA {image.cuda}, the lock needs {cuda_need})")
+            fit = _cuda_fit(image.cuda, cuda_need, driver, gpus)
+            if isinstance(fit, str):
+                rejected.append(f"{image.name} ({fit})")
                 continue
-            why.append(
-                f"CUDA {image.cuda}"
-                + (
-                    f" (the lock needs {cuda_need})"
-                    if cuda_need
-                    else " for the lock's GPU packages"
-                )
-            )
-            if driver is not None:
-                floor, toolkit = _image_driver(image.cuda)
-                if DottedVersion(driver) < DottedVersion(floor):
-                    rejected.append(
-                        f"{image.name} (CUDA {image.cuda} needs driver >= {floor}; "
-                        f"the driver is {driver})"
-                    )
-                    continue
-                toolkit_fits = DottedVersion(driver) >= DottedVersion(toolkit)
-                why.append(
-                    f"runs on driver {driver}"
-                    + ("" if toolkit_fits else f" through minor-version compatibility (>= {floor})")
-                )
+            why += fit[0]
+            toolkit_fits = fit[1]
         key = (
             image.status == "supported",
             toolkit_fits,
@@ -260,6 +252,50 @@ def choose_image(
         )
     _key, best, reason = max(candidates, key=lambda c: c[0])
     return best, f"{best.name}: {reason} (newest that fits; source {best.source})"
+
+
+def _allowed_gpus(requirement: str | None) -> tuple[str, ...]:
+    """The compute capabilities a ``cuda_arch`` requirement lists (``one of
+    8.0, 9.0``); none for another form (no constraint then)."""
+    if requirement is None or not requirement.startswith("one of "):
+        return ()
+    return tuple(c.strip() for c in requirement[len("one of ") :].split(",") if c.strip())
+
+
+def _cuda_fit(
+    cuda: str, cuda_need: str | None, driver: str | None, gpus: Sequence[str]
+) -> str | tuple[list[str], bool]:
+    """Why a CUDA image does not fit (text), or why it does and whether the
+    driver meets its toolkit's own driver."""
+    # lazy: the knowledge base loads only to choose an image or check a VM
+    from compatlib.stack.knowledge import cuda_supports
+    from compatlib.values.dotted import DottedVersion, satisfies
+
+    if cuda_need is not None and satisfies(cuda_need, cuda) is not True:
+        return f"CUDA {cuda}, the lock needs {cuda_need}"
+    why = [f"CUDA {cuda}" + (f" (the lock needs {cuda_need})" if cuda_need else "")]
+    if gpus:
+        supported = []
+        for cc in gpus:
+            try:
+                if cuda_supports(cuda, cc):
+                    supported.append(cc)
+            except InputError:
+                supported.append(cc)  # a GPU the knowledge base does not know: not ruled out
+        if not supported:
+            return f"CUDA {cuda} builds for none of compute capability {', '.join(gpus)}"
+        why.append(f"builds for compute capability {', '.join(supported)}")
+    toolkit_fits = True
+    if driver is not None:
+        floor, toolkit = _image_driver(cuda)
+        if DottedVersion(driver) < DottedVersion(floor):
+            return f"CUDA {cuda} needs driver >= {floor}; the driver is {driver}"
+        toolkit_fits = DottedVersion(driver) >= DottedVersion(toolkit)
+        why.append(
+            f"runs on driver {driver}"
+            + ("" if toolkit_fits else f" through minor-version compatibility (>= {floor})")
+        )
+    return why, toolkit_fits
 
 
 def _numbers(text: str) -> tuple[int, ...]:
@@ -339,6 +375,17 @@ def check_vm(
             )
     elif not _gpu_lock(needs):
         notes.append(f"the lock has no GPU packages: the job leaves {size.name}'s GPUs unused")
+    if image_cuda is not None and _gpu_lock(needs):
+        try:
+            builds = knowledge.cuda_supports(image_cuda, model.compute_capability)
+        except InputError:
+            builds = True  # a CUDA or GPU the knowledge base does not know: no note
+        if not builds:
+            notes.append(
+                f"the image's CUDA {image_cuda} cannot build code for compute capability "
+                f"{model.compute_capability}: what is compiled in the image (nvcc, PTX JIT) "
+                "does not target the VM's GPU; framework wheels carry their own kernels"
+            )
     source = "given" if driver is not None else None
     if driver is None:
         driver = lock_driver(lock)
@@ -442,7 +489,9 @@ def azureml_environment(
         )
     part = linux_part(lock)
     if image is None:
-        chosen, reason = choose_image(part, allow_deprecated=allow_deprecated, driver=driver)
+        chosen, reason = choose_image(
+            part, allow_deprecated=allow_deprecated, driver=driver, gpus=vm_gpus(vm)
+        )
         image_name, image_cuda = chosen.name, chosen.cuda
     else:
         known = known_image(image)
@@ -474,6 +523,16 @@ def azureml_environment(
         notes=notes,
         build_context=build_context,
     )
+
+
+def vm_gpus(vm: str | None) -> tuple[str, ...] | None:
+    """The compute capability of VM size ``vm``'s GPU (``None`` without a size)."""
+    if vm is None:
+        return None
+    # lazy: the knowledge base loads only to choose an image or check a VM
+    from compatlib.stack import knowledge
+
+    return (knowledge.gpu(knowledge.azure_vm_size(vm).gpu).compute_capability,)
 
 
 def linux_part(lock: Lock) -> Lock:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compatlib._values import value
-from compatlib.adapters.azureml import check_vm, choose_image, known_image, linux_part
+from compatlib.adapters.azureml import check_vm, choose_image, known_image, linux_part, vm_gpus
 from compatlib.errors import InputError
 
 if TYPE_CHECKING:
@@ -119,7 +119,9 @@ def docker_context(
 
     part = linux_part(lock)
     if image is None:
-        chosen, reason = choose_image(part, allow_deprecated=allow_deprecated, driver=driver)
+        chosen, reason = choose_image(
+            part, allow_deprecated=allow_deprecated, driver=driver, gpus=vm_gpus(vm)
+        )
         base, cuda = chosen.name, chosen.cuda
     else:
         known = known_image(image)

@@ -102,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
             lock,
             image=args.image,
             allow_deprecated=args.allow_deprecated,
+            vm=args.vm,
             driver=args.driver,
         )
         path = built.write(args.dockerfile)

@@ -278,3 +278,27 @@ def test_cli_vm_driver_and_a_build_context(
     assert (asset_dir / loaded.build.path).resolve() == context.resolve()
     assert loaded.build.dockerfile_path == "Dockerfile"
     assert loaded.image is None
+
+
+def test_the_image_builds_for_the_gpus_the_job_gets() -> None:
+    blackwell = Lock.of(
+        _gpu_lock().packages,
+        system_requirements={"linux-64": {"nvidia_driver": ">=570", "cuda_arch": "one of 12.0"}},
+        metadata={"targets": [{"platform": "linux-64", "python": "3.11"}]},
+    )
+    # the lock's builds run on compute capability 12.0 only: CUDA 12.8 and later build for it
+    image, why = choose_image(blackwell, driver="575.51.03")
+    assert image.cuda == "12.8"
+    assert "builds for compute capability 12.0" in why
+    # a K80 (3.7): no supported image's CUDA builds for it any more
+    with pytest.raises(InputError, match=r"CUDA 12\.4 builds for none of compute capability 3\.7"):
+        choose_image(_gpu_lock(), gpus=("3.7",))
+    # the VM's GPU decides when a size is given
+    env = azureml_environment(_gpu_lock(), name="e", vm="Standard_NC40ads_H100_v5")
+    assert "builds for compute capability 9.0" in env.image_reason
+    # an image given outright that cannot build for the VM's GPU: said in a note
+    rtx = "Standard_NC144ds_xl_RTXPRO6000BSE_v6"
+    checked = check_vm(blackwell, rtx, image_cuda="12.4", driver="575.51.03")
+    assert any(
+        "CUDA 12.4 cannot build code for compute capability 12.0" in n for n in checked.notes
+    )
