@@ -68,10 +68,10 @@ def test_local_files_install_here_but_are_refused_for_an_image(tmp_path: Path) -
             platforms=("linux-64",),
         )
     )
-    # here: the absolute find-links folder works as written
+    # here: the find-links folder (recorded as its file: URL) works as written
     assert _pip_section(render(lock, "environment")) == [
         "--no-index",
-        f"--find-links {links}",
+        f"--find-links {links.as_uri()}",
         "web==1.0",
     ]
     with pytest.raises(
