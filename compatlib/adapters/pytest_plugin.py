@@ -19,6 +19,7 @@ no lock given it does nothing. Under pytest-xdist only the controller checks.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -88,8 +89,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(f"--compatlib-lock {path}: {exc}") from None
     config.stash[_REPORT] = (path, report)
     if not report.ok:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(report.text, red=True)
+        else:  # -p no:terminal: the exit message is all that is printed
+            print(report.text, file=sys.stderr)
         pytest.exit(
-            f"this environment does not match {path}; no test was run\n{report.text}",
+            f"this environment does not match {path}; no test was run",
             returncode=pytest.ExitCode.TESTS_FAILED,
         )
 
