@@ -35,6 +35,7 @@ from compatlib.errors import CompatError, InputError
 from compatlib.values.dotted import satisfies
 
 if TYPE_CHECKING:
+    from compatlib.adapters.probe import ProbeFacts
     from compatlib.lock.model import Lock
     from compatlib.stack.profile import SystemProfile
 
@@ -99,6 +100,7 @@ class EnvironmentFacts:
     @property
     def platform(self) -> str | None:
         """The conda subdir of this interpreter's platform, if it is a known one."""
+        # lazy: the platform table loads only when asked
         from compatlib.values.target import PLATFORMS
 
         machine = self.machine.lower()
@@ -115,8 +117,9 @@ class Finding:
     """One difference between the environment and the lock.
 
     ``check`` is ``platform``, ``python``, ``package``, ``consistency`` or
-    ``system``; ``severity`` is ``error`` (the environment is not the locked
-    one) or ``warning``.
+    ``system``, and with the probe (:mod:`compatlib.adapters.probe`)
+    ``framework``, ``gpu`` or ``determinism``; ``severity`` is ``error`` (the
+    environment is not the locked one, or will fail) or ``warning``.
     """
 
     check: str
@@ -142,12 +145,16 @@ class Finding:
 
 @value
 class EnvironmentReport:
-    """The findings for one interpreter, and what was checked."""
+    """The findings for one interpreter, and what was checked; ``probe`` holds
+    what its frameworks said (with ``--probe``), ``system`` the machine the
+    system checks and the probe used."""
 
     executable: str
     platform: str | None
     checked: tuple[str, ...]
     findings: tuple[Finding, ...]
+    probe: ProbeFacts | None = None
+    system: SystemProfile | None = None
 
     @property
     def ok(self) -> bool:
@@ -156,11 +163,12 @@ class EnvironmentReport:
 
     @property
     def text(self) -> str:
-        head = (
-            f"{self.executable} matches the lock"
-            if self.ok
-            else f"{self.executable} does not match the lock"
-        )
+        if "platform" not in self.checked:  # the probe alone, without a lock
+            head = f"{self.executable}: " + ("nothing wrong found" if self.ok else "problems found")
+        elif self.ok:
+            head = f"{self.executable} matches the lock"
+        else:
+            head = f"{self.executable} does not match the lock"
         lines = [head + f" (checked: {', '.join(self.checked)})"]
         extra = [f for f in self.findings if f.check == "package" and f.expected is None]
         for f in self.findings:
@@ -173,16 +181,26 @@ class EnvironmentReport:
                 f"  warning: {len(extra)} installed packages are not in the lock "
                 f"({names}, ...; --json lists them)"
             )
+        if self.probe is not None:
+            # lazy: only a check with the probe needs it
+            from compatlib.adapters.probe import probe_text
+
+            lines.extend(probe_text(self.probe, self.system))
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "executable": self.executable,
             "platform": self.platform,
             "ok": self.ok,
             "checked": list(self.checked),
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.probe is not None:
+            d["probe"] = self.probe.to_dict()
+            if self.system is not None:
+                d["probe"]["driver"] = self.system.driver
+        return d
 
 
 def probe_environment(python: str | None = None, *, timeout: float = 60.0) -> EnvironmentFacts:
@@ -242,6 +260,7 @@ def check_environment(
     check_system: bool = True,
     extra_ok: Sequence[str] = (),
     strict: bool = False,
+    probe: ProbeFacts | bool = False,
 ) -> EnvironmentReport:
     """Compare an interpreter's environment with ``lock`` (see the module docstring).
 
@@ -250,7 +269,11 @@ def check_environment(
     to check the lock's system requirements against; ``None`` detects it
     (:func:`compatlib.stack.detect.detect`). ``extra_ok`` names installed
     packages that may be present without being locked; with ``strict`` any
-    other such package is an error, not a warning.
+    other such package is an error, not a warning. ``probe`` adds the checks of
+    :mod:`compatlib.adapters.probe` (the locked frameworks imported in that
+    interpreter, their GPUs and determinism settings): ``True`` probes it in a
+    subprocess, or pass the :class:`~compatlib.adapters.probe.ProbeFacts`
+    already gathered.
     """
     if facts is None:
         facts = probe_environment(python)
@@ -270,14 +293,34 @@ def check_environment(
     checked.append("consistency")
     findings.extend(_consistency(facts, installed))
 
-    if check_system and lock.system_requirements.get(platform):
-        checked.append("system")
+    if check_system and (lock.system_requirements.get(platform) or probe is not False):
         if system is None:
+            # lazy: the machine is detected only when no profile is given
             from compatlib.stack.detect import detect
 
             system = detect()
-        findings.extend(_system(lock.system_requirements[platform], system, facts))
-    return EnvironmentReport(facts.executable, platform, tuple(checked), tuple(findings))
+        if lock.system_requirements.get(platform):
+            checked.append("system")
+            findings.extend(_system(lock.system_requirements[platform], system, facts))
+    if probe is False:
+        return EnvironmentReport(facts.executable, platform, tuple(checked), tuple(findings))
+    # lazy: only a check with the probe needs it
+    from compatlib.adapters.probe import locked_frameworks, probe_findings, probe_frameworks
+
+    if probe is True:
+        probe = probe_frameworks(
+            python or facts.executable, frameworks=locked_frameworks(lock, platform)
+        )
+    checked.append("probe")
+    findings.extend(probe_findings(probe, lock=lock, platform=platform, system=system))
+    return EnvironmentReport(
+        facts.executable,
+        platform,
+        tuple(checked),
+        tuple(findings),
+        probe=probe,
+        system=system if check_system else None,
+    )
 
 
 def _lock_platform(lock: Lock, facts: EnvironmentFacts) -> str | Finding:
@@ -304,6 +347,7 @@ def _python_findings(lock: Lock, platform: str, facts: EnvironmentFacts) -> list
     wanted = _target_python(lock, platform)
     universal = lock.metadata.get("universal")
     if isinstance(universal, str):  # a universal lock covers a range of Pythons
+        # lazy: the version parsers load only when compared
         from packaging.specifiers import InvalidSpecifier, SpecifierSet
         from packaging.version import Version
 
@@ -339,6 +383,7 @@ def _python_findings(lock: Lock, platform: str, facts: EnvironmentFacts) -> list
 
 def _installed(facts: EnvironmentFacts) -> dict[str, tuple[str, str, tuple[str, ...]]]:
     """The installed distributions by normalized name: (name, version, requires)."""
+    # lazy: the name rules load only when compared
     from compatlib.values.filenames import canonicalize_name
 
     return {str(canonicalize_name(n)): (n, v, reqs) for n, v, reqs in facts.distributions}
@@ -354,6 +399,7 @@ def _package_findings(
 ) -> list[Finding]:
     """Locked pip packages missing or at another version, the conda packages,
     and installed packages the lock does not name."""
+    # lazy: the name rules load only when compared
     from compatlib.values.filenames import canonicalize_name
 
     findings: list[Finding] = []
@@ -410,6 +456,7 @@ def _applies(marker: str | None, env: Mapping[str, str]) -> bool:
     """Does a universal lock's package marker hold for this interpreter?"""
     if marker is None:
         return True
+    # lazy: markers are parsed only in universal locks
     from compatlib.values.pep508 import Marker
 
     return Marker(marker).evaluate(dict(env))
@@ -466,10 +513,12 @@ def _conda_packages(lock: Lock, platform: str, facts: EnvironmentFacts) -> list[
 def _conda_as_pypi(names: Sequence[str]) -> set[str]:
     """The PyPI names conda packages show up under in ``importlib.metadata``
     (``pytorch`` is ``torch``), through compatlib's conda <-> PyPI mapping."""
+    # lazy: the name rules load only when compared
     from compatlib.values.filenames import canonicalize_name
 
     if not names:
         return set()
+    # lazy: the conda <-> PyPI mapping loads only for conda packages
     from compatlib.resolve.providers.mixed import load_mapping
 
     mapping = load_mapping()
@@ -494,6 +543,7 @@ def _same_python(wanted: str, found: str) -> bool:
 
 
 def _same_version(installed: str, locked: str) -> bool:
+    # lazy: the version parsers load only when compared
     from packaging.version import InvalidVersion, Version
 
     try:
@@ -505,9 +555,13 @@ def _same_version(installed: str, locked: str) -> bool:
 def _consistency(
     facts: EnvironmentFacts, installed: Mapping[str, tuple[str, str, tuple[str, ...]]]
 ) -> list[Finding]:
+    # lazy: the version parsers load only when compared
     from packaging.version import InvalidVersion, Version
 
+    # lazy: the name rules load only when compared
     from compatlib.values.filenames import canonicalize_name
+
+    # lazy: requirements are parsed only for the consistency check
     from compatlib.values.pep508 import InvalidRequirement, parse_requirement
 
     env = _marker_environment(facts)
@@ -555,6 +609,7 @@ def _consistency(
 def _marker_environment(facts: EnvironmentFacts) -> dict[str, str]:
     """The interpreter's PEP 508 marker variables: its target's, with the
     platform values it reported itself."""
+    # lazy: with the consistency check
     from compatlib.values.target import Target
 
     target = Target(

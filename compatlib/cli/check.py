@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from compatlib.errors import InputError
+
 __all__ = ["add_parser", "run"]
 
 EXIT_OK = 0
@@ -22,7 +24,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
             "Check that an interpreter's environment is the one a JSON lock describes: "
             "its platform and Python version, every locked pip package at its locked "
             "version, installed requirements met (as pip check), and the machine's "
-            "glibc, NVIDIA driver and GPUs against the lock's system requirements. "
+            "glibc, NVIDIA driver and GPUs against the lock's system requirements; with "
+            "--probe, also the locked frameworks imported in it (GPUs usable, kernels for "
+            "each device's compute capability, a tiny kernel run on each, driver, CUDA and "
+            "cuDNN, determinism settings). "
             "Exit 0 when it matches, 1 when it does not, 2 on bad input."
         ),
     )
@@ -48,20 +53,49 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--strict", action="store_true", help="packages installed but not locked are errors"
     )
+    p.add_argument(
+        "--probe",
+        action="store_true",
+        help="import the locked frameworks (torch, tensorflow, jax) in the interpreter and "
+        "check their GPUs, kernels and determinism settings",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="with --probe: seed every global generator with N and check draws reproduce",
+    )
+    p.add_argument(
+        "--no-kernel", action="store_true", help="with --probe: run no kernel on the GPUs"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: registering the command (compatlib --help) loads none of these
     from compatlib.adapters.check import check_environment
     from compatlib.lock.model import read_lock
 
     lock = read_lock(args.lock)
     system = None
     if args.system:
-        from compatlib.stack.profile import parse_system
+        from compatlib.stack.profile import parse_system  # lazy: only with --system
 
         system = parse_system(args.system)
+    probe: Any = False
+    if args.probe:
+        # lazy: only --probe imports the frameworks
+        from compatlib.adapters.probe import locked_frameworks, probe_frameworks
+
+        probe = probe_frameworks(
+            args.python,
+            frameworks=locked_frameworks(lock),
+            kernel=not args.no_kernel,
+            seed=args.seed,
+        )
+    elif args.seed is not None or args.no_kernel:
+        raise InputError("--seed and --no-kernel go with --probe", field="--probe")
     report = check_environment(
         lock,
         python=args.python,
@@ -69,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         check_system=not args.no_system,
         extra_ok=args.allow_extra,
         strict=args.strict,
+        probe=probe,
     )
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, sort_keys=True))

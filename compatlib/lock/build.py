@@ -430,7 +430,11 @@ _CONDA_BASICS = frozenset({"pip"})
 
 
 def _needs_conda(spec: Spec) -> bool:
-    """Does the spec ask for conda packages (beyond the interpreter and pip)?"""
+    """Does the spec ask for conda packages? Any beyond the interpreter and pip
+    does; so does python (alone or with pip) when the spec names channels to
+    take it from, as an environment.yml does: that Python is part of the lock."""
+    if spec.channels and any(dep.name == "python" for dep in spec.conda):
+        return True
     return any((dep.name or "") not in _CONDA_BASICS and dep.name != "python" for dep in spec.conda)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from compatlib.errors import InputError
 from compatlib.lock.model import Lock, LockedPackage
-from compatlib.values.urls import is_file_url, path_to_url
+from compatlib.values.urls import file_url_to_path, is_file_url, path_to_url
 
 __all__ = [
     "FORMATS",
@@ -39,6 +39,9 @@ __all__ = [
     "render_explicit",
     "render_pylock",
     "render_requirements",
+    "is_local_source",
+    "lock_python",
+    "pip_install_lines",
 ]
 
 #: the ``--format`` names, and what each writes
@@ -617,37 +620,51 @@ def render_explicit(lock: Lock) -> str:
 
 
 def render_environment(
-    lock: Lock, *, hashes: bool = False, default_channels: Sequence[str] = ()
+    lock: Lock,
+    *,
+    hashes: bool = False,
+    default_channels: Sequence[str] = (),
+    portable: bool = False,
 ) -> str:
     """An ``environment.yml`` pinning the lock's one platform exactly.
 
     ``hashes`` adds each pip package's ``--hash`` options to its line, so the
     ``pip install`` conda runs for the ``pip:`` section checks every file;
     ``default_channels`` are used when the lock names none (a pip-only lock).
+
+    The ``pip:`` section names the lock's indexes when pip can find the files
+    there; a lock whose sources pip cannot use as written (the shipped snapshot,
+    ``--no-index`` without find-links, a relative find-links path) pins each
+    package to its file instead (``name @ url``, see :func:`pip_install_lines`).
+    ``portable`` is for files used on another machine (an image build): a local
+    channel, index or file is then an input error naming it.
     """
     _no_markers(lock, "an environment.yml")
     platform = _one_platform(lock, "an environment.yml")
     conda = sorted((p for p in lock.packages if p.manager == "conda"), key=lambda p: p.name)
     pip = sorted((p for p in lock.packages if p.manager == "pip"), key=lambda p: p.name)
     channels = [str(c) for c in lock.metadata.get("channels", ()) or ()] or list(default_channels)
+    if portable:
+        for channel in channels:
+            if is_local_source(channel):
+                raise InputError(
+                    f"conda channel {channel} is a local folder, which an image build cannot reach",
+                    field="channels",
+                    text=channel,
+                    expected="a lock made from channels the build can reach "
+                    "(a name such as conda-forge, or an https:// URL)",
+                )
     deps: list[Any] = [
         f"{p.name}={p.version}={p.build}" if p.build else f"{p.name}={p.version}" for p in conda
     ]
     if pip:
         if not conda:  # a pip-only lock: the Python it was locked for, and pip
-            pythons = sorted({str(t.get("python")) for t in lock.metadata.get("targets", ())})
-            deps.extend(f"python={v}" for v in pythons[:1] if v and v != "None")
+            python = lock_python(lock)
+            deps.extend(f"python={v}" for v in (python,) if v)
         if not any(p.name == "pip" for p in conda):
             deps.append("pip")
-        # the sources first: conda passes the pip: list to pip as a requirements file
-        lines = _sources(lock, pip)
-        for p in pip:
-            line = f"{p.name}=={p.version}"
-            if hashes:
-                _hash_of(p, None, "a pip section with --hash")
-                line += "".join(f" --hash={a}:{d}" for a, d in sorted(p.hashes))
-            lines.append(line)
-        deps.append({"pip": lines})
+        # conda passes the pip: list to pip as a requirements file
+        deps.append({"pip": pip_install_lines(lock, pip, hashes=hashes, portable=portable)})
     doc: dict[str, Any] = {}
     if channels:
         doc["channels"] = [*channels, "nodefaults"]
@@ -660,3 +677,74 @@ def render_environment(
     if recorded is not None:
         header.append(recorded)
     return "\n".join(header) + "\n" + _yaml(doc)
+
+
+def lock_python(lock: Lock) -> str | None:
+    """The Python version of a pip-only lock's target (the first, sorted), if any."""
+    pythons = sorted({str(t.get("python")) for t in lock.metadata.get("targets", ())})
+    found = [v for v in pythons if v and v != "None"]
+    return found[0] if found else None
+
+
+def is_local_source(source: str) -> bool:
+    """Is an index, find-links location, channel or file URL on this machine only
+    (a path or ``file:`` URL), as opposed to an ``http(s)://`` URL or a channel name?"""
+    if source.startswith(("https://", "http://")):
+        return False
+    if is_file_url(source) or "://" in source:
+        return True  # file:, or a scheme no image build has (compatlib-snapshot: is not "://")
+    return "/" in source or "\\" in source or source.startswith((".", "~"))
+
+
+def _remote(source: str) -> bool:
+    return source.startswith(("https://", "http://"))
+
+
+def _usable_here(source: str) -> bool:
+    """Can pip use this index or find-links location as written, from any folder?"""
+    return _is_url(source) or source.startswith("/")
+
+
+def pip_install_lines(
+    lock: Lock, packages: Sequence[LockedPackage], *, hashes: bool, portable: bool
+) -> list[str]:
+    """Requirement lines that make pip install exactly ``packages`` (one platform's).
+
+    The lock's sources as options and ``name==version`` pins, when pip can use
+    those sources as written (URLs; absolute paths too unless ``portable``);
+    otherwise each package by its file, ``name @ url``, which installs wherever
+    that URL is reachable. ``portable`` refuses a file only this machine has,
+    naming the package and its path. ``hashes`` adds every file's ``--hash``.
+    """
+    indexes = [str(u) for u in lock.metadata.get("indexes", ())]
+    sources = indexes + [str(u) for u in lock.metadata.get("find_links", ())]
+    usable = bool(sources) and all(
+        _remote(s) or (not portable and _usable_here(s)) for s in sources
+    )
+    pypi_default = not sources and all(p.url.startswith(_PYPI_FILES) for p in packages)
+    direct = not usable and not pypi_default
+    lines = [] if direct else _sources(lock, packages)
+    for p in packages:
+        if direct:
+            if not _remote(p.url) and (portable or not is_file_url(p.url)):
+                where = file_url_to_path(p.url) if is_file_url(p.url) else (p.url or "no URL")
+                raise InputError(
+                    f"pip package {p.name} {p.version} comes from {where}, "
+                    + (
+                        "a local file that an image build cannot reach"
+                        if portable
+                        else "which pip cannot install from as written"
+                    ),
+                    field="url",
+                    text=p.url,
+                    expected="a lock made from an index or find-links URL that the build can "
+                    "reach (--index https://..., --find-links https://...)",
+                )
+            line = f"{p.name} @ {p.url}"
+        else:
+            line = f"{p.name}=={p.version}"
+        if hashes:
+            _hash_of(p, None, "a pip section with --hash")
+            line += "".join(f" --hash={a}:{d}" for a, d in sorted(p.hashes))
+        lines.append(line)
+    return lines

@@ -10,6 +10,7 @@ import yaml
 
 from compatlib.adapters.azureml import (
     azureml_environment,
+    check_vm,
     choose_image,
     register,
     workspace_client,
@@ -155,3 +156,149 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["azureml", str(lock), "--name", "e", "--register"]) == 2
     assert "--register needs --subscription" in capsys.readouterr().err
     assert main(["azureml", str(lock), "--name", "bad name"]) == 2
+
+
+def _gpu_lock(driver: str | None = None, url: str | None = None) -> Lock:
+    """A cu118 torch lock (builds for 3.7 ... 9.0, driver >= 450.80.02), made for
+    ``driver`` when given (as ``--system driver=...`` records it)."""
+    torch = LockedPackage(
+        name="torch",
+        version="2.5.1+cu118",
+        manager="pip",
+        platform="linux-64",
+        url=url
+        or "https://download.pytorch.org/whl/cu118/torch-2.5.1%2Bcu118-cp311-cp311-linux_x86_64.whl",
+        hashes=(("sha256", "d" * 64),),
+    )
+    target: dict[str, str] = {"platform": "linux-64", "python": "3.11"}
+    if driver:
+        target["driver"] = driver
+    return Lock.of(
+        [torch],
+        system_requirements={
+            "linux-64": {
+                "glibc": ">=2.17",
+                "nvidia_driver": ">=450.80.02",
+                "cuda_arch": "one of 3.7, 5.0, 6.0, 7.0, 7.5, 8.0, 8.6, 9.0",
+            }
+        },
+        metadata={"targets": [target], "indexes": ["https://download.pytorch.org/whl/cu118"]},
+    )
+
+
+def test_the_image_runs_on_the_locks_driver() -> None:
+    # no driver known: the newest CUDA image
+    newest, _ = choose_image(_gpu_lock())
+    assert newest.cuda is not None
+    assert newest.cuda.startswith("13.")
+    # made for driver 470: no supported image's CUDA runs there, and the error says why
+    with pytest.raises(
+        InputError, match=r"CUDA 12\.6 needs driver >= 525\.60\.13; the driver is 470"
+    ):
+        choose_image(_gpu_lock("470.82.01"))
+    image, why = choose_image(_gpu_lock("470.82.01"), allow_deprecated=True)
+    assert image.cuda is not None
+    assert image.cuda.startswith("11.")
+    assert "runs on driver 470.82.01" in why
+    # a driver given outright wins over the lock's
+    image, _ = choose_image(_gpu_lock("470.82.01"), driver="535.104.05")
+    assert image.cuda is not None
+    assert image.cuda.startswith("12.")
+    assert "minor-version compatibility" in choose_image(_gpu_lock(), driver="535.104.05")[1]
+
+
+def test_vm_sizes_are_checked_against_the_lock() -> None:
+    lock = _gpu_lock()
+    ok = check_vm(lock, "Standard_NC24ads_A100_v4", image_cuda="12.6")
+    assert (ok.gpu, ok.compute_capability, ok.gpus, ok.driver) == ("NVIDIA A100", "8.0", 1, None)
+    (note,) = ok.notes  # the data has no driver for the series: said, not guessed
+    assert "no NVIDIA driver for series NC_A100_v4" in note
+    assert ">=450.80.02" in note
+    assert "CUDA 12.6 needs >= 525.60.13" in note
+    assert check_vm(lock, "nc24ads_a100_v4", driver="535.104.05").notes == ()
+    with pytest.raises(InputError, match=r"image's CUDA 12\.6 needs NVIDIA driver >= 525\.60\.13"):
+        check_vm(lock, "Standard_NC24ads_A100_v4", image_cuda="12.6", driver="470.82.01")
+    with pytest.raises(InputError, match="is retired"):
+        check_vm(lock, "Standard_NC6s_v3")
+    with pytest.raises(InputError, match="aarch64 CPUs"):
+        check_vm(lock, "Standard_ND128isr_NDR_GB200_v6")
+    with pytest.raises(InputError, match="unknown Azure VM size"):
+        check_vm(lock, "Standard_D4s_v3")
+    # a build for Hopper only does not run on an A100
+    hopper = Lock.of(
+        lock.packages,
+        system_requirements={"linux-64": {"cuda_arch": "one of 9.0", "nvidia_driver": ">=525"}},
+        metadata=lock.metadata,
+    )
+    with pytest.raises(InputError, match=r"do not run on Standard_NC24ads_A100_v4 .*8\.0"):
+        check_vm(hopper, "Standard_NC24ads_A100_v4")
+    assert check_vm(hopper, "Standard_NC40ads_H100_v5", driver="550.54.15").gpu == "NVIDIA H100"
+    with pytest.raises(InputError, match="need NVIDIA driver >=525"):
+        check_vm(hopper, "Standard_NC40ads_H100_v5", driver="470.82.01")
+    cpu = check_vm(_lock({"glibc": ">=2.28"}), "Standard_NC4as_T4_v3")
+    assert "no GPU packages" in cpu.notes[0]
+
+
+def test_local_files_are_refused_naming_the_package(tmp_path: Path) -> None:
+    wheel = tmp_path / "wheels" / "torch-2.5.1-cp311-cp311-linux_x86_64.whl"
+    lock = _gpu_lock(url=wheel.as_uri())
+    meta = {**lock.metadata, "indexes": [], "find_links": [str(wheel.parent)]}
+    local = Lock.of(lock.packages, system_requirements=lock.system_requirements, metadata=meta)
+    with pytest.raises(InputError, match=r"torch 2\.5\.1\+cu118 comes from .*wheels/torch-2\.5\.1"):
+        azureml_environment(local, name="e")
+
+
+@pytest.mark.filterwarnings("ignore")  # azure-ai-ml's own deprecation warnings on import
+def test_cli_vm_driver_and_a_build_context(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lock = tmp_path / "lock.json"
+    lock.write_text(_gpu_lock().to_json())
+    base = ["azureml", str(lock), "--name", "e"]
+    assert main([*base, "--vm", "Standard_NC24ads_A100_v4"]) == 0
+    out, err = capsys.readouterr()
+    assert "compatlib.vm: Standard_NC24ads_A100_v4" in out
+    assert "note: compatlib's data names no NVIDIA driver" in err
+    assert main([*base, "--vm", "Standard_NC6s_v3"]) == 2
+    assert "is retired" in capsys.readouterr().err
+    assert main([*base, "--vm", "Standard_NC24ads_A100_v4", "--driver", "470.82.01"]) == 2
+    assert "no supported Azure ML CUDA image" in capsys.readouterr().err
+    context, asset_dir = tmp_path / "ctx", tmp_path / "asset"
+    argv = [*base, "--dockerfile", str(context), "-o", str(asset_dir), "--driver", "535.104.05"]
+    assert main(argv) == 0
+    assert sorted(p.name for p in context.iterdir()) == ["Dockerfile", "requirements.txt"]
+    asset = yaml.safe_load((asset_dir / "environment.yml").read_text())
+    assert asset["build"] == {"path": "../ctx", "dockerfile_path": "Dockerfile"}
+    assert "image" not in asset
+    assert "conda_file" not in asset
+    assert not (asset_dir / "conda.yml").exists()
+    ml = pytest.importorskip("azure.ai.ml")
+    loaded = ml.load_environment(source=str(asset_dir / "environment.yml"))
+    assert loaded.build is not None
+    assert (asset_dir / loaded.build.path).resolve() == context.resolve()
+    assert loaded.build.dockerfile_path == "Dockerfile"
+    assert loaded.image is None
+
+
+def test_the_image_builds_for_the_gpus_the_job_gets() -> None:
+    blackwell = Lock.of(
+        _gpu_lock().packages,
+        system_requirements={"linux-64": {"nvidia_driver": ">=570", "cuda_arch": "one of 12.0"}},
+        metadata={"targets": [{"platform": "linux-64", "python": "3.11"}]},
+    )
+    # the lock's builds run on compute capability 12.0 only: CUDA 12.8 and later build for it
+    image, why = choose_image(blackwell, driver="575.51.03")
+    assert image.cuda == "12.8"
+    assert "builds for compute capability 12.0" in why
+    # a K80 (3.7): no supported image's CUDA builds for it any more
+    with pytest.raises(InputError, match=r"CUDA 12\.4 builds for none of compute capability 3\.7"):
+        choose_image(_gpu_lock(), gpus=("3.7",))
+    # the VM's GPU decides when a size is given
+    env = azureml_environment(_gpu_lock(), name="e", vm="Standard_NC40ads_H100_v5")
+    assert "builds for compute capability 9.0" in env.image_reason
+    # an image given outright that cannot build for the VM's GPU: said in a note
+    rtx = "Standard_NC144ds_xl_RTXPRO6000BSE_v6"
+    checked = check_vm(blackwell, rtx, image_cuda="12.4", driver="575.51.03")
+    assert any(
+        "CUDA 12.4 cannot build code for compute capability 12.0" in n for n in checked.notes
+    )

@@ -220,10 +220,11 @@ def test_requirement_files_and_environment_files(
         ("core", "2.0"),
         ("web", "1.0"),
     ]
-    # environment.yml with only python and pip from conda: a pip lock for its Python
+    # environment.yml with only python and pip, and no channel to lock them from: a pip
+    # lock for its Python (with channels, python is locked too: tests/lock/test_build_environment.py)
     env = tmp_path / "environment.yml"
     env.write_text(
-        "name: t\nchannels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n"
+        "name: t\ndependencies:\n  - python=3.11\n  - pip\n"
         f"  - pip:\n      - --find-links {links}\n      - web\n"
         "platforms: [linux-64, win-64]\n"
     )

@@ -70,7 +70,7 @@ def test_files_paths_and_a_system_profile(links: Path, tmp_path: Path) -> None:
 def test_spec_platforms_and_python_pin_are_the_default_targets(links: Path, tmp_path: Path) -> None:
     env = tmp_path / "environment.yml"
     env.write_text(
-        "name: t\nchannels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n"
+        "name: t\ndependencies:\n  - python=3.11\n  - pip\n"
         f"  - pip:\n      - --find-links {links}\n      - web\n"
         "platforms: [linux-64, win-64]\n"
     )
