@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -54,8 +55,8 @@ def load_compiled(path: Path, mapping: Callable[[dict[str, Any], int | None], An
     being where it starts in the YAML file. The twin records the sha256 of the
     YAML it came from, so an edited YAML file is always read itself.
     """
+    # lazy: only load_compiled needs hashlib, which loads 3 modules that importing this one does not
     import hashlib
-    import json
 
     twin = compiled_path(path)
     if twin is None:

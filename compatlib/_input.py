@@ -20,7 +20,11 @@ JSON and no compatlib format has a use for them.
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
+import re
+import sys
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from compatlib.errors import InputError
@@ -197,8 +201,6 @@ def load_json(
 ) -> Any:
     """Parse strict JSON: nesting bounded, ``NaN``/``Infinity`` refused, errors located
     (``what`` starts the message: ``"not a JSON lock"``)."""
-    import json
-
     check_depth(text, source=source)
     try:
         return json.loads(text, parse_constant=_refuse_constant)
@@ -220,10 +222,6 @@ def load_json(
 
 def load_toml(text: str, *, source: str, expected: str = "a TOML document") -> dict[str, Any]:
     """Parse TOML (tomllib, or tomli on 3.10) with nesting bounded and errors located."""
-    import importlib
-    import re
-    import sys
-
     tomllib = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")
     check_depth(text, source=source, toml=True)
     try:
@@ -244,6 +242,7 @@ def load_toml(text: str, *, source: str, expected: str = "a TOML document") -> d
 
 
 def _yaml_loader(text: str, source: str) -> yaml.SafeLoader:
+    # lazy: only _yaml_loader needs yaml, which loads 27 modules that importing this one does not
     import yaml
 
     class _Bounded(yaml.SafeLoader):
@@ -288,6 +287,7 @@ class _NodeError(Exception):
 
 
 def _yaml_error(exc: Exception, source: str, text: str) -> InputError:
+    # lazy: only _yaml_error needs yaml, which loads 27 modules that importing this one does not
     import yaml
 
     at: int | None = None  # a 0-based line and column, or a character offset
@@ -323,6 +323,7 @@ def _yaml_error(exc: Exception, source: str, text: str) -> InputError:
 def compose_yaml(text: str, *, source: str) -> tuple[yaml.SafeLoader, yaml.Node | None]:
     """The node tree of a one-document YAML text (with marks), and its loader for
     :func:`construct_yaml`. Call ``loader.dispose()`` when done."""
+    # lazy: only compose_yaml needs yaml, which loads 27 modules that importing this one does not
     import yaml
 
     try:
@@ -353,6 +354,7 @@ def _count_nodes(root: yaml.Node, source: str) -> None:
     Aliases make the composed graph a DAG; the size after expansion is counted
     per distinct node (memoised), so the check is linear in the file.
     """
+    # lazy: only _count_nodes needs yaml, which loads 27 modules that importing this one does not
     import yaml
 
     sizes: dict[int, int] = {}
@@ -389,6 +391,7 @@ def construct_yaml(loader: yaml.SafeLoader, node: yaml.Node, *, source: str, tex
     """The Python value of ``node``: a tag that does not fit its value
     (``!!int abc``, ``!!binary 1``) or that the safe loader refuses is an
     :class:`InputError` at the node, not a ValueError from deep inside PyYAML."""
+    # lazy: only construct_yaml needs yaml, which loads 27 modules that importing this one does not
     import yaml
 
     try:

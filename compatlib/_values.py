@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
@@ -252,8 +253,6 @@ def _repr_fn(qual: str, shown: tuple[str, ...]) -> Callable[[Any], str]:
 
 def _key_fn(compared: tuple[str, ...]) -> Callable[[Any], Any]:
     """The tuple of the compared fields of an instance."""
-    from operator import attrgetter
-
     key: Callable[[Any], Any]
     if len(compared) == 1:
         one = attrgetter(compared[0])
@@ -383,6 +382,7 @@ def replace(obj: T, /, **changes: Any) -> T:
         raise TypeError(f"{type(obj).__name__} has its own __init__: replace() cannot rebuild it")
     names = getattr(obj, "__value_fields__", None)
     if names is None:
+        # lazy: only replace needs dataclasses, which loads 14 modules that importing this one does not
         import dataclasses
 
         return dataclasses.replace(obj, **changes)  # type: ignore[type-var]

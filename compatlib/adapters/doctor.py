@@ -34,7 +34,9 @@ from typing import Any, Literal
 
 from compatlib._values import value
 from compatlib.errors import InputError
+from compatlib.specs import read_spec
 from compatlib.specs.model import Location, Spec
+from compatlib.values.filenames import canonicalize_name
 
 __all__ = ["CODES", "Finding", "diagnose", "diagnose_spec"]
 
@@ -256,8 +258,8 @@ def _channel_findings(spec: Spec) -> Iterable[Finding]:
 
 
 def _both_managers(spec: Spec, conda_names: dict[str, Location]) -> Iterable[Finding]:
+    # lazy: only _both_managers needs compatlib.resolve.providers.mixed, which loads 36 modules that importing this one does not
     from compatlib.resolve.providers.mixed import load_mapping
-    from compatlib.values.filenames import canonicalize_name
 
     to_pypi = load_mapping()
     pypi_of = {canonicalize_name(to_pypi.get(name, name)): name for name in conda_names}
@@ -300,6 +302,7 @@ def _cuda_of(text: str) -> tuple[str, str] | None:
 
 
 def _cuda_findings(spec: Spec) -> Iterable[Finding]:
+    # lazy: only _cuda_findings needs compatlib.stack.knowledge, which loads 6 modules that importing this one does not
     from compatlib.stack.knowledge import min_driver
 
     items = [(d.spec, d.location) for d in spec.conda] + [(p.text, p.location) for p in spec.pip]
@@ -330,6 +333,7 @@ def _cuda_findings(spec: Spec) -> Iterable[Finding]:
 def _image_findings(image: str | None, source: str, line: int | None) -> Iterable[Finding]:
     if not image:
         return
+    # lazy: only _image_findings needs compatlib.stack.knowledge, which loads 6 modules that importing this one does not
     from compatlib.stack.knowledge import azure_images
 
     name, _, tag = image.partition(":")
@@ -374,8 +378,8 @@ def diagnose_spec(spec: Spec, texts: dict[str, str]) -> list[Finding]:
 
 def diagnose(paths: Sequence[str | Path]) -> list[Finding]:
     """Read each spec file as ``compatlib lock`` would and return every finding."""
+    # lazy: only diagnose needs compatlib._input, which loads 1 module that importing this one does not
     from compatlib._input import read_text
-    from compatlib.specs import read_spec
 
     findings: list[Finding] = []
     for path in paths:

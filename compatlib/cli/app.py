@@ -12,10 +12,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 from typing import Any, NoReturn
 
+from compatlib import __version__
 from compatlib.errors import CompatError, InputError
 from compatlib.solver.errors import UnsatisfiableError
 
@@ -33,8 +36,6 @@ def _columns() -> int:
     """The terminal width, as ``shutil.get_terminal_size`` finds it (``COLUMNS``,
     then the terminal, else 80), without importing shutil (and with it bz2 and
     lzma) on every run."""
-    import os
-
     try:
         columns = int(os.environ.get("COLUMNS", "0"))
     except ValueError:
@@ -86,7 +87,6 @@ def _build_parser(only: str | None = None) -> _Parser:
         prog="compatlib",
         description="Solve, lock and explain ML environments across the whole stack.",
     )
-    from compatlib import __version__
 
     parser.add_argument("--version", action="version", version=f"compatlib {__version__}")
     parser.add_argument(
@@ -101,6 +101,7 @@ def _build_parser(only: str | None = None) -> _Parser:
     if only in (None, "solve"):
         _add_solve(sub)
     if only in (None, "stack"):
+        # lazy: only _build_parser needs compatlib.cli.stack, which loads 1 module that importing this one does not
         from compatlib.cli import stack
 
         stack.add_parser(sub)
@@ -109,22 +110,27 @@ def _build_parser(only: str | None = None) -> _Parser:
         if lock is not None:
             lock.add_parser(sub)
     if only in (None, "export"):
+        # lazy: only _build_parser needs compatlib.cli.export, which loads 1 module that importing this one does not
         from compatlib.cli import export
 
         export.add_parser(sub)
     if only in (None, "check"):
+        # lazy: only _build_parser needs compatlib.cli.check, which loads 1 module that importing this one does not
         from compatlib.cli import check
 
         check.add_parser(sub)
     if only in (None, "azureml"):
+        # lazy: only _build_parser needs compatlib.cli.azureml, which loads 8 modules that importing this one does not
         from compatlib.cli import azureml
 
         azureml.add_parser(sub)
     if only in (None, "doctor"):
+        # lazy: only _build_parser needs compatlib.cli.doctor, which loads 1 module that importing this one does not
         from compatlib.cli import doctor
 
         doctor.add_parser(sub)
     if only is None or only in ("why", "tree", "diff", "graph"):
+        # lazy: only _build_parser needs compatlib.cli.graph, which loads 1 module that importing this one does not
         from compatlib.cli import graph
 
         graph.add_parsers(sub, only)
@@ -180,8 +186,13 @@ def _add_solve(sub: Any) -> None:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    # lazy: only _cmd_solve needs compatlib.resolve.solve, which loads 23 modules that importing this one does not
     from compatlib.resolve.solve import solve
+
+    # lazy: only _cmd_solve needs compatlib.testing.peer, which loads 30 modules that importing this one does not
     from compatlib.testing.peer import load_index
+
+    # lazy: only _cmd_solve needs compatlib.values.target, which loads 5 modules that importing this one does not
     from compatlib.values.target import Target
 
     requirements: list[str] = list(args.requirements)
@@ -202,6 +213,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         return _cmd_solve_universal(args, requirements, index, requires_python)
     system = None
     if args.system:
+        # lazy: only _cmd_solve needs compatlib.stack.profile, which loads 13 modules that importing this one does not
         from compatlib.stack.profile import parse_system
 
         system = parse_system(args.system)
@@ -239,6 +251,7 @@ def _unsatisfiable(exc: UnsatisfiableError, as_json: bool) -> int:
 def _cmd_solve_universal(
     args: argparse.Namespace, requirements: list[str], index: Any, default_python: str | None
 ) -> int:
+    # lazy: only _cmd_solve_universal needs compatlib.resolve.universal, which loads 5 modules that importing this one does not
     from compatlib.resolve.universal import solve_universal
 
     if args.system or args.platform or args.why:
@@ -282,8 +295,6 @@ def _cmd_solve_universal(
 
 def _optional_command(name: str) -> Any:
     """A subcommand module that may not be installed in this build."""
-    from importlib import import_module
-
     try:
         return import_module(f"compatlib.cli.{name}")
     except ModuleNotFoundError:
@@ -292,8 +303,6 @@ def _optional_command(name: str) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the module docstring)."""
-    import os
-
     words = list(sys.argv[1:] if argv is None else argv)
     first = next((w for w in words if not w.startswith("-")), None)
     parser = _build_parser(first if first in _COMMANDS else None)
@@ -337,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _exit_on_sigterm() -> None:
     """Make SIGTERM unwind like Ctrl-C, so atomic writes remove their temporary
     files (a SIGKILL cannot be caught: the next write sweeps those)."""
+    # lazy: only _exit_on_sigterm needs signal, which loads 1 module that importing this one does not
     import signal
 
     def stop(signum: int, frame: object) -> None:
@@ -354,8 +364,6 @@ def _one_line(exc: BaseException) -> str:
 def _silence_stdout() -> None:
     """After the reader of stdout went away, point stdout at /dev/null so that
     the interpreter's final flush does not raise a second BrokenPipeError."""
-    import os
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -368,6 +376,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "solve":
         return _cmd_solve(args)
     if args.command == "stack":
+        # lazy: only _dispatch needs compatlib.cli.stack, which loads 1 module that importing this one does not
         from compatlib.cli import stack
 
         return stack.run(args)
@@ -376,22 +385,27 @@ def _dispatch(args: argparse.Namespace) -> int:
         assert lock is not None
         return int(lock.run(args))
     if args.command == "export":
+        # lazy: only _dispatch needs compatlib.cli.export, which loads 1 module that importing this one does not
         from compatlib.cli import export
 
         return export.run(args)
     if args.command == "check":
+        # lazy: only _dispatch needs compatlib.cli.check, which loads 1 module that importing this one does not
         from compatlib.cli import check
 
         return check.run(args)
     if args.command == "azureml":
+        # lazy: only _dispatch needs compatlib.cli.azureml, which loads 8 modules that importing this one does not
         from compatlib.cli import azureml
 
         return azureml.run(args)
     if args.command == "doctor":
+        # lazy: only _dispatch needs compatlib.cli.doctor, which loads 1 module that importing this one does not
         from compatlib.cli import doctor
 
         return doctor.run(args)
     if args.command in ("why", "tree", "diff", "graph"):
+        # lazy: only _dispatch needs compatlib.cli.graph, which loads 1 module that importing this one does not
         from compatlib.cli import graph
 
         return graph.run(args)

@@ -36,6 +36,7 @@ _RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: only run needs compatlib.adapters.doctor, which loads 21 modules that importing this one does not
     from compatlib.adapters.doctor import diagnose
 
     findings = [f for f in diagnose(args.specs) if _RANK[f.severity] >= _RANK[args.min_severity]]

@@ -11,6 +11,7 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add the ``export`` subcommand to ``sub`` (an ``add_subparsers()`` result)."""
+    # lazy: only add_parser needs compatlib.lock.render, which loads 13 modules that importing this one does not
     from compatlib.lock.render import FORMATS
 
     p: argparse.ArgumentParser = sub.add_parser(
@@ -33,8 +34,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: only run needs compatlib._atomic, which loads 4 modules that importing this one does not
     from compatlib._atomic import write_atomic
+
+    # lazy: only run needs compatlib.lock.model, which loads 12 modules that importing this one does not
     from compatlib.lock.model import read_lock
+
+    # lazy: only run needs compatlib.lock.render, which loads 13 modules that importing this one does not
     from compatlib.lock.render import render
 
     if args.output and args.format == "pylock":

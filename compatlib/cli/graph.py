@@ -7,6 +7,7 @@ Parsing and printing only; the answers come from :mod:`compatlib.lock.graph` and
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
@@ -55,6 +56,7 @@ def add_parsers(sub: Any, only: str | None = None) -> None:
         p.add_argument("new", help="the later JSON lock")
         p.add_argument("--json", action="store_true", help="print the changes as JSON")
     if only in (None, "graph"):
+        # lazy: only add_parsers needs compatlib.lock.graph, which loads 404 modules that importing this one does not
         from compatlib.lock.graph import GRAPH_FORMATS
 
         p = sub.add_parser(
@@ -70,11 +72,11 @@ def add_parsers(sub: Any, only: str | None = None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run one of :data:`COMMANDS`; returns the exit code."""
-    import json
-
+    # lazy: only run needs compatlib.lock.model, which loads 12 modules that importing this one does not
     from compatlib.lock.model import read_lock
 
     if args.command == "diff":
+        # lazy: only run needs compatlib.lock.diff, which loads 16 modules that importing this one does not
         from compatlib.lock.diff import diff_locks
 
         diff = diff_locks(read_lock(args.old), read_lock(args.new))
@@ -83,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(diff.text)
         return 1 if diff else 0
+    # lazy: only run needs compatlib.lock.graph, which loads 404 modules that importing this one does not
     from compatlib.lock import graph
 
     lock = read_lock(args.lock)
@@ -105,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     text = graph.export_graph(lock, args.format, platform=args.platform)
     if args.output:
+        # lazy: only run needs compatlib._atomic, which loads 4 modules that importing this one does not
         from compatlib._atomic import write_atomic
 
         write_atomic(args.output, text)

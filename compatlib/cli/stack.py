@@ -75,6 +75,7 @@ def add_parser(sub: Any) -> None:
 def _emit(args: argparse.Namespace, data: Any, text: str, notes: tuple[str, ...] = ()) -> None:
     """Print an answer: ``data`` as JSON (objects get ``as_of``), else ``text`` on
     stdout, with the data's date and any notes on stderr."""
+    # lazy: only _emit needs compatlib.stack.knowledge, which loads 15 modules that importing this one does not
     from compatlib.stack.knowledge import as_of
 
     if args.json:
@@ -91,6 +92,7 @@ def _emit(args: argparse.Namespace, data: Any, text: str, notes: tuple[str, ...]
 
 
 def _stamp(notes: tuple[str, ...] = ()) -> None:
+    # lazy: only _stamp needs compatlib.stack.knowledge, which loads 15 modules that importing this one does not
     from compatlib.stack.knowledge import as_of
 
     for note in notes:
@@ -99,7 +101,10 @@ def _stamp(notes: tuple[str, ...] = ()) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: only run needs compatlib.stack, which loads 1 module that importing this one does not
     from compatlib import stack
+
+    # lazy: only run needs compatlib.stack.knowledge, which loads 15 modules that importing this one does not
     from compatlib.stack import knowledge
 
     q = args.query
@@ -158,6 +163,7 @@ def run(args: argparse.Namespace) -> int:
             text += f"\nruns on: {b.describe_archs()}"
         _emit(args, data, text)
     elif q == "newest":
+        # lazy: only run needs compatlib.stack.query, which loads 16 modules that importing this one does not
         from compatlib.stack.query import newest_report
 
         report = newest_report(args.framework, args.system, args.python, variant=args.variant)
@@ -169,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         _emit(args, report.to_dict(), "\n".join(lines))
         return 0 if best is not None else 1
     elif q == "matrix":
+        # lazy: only run needs compatlib.stack.matrix, which loads 15 modules that importing this one does not
         from compatlib.stack.matrix import matrix, render_markdown, render_text
 
         rows = matrix(args.framework)

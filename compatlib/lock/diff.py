@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
+from packaging.version import InvalidVersion, Version
+
 from compatlib._values import value
+from compatlib.errors import InputError
 from compatlib.lock.model import Lock, LockedPackage
 from compatlib.values.filenames import canonicalize_name
 
@@ -126,14 +129,13 @@ def _keyed(packages: Iterable[LockedPackage]) -> dict[Key, LockedPackage]:
 def _newer(manager: str, old: str, new: str) -> bool | None:
     """Is ``new`` newer than ``old`` (``None`` when the versions cannot be ordered)?"""
     if manager == "conda":
-        from compatlib.errors import InputError
+        # lazy: only _newer needs compatlib.values.conda_version, which loads 1 module that importing this one does not
         from compatlib.values.conda_version import CondaVersion
 
         try:
             return CondaVersion(new) > CondaVersion(old)
         except InputError:
             return None
-    from packaging.version import InvalidVersion, Version
 
     try:
         return Version(new) > Version(old)

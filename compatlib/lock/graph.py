@@ -71,6 +71,7 @@ Node = PackageNode | RequestNode
 
 def _requested_names(lock: Lock) -> list[tuple[str, str, str]]:
     """``(manager, canonical name, requirement text)`` of what the lock was asked for."""
+    # lazy: only _requested_names needs compatlib.values.pep508, which loads 3 modules that importing this one does not
     from compatlib.values.pep508 import InvalidRequirement, Requirement
 
     out: list[tuple[str, str, str]] = []
@@ -88,6 +89,7 @@ def _requested_names(lock: Lock) -> list[tuple[str, str, str]]:
 
 
 def _conda_name(spec: str) -> str | None:
+    # lazy: only _conda_name needs compatlib.sources.conda.matchspec, which loads 15 modules that importing this one does not
     from compatlib.sources.conda.matchspec import parse_matchspec
 
     try:
@@ -156,6 +158,7 @@ def _find(graph: nx.DiGraph, name: str) -> list[PackageNode]:
 
 
 def _close_matches(word: str, names: Sequence[str]) -> str:
+    # lazy: only _close_matches needs difflib, which loads 1 module that importing this one does not
     import difflib
 
     return " or ".join(repr(m) for m in difflib.get_close_matches(word, names, n=3))

@@ -17,6 +17,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ def _hash_mapped(h: Any, fd: int, cancel: threading.Event | None) -> bool:
     """Feed a whole file to ``h`` through a memory map (no copy into Python
     buffers: about 15% faster than reading on large wheels); ``False`` if
     cancelled."""
+    # lazy: only _hash_mapped needs mmap, which loads 1 module that importing this one does not
     import mmap
 
     with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as view:
@@ -59,8 +61,7 @@ def local_sha256(
     modification time; ``cache_dir=None`` means the default cache folder.
     ``cancel`` stops a long read early (the result is then ``None``).
     """
-    from pathlib import Path
-
+    # lazy: only local_sha256 needs compatlib.sources.fetch, which loads 2 modules that importing this one does not
     from compatlib.sources.fetch import atomic_write, default_cache_dir
 
     try:
@@ -125,6 +126,7 @@ def hash_local_files(
     if len(urls) == 1:
         results = [local_sha256(urls[0], cache_dir)]
     else:
+        # lazy: only hash_local_files needs concurrent, which loads 13 modules that importing this one does not
         from concurrent.futures import ThreadPoolExecutor
 
         workers = max(1, min(4, os.cpu_count() or 1, len(urls)))
@@ -167,6 +169,7 @@ class HashingRepository:
         max_workers: int | None = None,
         requires_seen: list[str] | None = None,
     ) -> None:
+        # lazy: only __init__ needs compatlib.values.tags, which loads 4 modules that importing this one does not
         from compatlib.values.tags import TagRanker
 
         self.repository = repository

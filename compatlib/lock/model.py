@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from compatlib._values import field, value
+from compatlib.errors import InputError
 from compatlib.values.urls import url_filename
 
 __all__ = ["LOCK_VERSION", "Lock", "LockedPackage", "lock_from_dict", "read_lock"]
@@ -111,8 +112,6 @@ class Lock:
         target); an :class:`~compatlib.errors.InputError` when it has none."""
         packages = self.for_platform(platform)
         if not packages:
-            from compatlib.errors import InputError
-
             have = sorted({p.platform for p in self.packages})
             raise InputError(
                 f"the lock has no packages for {platform!r}",
@@ -147,8 +146,6 @@ class Lock:
 
 
 def _lock_error(source: str, field: str, expected: str, message: str | None = None) -> Exception:
-    from compatlib.errors import InputError
-
     return InputError(
         message or f"malformed lock: {field}", source=source, field=field, expected=expected
     )
@@ -242,6 +239,7 @@ def lock_from_dict(data: Any, *, source: str = "<lock>") -> Lock:
             raise _lock_error(
                 source, f"metadata.targets[{i}]", "an object such as {platform, python}"
             )
+    # lazy: only lock_from_dict needs compatlib.lock.validate, which loads 1 module that importing this one does not
     from compatlib.lock.validate import check_lock
 
     lock = Lock.of(packages, system_requirements=system, metadata=metadata)
@@ -259,6 +257,7 @@ def _filename(url: str) -> str | None:
 
 def read_lock(path: str | os.PathLike[str]) -> Lock:
     """Read a JSON lock written by ``compatlib lock`` (errors name the file)."""
+    # lazy: only read_lock needs compatlib._input, which loads 1 module that importing this one does not
     from compatlib._input import load_json, read_text
 
     where = os.fspath(path)

@@ -61,6 +61,7 @@ def render(lock: Lock, fmt: str) -> str:
     """``lock`` as text in format ``fmt`` (one of :data:`FORMATS`); every field is
     checked first (:func:`compatlib.lock.validate.check_lock`), so no value can
     turn into an option line of the installer."""
+    # lazy: only render needs compatlib.lock.validate, which loads 1 module that importing this one does not
     from compatlib.lock.validate import check_lock
 
     check_lock(lock)
@@ -147,6 +148,7 @@ def inputs_line(lock: Lock) -> str | None:
 
 def platform_marker(platform: str) -> str:
     """The PEP 508 marker that holds exactly on a conda subdir's machines."""
+    # lazy: only platform_marker needs compatlib.values.target, which loads 3 modules that importing this one does not
     from compatlib.values.target import PLATFORMS
 
     try:
@@ -436,6 +438,7 @@ def _pylock_tool(lock: Lock) -> list[str]:
 
 
 def _yaml(data: Any) -> str:
+    # lazy: only _yaml needs yaml, which loads 27 modules that importing this one does not
     import yaml
 
     text: str = yaml.safe_dump(
@@ -509,6 +512,7 @@ def _conda_lock_spec(manager: str, name: str, text: str) -> str:
     """A dependency as conda-lock writes it: the version part only (``>=1.2``,
     ``*`` for any), without the name, markers or build strings' name prefix."""
     if manager == "pip":
+        # lazy: only _conda_lock_spec needs compatlib.values.pep508, which loads 8 modules that importing this one does not
         from compatlib.values.pep508 import InvalidRequirement, parse_requirement
 
         parts = []

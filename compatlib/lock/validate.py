@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from compatlib.errors import InputError
 
@@ -49,8 +50,6 @@ def _bad(source: str, field: str, expected: str, got: object) -> InputError:
 def check_url(url: str, *, source: str, field: str, allow_empty: bool = True) -> None:
     """A URL a renderer may write: a known scheme, a parseable host, no spaces or
     control characters."""
-    from urllib.parse import urlsplit
-
     if not url and allow_empty:
         return
     if _CONTROL.search(url) or " " in url:
@@ -121,6 +120,7 @@ def check_package(pkg: Any, *, source: str, where: str) -> None:
 
 
 def _check_marker(marker: str, source: str, field: str) -> None:
+    # lazy: only _check_marker needs compatlib.values.pep508, which loads 8 modules that importing this one does not
     from compatlib.values.pep508 import InvalidMarker, Marker
 
     if _CONTROL.search(marker):

@@ -185,6 +185,7 @@ class _Credentials:
         self._netrc: netrc.netrc | bool | None = False  # False: not read yet
 
     def _netrc_lookup(self, host: str) -> tuple[str, str] | None:
+        # lazy: only _netrc_lookup needs netrc, which loads 2 modules that importing this one does not
         import netrc
 
         if self._netrc is False:
@@ -491,6 +492,7 @@ class Fetcher:
         todo = list(items)
         if len(todo) <= 1 or self.max_workers == 1:
             return [fn(x) for x in todo]
+        # lazy: only map needs concurrent, which loads 13 modules that importing this one does not
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(todo))) as pool:
@@ -977,6 +979,7 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         pass
     try:
+        # lazy: only _retry_after needs email, which loads 31 modules that importing this one does not
         import email.utils
 
         when = email.utils.parsedate_to_datetime(value)
@@ -987,6 +990,7 @@ def _retry_after(value: str | None) -> float | None:
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write a cache entry atomically (no disk sync: a lost entry only costs time)."""
+    # lazy: only atomic_write needs compatlib._atomic, which loads 1 module that importing this one does not
     from compatlib._atomic import write_atomic
 
     write_atomic(path, data, durable=False)

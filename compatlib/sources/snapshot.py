@@ -16,6 +16,7 @@ sha256, size), so solving and locking work with no network::
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ class SnapshotInfo:
 
 def default_snapshot_path() -> Path:
     """``data/snapshot/pypi.json`` in the checkout or the installed wheel."""
+    # lazy: only default_snapshot_path needs compatlib._datafiles, which loads 1 module that importing this one does not
     from compatlib._datafiles import data_path
 
     return data_path("snapshot", "pypi.json")
@@ -113,8 +115,6 @@ def _release(entry: Any, path: str, field: str) -> IndexRelease:
 
 @lru_cache(maxsize=8)
 def _read(path: str) -> tuple[dict[str, Any], Index]:
-    import json
-
     try:
         doc = json.loads(Path(path).read_bytes())
     except OSError as exc:

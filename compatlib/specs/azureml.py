@@ -266,6 +266,7 @@ def _conda(
             "'conda_file' needs 'image' (Azure ML builds the conda environment on top of it)",
             "image: together with conda_file:",
         )
+    # lazy: only _conda needs yaml, which loads 27 modules that importing this one does not
     import yaml
 
     if not isinstance(value_node, yaml.ScalarNode):

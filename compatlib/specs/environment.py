@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compatlib._input import compose_yaml, construct_yaml, read_text
 from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.sources.conda.naming import KNOWN_SUBDIRS
@@ -113,8 +114,6 @@ class _YamlDocument:
     @classmethod
     def load(cls, file: Path, *, what: str = "environment file") -> _YamlDocument:
         """Read and compose ``file`` within the input limits (compatlib._input)."""
-        from compatlib._input import compose_yaml, read_text
-
         source = str(file)
         text = read_text(file, what=what)
         loader, root = compose_yaml(text, source=source)
@@ -146,12 +145,11 @@ class _YamlDocument:
     def value(self, node: yaml.Node) -> Any:
         """The Python value of ``node``; a tag that does not fit its value is an
         InputError at the node."""
-        from compatlib._input import construct_yaml
-
         return construct_yaml(self.loader, node, source=self.source, text="\n".join(self.lines))
 
     def mapping(self, node: yaml.Node, field: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """The entries of a mapping node: key -> (key node, value node); duplicates are errors."""
+        # lazy: only mapping needs yaml, which loads 27 modules that importing this one does not
         import yaml
 
         if not isinstance(node, yaml.MappingNode):
@@ -181,6 +179,7 @@ class _YamlDocument:
         return result
 
     def sequence(self, node: yaml.Node, field: str) -> list[yaml.Node]:
+        # lazy: only sequence needs yaml, which loads 27 modules that importing this one does not
         import yaml
 
         if not isinstance(node, yaml.SequenceNode):
@@ -191,6 +190,7 @@ class _YamlDocument:
         return list(node.value)
 
     def string(self, node: yaml.Node, field: str, expected: str = "a string") -> str:
+        # lazy: only string needs yaml, which loads 27 modules that importing this one does not
         import yaml
 
         value = self.value(node) if isinstance(node, yaml.ScalarNode) else None
@@ -236,6 +236,7 @@ def _join(prefix: str, key: str | int) -> str:
 
 
 def _kind(node: yaml.Node, value: object) -> str:
+    # lazy: only _kind needs yaml, which loads 27 modules that importing this one does not
     import yaml
 
     if isinstance(node, yaml.MappingNode):
@@ -402,6 +403,7 @@ def _dependencies(
 ) -> tuple[list[CondaDependency], list[PythonRequirement]]:
     """The conda dependencies and the Python they pin; ``pip:`` sections go to
     ``collector`` as requirement lines."""
+    # lazy: only _dependencies needs yaml, which loads 27 modules that importing this one does not
     import yaml
 
     conda: list[CondaDependency] = []

@@ -21,6 +21,7 @@ from typing import Generic, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from compatlib._values import field, replace, value
+from compatlib.errors import InputError
 from compatlib.values.filenames import NormalizedName, canonicalize_name
 from compatlib.values.pep508 import Requirement
 
@@ -404,8 +405,6 @@ def merge_specs(*specs: Spec) -> Spec:
 def _conflict(message: str, where: Location, expected: str) -> Exception:
     """The :class:`~compatlib.errors.InputError` for two values that contradict
     each other, pointing at the second."""
-    from compatlib.errors import InputError
-
     return InputError(
         message,
         source=where.source,

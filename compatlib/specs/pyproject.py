@@ -129,6 +129,7 @@ def read_pyproject(
 
 
 def _read_text(file: Path) -> str:
+    # lazy: only _read_text needs compatlib._input, which loads 1 module that importing this one does not
     from compatlib._input import read_text
 
     return read_text(file, what="pyproject.toml")

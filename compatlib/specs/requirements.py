@@ -229,6 +229,7 @@ def _read_file(
             field=where.field,
             expected="files that do not include themselves",
         )
+    # lazy: only _read_file needs compatlib._input, which loads 1 module that importing this one does not
     from compatlib._input import MAX_FILE_BYTES
 
     try:

@@ -180,6 +180,7 @@ def _host_arch() -> str | None:
 
 def _host_cpu() -> str | None:
     try:
+        # lazy: archspec is optional: an ImportError here is handled
         import archspec.cpu  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return None

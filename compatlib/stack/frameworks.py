@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from compatlib._datafiles import data_path
+from compatlib._datafiles import data_path, load_compiled
 from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.values.dotted import DottedVersion
@@ -160,6 +160,7 @@ class FrameworkBuild:
         compute capability the data does not know raises
         ``compatlib.stack.knowledge.UnknownToData``.
         """
+        # lazy: only runs_on needs compatlib.stack.knowledge, which loads 2 modules that importing this one does not
         from compatlib.stack.knowledge import architecture, can_run
 
         known = architecture(compute_capability).compute_capability
@@ -174,6 +175,7 @@ class FrameworkBuild:
         """The GPUs the build has code for, as ranges (``"compute capability
         5.0-9.x"``, see :func:`compatlib.stack.archs.describe_arch_list`)."""
         if self.arch_list:
+            # lazy: only describe_archs needs compatlib.stack.archs, which loads 1 module that importing this one does not
             from compatlib.stack.archs import describe_arch_list
 
             return describe_arch_list(self.arch_list)
@@ -183,6 +185,7 @@ class FrameworkBuild:
 
     def supports_python(self, python: str) -> bool:
         """Whether wheels of this build exist for Python ``python`` ("3.11")."""
+        # lazy: only supports_python needs packaging, which loads 6 modules that importing this one does not
         from packaging.specifiers import SpecifierSet
 
         return SpecifierSet(self.python).contains(python, prereleases=True)
@@ -216,11 +219,10 @@ def _compiled_mapping(items: dict[str, Any], line: int | None) -> _Mapping:
 
 
 def _load_yaml(path: Path) -> Any:
-    from compatlib._datafiles import load_compiled
-
     data = load_compiled(path, _compiled_mapping)
     if data is not None:
         return data
+    # lazy: only _load_yaml needs yaml, which loads 27 modules that importing this one does not
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -323,6 +325,7 @@ class _Release:
 
 
 def _check_specifier(reader: _Reader, node: _Mapping, text: str, field: str) -> None:
+    # lazy: only _check_specifier needs packaging, which loads 6 modules that importing this one does not
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     try:
@@ -337,6 +340,7 @@ def _check_specifier(reader: _Reader, node: _Mapping, text: str, field: str) -> 
 
 
 def _parse_pin(reader: _Reader, node: _Mapping, field: str, name: str, spec: str) -> NvidiaPin:
+    # lazy: only _parse_pin needs packaging, which loads 6 modules that importing this one does not
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     try:
@@ -395,6 +399,7 @@ def _load_framework(
             if only is not None and version != only:
                 continue
             releases.append(_read_release(reader, r, rfield, version, series, nvidia, rules))
+    # lazy: only _load_framework needs packaging, which loads 2 modules that importing this one does not
     from packaging.version import Version
 
     releases.sort(key=lambda rel: Version(rel.version))
@@ -688,6 +693,7 @@ def _flag(reader: _Reader, node: _Mapping, key: str, field: str) -> bool:
 
 def _load_nvidia() -> tuple[dict[tuple[str, str], str], dict[str, str]]:
     """(package, version) -> oldest CUDA release that ships it; package -> rule."""
+    # lazy: only _load_nvidia needs compatlib.values.filenames, which loads 3 modules that importing this one does not
     from compatlib.values.filenames import canonicalize_name
 
     path = data_path("frameworks", "nvidia-pypi.yaml")
@@ -852,6 +858,7 @@ def parse_local_version(text: str) -> tuple[str, str | None]:
 
     A version without a local part gives ``(version, None)``.
     """
+    # lazy: only parse_local_version needs packaging, which loads 2 modules that importing this one does not
     from packaging.version import InvalidVersion, Version
 
     raw = text.strip()
@@ -946,6 +953,7 @@ def nvidia_cuda_version(package: str, version: str) -> str | None:
     ``nvidia_cuda_version("nvidia-cuda-runtime-cu12", "12.1.105") == "12.1"``.
     None where the knowledge base does not know the version.
     """
+    # lazy: only nvidia_cuda_version needs compatlib.values.filenames, which loads 3 modules that importing this one does not
     from compatlib.values.filenames import canonicalize_name
 
     table, rules = _nvidia_data()

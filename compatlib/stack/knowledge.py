@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from compatlib._datafiles import data_path
+from compatlib._datafiles import data_path, load_compiled
 from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.stack.archs import (
@@ -339,11 +339,10 @@ def _plain(items: dict[str, Any], line: int | None) -> dict[str, Any]:
 
 
 def _load(name: str) -> tuple[dict[str, Any], Path]:
-    from compatlib._datafiles import load_compiled
-
     path = data_path("stack", name)
     data = load_compiled(path, _plain)  # the JSON twin, while it is current
     if data is None:
+        # lazy: only _load needs yaml, which loads 27 modules that importing this one does not
         import yaml
 
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -638,6 +637,7 @@ def as_of() -> str:
 
 
 def _nearby(wanted: str, known: Iterable[str], limit: int = 6) -> str:
+    # lazy: only _nearby needs difflib, which loads 3 modules that importing this one does not
     import difflib
 
     names = sorted(set(known))

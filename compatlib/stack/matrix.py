@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from compatlib._values import value
+from compatlib.errors import InputError
 from compatlib.stack.frameworks import FrameworkBuild, builds, canonical_framework, frameworks
 
 __all__ = [
@@ -72,7 +73,7 @@ class MatrixRow:
 
 def _driver(cuda: str, compatibility: str) -> str:
     """The oldest Linux driver for ``cuda`` from the stack knowledge base."""
-    from compatlib.errors import InputError
+    # lazy: only _driver needs compatlib.stack.knowledge, which loads 2 modules that importing this one does not
     from compatlib.stack.knowledge import min_driver
 
     try:

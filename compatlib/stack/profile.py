@@ -397,6 +397,7 @@ def presets() -> tuple[str, ...]:
 
 
 def _load_file(path: Path) -> SystemProfile:
+    # lazy: only _load_file needs compatlib._input, which loads 1 module that importing this one does not
     from compatlib._input import load_json, load_yaml, read_text
 
     text = read_text(path, what="system file", limit=2**20)

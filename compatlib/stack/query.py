@@ -59,6 +59,7 @@ def check_build(
     A GPU whose compute capability the data does not know raises
     :class:`compatlib.stack.knowledge.UnknownToData`.
     """
+    # lazy: only check_build needs compatlib.stack.knowledge, which loads 2 modules that importing this one does not
     from compatlib.stack.knowledge import is_tegra, min_driver
 
     reasons: list[str] = []
@@ -147,6 +148,7 @@ def newest_report(
     :class:`compatlib.stack.knowledge.UnknownToData`: whether any build runs on it
     cannot be said.
     """
+    # lazy: only newest_report needs compatlib.stack.knowledge, which loads 2 modules that importing this one does not
     from compatlib.stack.knowledge import architecture, as_of, driver_cuda
 
     profile = parse_system(system) if isinstance(system, str) else system

@@ -153,6 +153,7 @@ def solve_with_resolvelib(
     max_rounds: int = 2000,
 ) -> PeerResult:
     """Resolve with resolvelib; never raises for unsatisfiable or too-deep cases."""
+    # lazy: only solve_with_resolvelib needs resolvelib, which loads 9 modules that importing this one does not
     import resolvelib
 
     provider = _Provider(index, target)

@@ -22,7 +22,9 @@ Error messages are packaging's own: only when a string is rejected is
 from __future__ import annotations
 
 import functools
+import os
 import re
+import sys
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Union, cast
@@ -518,9 +520,8 @@ def _python_full_version(version: str) -> str:
 
 @functools.cache
 def _host_environment() -> dict[str, str]:
-    import os
+    # lazy: only _host_environment needs platform, which loads 1 module that importing this one does not
     import platform
-    import sys
 
     info = sys.implementation.version
     implementation_version = f"{info.major}.{info.minor}.{info.micro}"
@@ -918,7 +919,10 @@ _NO_EXTRAS: frozenset[str] = frozenset()
 
 def _requirement_error(text: str, req: Requirement) -> None:
     """Raise packaging's error for ``text``; fill ``req`` should packaging accept it."""
+    # lazy: only _requirement_error needs packaging, which loads 44 modules that importing this one does not
     from packaging.requirements import InvalidRequirement as PackagingInvalid
+
+    # lazy: only _requirement_error needs packaging, which loads 44 modules that importing this one does not
     from packaging.requirements import Requirement as PackagingRequirement
 
     try:
@@ -933,7 +937,10 @@ def _requirement_error(text: str, req: Requirement) -> None:
 
 def _marker_error(text: str) -> _Tree:
     """Raise packaging's error for the marker ``text`` (see :func:`_requirement_error`)."""
+    # lazy: only _marker_error needs packaging, which loads 43 modules that importing this one does not
     from packaging.markers import InvalidMarker as PackagingInvalid
+
+    # lazy: only _marker_error needs packaging, which loads 43 modules that importing this one does not
     from packaging.markers import Marker as PackagingMarker
 
     try:

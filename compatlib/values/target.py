@@ -51,6 +51,7 @@ def _check_glibc(glibc: str) -> None:
 
 
 def _host_platform() -> str:
+    # lazy: only _host_platform needs platform, which loads 1 module that importing this one does not
     import platform as _platform
 
     machine = _platform.machine().lower()

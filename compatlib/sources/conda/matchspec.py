@@ -56,6 +56,7 @@ from compatlib.sources.conda.naming import (
     split_subdir,
     strip_credentials,
 )
+from compatlib.sources.conda.records import split_filename
 from compatlib.values.conda_spec import (
     Compare,
     CompatibleRelease,
@@ -576,8 +577,6 @@ def _parse_package_file(s: str, ctx: _Ctx, text: str) -> MatchSpec:
     pieces = path.rstrip("/").split("/")
     fn = pieces[-1]
     if len(pieces) >= 2 and pieces[-2] in KNOWN_SUBDIRS:
-        from compatlib.sources.conda.records import split_filename
-
         try:
             name, version, build = split_filename(fn)
         except InputError:

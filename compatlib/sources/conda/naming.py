@@ -13,6 +13,8 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
+from compatlib.values.urls import split_url
+
 __all__ = [
     "DEFAULT_CHANNELS",
     "KNOWN_SUBDIRS",
@@ -87,8 +89,6 @@ def canonical_channel_name(channel: str) -> str:
         text = text.rsplit("/", 1)[0]
     text, _ = split_subdir(text)
     if "://" in text:
-        from compatlib.values.urls import split_url
-
         parts = split_url(text, field="channel")
         if parts.scheme in ("http", "https") and parts.netloc in _SHORT_HOSTS:
             path = parts.path.strip("/")

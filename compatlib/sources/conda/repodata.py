@@ -40,6 +40,7 @@ import bz2
 import contextlib
 import gc
 import hashlib
+import io
 import json
 import os
 import threading
@@ -49,12 +50,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compatlib._atomic import write_atomic
-from compatlib._input import MAX_DEPTH
+from compatlib._input import MAX_DEPTH, check_depth
 from compatlib.errors import InputError
 from compatlib.sources.conda.naming import KNOWN_SUBDIRS, canonical_channel_name, strip_credentials
 from compatlib.sources.conda.records import PackageRecord
 from compatlib.sources.conda.sparse import RepodataIndex, SparseRepodata, index_document
-from compatlib.values.urls import path_to_url, url_to_path
+from compatlib.values.urls import join_url, path_to_url, split_url, url_to_path
 
 if TYPE_CHECKING:
     from compatlib.sources.fetch import Fetcher
@@ -138,6 +139,7 @@ def read_repodata_bytes(raw: bytes, source: str) -> Any:
     try:
         if raw.startswith(_ZSTD_MAGIC):
             try:
+                # lazy: only read_repodata_bytes needs zstandard, which loads 3 modules that importing this one does not
                 import zstandard
             except ImportError:
                 raise InputError(
@@ -145,7 +147,6 @@ def read_repodata_bytes(raw: bytes, source: str) -> Any:
                     source=source,
                     expected="pip install zstandard, or the uncompressed repodata.json",
                 ) from None
-            import io
 
             reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw))
             data = _bounded(reader.read, source)
@@ -153,6 +154,7 @@ def read_repodata_bytes(raw: bytes, source: str) -> Any:
             bobj = bz2.BZ2Decompressor()
             data = _bounded(lambda n: bobj.decompress(raw, n), source)
         elif raw.startswith(_GZIP_MAGIC):
+            # lazy: only read_repodata_bytes needs zlib, which loads 1 module that importing this one does not
             import zlib
 
             gobj = zlib.decompressobj(wbits=31)
@@ -170,8 +172,6 @@ def read_repodata_bytes(raw: bytes, source: str) -> Any:
             f"repodata is not UTF-8 (byte {exc.start})", source=source, expected="UTF-8 JSON"
         ) from None
     if _max_depth(data) > MAX_DEPTH:
-        from compatlib._input import check_depth
-
         check_depth(text, source=source, limit=MAX_DEPTH)  # raises, located
     try:
         return json.loads(text, parse_constant=_refuse_constant)
@@ -208,8 +208,6 @@ def _resolve_base_url(meta: Mapping[str, Any], location_url: str, subdir: str) -
     """CEP 15 ``base_url`` (may be relative), else the repodata's folder URL."""
     base = meta.get("base_url")
     if isinstance(base, str) and base:
-        from compatlib.values.urls import join_url
-
         absolute = join_url(
             location_url, base if base.endswith("/") else base + "/", source=location_url
         )
@@ -495,7 +493,6 @@ def _index_remote(
     cache_dir: Path | None,
 ) -> list[SparseRepodata]:
     from compatlib.sources.fetch import FetchError  # the HTTP layer: remote channels only
-    from compatlib.values.urls import split_url
 
     clean = strip_credentials(url)
     path = split_url(url, field="channel").path

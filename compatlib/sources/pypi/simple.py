@@ -118,6 +118,7 @@ def _metadata_attr(value: str | None) -> tuple[tuple[str, str], ...] | None:
 @cache
 def _anchor_parser() -> Any:
     """The HTML link collector (``html.parser`` is imported only for HTML pages)."""
+    # lazy: only _anchor_parser needs html, which loads 4 modules that importing this one does not
     from html.parser import HTMLParser
 
     class AnchorParser(HTMLParser):

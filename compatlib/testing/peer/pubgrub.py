@@ -15,6 +15,7 @@ __all__: list[str] = []
 
 
 def _load_ron(src: _Src) -> Any:
+    # lazy: only _load_ron needs compatlib.testing.ron, which loads 1 module that importing this one does not
     from compatlib.testing.ron import loads
 
     return loads(src.text, source=src.path)
@@ -49,6 +50,7 @@ def _ron_bound(value: Any, lower: bool) -> str | None:
     Two encodings: ``(lo, Some(hi))``/``(lo, None)`` (lower included, upper
     excluded) and ``(Included(v)|Excluded(v)|Unbounded, ...)``.
     """
+    # lazy: only _ron_bound needs compatlib.testing.ron, which loads 1 module that importing this one does not
     from compatlib.testing.ron import RonVariant
 
     if isinstance(value, RonVariant):
