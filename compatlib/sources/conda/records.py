@@ -211,6 +211,13 @@ def _noarch(value: Any, source: str | None, where: str, key: str) -> str | None:
     )
 
 
+def _text(get: Any, key: str, source: str | None, where: str) -> str | None:
+    """An optional string field (an empty one is ``None``), on the short path
+    when it is a plain string."""
+    value = get(key)
+    return (value or None) if type(value) is str else _opt_str(value, source, where, key)
+
+
 def _identity(
     filename: str, data: Mapping[str, Any], source: str | None, where: str
 ) -> tuple[str, str, str]:
@@ -307,23 +314,12 @@ def record_from_json(
     features = (
         () if features is None or features == "" else _features(features, source, where, "features")
     )
-    md5 = get("md5")
-    md5 = (md5 or None) if type(md5) is str else _opt_str(md5, source, where, "md5")
-    sha256 = get("sha256")
-    sha256 = (sha256 or None) if type(sha256) is str else _opt_str(sha256, source, where, "sha256")
+    md5, sha256 = _text(get, "md5", source, where), _text(get, "sha256", source, where)
     size = get("size")
     if type(size) is not int:
         size = _opt_int(size, source, where, "size")
-    license = get("license")
-    license = (
-        (license or None) if type(license) is str else _opt_str(license, source, where, "license")
-    )
-    family = get("license_family")
-    family = (
-        (family or None)
-        if type(family) is str
-        else _opt_str(family, source, where, "license_family")
-    )
+    license = _text(get, "license", source, where)
+    family = _text(get, "license_family", source, where)
     noarch = get("noarch")
     return PackageRecord(
         name=name.lower(),
