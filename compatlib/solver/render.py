@@ -117,11 +117,25 @@ def _unmet(node: DependencyNode) -> str:
     if not node.dependency_exists:
         return f" ({node.dependency} is not in the index)"
     if node.matching == "∅":
+        dep = node.dependency
         spec = _req_spec(node)
         if spec == "any version":
-            return f" (no version of {node.dependency} can be used)"
-        return f" (no usable version of {node.dependency} matches {spec})"
+            text = f"no version of {dep} can be used"
+        else:
+            text = f"no usable version of {dep} matches {spec}"
+        if node.unmet_reason:
+            return f" ({text}: {node.unmet_reason})"
+        if node.available and spec != "any version":
+            return f" ({text}; {_what_exists(dep, node.available)})"
+        return f" ({text})"
     return ""
+
+
+def _what_exists(package: str, versions: tuple[str, ...]) -> str:
+    """``a has only 1.0 and 2.0``; ``a has 7 versions, 2.0 to 3.0`` when many."""
+    if len(versions) <= 3:
+        return f"{package} has only " + _join(list(versions))
+    return f"{package} has {len(versions)} versions, {versions[0]} to {versions[-1]}"
 
 
 def _req_spec(node: RequirementNode) -> str:

@@ -178,10 +178,13 @@ class _TreeBuilder:
         did = self.solver.ids[dep.package]
         dvs = self.versions_of(did)
         bits = self.solver.allowed_set(did, dep.constraint)
+        reason = None
         if not bits:
             hint = self.provider.hint(dep.package, dep.constraint)
             if hint and hint not in self.hints:
                 self.hints.append(hint)
+            # a hint's first clause is the fact ("a 1.0 is yanked"), the rest advice
+            reason = hint.partition("; ")[0] if hint else None
         cls = ConstraintNode if isinstance(cause, ConstraintCause) else DependencyNode
         return cls(
             nid,
@@ -196,4 +199,6 @@ class _TreeBuilder:
             dependency_fixed=self.fixed_of(did),
             layer=self.provider.layer_of(dep.package),
             origin=dep.origin,
+            available=() if bits else tuple(dvs),
+            unmet_reason=reason,
         )
