@@ -27,10 +27,10 @@ __all__ = ["describe_node", "render_text"]
 
 
 def _versions(name: str, versions: str) -> str:
-    """``a >=1.0``; ``a`` for any version."""
+    """``a >=1.0``, ``a 1.0``; ``a`` for any version."""
     if versions == "*":
         return name
-    if versions.startswith("=="):
+    if versions.startswith("==") and " | " not in versions:
         return f"{name} {versions[2:]}"
     return f"{name} {versions}"
 
