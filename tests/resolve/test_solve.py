@@ -208,3 +208,24 @@ def test_release_constrains_apply_only_when_present() -> None:
     with pytest.raises(UnsatisfiableError) as info:
         solve(["a", "b>=2"], index=idx, target=PY312)
     assert "a 1.0 limits b to <2" in info.value.explanation.text
+
+
+def test_unknown_name_gets_did_you_mean() -> None:
+    idx = Index(
+        {
+            "transformers": [R("4.0", (), None, False)],
+            "torch": [R("2.0", (), None, False)],
+        }
+    )
+    with pytest.raises(UnsatisfiableError) as info:
+        solve(["tranformers", "torch"], index=idx, target=Target(python="3.12"))
+    hints = info.value.explanation.hints
+    assert "there is no package tranformers; did you mean transformers?" in hints
+    assert "did you mean transformers?" in str(info.value)
+
+
+def test_no_did_you_mean_without_a_close_name() -> None:
+    idx = Index({"torch": [R("2.0", (), None, False)]})
+    with pytest.raises(UnsatisfiableError) as info:
+        solve(["numpy"], index=idx, target=Target(python="3.12"))
+    assert not any("did you mean" in h for h in info.value.explanation.hints)
