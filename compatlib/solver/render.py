@@ -90,14 +90,15 @@ def describe_node(node: Node, expl: DerivationTree) -> str:
 
 
 def _describe_dependency(node: DependencyNode) -> str:
+    said = node.wording or node.requirement
     if node.by is None and node.origin is not None:
         clause = f"{node.origin} requires {node.requirement}"
     elif node.by is None:
         clause = f"you require {node.requirement}"
     elif node.layer is not None:
-        clause = f"{_candidates(node.by)} needs {node.requirement}"
+        clause = f"{_candidates(node.by)} needs {said}"
     else:
-        clause = f"{_candidates(node.by)} depends on {node.requirement}"
+        clause = f"{_candidates(node.by)} depends on {said}"
     return clause + _unmet(node)
 
 

@@ -121,6 +121,8 @@ class RequirementNode(Node):
     version matches, ``available`` lists the dependency's versions (oldest
     first: what exists instead) and ``unmet_reason`` says why the versions that
     do match cannot be used (``"a 1.0.0 is yanked"``), if the provider knows.
+    ``wording`` is set when the candidates in ``by`` word the requirement
+    differently: one text true for each of them (``requirement`` is the newest's).
     """
 
     by: Candidates | None
@@ -135,6 +137,7 @@ class RequirementNode(Node):
     origin: str | None = None
     available: tuple[str, ...] = ()
     unmet_reason: str | None = None
+    wording: str | None = None
 
     def _details(self) -> dict[str, Any]:
         d: dict[str, Any] = {}
@@ -157,6 +160,8 @@ class RequirementNode(Node):
             d["available"] = list(self.available)
         if self.unmet_reason is not None:
             d["unmet_reason"] = self.unmet_reason
+        if self.wording is not None:
+            d["wording"] = self.wording
         return d
 
 
