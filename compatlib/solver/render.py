@@ -184,6 +184,18 @@ def _describe_terms(terms: tuple[TermInfo, ...], expl: DerivationTree) -> str:
     )
 
 
+def _states(text: str, requirement: str) -> bool:
+    """Whether ``text`` says "you require ``requirement``" word for word."""
+    said = f"you require {requirement}"
+    start = text.find(said)
+    while start >= 0:
+        after = text[start + len(said) : start + len(said) + 1]
+        if after in ("", " ", ",", ".", ")"):
+            return True
+        start = text.find(said, start + 1)
+    return False
+
+
 def _capitalize(s: str) -> str:
     return s[:1].upper() + s[1:]
 
@@ -231,6 +243,12 @@ class _Report:
         # the first line of a report reads better as "Because" than "And because"
         if lines and lines[0].startswith("And because"):
             lines[0] = "Because" + lines[0][len("And because") :]
+        # the request is not echoed when the report already states each requirement
+        end = f"{_request(self.expl)} cannot be satisfied."
+        if lines and self.expl.request and lines[-1].endswith(end):
+            stated = "\n".join(lines)
+            if all(_states(stated, r) for r in self.expl.request):
+                lines[-1] = lines[-1][: -len(end)] + "the request cannot be satisfied."
         return "\n".join(lines)
 
     def describe(self, node: Node) -> str:
