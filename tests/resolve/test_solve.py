@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from compatlib import Index, InputError, Target, UnsatisfiableError, solve
+from compatlib.sources.memory import Artifact
 from compatlib.sources.memory import IndexRelease as R
 
 PY312 = Target(python="3.12", platform="linux-64")
@@ -161,7 +162,6 @@ def test_target_validation() -> None:
 
 
 def test_no_binary_and_no_build_policies() -> None:
-    from compatlib.sources.memory import Artifact
 
     idx = Index(
         {
@@ -229,3 +229,19 @@ def test_no_did_you_mean_without_a_close_name() -> None:
     with pytest.raises(UnsatisfiableError) as info:
         solve(["numpy"], index=idx, target=Target(python="3.12"))
     assert not any("did you mean" in h for h in info.value.explanation.hints)
+
+
+@pytest.mark.parametrize(
+    ("wheel", "said"),
+    [
+        ("a-1.0-cp312-cp312-macosx_11_0_arm64.whl", "wrong platform: macosx_11_0_arm64 found"),
+        ("a-1.0-cp27-cp27mu-manylinux1_x86_64.whl", "wrong Python: cp27 found, cp312 expected"),
+        ("a-1.0-py3-graalpy240_310_native-any.whl", "wrong ABI: graalpy240_310_native found"),
+    ],
+)
+def test_wheel_mismatch_is_broken_down(wheel: str, said: str) -> None:
+    idx = Index({"a": [R("1.0", artifacts=(Artifact(wheel),))]})
+    target = Target(python="3.12", platform="linux-64")
+    with pytest.raises(UnsatisfiableError) as info:
+        solve(["a"], index=idx, target=target)
+    assert said in info.value.explanation.text
