@@ -245,3 +245,14 @@ def test_wheel_mismatch_is_broken_down(wheel: str, said: str) -> None:
     with pytest.raises(UnsatisfiableError) as info:
         solve(["a"], index=idx, target=target)
     assert said in info.value.explanation.text
+
+
+def test_a_cpu_build_offered_as_a_fix_is_called_one() -> None:
+    from compatlib.resolve.fixes import VariantFix
+
+    cpu = VariantFix("torch==2.4.1+cu124", "torch", "2.4.1", "cpu")
+    assert cpu.text == (
+        "use the CPU-only build of torch 2.4.1 (torch==2.4.1+cpu); it does not use the GPU"
+    )
+    cuda = VariantFix("torch==2.4.1+cu124", "torch", "2.4.1", "cu118")
+    assert cuda.text == "use the cu118 build of torch 2.4.1 (torch==2.4.1+cu118)"
