@@ -185,6 +185,11 @@ class VariantFix(Fix):
 
     @property
     def text(self) -> str:
+        if self.variant == "cpu":  # said outright: it runs, but without the GPU
+            return (
+                f"use the CPU-only build of {self.name} {self.public} ({self.pinned}); "
+                "it does not use the GPU"
+            )
         return f"use the {self.variant} build of {self.name} {self.public} ({self.pinned})"
 
     @property

@@ -29,6 +29,7 @@ from compatlib.values.pep508 import InvalidRequirement, Requirement
 from compatlib.values.target import Target
 
 if TYPE_CHECKING:
+    from compatlib.solver.explanation import Explanation
     from compatlib.solver.pubgrub import SolveResult, SolverFailure
 
     PipResult = SolveResult[PipPackageKey, PipCandidate, PipConstraint]
@@ -125,7 +126,8 @@ def solve(
             "no_build": no_build,
             "later_pythons": later_pythons,
         }
-        raise _failure(failure, requirements, target, options if fixes else None) from None
+        error = _failure(failure, requirements, target, options if fixes else None)
+        raise UnsatisfiableError(_did_you_mean(error.explanation, index)) from None
     return _resolution(result, provider, target)
 
 
@@ -170,6 +172,32 @@ def _failure(
 
         expl = replace(expl, fixes=suggest_fixes(expl, list(requirements), target, again))
     return UnsatisfiableError(expl)
+
+
+def _did_you_mean(expl: Explanation, index: Repository) -> Explanation:
+    """``expl`` with a hint naming close matches for each unknown package
+    (a misspelled ``tranformers``), when the source can list its names."""
+    unknown = sorted(
+        {
+            n.dependency_key.name
+            for n in expl.requirements()
+            if not n.dependency_exists
+            and n.dependency_fixed is None
+            and isinstance(n.dependency_key, PipKey)
+        }
+    )
+    lister = getattr(index, "packages", None) or getattr(index, "projects", None)
+    if not unknown or lister is None:
+        return expl
+    import difflib
+
+    names = [str(n) for n in lister()]
+    hints = list(expl.hints)
+    for name in unknown:
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.8)
+        if close:
+            hints.append(f"there is no package {name}; did you mean {' or '.join(close)}?")
+    return replace(expl, hints=tuple(hints))
 
 
 def _resolution(result: PipResult, provider: PythonProvider, target: Target) -> Resolution:

@@ -27,10 +27,10 @@ __all__ = ["describe_node", "render_text"]
 
 
 def _versions(name: str, versions: str) -> str:
-    """``a >=1.0``; ``a`` for any version."""
+    """``a >=1.0``, ``a 1.0``; ``a`` for any version."""
     if versions == "*":
         return name
-    if versions.startswith("=="):
+    if versions.startswith("==") and " | " not in versions:
         return f"{name} {versions[2:]}"
     return f"{name} {versions}"
 
@@ -90,14 +90,15 @@ def describe_node(node: Node, expl: DerivationTree) -> str:
 
 
 def _describe_dependency(node: DependencyNode) -> str:
+    said = node.wording or node.requirement
     if node.by is None and node.origin is not None:
         clause = f"{node.origin} requires {node.requirement}"
     elif node.by is None:
         clause = f"you require {node.requirement}"
     elif node.layer is not None:
-        clause = f"{_candidates(node.by)} needs {node.requirement}"
+        clause = f"{_candidates(node.by)} needs {said}"
     else:
-        clause = f"{_candidates(node.by)} depends on {node.requirement}"
+        clause = f"{_candidates(node.by)} depends on {said}"
     return clause + _unmet(node)
 
 
@@ -117,11 +118,25 @@ def _unmet(node: DependencyNode) -> str:
     if not node.dependency_exists:
         return f" ({node.dependency} is not in the index)"
     if node.matching == "∅":
+        dep = node.dependency
         spec = _req_spec(node)
         if spec == "any version":
-            return f" (no version of {node.dependency} can be used)"
-        return f" (no usable version of {node.dependency} matches {spec})"
+            text = f"no version of {dep} can be used"
+        else:
+            text = f"no usable version of {dep} matches {spec}"
+        if node.unmet_reason:
+            return f" ({text}: {node.unmet_reason})"
+        if node.available and spec != "any version":
+            return f" ({text}; {_what_exists(dep, node.available)})"
+        return f" ({text})"
     return ""
+
+
+def _what_exists(package: str, versions: tuple[str, ...]) -> str:
+    """``a has only 1.0 and 2.0``; ``a has 7 versions, 2.0 to 3.0`` when many."""
+    if len(versions) <= 3:
+        return f"{package} has only " + _join(list(versions))
+    return f"{package} has {len(versions)} versions, {versions[0]} to {versions[-1]}"
 
 
 def _req_spec(node: RequirementNode) -> str:
@@ -167,6 +182,18 @@ def _describe_terms(terms: tuple[TermInfo, ...], expl: DerivationTree) -> str:
     return (
         _join([_short(t) for t in pos]) + " together require " + _join([_neg(t) for t in neg], "or")
     )
+
+
+def _states(text: str, requirement: str) -> bool:
+    """Whether ``text`` says "you require ``requirement``" word for word."""
+    said = f"you require {requirement}"
+    start = text.find(said)
+    while start >= 0:
+        after = text[start + len(said) : start + len(said) + 1]
+        if after in ("", " ", ",", ".", ")"):
+            return True
+        start = text.find(said, start + 1)
+    return False
 
 
 def _capitalize(s: str) -> str:
@@ -216,6 +243,12 @@ class _Report:
         # the first line of a report reads better as "Because" than "And because"
         if lines and lines[0].startswith("And because"):
             lines[0] = "Because" + lines[0][len("And because") :]
+        # the request is not echoed when the report already states each requirement
+        end = f"{_request(self.expl)} cannot be satisfied."
+        if lines and self.expl.request and lines[-1].endswith(end):
+            stated = "\n".join(lines)
+            if all(_states(stated, r) for r in self.expl.request):
+                lines[-1] = lines[-1][: -len(end)] + "the request cannot be satisfied."
         return "\n".join(lines)
 
     def describe(self, node: Node) -> str:

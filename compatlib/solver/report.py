@@ -82,6 +82,28 @@ def _versions_label(bits: int, versions: Sequence[str]) -> str:
     return render_bits(bits, versions)
 
 
+def _merge_texts(texts: list[str]) -> str:
+    """One text true for each of ``texts``: the words they share around the
+    ones that differ, which are listed (``for its CUDA 12.1 or 12.4 build``)."""
+    words = [t.split(" ") for t in texts]
+    shortest = min(len(w) for w in words)
+    head = 0
+    while head < shortest and all(w[head] == words[0][head] for w in words):
+        head += 1
+    tail = 0
+    while tail < shortest - head and all(w[-1 - tail] == words[0][-1 - tail] for w in words):
+        tail += 1
+    middles = [" ".join(w[head : len(w) - tail]) for w in words]
+    if not all(middles):
+        return " or ".join(texts)
+    parts = words[0][:head] + [_or(middles)] + (words[0][len(words[0]) - tail :] if tail else [])
+    return " ".join(parts)
+
+
+def _or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
 def build_explanation(failure: SolverFailure, request: Sequence[str] = ()) -> Explanation:
     """The derivation tree of ``failure``, numbered children-first."""
     builder = _TreeBuilder(failure)
@@ -170,6 +192,30 @@ class _TreeBuilder:
             nodes.append(node)
         return nodes
 
+    def merged_wording(self, cause: RequirementCause, bits: int) -> str | None:
+        """The requirement as the candidates of ``cause`` write it: merged
+        candidates may each word the same requirement differently (``for its
+        CUDA 12.1 build``, ``... 12.4 build``); the text must hold for all."""
+        dep = cause.dep
+        if cause.package == ROOT or cause.versions.bit_count() < 2:
+            return None
+        pkg = self.solver.packages[cause.package]
+        did = self.solver.ids[dep.package]
+        texts: list[str] = []
+        for i, cand in enumerate(pkg.candidates):
+            if not (cause.versions >> i) & 1:
+                continue
+            deps = self.provider.dependencies(pkg.key, cand)
+            if not isinstance(deps, Sequence):
+                continue
+            for d in deps:
+                same = d.package == dep.package and d.kind == dep.kind
+                if same and self.solver.allowed_set(did, d.constraint) == bits:
+                    if d.text not in texts:
+                        texts.append(d.text)
+                    break
+        return _merge_texts(texts) if len(texts) > 1 else None
+
     def requirement_node(
         self, nid: int, terms: tuple[TermInfo, ...], cause: RequirementCause
     ) -> RequirementNode:
@@ -178,10 +224,13 @@ class _TreeBuilder:
         did = self.solver.ids[dep.package]
         dvs = self.versions_of(did)
         bits = self.solver.allowed_set(did, dep.constraint)
+        reason = None
         if not bits:
             hint = self.provider.hint(dep.package, dep.constraint)
             if hint and hint not in self.hints:
                 self.hints.append(hint)
+            # a hint's first clause is the fact ("a 1.0 is yanked"), the rest advice
+            reason = hint.partition("; ")[0] if hint else None
         cls = ConstraintNode if isinstance(cause, ConstraintCause) else DependencyNode
         return cls(
             nid,
@@ -196,4 +245,7 @@ class _TreeBuilder:
             dependency_fixed=self.fixed_of(did),
             layer=self.provider.layer_of(dep.package),
             origin=dep.origin,
+            available=() if bits else tuple(dvs),
+            unmet_reason=reason,
+            wording=self.merged_wording(cause, bits),
         )

@@ -117,7 +117,12 @@ class RequirementNode(Node):
     package has no versions at all. ``dependency_fixed`` is the target's value
     of a virtual package, ``layer`` the system layer it stands for, ``origin``
     where a request's requirement comes from. ``dependency_key`` and
-    ``constraint`` are the provider's own values behind the texts.
+    ``constraint`` are the provider's own values behind the texts. When no
+    version matches, ``available`` lists the dependency's versions (oldest
+    first: what exists instead) and ``unmet_reason`` says why the versions that
+    do match cannot be used (``"a 1.0.0 is yanked"``), if the provider knows.
+    ``wording`` is set when the candidates in ``by`` word the requirement
+    differently: one text true for each of them (``requirement`` is the newest's).
     """
 
     by: Candidates | None
@@ -130,6 +135,9 @@ class RequirementNode(Node):
     dependency_fixed: str | None = None
     layer: str | None = None
     origin: str | None = None
+    available: tuple[str, ...] = ()
+    unmet_reason: str | None = None
+    wording: str | None = None
 
     def _details(self) -> dict[str, Any]:
         d: dict[str, Any] = {}
@@ -148,6 +156,12 @@ class RequirementNode(Node):
                 d[name] = text
         if not self.dependency_exists:
             d["dependency_exists"] = False
+        if self.available:
+            d["available"] = list(self.available)
+        if self.unmet_reason is not None:
+            d["unmet_reason"] = self.unmet_reason
+        if self.wording is not None:
+            d["wording"] = self.wording
         return d
 
 

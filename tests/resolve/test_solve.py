@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from compatlib import Index, InputError, Target, UnsatisfiableError, solve
+from compatlib.sources.memory import Artifact
 from compatlib.sources.memory import IndexRelease as R
 
 PY312 = Target(python="3.12", platform="linux-64")
@@ -141,7 +142,7 @@ def test_deep_chain_has_no_recursion_limit() -> None:
     )
     with pytest.raises(UnsatisfiableError) as info:
         solve(["p0"], index=bad, target=PY312)
-    assert info.value.explanation.text.endswith("the request (p0) cannot be satisfied.")
+    assert info.value.explanation.text.endswith("the request cannot be satisfied.")
 
 
 def test_bad_requirement_is_an_input_error() -> None:
@@ -161,7 +162,6 @@ def test_target_validation() -> None:
 
 
 def test_no_binary_and_no_build_policies() -> None:
-    from compatlib.sources.memory import Artifact
 
     idx = Index(
         {
@@ -208,3 +208,51 @@ def test_release_constrains_apply_only_when_present() -> None:
     with pytest.raises(UnsatisfiableError) as info:
         solve(["a", "b>=2"], index=idx, target=PY312)
     assert "a 1.0 limits b to <2" in info.value.explanation.text
+
+
+def test_unknown_name_gets_did_you_mean() -> None:
+    idx = Index(
+        {
+            "transformers": [R("4.0", (), None, False)],
+            "torch": [R("2.0", (), None, False)],
+        }
+    )
+    with pytest.raises(UnsatisfiableError) as info:
+        solve(["tranformers", "torch"], index=idx, target=Target(python="3.12"))
+    hints = info.value.explanation.hints
+    assert "there is no package tranformers; did you mean transformers?" in hints
+    assert "did you mean transformers?" in str(info.value)
+
+
+def test_no_did_you_mean_without_a_close_name() -> None:
+    idx = Index({"torch": [R("2.0", (), None, False)]})
+    with pytest.raises(UnsatisfiableError) as info:
+        solve(["numpy"], index=idx, target=Target(python="3.12"))
+    assert not any("did you mean" in h for h in info.value.explanation.hints)
+
+
+@pytest.mark.parametrize(
+    ("wheel", "said"),
+    [
+        ("a-1.0-cp312-cp312-macosx_11_0_arm64.whl", "wrong platform: macosx_11_0_arm64 found"),
+        ("a-1.0-cp27-cp27mu-manylinux1_x86_64.whl", "wrong Python: cp27 found, cp312 expected"),
+        ("a-1.0-py3-graalpy240_310_native-any.whl", "wrong ABI: graalpy240_310_native found"),
+    ],
+)
+def test_wheel_mismatch_is_broken_down(wheel: str, said: str) -> None:
+    idx = Index({"a": [R("1.0", artifacts=(Artifact(wheel),))]})
+    target = Target(python="3.12", platform="linux-64")
+    with pytest.raises(UnsatisfiableError) as info:
+        solve(["a"], index=idx, target=target)
+    assert said in info.value.explanation.text
+
+
+def test_a_cpu_build_offered_as_a_fix_is_called_one() -> None:
+    from compatlib.resolve.fixes import VariantFix
+
+    cpu = VariantFix("torch==2.4.1+cu124", "torch", "2.4.1", "cpu")
+    assert cpu.text == (
+        "use the CPU-only build of torch 2.4.1 (torch==2.4.1+cpu); it does not use the GPU"
+    )
+    cuda = VariantFix("torch==2.4.1+cu124", "torch", "2.4.1", "cu118")
+    assert cuda.text == "use the cu118 build of torch 2.4.1 (torch==2.4.1+cu118)"

@@ -32,6 +32,7 @@ from compatlib.values.filenames import canonicalize_name
 from compatlib.values.pep508 import InvalidRequirement, Marker, Requirement, parse_requirement
 
 if TYPE_CHECKING:
+    from compatlib.values.filenames import Tag
     from compatlib.values.tags import TagRanker
 from compatlib.resolve.keys import PYTHON, LayerKey, PipKey
 from compatlib.resolve.layers import ArchSet, Floor, Layers
@@ -327,6 +328,7 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         no_wheels = bool({name, ":all:"} & self.no_binary)
         no_sdists = bool({name, ":all:"} & self.no_build)
         usable: list[str] = []
+        rejected: list[Tag] = []  # the tags of wheels that do not fit
         wheels = sdists = 0
         for art in rel.artifacts:
             if not art.filename.endswith(".whl"):
@@ -340,6 +342,8 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
             parsed = parse_dist_filename(art.filename)
             if parsed is not None and self._ranker.rank(parsed.tags) is not None:
                 usable.append(art.filename)
+            elif parsed is not None:
+                rejected.extend(parsed.tags)
         if usable:
             return None, usable
         py = self.target.python_version
@@ -349,7 +353,8 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
             plural = "s" if wheels != 1 else ""
             why_wheels = (
                 f"none of its {wheels} wheel{plural} fits the target "
-                f"(Python {py.major}.{py.minor}, {self.target.subdir})"
+                f"(Python {py.major}.{py.minor}, {self.target.subdir}"
+                f"{_mismatch(rejected, self._ranker.tags, self.target.subdir)})"
             )
         if no_sdists and sdists:
             why_sdists = "building from source is not allowed for it (no-build)"
@@ -493,3 +498,33 @@ def prerelease_names(reqs: Iterable[Requirement]) -> list[str]:
             except InvalidVersion:
                 continue
     return out
+
+
+def _mismatch(found: Sequence[Tag], accepted: Sequence[Tag], platform: str) -> str:
+    """What the rejected wheels' tags get wrong, part by part: ``; wrong ABI:
+    graalpy240_310_native found, cp312 expected``; empty when unknown."""
+    if not found or not accepted:
+        return ""
+    platforms = {t.platform for t in accepted}
+    interpreters = {t.interpreter for t in accepted}
+    pairs = {(t.interpreter, t.abi) for t in accepted}
+    wrong: dict[str, list[str]] = {"platform": [], "Python": [], "ABI": []}
+    for t in found:
+        if t.platform not in platforms:
+            part, value = "platform", t.platform
+        elif t.interpreter not in interpreters:
+            part, value = "Python", t.interpreter
+        elif (t.interpreter, t.abi) not in pairs:
+            part, value = "ABI", t.abi
+        else:
+            continue
+        if value not in wrong[part]:
+            wrong[part].append(value)
+    best = accepted[0]
+    expected = {"platform": platform, "Python": best.interpreter, "ABI": best.abi}
+    parts = []
+    for part, values in wrong.items():
+        if values:
+            shown = ", ".join(sorted(values)[:3]) + (", ..." if len(values) > 3 else "")
+            parts.append(f"wrong {part}: {shown} found, {expected[part]} expected")
+    return "".join(f"; {p}" for p in parts)
