@@ -27,6 +27,7 @@ Everything here is iterative; there is no recursion to overflow.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from heapq import heappop, heappush
 from typing import Any, Generic, TypeVar
 
 from compatlib._values import field, value
@@ -197,6 +198,10 @@ class Solver(Generic[K, V, C]):
         # incompatibility and the bitset of the candidates sharing it
         self._merged: dict[tuple[int, int, int, bool], tuple[Incompatibility, int]] = {}
         self._required_counter = 0
+        # packages to decide, keyed by their choice priority (see _choose); an
+        # entry is pushed whenever a package's priority may have changed, and
+        # stale entries are dropped when they surface
+        self._queue: list[tuple[int, int, int, int]] = []
         self.root_deps: tuple[Dependency[K, C], ...] = ()
         self._direct: set[K] = set(direct)  # the root's own packages (lowest-direct)
         self.deps_of: dict[tuple[int, int], Sequence[Dependency[K, C]]] = {}
@@ -298,18 +303,29 @@ class Solver(Generic[K, V, C]):
         acc_allowed = pkg.acc_allowed & allowed
         acc_absent = pkg.acc_absent and absent_ok
         pkg.acc_allowed, pkg.acc_absent = acc_allowed, acc_absent
-        if not acc_absent and pkg.order < 0:
-            pkg.order = self._required_counter
-            self._required_counter += 1
+        if not acc_absent:
+            if pkg.order < 0:
+                pkg.order = self._required_counter
+                self._required_counter += 1
+            if pkg.decided < 0 and cause is not None:
+                self._enqueue(pid, pkg)
         pkg.assignments.append(len(self.trail))
         self.trail.append(
             _Assignment(pid, allowed, absent_ok, self.level, cause, acc_allowed, acc_absent)
         )
 
+    def _enqueue(self, pid: int, pkg: _Package) -> None:
+        heappush(
+            self._queue,
+            (0 if pkg.acc_allowed.bit_count() == 1 else 1, -pkg.conflicts, pkg.order, pid),
+        )
+
     def _backtrack(self, level: int) -> None:
         trail = self.trail
+        touched: set[int] = set()
         while trail and trail[-1].level > level:
             a = trail.pop()
+            touched.add(a.package)
             pkg = self.packages[a.package]
             pkg.assignments.pop()
             if pkg.assignments:
@@ -322,6 +338,11 @@ class Solver(Generic[K, V, C]):
             if pkg.acc_absent:
                 pkg.order = -1
         self.level = level
+        packages = self.packages
+        for pid in touched:
+            pkg = packages[pid]
+            if pkg.decided < 0 and not pkg.acc_absent:
+                self._enqueue(pid, pkg)
 
     def _relation(self, incompat: Incompatibility) -> tuple[int, Term | None]:
         unsatisfied: Term | None = None
@@ -436,6 +457,10 @@ class Solver(Generic[K, V, C]):
                 for term in terms:
                     packages[term[0]].conflicts += 1
                 self._backtrack(prev_level)
+                for term in terms:
+                    pkg = packages[term[0]]
+                    if pkg.decided < 0 and not pkg.acc_absent:
+                        self._enqueue(term[0], pkg)
                 return incompat
             cause_incompat = satisfier.cause
             new_terms: list[Term] = [t for t in terms if t[0] != spid]
@@ -452,20 +477,31 @@ class Solver(Generic[K, V, C]):
             incompat = made
 
     def _choose(self) -> int:
-        """Pick the next package to decide and decide it; -1 when all are decided."""
-        best = -1
-        best_key: tuple[int, int, int] | None = None
-        for pid, pkg in enumerate(self.packages):
-            if pkg.decided >= 0 or pkg.acc_absent:
+        """Pick the next package to decide and decide it; -1 when all are decided.
+
+        The choice is the undecided required package with the smallest key
+        ``(not single candidate, -conflicts, order)``; ``order`` is unique among
+        required packages, so the key alone fixes the choice. The queue holds an
+        entry with the current key for every such package (and stale entries,
+        skipped here), so a choice costs O(log n) rather than a scan.
+        """
+        queue = self._queue
+        packages = self.packages
+        while queue:
+            single, neg_conflicts, order, pid = queue[0]
+            pkg = packages[pid]
+            if (
+                pkg.decided >= 0
+                or pkg.acc_absent
+                or order != pkg.order
+                or neg_conflicts != -pkg.conflicts
+                or single != (0 if pkg.acc_allowed.bit_count() == 1 else 1)
+            ):
+                heappop(queue)
                 continue
-            count = pkg.acc_allowed.bit_count()
-            key = (0 if count == 1 else 1, -pkg.conflicts, pkg.order)
-            if best_key is None or key < best_key:
-                best, best_key = pid, key
-        if best < 0:
-            return -1
-        self._decide(best)
-        return best
+            self._decide(pid)
+            return pid
+        return -1
 
     def _preferred_mask(self, pid: int) -> int:
         mask = self._pref_masks.get(pid)
