@@ -441,7 +441,9 @@ class Solver(Generic[K, V, C]):
                 if gi > sat_index:
                     sat_index, sat_term = gi, term
             satisfier = trail[sat_index]
-            prev_level = 1
+            # never backjump past the root's decision (level 1); before it, as when
+            # a root dependency is void and the root is not decided, resolve on
+            prev_level = min(1, satisfier.level)
             for term, gi in zip(terms, sat_of, strict=True):
                 if term is not sat_term and gi >= 0:
                     prev_level = max(prev_level, trail[gi].level)
