@@ -7,6 +7,9 @@ Families:
 2. pubgrub's large registries: solve every (package, version);
 3. a generated family that forces deep backtracking.
 
+``--scaling`` instead solves the synthetic N x 10 family (:func:`synthetic`) for
+growing N and prints time, decisions and the fitted growth exponent.
+
 resolvelib runs through :mod:`compatlib.testing.resolvelib_oracle` (same index, same
 rules). It is capped at ``--max-rounds`` (pip's default is 200,000; resolvelib's
 own is 100); a capped run is reported as "too deep".
@@ -15,7 +18,9 @@ own is 100); a capped run is reported as "too deep".
 from __future__ import annotations
 
 import argparse
+import math
 import platform
+import random
 import sys
 import time
 from collections.abc import Callable
@@ -23,6 +28,7 @@ from functools import partial
 from pathlib import Path
 
 from compatlib import Index, Target, UnsatisfiableError, solve
+from compatlib.solver.pubgrub import Solver
 from compatlib.sources.memory import IndexRelease
 from compatlib.testing.peer import load_case, load_index
 from compatlib.testing.resolvelib_oracle import solve_with_resolvelib
@@ -92,11 +98,70 @@ def trap(depth: int, width: int) -> tuple[Index, list[str]]:
     return Index(pk), ["p0", "q==1"]
 
 
+def synthetic(n: int, versions: int = 10, seed: int = 0) -> tuple[Index, list[str]]:
+    """``s0..s{n-1}`` with ``versions`` releases each; every release needs two to
+    four of the next 20 packages, half the time with a lower bound and a fifth of
+    the time with an upper bound, so bounds clash and the solver backtracks (about
+    nine decisions per package). The request names every package."""
+    rng = random.Random(seed)
+    pk: dict[str, list[IndexRelease]] = {}
+    for i in range(n):
+        rels = []
+        for v in range(1, versions + 1):
+            deps = []
+            for _ in range(rng.randint(2, 4) if i < n - 1 else 0):
+                spec = f"s{rng.randint(i + 1, min(n - 1, i + 20))}"
+                if rng.random() < 0.5:
+                    spec += f">={rng.randint(1, versions)}"
+                if rng.random() < 0.2:
+                    spec += ("," if ">" in spec else "") + f"<{rng.randint(2, versions)}"
+                deps.append(spec)
+            rels.append(IndexRelease(str(v), tuple(dict.fromkeys(deps))))
+        pk[f"s{i}"] = rels
+    return Index(pk), [f"s{i}" for i in range(n)]
+
+
+def scaling(sizes: list[int]) -> int:
+    """Time the synthetic family at each size; fit ``t ~ N**k`` by least squares."""
+    decisions = 0
+    decide = Solver._decide
+
+    def counting(self: Solver[object, object, object], pid: int) -> None:
+        nonlocal decisions
+        decisions += 1
+        decide(self, pid)
+
+    Solver._decide = counting  # type: ignore[method-assign]
+    print(f"Python {platform.python_version()} on {platform.machine()}, {sys.platform}\n")
+    print("| N | packages x versions | time (s) | decisions | ms per decision | result |")
+    print("|---:|---|---:|---:|---:|---|")
+    points: list[tuple[float, float]] = []
+    for n in sizes:
+        index, reqs = synthetic(n)
+        decisions = 0
+        t = time.perf_counter()
+        result = ours(reqs, index, Target(python="3.12"))
+        elapsed = time.perf_counter() - t
+        points.append((math.log(n), math.log(elapsed)))
+        per = 1000 * elapsed / max(decisions, 1)
+        print(f"| {n:,} | {n:,} x 10 | {elapsed:.2f} | {decisions:,} | {per:.3f} | {result} |")
+    if len(points) > 1:
+        mx = sum(x for x, _ in points) / len(points)
+        my = sum(y for _, y in points) / len(points)
+        k = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
+        print(f"\nfitted growth exponent (t ~ N^k): k = {k:.2f}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--max-rounds", type=int, default=2000)
+    ap.add_argument("--scaling", action="store_true", help="time the synthetic N x 10 family")
+    ap.add_argument("--sizes", default="100,300,1000,3000", help="N values for --scaling")
     args = ap.parse_args()
+    if args.scaling:
+        return scaling([int(x) for x in args.sizes.split(",")])
     rows: list[tuple[str, float, str, float, str]] = []
 
     cases = sorted((PEER / "resolvelib/python/inputs/case").glob("*.json")) if PEER.is_dir() else []

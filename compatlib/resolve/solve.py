@@ -216,16 +216,14 @@ def _resolution(result: PipResult, provider: PythonProvider, target: Target) -> 
             system["python"] = str(cand)
         elif key in layers.fixed and key.gpu is None:
             system[key.name] = str(cand)
-    edges: list[tuple[str | None, str, str]] = []
+    edges: dict[tuple[str | None, str, str], None] = {}  # ordered, without repeats
     for src, dst, text in result.edges:
         if not isinstance(dst, PipKey):
             continue
         s = src.name if isinstance(src, PipKey) else None
         if s == dst.name:
             continue
-        edge = (s, dst.name, text)
-        if edge not in edges:
-            edges.append(edge)
+        edges[(s, dst.name, text)] = None
     return Resolution(
         dict(sorted(versions.items())),
         tuple(sorted(edges, key=lambda e: (e[0] or "", e[1], e[2]))),
