@@ -344,7 +344,6 @@ def long_functions(limit: int = MAX_FUNCTION_LINES) -> list[str]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="long functions are being split (architecture issue)")
 def test_no_function_is_longer_than_100_lines() -> None:
     offenders = long_functions()
     assert offenders == [], f"{len(offenders)} functions over {MAX_FUNCTION_LINES} lines:\n" + (
@@ -440,7 +439,6 @@ def test_local_import_reasons_are_read_as_documented() -> None:
     assert unexplained_local_imports(source) == [10, 12, 16]
 
 
-@pytest.mark.xfail(strict=True, reason="local imports not yet annotated")
 def test_every_local_import_says_why() -> None:
     """An import inside a function costs a lookup per call and hides a dependency;
     each one says why it is there (usually: a cost the common path should not pay)."""

@@ -12,6 +12,7 @@ of the system (glibc, NVIDIA driver, GPU).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -20,11 +21,12 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from compatlib._values import value
+from compatlib._values import replace, value
 from compatlib.errors import CompatError, InputError
-from compatlib.lock.hashing import HashingRepository, hash_local_files, local_sha256
+from compatlib.lock.hashing import HashingRepository, hash_local_files, local_digest, local_sha256
 from compatlib.lock.model import Lock, LockedPackage
 from compatlib.solver.errors import UnsatisfiableError
+from compatlib.values.urls import split_url
 
 if TYPE_CHECKING:
     from compatlib.resolve.resolution import Resolution
@@ -132,6 +134,7 @@ def pip_inputs(
         )
     if isinstance(spec_or_requirements, (list, tuple)):  # no spec import needed
         return _plain_inputs(spec_or_requirements, indexes, find_links, no_index)
+    # lazy: only pip_inputs needs compatlib.specs.model, which loads 10 modules that importing this one does not
     from compatlib.specs.model import Spec
 
     if not isinstance(spec_or_requirements, Spec):
@@ -162,6 +165,7 @@ def pip_inputs(
 def _hash_pins(requirements: Sequence[Any], constraints: Sequence[Any]) -> tuple[HashPin, ...]:
     """One pin per project: the hashes of its requirement lines (any may match,
     as pip merges them), narrowed by those of its constraint lines."""
+    # lazy: only _hash_pins needs compatlib.values.filenames, which loads 3 modules that importing this one does not
     from compatlib.values.filenames import canonicalize_name
 
     def collect(items: Sequence[Any]) -> dict[str, tuple[list[tuple[str, str]], list[str]]]:
@@ -206,8 +210,6 @@ def _plain_inputs(
 
 def _unique(items: Sequence[str]) -> tuple[str, ...]:
     """The sources in order without repeats; a URL that does not parse is bad input."""
-    from compatlib.values.urls import split_url
-
     for item in items:
         if "://" in item:
             split_url(item, field="index or find-links")
@@ -235,9 +237,11 @@ def ranked_artifacts(
 ) -> list[Artifact]:
     """The files of ``release`` the target can install, best first: wheels by
     tag rank, then source distributions, non-yanked before yanked."""
+    # lazy: only ranked_artifacts needs compatlib.values.filenames, which loads 3 modules that importing this one does not
     from compatlib.values.filenames import parse_dist_filename
 
     if ranker is None:
+        # lazy: only ranked_artifacts needs compatlib.values.tags, which loads 4 modules that importing this one does not
         from compatlib.values.tags import TagRanker
 
         ranker = TagRanker.for_target(target)
@@ -274,8 +278,6 @@ def _pinned_artifact(
 ) -> Artifact:
     """The best file of ``release`` whose hash the pin allows (local files are
     hashed to check); an :class:`InputError` naming the pin's lines otherwise."""
-    from compatlib.lock.hashing import local_digest
-
     seen: list[str] = []
     for art in ranked_artifacts(release, target, ranker=ranker):
         digests = dict(art.hashes)
@@ -317,7 +319,10 @@ def lock_resolution(
     how it read each release's metadata (``metadata_source(name, version)``)
     has that recorded per package.
     """
+    # lazy: only lock_resolution needs compatlib.sources.fetch, which loads 2 modules that importing this one does not
     from compatlib.sources.fetch import redact_url
+
+    # lazy: only lock_resolution needs compatlib.values.tags, which loads 4 modules that importing this one does not
     from compatlib.values.tags import TagRanker
 
     ranker = TagRanker.for_target(target)
@@ -395,6 +400,7 @@ class PrefetchingRepository:
     """
 
     def __init__(self, repository: Any, target: Target, *, max_workers: int = 8) -> None:
+        # lazy: only __init__ needs concurrent, which loads 13 modules that importing this one does not
         from concurrent.futures import ThreadPoolExecutor
 
         self.repository = repository
@@ -428,7 +434,10 @@ class PrefetchingRepository:
         self._ahead(requirements)
 
     def _ahead(self, requirements: Sequence[str]) -> None:
+        # lazy: only _ahead needs compatlib.values.filenames, which loads 3 modules that importing this one does not
         from compatlib.values.filenames import canonicalize_name
+
+        # lazy: only _ahead needs compatlib.values.pep508, which loads 8 modules that importing this one does not
         from compatlib.values.pep508 import InvalidRequirement, Requirement
 
         names: list[str] = []
@@ -453,8 +462,7 @@ class PrefetchingRepository:
                 self._pool.submit(self._fetch, name)
 
     def _fetch(self, name: str) -> None:
-        import contextlib
-
+        # lazy: only _fetch needs packaging, which loads 2 modules that importing this one does not
         from packaging.version import Version
 
         with contextlib.suppress(Exception):  # errors surface in the solver's own call
@@ -539,15 +547,10 @@ def lock_pip(
     targets = _lock_targets(target)
     _check_choice("index strategy", "index_strategy", index_strategy, ("first-index", "best-match"))
     _check_choice("metadata verification", "verify_metadata", verify_metadata, ("fast", "full"))
-    inputs = pip_inputs(
-        spec_or_requirements, indexes=indexes, find_links=find_links, no_index=no_index
+    inputs, all_constraints = _canonical_inputs(
+        pip_inputs(spec_or_requirements, indexes=indexes, find_links=find_links, no_index=no_index),
+        constraints,
     )
-    if not inputs.requirements:
-        raise InputError("nothing to lock", expected="one or more pip requirements")
-    from compatlib._values import replace  # lazy: as the other helpers here
-
-    inputs = replace(inputs, requirements=canonical_order(inputs.requirements))
-    all_constraints = canonical_order((*inputs.constraints, *constraints))
     pre = prereleases if prereleases is not None else inputs.prereleases
     run = functools.partial(
         _lock_one,
@@ -582,6 +585,19 @@ def lock_pip(
             extra={"universal": _universal_spec(requires_python, targets)} if universal else None,
         ),
     )
+
+
+def _canonical_inputs(
+    inputs: PipInputs, constraints: Sequence[str]
+) -> tuple[PipInputs, tuple[str, ...]]:
+    """The inputs with their requirements in canonical order, and every constraint
+    (the spec's and the caller's) in canonical order; nothing to lock is an error."""
+    if not inputs.requirements:
+        raise InputError("nothing to lock", expected="one or more pip requirements")
+    from compatlib._values import replace  # lazy: as the other helpers here
+
+    inputs = replace(inputs, requirements=canonical_order(inputs.requirements))
+    return inputs, canonical_order((*inputs.constraints, *constraints))
 
 
 def _check_choice(what: str, field: str, value: str, choices: tuple[str, ...]) -> None:
@@ -620,6 +636,7 @@ def _lock_each(
 def _lock_targets(target: Target | Sequence[Target] | None) -> list[Target]:
     """The targets of a lock: ``Target()`` by default, each with its system's
     glibc, at most one per platform."""
+    # lazy: only _lock_targets needs compatlib.values.target, which loads 3 modules that importing this one does not
     from compatlib.values.target import Target
 
     if target is None:
@@ -666,7 +683,7 @@ def _lock_universal(
     """One platform of a universal lock: a solve per class of Pythons the markers
     tell apart (the requirements', then those of every release read, until no
     new class appears), merged, with a Python ``marker`` on what differs."""
-    from compatlib._values import replace
+    # lazy: only _lock_universal needs compatlib.resolve.universal, which loads 3 modules that importing this one does not
     from compatlib.resolve.universal import markers_of, python_classes, python_ranges
 
     spec = _universal_spec(requires_python, [target])
@@ -682,6 +699,7 @@ def _lock_universal(
             try:
                 forks[point] = run(replace(target, python=point), requires_seen=seen)
             except UnsatisfiableError as exc:
+                # lazy: only _lock_universal needs compatlib.resolve.universal, which loads 3 modules that importing this one does not
                 from compatlib.resolve.universal import ForkUnsatisfiableError
 
                 where = f'Python {point} on {target.subdir} (the lock covers "{spec}")'
@@ -709,8 +727,6 @@ def _lock_universal(
 
 def _with_system_glibc(target: Target) -> Target:
     """``target`` with the glibc of its system profile when it names none itself."""
-    from compatlib._values import replace
-
     glibc = getattr(target.system, "glibc", None)
     if target.glibc is None and glibc is not None:
         return replace(target, glibc=str(glibc))
@@ -726,8 +742,6 @@ def _listing_target(target: Target) -> Target:
     (:func:`choose_artifact`). With an unknown glibc the repository's default
     applies.
     """
-    from compatlib._values import replace
-
     if target.glibc is None or not target.subdir.startswith("linux"):
         return target
     return replace(target, glibc=_LISTING_GLIBC)
@@ -752,6 +766,7 @@ def _lock_one(
     previous: Lock | None = None,
     verify_metadata: str = "fast",
 ) -> tuple[list[LockedPackage], dict[str, str]]:
+    # lazy: only _lock_one needs compatlib.resolve.solve, which loads 21 modules that importing this one does not
     from compatlib.resolve.solve import solve
 
     if previous is not None:
@@ -759,6 +774,7 @@ def _lock_one(
 
     own: Any = None
     if repository is None:
+        # lazy: only _lock_one needs compatlib.sources.pypi, which loads 2 modules that importing this one does not
         from compatlib.sources.pypi import PyPIRepository
 
         own = PyPIRepository(

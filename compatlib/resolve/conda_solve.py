@@ -101,6 +101,7 @@ def load_channels(
 def _virtual_records(
     target: Target | None, extra: Iterable[str | PackageRecord] | None, subdir: str
 ) -> list[PackageRecord]:
+    # lazy: only _virtual_records needs compatlib.resolve.providers.conda, which loads 2 modules that importing this one does not
     from compatlib.resolve.providers.conda import parse_virtual_package, target_virtual_packages
 
     table: dict[str, PackageRecord] = {}
@@ -218,6 +219,7 @@ def solve_conda(
     present (like conda's ``constrains``). Raises
     :class:`~compatlib.solver.errors.UnsatisfiableError` with an explanation.
     """
+    # lazy: only solve_conda needs compatlib.resolve.providers.conda, which loads 2 modules that importing this one does not
     from compatlib.resolve.providers.conda import CondaProvider
 
     chans = load_channels(channels, subdir=target.subdir if target else None, priority=priority)
@@ -257,11 +259,13 @@ def _virtual_text(provider: CondaProvider, name: str) -> str:
 def _solve(
     provider: Provider[Any, Any, Any], root: Sequence[Dependency[Any, Any]], request: Sequence[str]
 ) -> SolveResult[Any, Any, Any]:
+    # lazy: only _solve needs compatlib.solver.pubgrub, which loads 3 modules that importing this one does not
     from compatlib.solver.pubgrub import Solver, SolverFailure
 
     try:
         return Solver(provider).solve(root)
     except SolverFailure as failure:
+        # lazy: only _solve needs compatlib.solver.report, which loads 7 modules that importing this one does not
         from compatlib.solver.report import build_explanation
 
         raise UnsatisfiableError(build_explanation(failure, list(request))) from None
@@ -318,8 +322,10 @@ def _python_minors(
     ``specs`` are conda match specs on python, ``pep440`` specifier sets such as
     a pyproject's ``requires-python``.
     """
+    # lazy: only _python_minors needs packaging, which loads 6 modules that importing this one does not
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+    # lazy: only _python_minors needs compatlib.resolve.providers.mixed, which loads 16 modules that importing this one does not
     from compatlib.resolve.providers.mixed import pep440_of
 
     sets: list[SpecifierSet] = []
@@ -346,7 +352,10 @@ def _python_minors(
 
 def _best_artifact(artifacts: Sequence[Artifact], target: Target) -> Artifact | None:
     """The wheel pip would pick for ``target`` (best tag rank), else an sdist."""
+    # lazy: only _best_artifact needs compatlib.values.filenames, which loads 3 modules that importing this one does not
     from compatlib.values.filenames import InvalidWheelFilename, parse_wheel_filename
+
+    # lazy: only _best_artifact needs compatlib.values.tags, which loads 4 modules that importing this one does not
     from compatlib.values.tags import TagRanker
 
     ranker = TagRanker.for_target(target)
@@ -392,7 +401,10 @@ def solve_environment(
     refused with an :class:`InputError`. Channel URLs are read through
     ``fetcher`` (see :func:`load_channels`).
     """
+    # lazy: only solve_environment needs compatlib.resolve.providers.conda, which loads 2 modules that importing this one does not
     from compatlib.resolve.providers.conda import CondaProvider
+
+    # lazy: only solve_environment needs compatlib.specs, which loads 1 module that importing this one does not
     from compatlib.specs import read_spec, selector_applies
 
     if not hasattr(spec, "conda"):
@@ -419,6 +431,7 @@ def solve_environment(
     ]
     conda_root.extend(_virtual_root(conda_provider))
     if pypi_repository is None:
+        # lazy: only solve_environment needs compatlib.sources.pypi.repository, which loads 17 modules that importing this one does not
         from compatlib.sources.pypi.repository import PyPIRepository
 
         pypi_repository = PyPIRepository(["https://pypi.org/simple"], target=target)
@@ -438,6 +451,7 @@ def solve_environment(
 
 def _named_pip_requirements(spec: Spec, subdir: str) -> list[PipRequirement]:
     """The spec's pip requirements for ``subdir``; one without a name is refused."""
+    # lazy: only _named_pip_requirements needs compatlib.specs, which loads 1 module that importing this one does not
     from compatlib.specs import selector_applies
 
     pip_reqs = [p for p in spec.pip if selector_applies(p.selector, subdir)]
@@ -472,6 +486,7 @@ def _pip_pythons(
 ) -> list[str]:
     """The ``major.minor`` Pythons to try the pip side on, newest first."""
     if target.python is not None:
+        # lazy: only _pip_pythons needs packaging, which loads 2 modules that importing this one does not
         from packaging.version import Version as _V
 
         v = _V(target.python)
@@ -506,7 +521,10 @@ class _MixedRequest:
         self.request = request
 
     def solve(self, tgt: Target, minor: str) -> EnvironmentResolution:
+        # lazy: only solve needs compatlib.resolve.providers.mixed, which loads 16 modules that importing this one does not
         from compatlib.resolve.providers.mixed import MixedProvider
+
+        # lazy: only solve needs compatlib.resolve.providers.python, which loads 14 modules that importing this one does not
         from compatlib.resolve.providers.python import (
             PythonProvider,
             exact_pins,
@@ -526,6 +544,7 @@ class _MixedRequest:
 
     def root(self, tgt: Target, minor: str) -> list[MixedDependency]:
         """The request: conda specs, the Python for pip, pip requirements and constraints."""
+        # lazy: only root needs compatlib.resolve.providers.python, which loads 14 modules that importing this one does not
         from compatlib.resolve.providers.python import requirement_dependencies
 
         root = list(self.conda_root)
@@ -550,6 +569,7 @@ class _MixedRequest:
         tgt: Target,
         fixed_layers: Mapping[LayerKey, Any],
     ) -> EnvironmentResolution:
+        # lazy: only resolution needs compatlib.resolve.providers.mixed, which loads 16 modules that importing this one does not
         from compatlib.resolve.providers.mixed import FromConda
 
         conda = _conda_result(result, tgt.subdir, self.chans)
@@ -602,7 +622,10 @@ class _MixedRequest:
 
 def _version_text(repository: Repository, name: str, version: Version) -> str:
     """The repository's spelling of ``version`` (``1.0`` vs ``1.0.0``)."""
+    # lazy: only _version_text needs packaging, which loads 2 modules that importing this one does not
     from packaging.version import InvalidVersion
+
+    # lazy: only _version_text needs packaging, which loads 2 modules that importing this one does not
     from packaging.version import Version as _V
 
     for text in repository.versions(name):

@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from compatlib._values import field, replace, value
-from compatlib.errors import CompatError
+from compatlib.errors import CompatError, InputError
 from compatlib.resolve.keys import CUDA, DRIVER, GLIBC, PYTHON, LayerKey
 from compatlib.resolve.layers import Floor
 from compatlib.resolve.resolution import Resolution
 from compatlib.solver.errors import UnsatisfiableError
 from compatlib.solver.explanation import Explanation, Fix
+from compatlib.values.dotted import DottedVersion
 from compatlib.values.filenames import canonicalize_name
 from compatlib.values.pep508 import Requirement
 from compatlib.values.target import Target
@@ -291,8 +292,6 @@ def _layers_in(expl: Explanation) -> set[LayerKey]:
 
 def _floors(expl: Explanation, layer: LayerKey) -> list[str]:
     """Lower bounds the explanation's facts put on one layer, lowest first."""
-    from compatlib.values.dotted import DottedVersion
-
     found = {
         str(n.constraint.version)
         for n in expl.requirements()
@@ -343,7 +342,7 @@ def _variant_fix(
     add: Callable[[Fix, Sequence[str]], bool],
 ) -> bool:
     """Try the other published builds of a pinned framework release."""
-    from compatlib.errors import InputError
+    # lazy: only _variant_fix needs compatlib.stack.frameworks, which loads 10 modules that importing this one does not
     from compatlib.stack.frameworks import parse_local_version, variants
 
     req = Requirement(text)
@@ -409,6 +408,7 @@ def _layer_fixes(
     depth: int,
 ) -> list[Fix]:
     """Fixes that change one system layer the explanation names (see :class:`_LayerSearch`)."""
+    # lazy: only _layer_fixes needs compatlib.stack.profile, which loads 9 modules that importing this one does not
     from compatlib.stack.profile import SystemProfile
 
     search = _LayerSearch(requirements, solve, depth)
@@ -441,6 +441,7 @@ def _driver_fix(
 def _cuda_fix(
     expl: Explanation, target: Target, system: SystemProfile, current: str, search: _LayerSearch
 ) -> None:
+    # lazy: only _cuda_fix needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
     from compatlib.stack.knowledge import min_driver
 
     for floor in _floors(expl, CUDA):
@@ -454,6 +455,7 @@ def _cuda_fix(
 
 
 def _gpu_fix(target: Target, system: SystemProfile, search: _LayerSearch) -> None:
+    # lazy: only _gpu_fix needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
     from compatlib.stack.knowledge import gpu
 
     for name, vm in GPU_CHOICES:
@@ -473,6 +475,7 @@ def _glibc_fix(
     current: str,
     search: _LayerSearch,
 ) -> None:
+    # lazy: only _glibc_fix needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
     from compatlib.stack.knowledge import os_releases
 
     for floor in _floors(expl, GLIBC):
@@ -493,8 +496,6 @@ def _python_fix(target: Target, search: _LayerSearch) -> None:
 
 
 def _ge(a: str, b: str) -> bool:
-    from compatlib.values.dotted import DottedVersion
-
     return DottedVersion(a) >= DottedVersion(b)
 
 

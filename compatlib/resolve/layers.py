@@ -38,7 +38,7 @@ from compatlib.errors import InputError
 from compatlib.resolve.keys import CUDA, CUDA_ARCH, DRIVER, GLIBC, LayerKey
 from compatlib.solver.provider import Dependency
 from compatlib.values.dotted import DottedVersion
-from compatlib.values.filenames import canonicalize_name
+from compatlib.values.filenames import canonicalize_name, parse_dist_filename
 
 if TYPE_CHECKING:
     from compatlib.stack.frameworks import FrameworkBuild
@@ -91,6 +91,7 @@ class ArchSet:
     arch_list: tuple[str, ...]
 
     def contains(self, compute_capability: DottedVersion) -> bool:
+        # lazy: only contains needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
         from compatlib.stack.knowledge import can_run
 
         return can_run(self.arch_list, str(compute_capability))
@@ -106,8 +107,6 @@ LayerDependency = Dependency[LayerKey, LayerConstraint]
 
 def glibc_of_wheel(filename: str) -> DottedVersion | None:
     """The glibc a wheel's platform tags need (``None`` for non-manylinux wheels)."""
-    from compatlib.values.filenames import parse_dist_filename
-
     parsed = parse_dist_filename(filename)
     if parsed is None or parsed.kind != "wheel":
         return None
@@ -135,6 +134,7 @@ def glibc_of_wheel(filename: str) -> DottedVersion | None:
 @cache
 def _known_values(layer: LayerKey) -> tuple[DottedVersion, ...]:
     """Values a free layer may take: everything the knowledge base names."""
+    # lazy: only _known_values needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
     from compatlib.stack import knowledge as kb
 
     values: set[DottedVersion] = set()
@@ -240,6 +240,7 @@ class Layers:
         return deps
 
     def _driver_for(self, cuda: str, why: str) -> list[LayerDependency]:
+        # lazy: only _driver_for needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
         from compatlib.stack.knowledge import min_driver
 
         try:
@@ -295,6 +296,7 @@ def _nvidia_runtime_cuda(name: str, version: str) -> str | None:
     """The CUDA release of an ``nvidia-cuda-runtime[-cuNN]`` wheel version."""
     if _RUNTIME.match(name) is None:
         return None
+    # lazy: only _nvidia_runtime_cuda needs compatlib.stack.frameworks, which loads 10 modules that importing this one does not
     from compatlib.stack.frameworks import nvidia_cuda_version
 
     found = nvidia_cuda_version(name, version)
@@ -319,6 +321,7 @@ def _framework_build(name: str, version: str, subdir: str) -> FrameworkBuild | N
     if known is None:
         return None
     framework, variant = known
+    # lazy: only _framework_build needs compatlib.stack.frameworks, which loads 10 modules that importing this one does not
     from compatlib.stack.frameworks import build
 
     v = Version(version)

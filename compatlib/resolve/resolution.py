@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -81,8 +82,7 @@ class Resolution:
         """Why ``name`` is in the resolution: the shortest chain from the request,
         one step per line ("you require trainer>=1.0", "trainer 1.1.0 depends on
         framework>=2.2,<3"). Empty if the package is not in the resolution."""
-        from collections import deque
-
+        # lazy: only why needs compatlib.values.filenames, which loads 2 modules that importing this one does not
         from compatlib.values.filenames import canonicalize_name
 
         target = canonicalize_name(name)
@@ -113,6 +113,7 @@ class Resolution:
 
     def graph(self) -> networkx.DiGraph:
         """The dependency graph as a networkx ``DiGraph`` (imported on demand)."""
+        # lazy: only graph needs networkx, which loads 395 modules that importing this one does not
         import networkx as nx
 
         g = nx.DiGraph()

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from compatlib._values import replace
 from compatlib.errors import InputError
 from compatlib.resolve.keys import PYTHON, PipKey
+from compatlib.resolve.layers import LAYER_NAMES, ArchSet, Floor
 from compatlib.resolve.providers.python import (
     PipCandidate,
     PipConstraint,
@@ -26,6 +28,7 @@ from compatlib.sources.memory import Repository
 from compatlib.values.dotted import DottedVersion
 from compatlib.values.filenames import canonicalize_name
 from compatlib.values.pep508 import InvalidRequirement, Requirement
+from compatlib.values.sets import VersionSet
 from compatlib.values.target import Target
 
 if TYPE_CHECKING:
@@ -88,6 +91,7 @@ def solve(
     with ``fixes`` (the default) the explanation carries fixes, each proven by
     solving again with one thing changed.
     """
+    # lazy: only solve needs compatlib.solver.pubgrub, which loads 3 modules that importing this one does not
     from compatlib.solver.pubgrub import Solver, SolverFailure
 
     if target is None:
@@ -106,8 +110,6 @@ def solve(
     root = _root_dependencies(reqs, requirements, constraints, target)
     preferred: dict[PipPackageKey, PipConstraint] = {}
     if prefer:
-        from packaging.specifiers import SpecifierSet
-
         for name, version in prefer.items():
             preferred[PipKey(canonicalize_name(name))] = SpecifierSet(f"=={version}")
     # lowest-direct: every package the requirements name, whatever their markers
@@ -161,10 +163,12 @@ def _failure(
 ) -> UnsatisfiableError:
     """The error for a failed solve; with ``options`` (``solve``'s own), its
     explanation carries the fixes that solving again with them proves."""
+    # lazy: only _failure needs compatlib.solver.report, which loads 7 modules that importing this one does not
     from compatlib.solver.report import build_explanation
 
     expl = build_explanation(failure, list(requirements))
     if options is not None:
+        # lazy: only _failure needs compatlib.resolve.fixes, which loads 4 modules that importing this one does not
         from compatlib.resolve.fixes import suggest_fixes
 
         def again(reqs: Sequence[str], tgt: Target) -> Resolution:
@@ -189,6 +193,7 @@ def _did_you_mean(expl: Explanation, index: Repository) -> Explanation:
     lister = getattr(index, "packages", None) or getattr(index, "projects", None)
     if not unknown or lister is None:
         return expl
+    # lazy: only _did_you_mean needs difflib, which loads 3 modules that importing this one does not
     import difflib
 
     names = [str(n) for n in lister()]
@@ -239,9 +244,6 @@ def system_requirements(
     provider: PythonProvider,
 ) -> dict[str, SystemRequirement]:
     """What the chosen releases need of each system layer."""
-    from compatlib.resolve.layers import LAYER_NAMES, ArchSet, Floor
-    from compatlib.values.sets import VersionSet
-
     layers = provider.layers
     out: dict[str, SystemRequirement] = {}
     for layer in sorted(LAYER_NAMES, key=str):

@@ -27,6 +27,7 @@ each other when their literals name a known platform.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,7 @@ _DEFAULT_SUBDIR = {"linux": "linux-64", "darwin": "osx-arm64", "win32": "win-64"
 
 def _platform_facts(sys_platform: str | None) -> tuple[str, str] | None:
     """(platform_system, os_name) of the machines with this ``sys_platform``."""
+    # lazy: only _platform_facts needs compatlib.values.target, which loads 3 modules that importing this one does not
     from compatlib.values.target import PLATFORMS
 
     for sp, system, _machine, os_name in PLATFORMS.values():
@@ -80,6 +82,7 @@ def _platform_facts(sys_platform: str | None) -> tuple[str, str] | None:
 
 def _subdir_for(sys_platform: str | None, machine: str) -> str | None:
     """The conda subdir of a class's ``sys_platform`` and ``platform_machine``."""
+    # lazy: only _subdir_for needs compatlib.values.target, which loads 3 modules that importing this one does not
     from compatlib.values.target import PLATFORMS
 
     for subdir, (sp, _system, m, _os) in PLATFORMS.items():
@@ -255,8 +258,6 @@ def _atoms(markers: Iterable[Any]) -> dict[str, set[str]]:
 
 def _marker_atoms(marker: Any) -> list[tuple[str, str]]:
     """``(variable, literal)`` pairs of a parsed marker, found through its text."""
-    import re
-
     text = str(marker)
     pairs: list[tuple[str, str]] = []
     var = r"([a-z_]+)"
@@ -273,7 +274,10 @@ def _python_points(literals: set[str], requires_python: str) -> list[str]:
     """Python versions (``X.Y.Z``) on each side of every boundary the markers and
     ``requires_python`` draw, inside ``requires_python``; the lowest one the
     range allows is always among them."""
+    # lazy: only _python_points needs packaging, which loads 6 modules that importing this one does not
     from packaging.specifiers import SpecifierSet
+
+    # lazy: only _python_points needs packaging, which loads 2 modules that importing this one does not
     from packaging.version import InvalidVersion, Version
 
     allowed = SpecifierSet(requires_python)
@@ -369,6 +373,7 @@ def _consistent(env: Mapping[str, str]) -> bool:
 
 
 def _target(environment: tuple[tuple[str, str], ...]) -> Any:
+    # lazy: only _target needs compatlib.values.target, which loads 3 modules that importing this one does not
     from compatlib.values.target import Target
 
     values = dict(environment)
@@ -401,6 +406,7 @@ def _python_key(version: str) -> tuple[int, ...]:
 
 def markers_of(requirements: Iterable[str]) -> list[Any]:
     """The markers of PEP 508 requirement strings (unparsable ones are skipped)."""
+    # lazy: only markers_of needs compatlib.values.pep508, which loads 8 modules that importing this one does not
     from compatlib.values.pep508 import InvalidRequirement, parse_requirement
 
     found: list[Any] = []
@@ -439,7 +445,10 @@ def solve_universal(
     :func:`compatlib.resolve.solve.solve` (``strategy``, ``prereleases``, ``constraints``,
     ...), except ``target``: the forks make their own.
     """
+    # lazy: only solve_universal needs compatlib.resolve.solve, which loads 19 modules that importing this one does not
     from compatlib.resolve.solve import solve
+
+    # lazy: only solve_universal needs compatlib.values.pep508, which loads 8 modules that importing this one does not
     from compatlib.values.pep508 import Marker
 
     if "target" in options:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from functools import cache
+from pathlib import Path
 from typing import TypeAlias
 
 from packaging.specifiers import SpecifierSet
@@ -122,13 +123,13 @@ class CondaPypiMap:
 
 @cache
 def _load_mapping_file(path: str) -> tuple[tuple[str, str], ...]:
-    from pathlib import Path
-
+    # lazy: only _load_mapping_file needs compatlib._datafiles, which loads 1 module that importing this one does not
     from compatlib._datafiles import data_path, load_compiled
 
     file = Path(path) if path else data_path("mappings", "conda-pypi.yaml")
     doc = load_compiled(file, lambda items, line: items)
     if doc is None:
+        # lazy: only _load_mapping_file needs yaml, which loads 27 modules that importing this one does not
         import yaml
 
         with open(file, encoding="utf-8") as fh:

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, TypeAlias
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from compatlib._values import value
+from compatlib._values import replace, value
 from compatlib.errors import CompatError, InputError
-from compatlib.values.filenames import canonicalize_name
+from compatlib.values.filenames import canonicalize_name, parse_dist_filename
 from compatlib.values.pep508 import InvalidRequirement, Marker, Requirement, parse_requirement
 
 if TYPE_CHECKING:
@@ -319,8 +319,7 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         glibc is explained as such), hence the tags here accept any manylinux.
         ``no_binary`` packages may not use wheels, ``no_build`` ones not sdists.
         """
-        from compatlib._values import replace
-        from compatlib.values.filenames import parse_dist_filename
+        # lazy: only _usable_files needs compatlib.values.tags, which loads 1 module that importing this one does not
         from compatlib.values.tags import TagRanker
 
         if self._ranker is None:
@@ -366,8 +365,6 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         """Has ``rel`` a wheel for the target's Python or a later one, on any
         platform? (A universal fork stands for every platform of its class and
         for the Pythons after its own; platform tags are checked at install time.)"""
-        from compatlib.values.filenames import parse_dist_filename
-
         floor = (self._python.major, self._python.minor)
         for art in rel.artifacts:
             parsed = parse_dist_filename(art.filename)
@@ -384,8 +381,7 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
 
     def _pythons_with_wheels(self, rel: IndexRelease) -> list[str]:
         """The Python versions some wheel of ``rel`` is built for, on this platform."""
-        from compatlib._values import replace
-        from compatlib.values.filenames import parse_dist_filename
+        # lazy: only _pythons_with_wheels needs compatlib.values.tags, which loads 1 module that importing this one does not
         from compatlib.values.tags import TagRanker
 
         tag_sets = []
