@@ -398,8 +398,6 @@ def _report(
     changes = _changes(old_text, text, fmt, output)
     lines = [f"{_PROG}: {output}: {changes.splitlines()[-1]}"]
     lines += [f"  {line}" for line in changes.splitlines()[:-1]]
-    if previous is not None and any(p.manager == "conda" for p in lock.packages):
-        lines.append(f"{_PROG}: note: conda locks are solved afresh; earlier pins are not kept")
     print("\n".join(lines), file=sys.stderr)
 
 

@@ -493,12 +493,27 @@ def _conda_lock(request: LockRequest, spec: Spec, targets: list[Target]) -> Lock
         cache_dir=request.cache_dir,
         progress=None if request.progress else False,
     )
+    previous, _ = _upgrades(request)
     for target in targets:
-        one = _conda_lock_one(request, spec, target, inputs.indexes, inputs.find_links, fetcher)
+        pins = _conda_pins(previous, target.subdir)
+        one = _conda_lock_one(
+            request, spec, target, inputs.indexes, inputs.find_links, fetcher, pins
+        )
         packages.extend(one.packages)
         for plat, needs in one.system_requirements.items():
             system[plat] = dict(needs)
     return Lock.of(packages, system_requirements=system)
+
+
+def _conda_pins(previous: Lock | None, platform: str) -> dict[str, tuple[str, str | None]]:
+    """What an earlier lock pinned for conda on ``platform``: name -> (version, build)."""
+    if previous is None:
+        return {}
+    return {
+        p.name: (p.version, p.build)
+        for p in previous.packages
+        if p.manager == "conda" and p.platform == platform
+    }
 
 
 def _canonical_spec(spec: Spec) -> Spec:
@@ -519,6 +534,7 @@ def _conda_lock_one(
     indexes: tuple[str, ...],
     find_links: tuple[str, ...],
     fetcher: Fetcher,
+    pins: Mapping[str, tuple[str, str | None]],
 ) -> Lock:
     """The conda (+ pip) lock of one target; the pip side is read from
     ``indexes`` and ``find_links`` when the spec has pip requirements, channel
@@ -548,6 +564,7 @@ def _conda_lock_one(
             pypi_repository=repository,
             channels=list(request.channels) or None,
             fetcher=fetcher,
+            prefer=pins,
         )
     finally:
         if repository is not None:

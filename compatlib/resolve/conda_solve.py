@@ -387,6 +387,7 @@ def solve_environment(
     virtual_packages: Iterable[str | PackageRecord] | None = None,
     mapping: CondaPypiMap | None = None,
     fetcher: Fetcher | None = None,
+    prefer: Mapping[str, tuple[str, str | None]] | None = None,
 ) -> EnvironmentResolution:
     """Resolve a spec's conda dependencies and pip requirements together.
 
@@ -399,7 +400,9 @@ def solve_environment(
     newest first, until one solves (the explanation of the newest is raised
     when none does). pip requirements with a direct URL and no name are
     refused with an :class:`InputError`. Channel URLs are read through
-    ``fetcher`` (see :func:`load_channels`).
+    ``fetcher`` (see :func:`load_channels`). ``prefer`` (conda name ->
+    ``(version, build)``, from an earlier lock) makes those records the first
+    tried, for a minimal update.
     """
     # lazy: only solve_environment needs compatlib.resolve.providers.conda, which loads 2 modules that importing this one does not
     from compatlib.resolve.providers.conda import CondaProvider
@@ -417,7 +420,7 @@ def solve_environment(
         _spec_channels(spec, channels), subdir=subdir, priority=priority, fetcher=fetcher
     )
     virtual = _virtual_records(target, virtual_packages, subdir)
-    conda_provider = CondaProvider(chans, subdir=subdir, virtual=virtual)
+    conda_provider = CondaProvider(chans, subdir=subdir, virtual=virtual, prefer=prefer)
     conda_specs = _parse_specs([d.spec for d in conda_deps], spec.source)
     conda_texts = [d.spec.strip() for d in conda_deps]
     request = [*conda_texts, *(f"pip: {p.text}" for p in pip_reqs)]

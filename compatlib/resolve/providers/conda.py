@@ -29,7 +29,7 @@ lacks has no candidates, so a record that depends on it cannot be used.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from compatlib.errors import InputError
@@ -115,7 +115,10 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
     ``subdir`` keeps only records of that subdir, ``noarch`` and records that
     name no subdir (``None``: keep all). ``virtual`` are the target's virtual
     package records (see :func:`target_virtual_packages`). ``priority`` is
-    used when ``channels`` is a list of :class:`Channel`.
+    used when ``channels`` is a list of :class:`Channel`. ``prefer`` maps a
+    package name to the ``(version, build)`` an earlier lock pinned (``build``
+    ``None``: any): those records are tried first, so a re-lock changes only
+    what the requirements force.
     """
 
     def __init__(
@@ -125,7 +128,9 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         subdir: str | None = None,
         virtual: Iterable[PackageRecord] = (),
         priority: str = "strict",
+        prefer: Mapping[str, tuple[str, str | None]] | None = None,
     ) -> None:
+        self.prefer = {k.lower(): v for k, v in (prefer or {}).items()}
         if isinstance(channels, Channels):
             self.channels = channels
         elif isinstance(channels, Channel):
@@ -175,6 +180,11 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         got = self._cands.get(name)
         if got is None:
             got = self._sorted(self.records(name))
+            pin = self.prefer.get(name)
+            if pin is not None:  # an earlier lock's pin is tried first (it sorts last)
+                version, build = pin
+                kept = [r for r in got if str(r.version) == version and build in (None, r.build)]
+                got = tuple([r for r in got if r not in kept] + kept)
             self._cands[name] = got
         return got
 
