@@ -132,6 +132,12 @@ def glibc_of_wheel(filename: str) -> DottedVersion | None:
 
 
 @cache
+def known_values(layer: LayerKey) -> tuple[DottedVersion, ...]:
+    """Every value the knowledge base names for ``layer`` (a GPU slot of the
+    ``cuda_arch`` layer counts as the layer), whatever the target fixes."""
+    return _known_values(CUDA_ARCH if layer.layer == "cuda_arch" else layer)
+
+
 def _known_values(layer: LayerKey) -> tuple[DottedVersion, ...]:
     """Values a free layer may take: everything the knowledge base names."""
     # lazy: only _known_values needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not

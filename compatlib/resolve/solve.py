@@ -11,7 +11,7 @@ from packaging.version import Version
 from compatlib._values import replace
 from compatlib.errors import InputError
 from compatlib.resolve.keys import PYTHON, PipKey
-from compatlib.resolve.layers import LAYER_NAMES, ArchSet, Floor
+from compatlib.resolve.layers import LAYER_NAMES, ArchSet, Floor, known_values
 from compatlib.resolve.providers.python import (
     PipCandidate,
     PipConstraint,
@@ -243,8 +243,9 @@ def system_requirements(
     dependencies: Mapping[PipPackageKey | None, Sequence[PipDependency]],
     provider: PythonProvider,
 ) -> dict[str, SystemRequirement]:
-    """What the chosen releases need of each system layer."""
-    layers = provider.layers
+    """What the chosen releases need of each system layer: for the GPU, every
+    compute capability the chosen builds run on (not only the target's), so a
+    lock made for one GPU is checked truly on another."""
     out: dict[str, SystemRequirement] = {}
     for layer in sorted(LAYER_NAMES, key=str):
         because: list[tuple[str, str]] = []
@@ -265,10 +266,10 @@ def system_requirements(
                 arch.append(c)
         allowed: tuple[str, ...] = ()
         text = str(interval) if not interval.is_full else ""
-        if arch:
+        if arch:  # what the builds run on, not only the target's GPU
             values = [
                 v
-                for v in layers.candidates(layer)
+                for v in known_values(layer)
                 if interval.contains(v) and all(a.contains(v) for a in arch)
             ]
             allowed = tuple(str(v) for v in values)
