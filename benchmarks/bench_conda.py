@@ -389,15 +389,9 @@ def render(
 
 
 def write_docs(text: str) -> None:
-    current = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
-    block = f"{START}\n{text.rstrip()}\n{END}\n"
-    if START in current and END in current:
-        head, _, rest = current.partition(START)
-        _, _, tail = rest.partition(END)
-        new = head + block + tail.lstrip("\n")
-    else:
-        new = current.rstrip("\n") + "\n\n" + block
-    DOCS.write_text(new, encoding="utf-8")
+    from _docs import write_section  # benchmarks/_docs.py, beside this script
+
+    write_section(DOCS, START, END, text)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
