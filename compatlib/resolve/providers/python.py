@@ -220,7 +220,12 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
                     reason: str | None = probe(package.name)
                 except (CompatError, OSError):
                     reason = None
-                return reason
+                if reason is not None:
+                    return reason
+            # a package no source knows: name the sources that were asked
+            where = getattr(self.repository, "source_description", None)
+            if isinstance(where, str) and probe is not None:
+                return f"{package.name} is not {where}"
         return None
 
     def hint(self, package: PipPackageKey, constraint: PipConstraint) -> str | None:

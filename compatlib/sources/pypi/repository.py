@@ -282,6 +282,20 @@ class PyPIRepository:
         project = self._project(name)
         return [v for v in project.entries if self._usable(project, v)]
 
+    @property
+    def source_description(self) -> str:
+        """Where this repository looks, in words for "x is not ...": ``on PyPI``,
+        ``on the index``, ``in the find-links folders``, or both."""
+        where = []
+        if self.indexes:
+            pypi = all(i.startswith("https://pypi.org/simple") for i in self.indexes)
+            where.append(
+                "on PyPI" if pypi else "on the index" + ("es" if len(self.indexes) > 1 else "")
+            )
+        if self.find_links.locations:
+            where.append("in the find-links locations")
+        return " or ".join(where) or "in any source"
+
     def missing_reason(self, name: str) -> str | None:
         """Why ``name`` has no usable version although the sources list files for
         it; ``None`` when it has one, or when no source knows it."""
