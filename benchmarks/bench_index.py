@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import platform
 import shutil
@@ -46,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
+from _peers import compatlib_cmd, find_uv, read_versions, uv_cmd
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -90,66 +89,11 @@ class Row:
     versions: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def _uv() -> str:
-    exe = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
-    if not os.access(exe, os.X_OK):
-        raise SystemExit("uv is not installed: pip install uv")
-    return exe
-
-
 def command(tool: str, reqs: Sequence[str], cache: Path, out: Path) -> list[str]:
     if tool == "compatlib":
-        return [
-            sys.executable,
-            "-m",
-            "compatlib",
-            "lock",
-            *reqs,
-            "--python",
-            PYTHON,
-            "--platform",
-            "linux-64",
-            "--system",
-            f"glibc={GLIBC}",
-            "--cache-dir",
-            str(cache),
-            "-o",
-            str(out),
-        ]
-    req = out.with_suffix(".in")
-    req.write_text("\n".join(reqs) + "\n")
-    cmd = [
-        _uv(),
-        "pip",
-        "compile",
-        "--python-version",
-        PYTHON,
-        "--python-platform",
-        f"x86_64-manylinux_{GLIBC.replace('.', '_')}",
-        "--no-header",
-        "--no-annotate",
-        "--cache-dir",
-        str(cache),
-        "-o",
-        str(out),
-        str(req),
-    ]
-    if tool == "uv --generate-hashes":
-        cmd.insert(3, "--generate-hashes")
-    return cmd
-
-
-def read_versions(tool: str, out: Path) -> dict[str, str]:
-    if tool == "compatlib":
-        data = json.loads(out.read_text())
-        return {canonicalize_name(p["name"]): p["version"] for p in data["packages"]}
-    pins: dict[str, str] = {}
-    for line in out.read_text().splitlines():
-        line = line.split("\\")[0].strip()
-        if line and not line.startswith(("#", "--")) and "==" in line:
-            name, _, version = line.partition("==")
-            pins[canonicalize_name(name)] = version.split(";")[0].strip()
-    return pins
+        return compatlib_cmd(reqs, cache, out, python=PYTHON, glibc=GLIBC)
+    hashes = tool == "uv --generate-hashes"
+    return uv_cmd(reqs, cache, out, python=PYTHON, glibc=GLIBC, hashes=hashes)
 
 
 #: a run that takes longer is stopped and run again (once): a stalled
@@ -307,7 +251,7 @@ def table(rows: Sequence[Row]) -> str:
 
 
 def _versions() -> str:
-    uv = subprocess.run([_uv(), "--version"], capture_output=True, text=True, check=False)
+    uv = subprocess.run([find_uv(), "--version"], capture_output=True, text=True, check=False)
     return f"{uv.stdout.strip()}; Python {platform.python_version()}"
 
 

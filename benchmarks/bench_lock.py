@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
+from _peers import compatlib_cmd, find_uv, read_versions, uv_cmd
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -76,60 +76,8 @@ def _links() -> list[str]:
     return out
 
 
-def _uv() -> str:
-    exe = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
-    if not os.access(exe, os.X_OK):
-        raise SystemExit("uv is not installed: pip install uv")
-    return exe
-
-
-def compatlib_cmd(reqs: Sequence[str], cache: Path, out: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "compatlib.cli",
-        "lock",
-        *reqs,
-        *_links(),
-        "--offline",
-        "--cache-dir",
-        str(cache),
-        "--python",
-        PYTHON,
-        "--platform",
-        "linux-64",
-        "--system",
-        f"glibc={GLIBC[0]}.{GLIBC[1]}",
-        "-o",
-        str(out),
-    ]
-
-
-def uv_cmd(reqs: Sequence[str], cache: Path, out: Path, *, hashes: bool = False) -> list[str]:
-    req = out.with_suffix(".in")
-    req.write_text("\n".join(reqs) + "\n")
-    cmd = [
-        _uv(),
-        "pip",
-        "compile",
-        "--python-version",
-        PYTHON,
-        "--python-platform",
-        f"x86_64-manylinux_{GLIBC[0]}_{GLIBC[1]}",
-        "--no-index",
-        *_links(),
-        "--offline",
-        "--no-header",
-        "--no-annotate",
-        "--cache-dir",
-        str(cache),
-        "-o",
-        str(out),
-        str(req),
-    ]
-    if hashes:
-        cmd.insert(3, "--generate-hashes")
-    return cmd
+def _glibc() -> str:
+    return f"{GLIBC[0]}.{GLIBC[1]}"
 
 
 def pip_cmd(reqs: Sequence[str], cache: Path, out: Path) -> list[str]:
@@ -164,35 +112,23 @@ def pip_cmd(reqs: Sequence[str], cache: Path, out: Path) -> list[str]:
     ]
 
 
-def read_versions(tool: str, out: Path) -> dict[str, str]:
-    if tool == "compatlib":
-        data = json.loads(out.read_text())
-        return {p["name"]: p["version"] for p in data["packages"]}
-    if tool == "pip":
-        data = json.loads(out.read_text())
-        return {
-            canonicalize_name(i["metadata"]["name"]): i["metadata"]["version"]
-            for i in data["install"]
-        }
-    pins: dict[str, str] = {}
-    for line in out.read_text().splitlines():
-        line = line.split("\\")[0].strip()
-        if line and not line.startswith(("#", "--")) and "==" in line:
-            name, _, version = line.partition("==")
-            pins[canonicalize_name(name)] = version.strip()
-    return pins
-
-
 TOOLS = ("compatlib", "uv", "uv --generate-hashes", "pip")
 
 
 def command(tool: str, reqs: Sequence[str], cache: Path, out: Path) -> list[str]:
+    sources = [*_links(), "--offline"]
     if tool == "compatlib":
-        return compatlib_cmd(reqs, cache, out)
-    if tool == "uv":
-        return uv_cmd(reqs, cache, out)
-    if tool == "uv --generate-hashes":
-        return uv_cmd(reqs, cache, out, hashes=True)
+        return compatlib_cmd(reqs, cache, out, python=PYTHON, glibc=_glibc(), sources=sources)
+    if tool in ("uv", "uv --generate-hashes"):
+        return uv_cmd(
+            reqs,
+            cache,
+            out,
+            python=PYTHON,
+            glibc=_glibc(),
+            sources=["--no-index", *sources],
+            hashes=tool == "uv --generate-hashes",
+        )
     return pip_cmd(reqs, cache, out)
 
 
@@ -281,7 +217,7 @@ def table(rows: Sequence[Row]) -> str:
 
 
 def _versions() -> str:
-    uv = subprocess.run([_uv(), "--version"], capture_output=True, text=True, check=False)
+    uv = subprocess.run([find_uv(), "--version"], capture_output=True, text=True, check=False)
     pip = subprocess.run(
         [sys.executable, "-m", "pip", "--version"], capture_output=True, text=True, check=False
     )
@@ -302,7 +238,7 @@ def profile(name: str) -> None:
     from compatlib.cli import lock
 
     with tempfile.TemporaryDirectory() as tmp:
-        argv = compatlib_cmd(SETS[name], Path(tmp) / "cache", Path(tmp) / "out.json")[4:]
+        argv = command("compatlib", SETS[name], Path(tmp) / "cache", Path(tmp) / "out.json")[4:]
         prof = cProfile.Profile()
         prof.enable()
         code = lock.main(argv)
@@ -358,7 +294,7 @@ def phases_child(name: str) -> None:
 
         setattr(owner, func, functools.wraps(original)(timed))
     with tempfile.TemporaryDirectory() as tmp:
-        argv = compatlib_cmd(SETS[name], Path(tmp) / "cache", Path(tmp) / "out.json")[4:]
+        argv = command("compatlib", SETS[name], Path(tmp) / "cache", Path(tmp) / "out.json")[4:]
         t1 = time.perf_counter()
         code = lock.main(argv)
         work = time.perf_counter() - t1

@@ -1,0 +1,105 @@
+"""The command lines of compatlib and its peers, and reading their answers back,
+shared by the lock benchmarks (local folders: bench_lock.py; the default index:
+bench_index.py). Each locks for CPython ``python`` on x86_64 Linux with ``glibc``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+
+def find_uv() -> str:
+    exe = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
+    if not os.access(exe, os.X_OK):
+        raise SystemExit("uv is not installed: pip install uv")
+    return exe
+
+
+def compatlib_cmd(
+    reqs: Sequence[str],
+    cache: Path,
+    out: Path,
+    *,
+    python: str,
+    glibc: str,
+    sources: Sequence[str] = (),
+) -> list[str]:
+    """``compatlib lock``; ``sources`` are extra options (``--find-links DIR``,
+    ``--offline``); none: the default index."""
+    return [
+        sys.executable,
+        "-m",
+        "compatlib",
+        "lock",
+        *reqs,
+        *sources,
+        "--cache-dir",
+        str(cache),
+        "--python",
+        python,
+        "--platform",
+        "linux-64",
+        "--system",
+        f"glibc={glibc}",
+        "-o",
+        str(out),
+    ]
+
+
+def uv_cmd(
+    reqs: Sequence[str],
+    cache: Path,
+    out: Path,
+    *,
+    python: str,
+    glibc: str,
+    sources: Sequence[str] = (),
+    hashes: bool = False,
+) -> list[str]:
+    """``uv pip compile`` of ``reqs`` (written beside ``out``), as compatlib_cmd."""
+    req = out.with_suffix(".in")
+    req.write_text("\n".join(reqs) + "\n")
+    return [
+        find_uv(),
+        "pip",
+        "compile",
+        *(["--generate-hashes"] if hashes else []),
+        "--python-version",
+        python,
+        "--python-platform",
+        f"x86_64-manylinux_{glibc.replace('.', '_')}",
+        *sources,
+        "--no-header",
+        "--no-annotate",
+        "--cache-dir",
+        str(cache),
+        "-o",
+        str(out),
+        str(req),
+    ]
+
+
+def read_versions(tool: str, out: Path) -> dict[str, str]:
+    """``{name: version}`` from a compatlib JSON lock, pip's report or uv's output."""
+    if tool == "compatlib":
+        data = json.loads(out.read_text())
+        return {canonicalize_name(p["name"]): p["version"] for p in data["packages"]}
+    if tool == "pip":
+        data = json.loads(out.read_text())
+        return {
+            canonicalize_name(i["metadata"]["name"]): i["metadata"]["version"]
+            for i in data["install"]
+        }
+    pins: dict[str, str] = {}
+    for line in out.read_text().splitlines():
+        line = line.split("\\")[0].strip()
+        if line and not line.startswith(("#", "--")) and "==" in line:
+            name, _, version = line.partition("==")
+            pins[canonicalize_name(name)] = version.split(";")[0].strip()
+    return pins
