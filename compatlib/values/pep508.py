@@ -929,6 +929,8 @@ def _requirement_error(text: str, req: Requirement) -> None:
         theirs = PackagingRequirement(text)
     except PackagingInvalid as exc:
         raise InvalidRequirement.of(exc) from None
+    except (SyntaxError, ValueError) as exc:  # packaging's literal_eval of a marker string ("\x00")
+        raise InvalidRequirement(f"{exc}: {text!r}") from None
     # Unreachable while the scanner matches packaging; kept so a gap can never
     # reject a requirement that packaging accepts.
     marker = None if theirs.marker is None else Marker(str(theirs.marker))
@@ -947,6 +949,8 @@ def _marker_error(text: str) -> _Tree:
         theirs = PackagingMarker(text)
     except PackagingInvalid as exc:
         raise InvalidMarker.of(exc) from None
+    except (SyntaxError, ValueError) as exc:  # packaging's literal_eval of a string ("\x00")
+        raise InvalidMarker(f"{exc}: {text!r}") from None
     try:
         return _scan_full_marker(str(theirs))
     except _Reject:
