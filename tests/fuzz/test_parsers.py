@@ -203,6 +203,92 @@ def test_lock_files_read_and_render(
     _survives(read_and_render)
 
 
+def _lock_samples() -> dict[str, str]:
+    """A real lock in each format ``compatlib lock`` writes (and reads back):
+    pip packages on two platforms, conda packages with a pip one on one."""
+    from compatlib.lock.model import Lock, LockedPackage
+    from compatlib.lock.render import render
+
+    linux = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
+    mac = "cp311-cp311-macosx_11_0_arm64"
+    pip = [
+        LockedPackage(
+            name="core",
+            version="2.0",
+            manager="pip",
+            platform=platform,
+            url=f"https://example.org/core-2.0-{tag}.whl",
+            hashes=(("sha256", digit * 64),),
+            filename=f"core-2.0-{tag}.whl",
+            dependencies=(("six", "six>=1"),),
+            marker=marker,
+        )
+        for platform, tag, digit, marker in (
+            ("linux-64", linux, "a", None),
+            ("osx-arm64", mac, "b", "python_version >= '3.8'"),
+        )
+    ]
+    conda = [
+        LockedPackage(
+            name="python",
+            version="3.11.8",
+            manager="conda",
+            platform="linux-64",
+            url="https://conda.anaconda.org/conda-forge/linux-64/python-3.11.8-h0_0_cpython.conda",
+            hashes=(("md5", "5" * 32), ("sha256", "6" * 64)),
+            build="h0_0_cpython",
+            channel="conda-forge",
+        ),
+        LockedPackage(
+            name="tiny-thing",
+            version="1.0",
+            manager="conda",
+            platform="linux-64",
+            url="https://conda.anaconda.org/conda-forge/noarch/tiny-thing-1.0-pyhd8ed1ab_0.tar.bz2",
+            hashes=(("md5", "7" * 32),),
+            build="pyhd8ed1ab_0",
+            dependencies=(("python", "python >=3.8"),),
+        ),
+    ]
+    targets = [{"platform": p, "python": "3.11"} for p in ("linux-64", "osx-arm64")]
+    metadata = {
+        "targets": targets,
+        "inputs_sha256": "c" * 64,
+        "inputs_hash_version": 2,
+        "inputs_digests": {"requirements": "d" * 16, "targets": "e" * 16},
+    }
+    both = Lock.of(pip, metadata=metadata)
+    mixed = Lock.of([*conda, pip[0]], metadata={**metadata, "targets": targets[:1]})
+    out = {fmt: render(both, fmt) for fmt in ("json", "requirements", "pylock")}
+    out.update({fmt: render(mixed, fmt) for fmt in ("conda-lock", "explicit", "environment")})
+    return out
+
+
+LOCK_SAMPLES = _lock_samples()
+
+
+def test_every_lock_format_has_a_sample() -> None:
+    from compatlib.lock.read import READ_FORMATS
+
+    assert set(LOCK_SAMPLES) == set(READ_FORMATS)
+
+
+@given(
+    st.sampled_from(sorted(LOCK_SAMPLES)).flatmap(
+        lambda fmt: st.tuples(st.just(fmt), mutated(LOCK_SAMPLES[fmt]))
+    )
+)
+def test_lock_files_read_back(case: tuple[str, str]) -> None:
+    """Every format ``compatlib lock -o FILE`` reads back (the previous lock of
+    the next run), found by its text as the command finds it, or named."""
+    from compatlib.lock.read import parse_lock
+    from compatlib.lock.render import render
+
+    fmt, text = case
+    for named in (None, fmt):
+        _survives(lambda n=named: render(parse_lock(text, source=f"lock.{fmt}", fmt=n), "json"))
+
+
 # -- sources ---------------------------------------------------------------------------------
 
 SIMPLE_JSON = json.dumps(

@@ -6,8 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 _BUILDERS = Path(__file__).resolve().parents[1] / "sources" / "pypi"
 if str(_BUILDERS) not in sys.path:
@@ -15,7 +13,7 @@ if str(_BUILDERS) not in sys.path:
 
 from pypi_builders import build_wheel  # noqa: E402
 
-from compatlib.errors import CompatError, InputError  # noqa: E402
+from compatlib.errors import InputError  # noqa: E402
 from compatlib.lock.build import LockRequest, build_lock  # noqa: E402
 from compatlib.lock.model import Lock, LockedPackage  # noqa: E402
 from compatlib.lock.pip import previous_pins  # noqa: E402
@@ -173,68 +171,3 @@ def test_a_pylock_from_another_tool_reads_as_far_as_it_goes() -> None:
     assert _pins(back) == {("linux-64", "idna", "3.10")}
     assert "inputs_sha256" not in back.metadata
     assert back.metadata["targets"] == [{"platform": "linux-64", "python": "3.12"}]
-
-
-# -- hostile files: a reader returns a checked lock or raises the project's error ------
-
-_PIECES = ["\n", "#", "=", "==", "@", ";", "[", "]", "{", "}", '"', "'", "-", ":", "\x00", "é"]
-
-
-@st.composite
-def _mutated(draw: st.DrawFn, sample: str) -> str:
-    text = sample
-    for _ in range(draw(st.integers(1, 4))):
-        at = draw(st.integers(0, len(text)))
-        if draw(st.booleans()):
-            text = text[:at] + text[at + draw(st.integers(1, 40)) :]
-        else:
-            piece = draw(st.one_of(st.sampled_from(_PIECES), st.text(min_size=1, max_size=5)))
-            text = text[:at] + piece * draw(st.integers(1, 3)) + text[at:]
-    return text
-
-
-def _samples() -> dict[str, str]:
-    pkgs = [
-        LockedPackage(
-            name="core",
-            version="2.0",
-            manager="pip",
-            platform=platform,
-            url=f"https://example.org/core-2.0-{tag}.whl",
-            hashes=(("sha256", digit * 64),),
-            filename=f"core-2.0-{tag}.whl",
-            dependencies=(("six", "six>=1"),),
-        )
-        for platform, tag, digit in (("linux-64", LINUX, "a"), ("osx-arm64", MAC, "b"))
-    ]
-    metadata = {
-        "targets": [
-            {"platform": "linux-64", "python": "3.11"},
-            {"platform": "osx-arm64", "python": "3.11"},
-        ],
-        "inputs_sha256": "c" * 64,
-        "inputs_hash_version": 2,
-        "inputs_digests": {"requirements": "d" * 16, "targets": "e" * 16},
-    }
-    both = Lock.of(pkgs, metadata=metadata)
-    one = both.only("linux-64")
-    out = {fmt: render(both, fmt) for fmt in ("json", "requirements", "pylock", "conda-lock")}
-    out.update({fmt: render(one, fmt) for fmt in ("explicit", "environment")})
-    return out
-
-
-_SAMPLES = _samples()
-
-
-@given(
-    st.sampled_from(sorted(_SAMPLES)).flatmap(
-        lambda f: st.tuples(st.just(f), _mutated(_SAMPLES[f]))
-    )
-)
-def test_hostile_lock_files(case: tuple[str, str]) -> None:
-    fmt, text = case
-    try:
-        lock = parse_lock(text, source=f"lock.{fmt}")
-    except CompatError:
-        return
-    render(lock, "json")  # what came back is a checked lock
