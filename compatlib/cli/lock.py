@@ -301,7 +301,7 @@ def _execute(args: argparse.Namespace) -> int:
         print(f"{_PROG}: warning: {warning}", file=sys.stderr)
     text = _render(lock, args.format)
     if args.locked:
-        return _locked(output, old_text, text, args.format)
+        return _locked(output, old_text, text, args.format, previous)
     if not output:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -312,7 +312,7 @@ def _execute(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _fail(f"{output}: cannot write: {exc.strerror or exc}")
     if old_text is not None:
-        _report(output, old_text, text, args.format, previous, lock)
+        _report(output, old_text, text, args.format, previous)
     return EXIT_OK
 
 
@@ -358,7 +358,9 @@ def _check(output: str | None, request: LockRequest, previous: Lock | None) -> i
     return EXIT_STALE
 
 
-def _locked(output: str | None, old_text: str | None, text: str, fmt: str) -> int:
+def _locked(
+    output: str | None, old_text: str | None, text: str, fmt: str, previous: Lock | None
+) -> int:
     """``--locked``: exit 0 when ``output`` holds ``text`` already, else 1 and
     what would change; nothing is written."""
     if old_text == text:
@@ -367,23 +369,22 @@ def _locked(output: str | None, old_text: str | None, text: str, fmt: str) -> in
     if old_text is None:
         print(f"{_PROG}: {output} does not exist (--locked writes nothing)", file=sys.stderr)
         return EXIT_STALE
-    changes = _changes(old_text, text, fmt, str(output))
+    changes = _changes(previous, old_text, text, fmt, str(output))
     lines = [f"{_PROG}: {output} would change (--locked writes nothing):"]
     lines += [f"  {line}" for line in changes.splitlines()]
     print("\n".join(lines), file=sys.stderr)
     return EXIT_STALE
 
 
-def _changes(old_text: str, text: str, fmt: str, source: str) -> str:
+def _changes(before: Lock | None, old_text: str, text: str, fmt: str, source: str) -> str:
     """What differs between two lock files, read back alike (so that what a
-    format does not hold shows as no change); the diff's text."""
+    format does not hold shows as no change); the diff's text. ``before`` is
+    ``old_text`` as :func:`_previous` read it (``None``: not a lock)."""
     # lazy: only when a lock is replaced
     from compatlib.lock.diff import diff_locks
     from compatlib.lock.read import parse_lock
 
-    try:
-        before = parse_lock(old_text, source=source)
-    except CompatError:
+    if before is None:
         return "(the previous file is not a lock compatlib reads)"
     diff = diff_locks(before, parse_lock(text, source=source, fmt=fmt))
     if not diff and old_text != text:
@@ -391,11 +392,9 @@ def _changes(old_text: str, text: str, fmt: str, source: str) -> str:
     return diff.text
 
 
-def _report(
-    output: str, old_text: str, text: str, fmt: str, previous: Lock | None, lock: Lock
-) -> None:
+def _report(output: str, old_text: str, text: str, fmt: str, previous: Lock | None) -> None:
     """Say on stderr what changed in ``output`` (nothing printed for a new file)."""
-    changes = _changes(old_text, text, fmt, output)
+    changes = _changes(previous, old_text, text, fmt, output)
     lines = [f"{_PROG}: {output}: {changes.splitlines()[-1]}"]
     lines += [f"  {line}" for line in changes.splitlines()[:-1]]
     print("\n".join(lines), file=sys.stderr)
