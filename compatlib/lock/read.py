@@ -206,10 +206,6 @@ def _placed(
     return out
 
 
-def _filename(url: str) -> str:
-    return url_filename(url)
-
-
 def _wheel_version(filename: str) -> str | None:
     from compatlib.values.filenames import parse_dist_filename  # lazy: packaging's parsers
 
@@ -233,6 +229,23 @@ def _logical_lines(text: str) -> list[str]:
     if pending:
         out.append(pending)
     return out
+
+
+_PIN = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*(\S+)|@\s*(\S+))\s*")
+
+
+def _pip_pin(text: str) -> tuple[str, str, str, str | None] | None:
+    """``(name, version, url, filename)`` of a pip line compatlib writes,
+    ``name==version`` or ``name @ url`` (the version from the file name; ``""``
+    when that is not a wheel's or sdist's); ``None`` for any other line."""
+    m = _PIN.fullmatch(text)
+    if m is None:
+        return None
+    name, version, url = m.group(1), m.group(2), m.group(3) or ""
+    filename = url_filename(url) if url else None
+    if version is None:
+        version = _wheel_version(filename or "") or ""
+    return name, version, url, filename
 
 
 def _header_targets(lines: Iterable[str]) -> list[tuple[str, str]]:
@@ -264,15 +277,12 @@ def _requirements(text: str, source: str) -> Lock:
         body = re.sub(r"\s*--hash=\S+", "", body).strip()
         head, _, marker_text = body.partition(";")
         marker = marker_text.strip() or None
-        m = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*(\S+)|@\s*(\S+))", head.strip())
-        if m is None:
+        pin = _pip_pin(head)
+        if pin is None:
             raise _bad(source, f"line {number}", "name==version or name @ url", None)
-        name, version, url = m.group(1), m.group(2), m.group(3) or ""
-        filename = _filename(url) if url else None
-        if version is None:
-            version = _wheel_version(filename or "")
-            if version is None:
-                raise _bad(source, f"line {number}", "a URL to a wheel or sdist")
+        name, version, url, filename = pin
+        if not version:
+            raise _bad(source, f"line {number}", "a URL to a wheel or sdist")
         for platform, where in _placed(marker, targets, source):
             packages.append(
                 LockedPackage(
@@ -350,7 +360,7 @@ def _pylock_file(
     for wheel in entry.get("wheels") or []:
         if not isinstance(wheel, dict):
             continue
-        name = str(wheel.get("name") or _filename(str(wheel.get("url", ""))))
+        name = str(wheel.get("name") or url_filename(str(wheel.get("url", ""))))
         parsed = parse_dist_filename(name)
         rank = ranker.rank(parsed.tags) if parsed is not None else None
         if rank is not None and (best is None or rank < best[0]):
@@ -359,7 +369,7 @@ def _pylock_file(
     if not isinstance(chosen, dict):
         return None
     url = str(chosen.get("url") or "")
-    name = str(chosen.get("name") or _filename(url))
+    name = str(chosen.get("name") or url_filename(url))
     raw = chosen.get("hashes") or {}
     hashes = (
         tuple(sorted((str(a), str(d)) for a, d in raw.items())) if isinstance(raw, dict) else ()
@@ -445,7 +455,7 @@ def _conda_lock(text: str, source: str) -> Lock:
         assert isinstance(hashes, dict)
         deps = item.get("dependencies") if isinstance(item.get("dependencies"), dict) else {}
         assert isinstance(deps, dict)
-        filename = _filename(str(fields["url"]))
+        filename = url_filename(str(fields["url"]))
         manager = str(fields["manager"])
         packages.append(
             LockedPackage(
@@ -512,7 +522,7 @@ def _explicit(text: str, source: str) -> Lock:
         pip = re.fullmatch(r"#\s*pip\s+(\S+)\s*@\s*(\S+?)(?:#sha256=([0-9a-f]{64}))?", line)
         if pip is not None:
             name, url, digest = pip.groups()
-            filename = _filename(url)
+            filename = url_filename(url)
             version = _wheel_version(filename)
             if version is None:
                 raise _bad(source, f"line {number}", "a pip line with a wheel or sdist URL")
@@ -531,7 +541,7 @@ def _explicit(text: str, source: str) -> Lock:
         if not line or line.startswith(("#", "@")):
             continue
         url, _, md5 = line.partition("#")
-        filename = _filename(url)
+        filename = url_filename(url)
         parts = filename.removesuffix(".conda").removesuffix(".tar.bz2").rsplit("-", 2)
         if len(parts) != 3 or filename == parts[-1]:
             raise _bad(source, f"line {number}", "a conda package URL (name-version-build)")
@@ -581,17 +591,22 @@ def _environment(text: str, source: str) -> Lock:
     for item in deps:
         if isinstance(item, dict):
             for line in item.get("pip") or []:
-                m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", str(line))
-                if m is None:
-                    continue  # a source option line (--index-url, --find-links)
                 hashes = re.findall(r"--hash=([a-z0-9]+):([0-9a-f]+)", str(line))
+                pin = _pip_pin(re.sub(r"\s*--hash=\S+", "", str(line)).partition(";")[0])
+                if pin is None:
+                    continue  # a source option line (--index-url, --find-links)
+                name, version, url, filename = pin
+                if not version:
+                    raise _bad(source, "dependencies", "a pip line with a wheel or sdist URL")
                 packages.append(
                     LockedPackage(
-                        name=m.group(1),
-                        version=m.group(2),
+                        name=name,
+                        version=version,
                         manager="pip",
                         platform=platform,
+                        url=url,
                         hashes=tuple(sorted(hashes)),
+                        filename=filename,
                     )
                 )
             continue

@@ -171,3 +171,34 @@ def test_a_pylock_from_another_tool_reads_as_far_as_it_goes() -> None:
     assert _pins(back) == {("linux-64", "idna", "3.10")}
     assert "inputs_sha256" not in back.metadata
     assert back.metadata["targets"] == [{"platform": "linux-64", "python": "3.12"}]
+
+
+def test_pip_packages_by_url_read_back_from_an_environment_file() -> None:
+    """A lock pip cannot install from its sources as written (the shipped
+    snapshot) renders its pip section as ``name @ url``: those pins read back."""
+    url = f"https://example.org/core-2.0-{LINUX}.whl"
+    pkg = LockedPackage(
+        name="core",
+        version="2.0",
+        manager="pip",
+        platform="linux-64",
+        url=url,
+        hashes=(("sha256", "a" * 64),),
+        filename=f"core-2.0-{LINUX}.whl",
+    )
+    text = render(Lock.of([pkg], metadata={"targets": [{"platform": "linux-64"}]}), "environment")
+    assert f"core @ {url}" in text
+    back = parse_lock(text, source="environment.yml")
+    assert [(p.name, p.version, p.url, p.filename) for p in back.packages] == [
+        ("core", "2.0", url, pkg.filename)
+    ]
+
+
+def test_a_marker_python_cannot_read_as_a_string_is_bad_input() -> None:
+    """A NUL byte in a marker's string: packaging's parser raised SyntaxError."""
+    text = (
+        "# compatlib lock for linux-64 (Python 3.11)\n"
+        'core==2.0 ; platform_machine == "\x00x86_64"\n'
+    )
+    with pytest.raises(InputError, match="marker"):
+        parse_lock(text, source="requirements.txt")
