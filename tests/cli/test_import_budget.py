@@ -14,7 +14,6 @@ before (``site``, ``.pth`` files) is not counted.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -23,10 +22,12 @@ from pathlib import Path
 
 import pytest
 
-_BUILDERS = Path(__file__).resolve().parents[1] / "sources" / "pypi"
-if str(_BUILDERS) not in sys.path:
-    sys.path.insert(0, str(_BUILDERS))
+for _builders in ("pypi", "conda"):
+    _folder = str(Path(__file__).resolve().parents[1] / "sources" / _builders)
+    if _folder not in sys.path:
+        sys.path.insert(0, _folder)
 
+from conda_builders import tiny_channel  # noqa: E402
 from pypi_builders import build_wheel  # noqa: E402
 
 from compatlib.cli import main  # noqa: E402
@@ -183,37 +184,6 @@ def _run(argv: list[str], record: Path) -> subprocess.CompletedProcess[str]:
 # -- the inputs ----------------------------------------------------------------------
 
 
-def _conda_channel(root: Path) -> Path:
-    """A local conda channel: python 3.11 and a package that needs it."""
-
-    def record(name: str, version: str, build: str, depends: list[str]) -> dict[str, object]:
-        return {
-            "name": name,
-            "version": version,
-            "build": build,
-            "build_number": 0,
-            "depends": depends,
-            "md5": "5" * 32,
-            "sha256": "6" * 64,
-            "subdir": "linux-64",
-        }
-
-    packages = {
-        "linux-64": {
-            "python-3.11.8-h0.conda": record("python", "3.11.8", "h0", []),
-            "tinyconda-1.0-py311_0.conda": record(
-                "tinyconda", "1.0", "py311_0", ["python >=3.11,<3.12.0a0"]
-            ),
-        },
-        "noarch": {},
-    }
-    for subdir, records in packages.items():
-        (root / subdir).mkdir(parents=True)
-        doc = {"info": {"subdir": subdir}, "packages.conda": records}
-        (root / subdir / "repodata.json").write_text(json.dumps(doc), encoding="utf-8")
-    return root
-
-
 @pytest.fixture(scope="module")
 def paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     """Each command line of :data:`ALLOWED`, with its inputs made."""
@@ -225,7 +195,7 @@ def paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     build_wheel(links, "core", "2.0", "cp311-cp311-manylinux_2_17_x86_64")
     requirements = tmp / "requirements.txt"
     requirements.write_text("web>=1.0\n", encoding="utf-8")
-    channel = _conda_channel(tmp / "channel")
+    channel = tiny_channel(tmp / "channel")
     environment = tmp / "environment.yml"
     environment.write_text(
         "name: budget\ndependencies:\n  - python=3.11\n  - tinyconda\n", encoding="utf-8"

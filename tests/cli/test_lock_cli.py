@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-_BUILDERS = Path(__file__).resolve().parents[1] / "sources" / "pypi"
-if str(_BUILDERS) not in sys.path:
-    sys.path.insert(0, str(_BUILDERS))
+for _builders in ("pypi", "conda"):
+    _folder = str(Path(__file__).resolve().parents[1] / "sources" / _builders)
+    if _folder not in sys.path:
+        sys.path.insert(0, _folder)
 
+from conda_builders import tiny_channel  # noqa: E402
 from pypi_builders import Entry, ServerState, build_wheel, http_server, write_index  # noqa: E402
 
 from compatlib.cli import lock as lock_cmd  # noqa: E402
@@ -261,41 +263,11 @@ def test_pyproject_requires_python_is_checked(
     assert [p["name"] for p in json.loads(out)["packages"]] == ["core", "web"]
 
 
-def _conda_channel(root: Path) -> Path:
-    """A one-subdir conda channel: python 3.11 and a package that needs it."""
-
-    def rec(name: str, version: str, build: str, depends: list[str]) -> dict[str, object]:
-        return {
-            "name": name,
-            "version": version,
-            "build": build,
-            "build_number": 0,
-            "depends": depends,
-            "md5": "5" * 32,
-            "sha256": "6" * 64,
-            "subdir": "linux-64",
-        }
-
-    for subdir, pkgs in {
-        "linux-64": {
-            "python-3.11.8-h0.conda": rec("python", "3.11.8", "h0", []),
-            "tinyconda-1.0-py311_0.conda": rec(
-                "tinyconda", "1.0", "py311_0", ["python >=3.11,<3.12.0a0"]
-            ),
-        },
-        "noarch": {},
-    }.items():
-        (root / subdir).mkdir(parents=True, exist_ok=True)
-        doc = {"info": {"subdir": subdir}, "packages.conda": pkgs}
-        (root / subdir / "repodata.json").write_text(json.dumps(doc))
-    return root
-
-
 def test_conda_environment_with_pip_section(
     links: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("compatlib.resolve.conda_solve")
-    channel = _conda_channel(tmp_path / "chan")
+    channel = tiny_channel(tmp_path / "chan")
     env = tmp_path / "environment.yml"
     env.write_text(
         f"name: t\nchannels: [{channel}]\ndependencies:\n  - python=3.11\n  - tinyconda\n"
@@ -444,7 +416,7 @@ def test_inputs_hash_covers_resolver_options_and_conda_inputs(
     assert inputs_hash() == plain
     assert inputs_hash("--pre") != plain
     assert inputs_hash("--strategy", "lowest") != plain
-    channel = _conda_channel(tmp_path / "chan")
+    channel = tiny_channel(tmp_path / "chan")
     env = tmp_path / "environment.yml"
     hashes = []
     for spec in ("tinyconda", "tinyconda=1.0"):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import pytest
 
-_BUILDERS = Path(__file__).resolve().parents[1] / "sources" / "pypi"
-if str(_BUILDERS) not in sys.path:
-    sys.path.insert(0, str(_BUILDERS))
+for _builders in ("pypi", "conda"):
+    _folder = str(Path(__file__).resolve().parents[1] / "sources" / _builders)
+    if _folder not in sys.path:
+        sys.path.insert(0, _folder)
 
+from conda_builders import tiny_channel  # noqa: E402
 from pypi_builders import build_wheel  # noqa: E402
 
 from compatlib.cli import lock as lock_cmd  # noqa: E402
@@ -88,36 +89,8 @@ def test_spec_platforms_and_python_pin_are_the_default_targets(links: Path, tmp_
     ]
 
 
-def _channel(root: Path) -> Path:
-    """A conda channel with python 3.11 and one package that needs it."""
-
-    def rec(name: str, version: str, build: str, depends: list[str]) -> dict[str, object]:
-        return {
-            "name": name,
-            "version": version,
-            "build": build,
-            "build_number": 0,
-            "depends": depends,
-            "md5": "5" * 32,
-            "sha256": "6" * 64,
-            "subdir": "linux-64",
-        }
-
-    linux = {
-        "python-3.11.8-h0.conda": rec("python", "3.11.8", "h0", []),
-        "tinyconda-1.0-py311_0.conda": rec(
-            "tinyconda", "1.0", "py311_0", ["python >=3.11,<3.12.0a0"]
-        ),
-    }
-    for subdir, pkgs in {"linux-64": linux, "noarch": {}}.items():
-        (root / subdir).mkdir(parents=True)
-        doc = {"info": {"subdir": subdir}, "packages.conda": pkgs}
-        (root / subdir / "repodata.json").write_text(json.dumps(doc))
-    return root
-
-
 def test_channels_make_a_conda_lock(tmp_path: Path) -> None:
-    channel = _channel(tmp_path / "chan")
+    channel = tiny_channel(tmp_path / "chan")
     lock = build_lock(
         LockRequest(requirements=("tinyconda=1.0",), channels=(str(channel),), python="3.11")
     )
@@ -167,6 +140,6 @@ def test_missing_files_and_conflicts_raise(links: Path, tmp_path: Path) -> None:
         build_lock(_request(links, tmp_path, requirement_files=(str(tmp_path),)))
     with pytest.raises(UnsatisfiableError, match="core"):
         build_lock(_request(links, tmp_path, requirements=("web", "core<1")))
-    channel = _channel(tmp_path / "chan")
+    channel = tiny_channel(tmp_path / "chan")
     with pytest.raises(InputError, match="--universal locks pip requirements"):
         build_lock(LockRequest(requirements=("x",), channels=(str(channel),), universal=True))

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-_BUILDERS = Path(__file__).resolve().parents[1] / "sources" / "pypi"
-if str(_BUILDERS) not in sys.path:
-    sys.path.insert(0, str(_BUILDERS))
+for _builders in ("pypi", "conda"):
+    _folder = str(Path(__file__).resolve().parents[1] / "sources" / _builders)
+    if _folder not in sys.path:
+        sys.path.insert(0, _folder)
 
+from conda_builders import conda_record, write_channel  # noqa: E402
 from pypi_builders import build_wheel  # noqa: E402
 
 from compatlib.cli import main  # noqa: E402
@@ -25,31 +27,18 @@ from compatlib.lock.render import render  # noqa: E402
 def _channel(root: Path) -> Path:
     """A local conda channel with python 3.9 and 3.11 (and libz) and pip."""
 
-    def rec(name: str, version: str, build: str, depends: list[str]) -> dict[str, object]:
-        return {
-            "name": name,
-            "version": version,
-            "build": build,
-            "build_number": 0,
-            "depends": depends,
-            "md5": "7" * 32,
-            "sha256": "8" * 64,
-            "subdir": "linux-64",
-        }
+    def rec(
+        name: str, version: str, build: str, depends: list[str], **kw: str
+    ) -> dict[str, object]:
+        return conda_record(name, version, build, depends, md5="7" * 32, sha256="8" * 64, **kw)
 
-    linux = {
-        "python-3.9.19-h0.conda": rec("python", "3.9.19", "h0", ["libz >=1.2"]),
-        "python-3.11.8-h0.conda": rec("python", "3.11.8", "h0", ["libz >=1.2"]),
-        "libz-1.3-h1.conda": rec("libz", "1.3", "h1", []),
-    }
-    noarch = {
-        "pip-24.2-pyh0.conda": {**rec("pip", "24.2", "pyh0", ["python >=3.8"]), "subdir": "noarch"}
-    }
-    for subdir, pkgs in {"linux-64": linux, "noarch": noarch}.items():
-        (root / subdir).mkdir(parents=True)
-        doc = {"info": {"subdir": subdir}, "packages.conda": pkgs}
-        (root / subdir / "repodata.json").write_text(json.dumps(doc))
-    return root
+    records = [
+        rec("python", "3.9.19", "h0", ["libz >=1.2"]),
+        rec("python", "3.11.8", "h0", ["libz >=1.2"]),
+        rec("libz", "1.3", "h1", []),
+        rec("pip", "24.2", "pyh0", ["python >=3.8"], subdir="noarch"),
+    ]
+    return write_channel(root, records)
 
 
 @pytest.fixture

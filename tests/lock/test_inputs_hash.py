@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-_BUILDERS = Path(__file__).resolve().parents[1] / "sources" / "pypi"
-if str(_BUILDERS) not in sys.path:
-    sys.path.insert(0, str(_BUILDERS))
+for _builders in ("pypi", "conda"):
+    _folder = str(Path(__file__).resolve().parents[1] / "sources" / _builders)
+    if _folder not in sys.path:
+        sys.path.insert(0, _folder)
 
+from conda_builders import conda_record, write_channel  # noqa: E402
 from pypi_builders import build_wheel  # noqa: E402
 
 from compatlib._datafiles import data_dir  # noqa: E402
@@ -188,27 +190,14 @@ def test_json_lock_written_by_recipe_1_reads_and_is_stale(links: Path, tmp_path:
 
 
 def _channel(root: Path) -> Path:
-    def rec(name: str, version: str, depends: list[str]) -> dict[str, object]:
-        return {
-            "name": name,
-            "version": version,
-            "build": "h0",
-            "build_number": 0,
-            "depends": depends,
-            "md5": "5" * 32,
-            "subdir": "linux-64",
-        }
-
-    linux = {
-        "python-3.11.8-h0.conda": rec("python", "3.11.8", []),
-        "tinyconda-1.0-h0.conda": rec("tinyconda", "1.0", ["python >=3.11,<3.12.0a0"]),
-        "zlib-1.3-h0.conda": rec("zlib", "1.3", []),
-    }
-    for subdir, pkgs in {"linux-64": linux, "noarch": {}}.items():
-        (root / subdir).mkdir(parents=True)
-        doc = {"info": {"subdir": subdir}, "packages.conda": pkgs}
-        (root / subdir / "repodata.json").write_text(json.dumps(doc))
-    return root
+    return write_channel(
+        root,
+        [
+            conda_record("python", "3.11.8", sha256=None),
+            conda_record("tinyconda", "1.0", depends=["python >=3.11,<3.12.0a0"], sha256=None),
+            conda_record("zlib", "1.3", sha256=None),
+        ],
+    )
 
 
 def test_conda_specs_in_any_order(tmp_path: Path) -> None:

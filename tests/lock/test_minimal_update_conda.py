@@ -3,37 +3,32 @@ so adding a package or loosening a pin moves nothing else; --upgrade frees them.
 
 from __future__ import annotations
 
-import json
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-from compatlib.lock.build import LockRequest, build_lock
-from compatlib.lock.model import Lock
+_BUILDERS = str(Path(__file__).resolve().parents[1] / "sources" / "conda")
+if _BUILDERS not in sys.path:
+    sys.path.insert(0, _BUILDERS)
+
+from conda_builders import conda_record, write_channel  # noqa: E402
+
+from compatlib.lock.build import LockRequest, build_lock  # noqa: E402
+from compatlib.lock.model import Lock  # noqa: E402
 
 
 def _channel(root: Path) -> Path:
-    def rec(name: str, version: str, depends: list[str]) -> dict[str, object]:
-        return {
-            "name": name,
-            "version": version,
-            "build": "h0",
-            "build_number": 0,
-            "depends": depends,
-            "md5": "7" * 32,
-            "sha256": "8" * 64,
-            "subdir": "linux-64",
-        }
+    def rec(name: str, version: str, depends: Sequence[str] = ()) -> dict[str, object]:
+        return conda_record(name, version, depends=depends, md5="7" * 32, sha256="8" * 64)
 
-    pkgs = {
-        "python-3.11.8-h0.conda": rec("python", "3.11.8", []),
-        "numpy-1.26.4-h0.conda": rec("numpy", "1.26.4", ["python >=3.11"]),
-        "numpy-2.2.6-h0.conda": rec("numpy", "2.2.6", ["python >=3.11"]),
-        "six-1.16.0-h0.conda": rec("six", "1.16.0", []),
-        "six-1.17.0-h0.conda": rec("six", "1.17.0", []),
-    }
-    (root / "linux-64").mkdir(parents=True)
-    doc = {"info": {"subdir": "linux-64"}, "packages.conda": pkgs}
-    (root / "linux-64" / "repodata.json").write_text(json.dumps(doc))
-    return root
+    records = [
+        rec("python", "3.11.8"),
+        rec("numpy", "1.26.4", ["python >=3.11"]),
+        rec("numpy", "2.2.6", ["python >=3.11"]),
+        rec("six", "1.16.0"),
+        rec("six", "1.17.0"),
+    ]
+    return write_channel(root, records, subdirs=())
 
 
 def _lock(tmp_path: Path, deps: list[str], previous: Lock | None = None, **kw: object) -> Lock:

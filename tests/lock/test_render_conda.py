@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-_BUILDERS = Path(__file__).resolve().parents[1] / "sources" / "pypi"
-if str(_BUILDERS) not in sys.path:
-    sys.path.insert(0, str(_BUILDERS))
+for _builders in ("pypi", "conda"):
+    _folder = str(Path(__file__).resolve().parents[1] / "sources" / _builders)
+    if _folder not in sys.path:
+        sys.path.insert(0, _folder)
 
+from conda_builders import conda_record, write_channel  # noqa: E402
 from pypi_builders import build_wheel  # noqa: E402
 
 from compatlib.cli import main  # noqa: E402
@@ -29,34 +31,18 @@ MD5 = {"python": "1" * 32, "libz": "2" * 32, "tinyconda": "3" * 32}
 
 
 def _channel(root: Path) -> Path:
-    def rec(name: str, version: str, build: str, depends: list[str], sub: str) -> dict[str, object]:
-        return {
-            "name": name,
-            "version": version,
-            "build": build,
-            "build_number": 0,
-            "depends": depends,
-            "md5": MD5[name],
-            "sha256": MD5[name][0] * 64,
-            "subdir": sub,
-        }
-
-    for sub in ("linux-64", "osx-arm64"):
-        pkgs = {
-            "python-3.11.8-h0.conda": rec("python", "3.11.8", "h0", ["libz >=1.2"], sub),
-            "libz-1.3-h1.conda": rec("libz", "1.3", "h1", [], sub),
-            "tinyconda-1.0-py311_0.conda": rec(
-                "tinyconda", "1.0", "py311_0", ["python >=3.11,<3.12.0a0"], sub
-            ),
-        }
-        (root / sub).mkdir(parents=True, exist_ok=True)
-        doc = {"info": {"subdir": sub}, "packages.conda": pkgs}
-        (root / sub / "repodata.json").write_text(json.dumps(doc))
-    (root / "noarch").mkdir(exist_ok=True)
-    (root / "noarch" / "repodata.json").write_text(
-        json.dumps({"info": {"subdir": "noarch"}, "packages.conda": {}})
-    )
-    return root
+    records = [
+        conda_record(
+            name, version, build, depends, subdir=sub, md5=MD5[name], sha256=MD5[name][0] * 64
+        )
+        for sub in ("linux-64", "osx-arm64")
+        for name, version, build, depends in (
+            ("python", "3.11.8", "h0", ["libz >=1.2"]),
+            ("libz", "1.3", "h1", []),
+            ("tinyconda", "1.0", "py311_0", ["python >=3.11,<3.12.0a0"]),
+        )
+    ]
+    return write_channel(root, records)
 
 
 @pytest.fixture
