@@ -208,7 +208,7 @@ def lock_from_dict(data: Any, *, source: str = "<lock>") -> Lock:
                 hashes=tuple(sorted(hashes.items())),
                 build=optional["build"],
                 channel=optional["channel"],
-                filename=_filename(url),
+                filename=url_filename(url) or None,
                 dependencies=tuple(sorted(deps.items())),
                 category=optional["category"] or "main",
                 marker=optional["marker"],
@@ -245,14 +245,6 @@ def lock_from_dict(data: Any, *, source: str = "<lock>") -> Lock:
     lock = Lock.of(packages, system_requirements=system, metadata=metadata)
     check_lock(lock, source=source)
     return lock
-
-
-def _filename(url: str) -> str | None:
-    try:
-        name = url_filename(url)
-    except ValueError:  # an unparseable URL: check_lock reports it with its field
-        return None
-    return name or None
 
 
 def read_lock(path: str | os.PathLike[str]) -> Lock:
