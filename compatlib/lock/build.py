@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from compatlib.sources.fetch import Fetcher
     from compatlib.sources.pypi.repository import Strategy
     from compatlib.specs.model import Spec
+    from compatlib.stack.frameworks import FrameworkBuild
     from compatlib.stack.profile import SystemProfile
     from compatlib.values.target import Target
 
@@ -827,6 +828,30 @@ def _gpu_text(system: SystemProfile) -> str:
     return "; ".join(parts)
 
 
+def _python(target: Target) -> str:
+    return f"{target.python_version.major}.{target.python_version.minor}"
+
+
+def _gpu_build(
+    framework: str, version: str, target: Target, system: SystemProfile
+) -> FrameworkBuild | None:
+    """The GPU build of ``framework`` ``version`` with the newest CUDA that runs
+    on ``system`` for ``target``'s Python (``None``: none the data knows)."""
+    # lazy: the knowledge base loads only for a GPU target with a CPU build
+    from compatlib.stack.frameworks import build, variants
+    from compatlib.stack.query import check_build
+
+    try:
+        names = variants(framework, version)
+    except InputError:
+        return None
+    for name in reversed(names):  # the newest CUDA first
+        candidate = build(framework, version, name)
+        if candidate.is_gpu and check_build(candidate, system, _python(target)).works:
+            return candidate
+    return None
+
+
 def _torch_warning(
     packages: Mapping[str, LockedPackage], target: Target, system: SystemProfile
 ) -> str | None:
@@ -852,23 +877,11 @@ def _torch_warning(
 def _torch_fix(public: str, target: Target, system: SystemProfile) -> str:
     """Which CUDA build of torch ``public`` would run on the system, and where
     it comes from (else the newest build that does)."""
-    # lazy: the knowledge base loads only for a GPU target with a CPU build
-    from compatlib.stack.frameworks import build, variants
-    from compatlib.stack.query import check_build, newest_build
+    from compatlib.stack.query import newest_build  # lazy: as in _gpu_build
 
-    python = f"{target.python_version.major}.{target.python_version.minor}"
-    try:
-        names = variants("torch", public)
-    except InputError:
-        names = ()
-    chosen = None
-    for name in reversed(names):  # the newest CUDA first
-        candidate = build("torch", public, name)
-        if candidate.is_gpu and check_build(candidate, system, python).works:
-            chosen = candidate
-            break
+    chosen = _gpu_build("torch", public, target, system)
     if chosen is None:
-        verdict, _ = newest_build("torch", system, python)
+        verdict, _ = newest_build("torch", system, _python(target))
         if verdict is None:
             return "pick a CUDA variant from https://download.pytorch.org/whl/"
         chosen = verdict.build
@@ -901,24 +914,10 @@ def _jax_warning(
         return None
     if any(name.startswith("jax-cuda") for name in packages):
         return None
-    # lazy: the knowledge base loads only for a GPU target with a CPU build
-    from compatlib.stack.frameworks import build, variants
-    from compatlib.stack.query import check_build
-
-    python = f"{target.python_version.major}.{target.python_version.minor}"
-    extra = None
-    try:
-        names = variants("jax", jaxlib.version)
-    except InputError:
-        names = ()
-    for name in reversed(names):
-        candidate = build("jax", jaxlib.version, name)
-        if candidate.is_gpu and check_build(candidate, system, python).works:
-            extra = name
-            break
+    chosen = _gpu_build("jax", jaxlib.version, target, system)
     fix = (
-        f"require jax[{extra}]=={jaxlib.version} (the {candidate.package} wheels)"
-        if extra is not None
+        f"require jax[{chosen.variant}]=={jaxlib.version} (the {chosen.package} wheels)"
+        if chosen is not None
         else "require jax[cuda12] or jax[cuda13] (the CUDA plugin wheels)"
     )
     return (
