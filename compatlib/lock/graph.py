@@ -16,14 +16,15 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator, Sequence
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.lock.model import Lock, LockedPackage
 from compatlib.values.filenames import canonicalize_name
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "GRAPH_FORMATS",
@@ -110,6 +111,10 @@ def lock_graph(lock: Lock, platform: str | None = None) -> nx.DiGraph:
     A package whose requirement names a package that the lock holds for another
     manager (a pip package met by a conda package) links to that package.
     """
+    # lazy: only lock_graph needs networkx (some 400 modules, a quarter second): building
+    # the CLI's parser imports this module for GRAPH_FORMATS (compatlib --version too)
+    import networkx as nx
+
     graph = nx.DiGraph()
     packages = [p for p in lock.packages if platform is None or p.platform == platform]
     if platform is not None and not packages:
@@ -170,13 +175,15 @@ Path = tuple[Node, ...]
 def why(lock: Lock, name: str, *, platform: str | None = None, limit: int = 50) -> list[Path]:
     """Every simple path from the request to ``name`` (shortest first, at most
     ``limit``): the chains of requirements that put the package in the lock."""
+    from networkx import shortest_simple_paths  # lazy: as in lock_graph, which loaded it
+
     graph = lock_graph(lock, platform)
     paths: list[Path] = []
     for target in _find(graph, name):
         root = RequestNode(target.platform)
         if root not in graph:
             continue
-        for path in nx.shortest_simple_paths(graph, root, target):
+        for path in shortest_simple_paths(graph, root, target):
             paths.append(tuple(path))
             if len(paths) >= limit:
                 return paths

@@ -101,7 +101,14 @@ _STACK_BUILDS = _STACK | {
     "packaging.version",
 }
 
+# No subcommand named: every subcommand's parser is built: cli/stack's parent parser
+# (shutil: bz2, lzma) and graph's --format choices (compatlib.lock.graph, whose canonical
+# names need packaging.version); never networkx, which only the graph commands run on.
+_TOP = _BASE | {"bz2", "lzma", "packaging.version"}
+
 ALLOWED: dict[str, set[str]] = {
+    "--version": _TOP,
+    "--help": _TOP,
     "lock -r requirements.txt --find-links DIR": _PIP_LOCK,
     "lock -r examples/requirements-ml.txt --snapshot": _PIP_LOCK,
     "lock -f environment.yml --channel DIR": _BASE
@@ -219,6 +226,8 @@ def paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     assert main([*pip_lock, "-o", str(lock_json)]) == 0
     assert main([*conda_lock, "-o", str(conda_json)]) == 0
     return {
+        "--version": ["--version"],
+        "--help": ["--help"],
         "lock -r requirements.txt --find-links DIR": pip_lock,
         # the README's quick start, word for word
         "lock -r examples/requirements-ml.txt --snapshot": [
