@@ -904,10 +904,11 @@ def canonical_order(texts: Sequence[str]) -> tuple[str, ...]:
     in: by project name (normalized), then by text; exact repeats dropped."""
     import re  # lazy: as the rest of this module's helpers
 
+    from compatlib.values.filenames import canonicalize_name  # lazy: as re
+
     def key(text: str) -> tuple[str, str]:
         m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
-        name = re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else ""
-        return (name, text)
+        return (canonicalize_name(m.group(1)) if m else "", text)
 
     return tuple(sorted(dict.fromkeys(texts), key=key))
 
