@@ -24,7 +24,6 @@ reads and compares.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -44,6 +43,7 @@ __all__ = [
     "EnvironmentReport",
     "Finding",
     "check_environment",
+    "parse_environment_answer",
     "probe_environment",
 ]
 
@@ -225,17 +225,29 @@ def probe_environment(python: str | None = None, *, timeout: float = 60.0) -> En
             field="python",
             expected="a Python 3.8+ interpreter",
         )
+    return parse_environment_answer(proc.stdout, executable)
+
+
+def parse_environment_answer(stdout: str, executable: str) -> EnvironmentFacts:
+    """The :class:`EnvironmentFacts` in what the probe printed in ``executable``.
+
+    The text comes from another interpreter, so anything but the expected JSON
+    is a :class:`~compatlib.errors.CompatError`.
+    """
+    # lazy: only _input's bounded JSON reader is needed, and only here
+    from compatlib._input import load_json
+
+    data = load_json(stdout, source=executable, what="unexpected answer")
     try:
-        data = json.loads(proc.stdout)
         dists = tuple(
-            (str(name), str(version), tuple(str(r) for r in requires))
-            for name, version, requires in data["distributions"]
+            (str(name), str(version), tuple(str(r) for r in _listed(requires)))
+            for name, version, requires in _listed(data["distributions"])
         )
         conda_raw = data.get("conda")
         conda = (
             None
             if conda_raw is None
-            else tuple(sorted((str(n), str(v), str(b)) for n, v, b in conda_raw))
+            else tuple(sorted((str(n), str(v), str(b)) for n, v, b in _listed(conda_raw)))
         )
         return EnvironmentFacts(
             conda=conda,
@@ -244,11 +256,18 @@ def probe_environment(python: str | None = None, *, timeout: float = 60.0) -> En
             sys_platform=str(data["sys_platform"]),
             machine=str(data["machine"]),
             distributions=tuple(sorted(dists)),
-            glibc=data.get("glibc") or None,
+            glibc=str(data["glibc"]) if data.get("glibc") else None,
             executable=executable,
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise CompatError(f"unexpected answer from {executable}: {exc}") from None
+
+
+def _listed(v: Any) -> list[Any]:
+    """A JSON array (a string would unpack character by character)."""
+    if not isinstance(v, list):
+        raise TypeError(f"{type(v).__name__} where a list belongs")
+    return v
 
 
 def check_environment(
