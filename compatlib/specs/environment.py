@@ -104,9 +104,11 @@ def read_environment(
 
 @value(frozen=False)
 class _YamlDocument:
-    """A composed YAML file: the node tree (with marks) and a loader to build scalars."""
+    """A composed YAML file: the node tree (with marks) and a loader to build
+    scalars; ``text`` and its ``lines`` for error messages."""
 
     source: str
+    text: str
     lines: list[str]
     loader: yaml.SafeLoader
     root: yaml.Node
@@ -120,7 +122,7 @@ class _YamlDocument:
         if root is None:
             loader.dispose()
             raise InputError(f"{what} is empty", source=source, expected="a YAML mapping")
-        return cls(source, text.splitlines(), loader, root)
+        return cls(source, text, text.splitlines(), loader, root)
 
     def dispose(self) -> None:
         self.loader.dispose()
@@ -145,7 +147,7 @@ class _YamlDocument:
     def value(self, node: yaml.Node) -> Any:
         """The Python value of ``node``; a tag that does not fit its value is an
         InputError at the node."""
-        return construct_yaml(self.loader, node, source=self.source, text="\n".join(self.lines))
+        return construct_yaml(self.loader, node, source=self.source, text=self.text)
 
     def mapping(self, node: yaml.Node, field: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """The entries of a mapping node: key -> (key node, value node); duplicates are errors."""
