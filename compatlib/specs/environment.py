@@ -88,15 +88,21 @@ def read_environment(
     file = Path(path)
     document = _YamlDocument.load(file)
     try:
-        return _environment_from_node(
-            document,
-            document.root,
-            base_dir=file.parent,
-            environ=os.environ if environ is None else environ,
-            field_prefix="",
+        return _read_environment_document(
+            document, file, os.environ if environ is None else environ
         )
     finally:
         document.dispose()
+
+
+def _read_environment_document(
+    document: _YamlDocument, file: Path, environ: Mapping[str, str]
+) -> Spec:
+    """:func:`read_environment` of a document already composed (by
+    :func:`compatlib.specs.read_spec`, which looked at it to tell its kind)."""
+    return _environment_from_node(
+        document, document.root, base_dir=file.parent, environ=environ, field_prefix=""
+    )
 
 
 # --------------------------------------------------------------------------- YAML helpers
