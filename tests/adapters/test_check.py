@@ -138,7 +138,7 @@ def test_probe_this_interpreter() -> None:
     ["", '"abc"', "[" * 100_000, '{"distributions": "abc"}', '{"distributions": [], "python": 3}'],
 )
 def test_a_malformed_answer_is_a_compat_error(answer: str) -> None:
-    with pytest.raises(CompatError, match="unexpected answer|nested"):
+    with pytest.raises(CompatError, match=r"unexpected answer|nested"):
         parse_environment_answer(answer, "/venv/bin/python")
 
 

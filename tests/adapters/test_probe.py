@@ -304,7 +304,7 @@ def test_collect_imports_records_warnings_and_broken_frameworks(
     ],
 )
 def test_a_malformed_probe_answer_is_a_compat_error(answer: str) -> None:
-    with pytest.raises(CompatError, match="unexpected probe answer|nested"):
+    with pytest.raises(CompatError, match=r"unexpected probe answer|nested"):
         parse_probe_output("framework chatter\nCOMPATLIB-PROBE " + answer, "/job/bin/python")
     with pytest.raises(CompatError, match="no answer"):
         parse_probe_output("framework chatter\n", "/job/bin/python")
