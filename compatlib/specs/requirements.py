@@ -576,13 +576,9 @@ def _pep508(text: str, where: Location, *, line: str | None = None, offset: int 
     try:
         return Requirement(text)
     except InvalidRequirement as exc:
-        message = getattr(exc, "message", None) or str(exc).splitlines()[0]
-        span = getattr(exc, "span", None)
-        if span is None:
-            span = getattr(exc.__cause__, "span", None)
-        column = offset + (span[1] if isinstance(span, tuple) else 0) + 1
+        column = offset + (exc.span[1] if exc.span is not None else 0) + 1
         raise InputError(
-            f"invalid requirement {text!r}: {message}",
+            f"invalid requirement {text!r}: {exc.message}",
             source=where.source,
             line=where.line,
             column=column,
