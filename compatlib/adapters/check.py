@@ -27,7 +27,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from compatlib._values import value
 from compatlib.errors import CompatError, InputError
@@ -39,13 +39,22 @@ if TYPE_CHECKING:
     from compatlib.stack.profile import SystemProfile
 
 __all__ = [
+    "Check",
     "EnvironmentFacts",
     "EnvironmentReport",
     "Finding",
+    "Severity",
     "check_environment",
     "parse_environment_answer",
     "probe_environment",
 ]
+
+#: what a finding is about: the lock comparison's checks, then the probe's
+Check = Literal[
+    "platform", "python", "package", "consistency", "system", "framework", "gpu", "determinism"
+]
+#: an error: the environment is not the locked one, or will fail
+Severity = Literal["error", "warning"]
 
 _TOOLS = frozenset({"pip", "setuptools", "wheel", "distribute"})
 
@@ -122,9 +131,9 @@ class Finding:
     environment is not the locked one, or will fail) or ``warning``.
     """
 
-    check: str
+    check: Check
     subject: str
-    severity: str
+    severity: Severity
     message: str
     expected: str | None = None
     found: str | None = None

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from compatlib._values import value
 from compatlib.adapters import _probe_facts
-from compatlib.adapters.check import EnvironmentReport, Finding, check_environment
+from compatlib.adapters.check import Check, EnvironmentReport, Finding, Severity, check_environment
 from compatlib.errors import CompatError, InputError
 
 if TYPE_CHECKING:
@@ -328,7 +328,9 @@ def probe_frameworks(
 # --------------------------------------------------------------------------- findings
 
 
-def _finding(check: str, subject: str, severity: str, message: str, **kw: str | None) -> Finding:
+def _finding(
+    check: Check, subject: str, severity: Severity, message: str, **kw: str | None
+) -> Finding:
     return Finding(check, subject, severity, message, kw.get("expected"), kw.get("found"))
 
 
