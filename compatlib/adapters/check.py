@@ -353,8 +353,7 @@ def check_environment(
 
 def _lock_platform(lock: Lock, facts: EnvironmentFacts) -> str | Finding:
     """The interpreter's platform, or an error when the lock is not made for it."""
-    platforms = sorted({p.platform for p in lock.packages})
-    platforms = sorted(set(platforms) | _target_platforms(lock))
+    platforms = sorted({p.platform for p in lock.packages} | _target_platforms(lock))
     platform = facts.platform
     if platform is not None and platform in platforms:
         return platform
@@ -666,9 +665,9 @@ def _system(
             max_cuda = None
         known["cuda"] = ("CUDA the NVIDIA driver supports", [max_cuda] if max_cuda else [])
     for key, requirement in sorted(needs.items()):
-        label, values = known.get(key, (key, []))
         if key not in known:
             continue  # "cuda" next to "nvidia_driver": checked through the driver
+        label, values = known[key]
         if not values:
             out.append(
                 Finding(
