@@ -218,7 +218,7 @@ def _device(d: Any) -> DeviceFacts:
 
 def facts_from_dict(data: Mapping[str, Any]) -> ProbeFacts:
     """The :class:`ProbeFacts` of the collector's JSON answer; a value of the
-    wrong shape is a TypeError, ValueError or KeyError."""
+    wrong shape is a TypeError, ValueError, KeyError or OverflowError."""
     data = _mapping(data, "the answer")
     frameworks = []
     for name, raw in sorted(_mapping(data.get("frameworks"), "frameworks").items()):
@@ -270,7 +270,7 @@ def parse_probe_output(stdout: str, executable: str) -> ProbeFacts:
     data = load_json(lines[-1][len(marker) :], source=executable, what="unexpected probe answer")
     try:
         return facts_from_dict(data)
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError) as exc:  # OverflowError: int(1e400)
         raise CompatError(f"unexpected probe answer from {executable}: {exc}") from None
 
 

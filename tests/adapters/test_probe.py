@@ -299,6 +299,7 @@ def test_collect_imports_records_warnings_and_broken_frameworks(
         '{"frameworks": {"torch": {"determinism": [1]}}}',
         '{"frameworks": {"torch": {"devices": "abc"}}}',
         '{"environment": [1]}',
+        '{"seed": 1e400}',
         "[" * 100_000,
         "{not json",
     ],
