@@ -221,7 +221,6 @@ def jax_facts(jax: Any, kernel: bool = True, seed: int | None = None) -> dict[st
         "available": False,
         "devices": [],
         "packages": plugins,
-        "backend": _call(jax.default_backend),
         "determinism": {},
     }
     gpus = list(_call(lambda: jax.devices("gpu"), []) or [])

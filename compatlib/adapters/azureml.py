@@ -48,6 +48,7 @@ __all__ = [
     "AzureMLEnvironment",
     "VmCheck",
     "azureml_environment",
+    "base_image",
     "check_vm",
     "choose_image",
     "known_image",
@@ -488,18 +489,9 @@ def azureml_environment(
             expected="ASCII letters, digits, '-', '_' and '.', starting with a letter or digit",
         )
     part = linux_part(lock)
-    if image is None:
-        chosen, reason = choose_image(
-            part, allow_deprecated=allow_deprecated, driver=driver, gpus=vm_gpus(vm)
-        )
-        image_name, image_cuda = chosen.name, chosen.cuda
-    else:
-        known = known_image(image)
-        image_name, image_cuda = image, known.cuda if known is not None else None
-        if known is None:
-            reason = f"{image}: given (not in compatlib's table of Azure ML images: not checked)"
-        else:
-            reason = f"{image}: given" + (f" (CUDA {known.cuda})" if known.cuda else "")
+    image_name, image_cuda, reason = base_image(
+        part, image, allow_deprecated=allow_deprecated, driver=driver, vm=vm
+    )
     notes: tuple[str, ...] = ()
     tags: list[tuple[str, str]] = [("compatlib.platform", PLATFORM)]
     if vm is not None:
@@ -523,6 +515,32 @@ def azureml_environment(
         notes=notes,
         build_context=build_context,
     )
+
+
+def base_image(
+    part: Lock,
+    image: str | None,
+    *,
+    allow_deprecated: bool = False,
+    driver: str | None = None,
+    vm: str | None = None,
+) -> tuple[str, str | None, str]:
+    """The base image for ``part`` (a lock's ``linux-64`` part), its CUDA
+    (``None``: a CPU image, or one compatlib does not know) and why: ``image``
+    when given, else :func:`choose_image` for the driver and VM size."""
+    if image is None:
+        chosen, reason = choose_image(
+            part, allow_deprecated=allow_deprecated, driver=driver, gpus=vm_gpus(vm)
+        )
+        return chosen.name, chosen.cuda, reason
+    known = known_image(image)
+    if known is None:
+        return (
+            image,
+            None,
+            f"{image}: given (not in compatlib's table of Azure ML images: not checked)",
+        )
+    return image, known.cuda, f"{image}: given" + (f" (CUDA {known.cuda})" if known.cuda else "")
 
 
 def vm_gpus(vm: str | None) -> tuple[str, ...] | None:

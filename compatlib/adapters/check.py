@@ -24,11 +24,10 @@ reads and compares.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from compatlib._values import value
 from compatlib.errors import CompatError, InputError
@@ -40,12 +39,22 @@ if TYPE_CHECKING:
     from compatlib.stack.profile import SystemProfile
 
 __all__ = [
+    "Check",
     "EnvironmentFacts",
     "EnvironmentReport",
     "Finding",
+    "Severity",
     "check_environment",
+    "parse_environment_answer",
     "probe_environment",
 ]
+
+#: what a finding is about: the lock comparison's checks, then the probe's
+Check = Literal[
+    "platform", "python", "package", "consistency", "system", "framework", "gpu", "determinism"
+]
+#: an error: the environment is not the locked one, or will fail
+Severity = Literal["error", "warning"]
 
 _TOOLS = frozenset({"pip", "setuptools", "wheel", "distribute"})
 
@@ -122,9 +131,9 @@ class Finding:
     environment is not the locked one, or will fail) or ``warning``.
     """
 
-    check: str
+    check: Check
     subject: str
-    severity: str
+    severity: Severity
     message: str
     expected: str | None = None
     found: str | None = None
@@ -225,17 +234,29 @@ def probe_environment(python: str | None = None, *, timeout: float = 60.0) -> En
             field="python",
             expected="a Python 3.8+ interpreter",
         )
+    return parse_environment_answer(proc.stdout, executable)
+
+
+def parse_environment_answer(stdout: str, executable: str) -> EnvironmentFacts:
+    """The :class:`EnvironmentFacts` in what the probe printed in ``executable``.
+
+    The text comes from another interpreter, so anything but the expected JSON
+    is a :class:`~compatlib.errors.CompatError`.
+    """
+    # lazy: only _input's bounded JSON reader is needed, and only here
+    from compatlib._input import load_json
+
+    data = load_json(stdout, source=executable, what="unexpected answer")
     try:
-        data = json.loads(proc.stdout)
         dists = tuple(
-            (str(name), str(version), tuple(str(r) for r in requires))
-            for name, version, requires in data["distributions"]
+            (str(name), str(version), tuple(str(r) for r in _listed(requires)))
+            for name, version, requires in _listed(data["distributions"])
         )
         conda_raw = data.get("conda")
         conda = (
             None
             if conda_raw is None
-            else tuple(sorted((str(n), str(v), str(b)) for n, v, b in conda_raw))
+            else tuple(sorted((str(n), str(v), str(b)) for n, v, b in _listed(conda_raw)))
         )
         return EnvironmentFacts(
             conda=conda,
@@ -244,11 +265,18 @@ def probe_environment(python: str | None = None, *, timeout: float = 60.0) -> En
             sys_platform=str(data["sys_platform"]),
             machine=str(data["machine"]),
             distributions=tuple(sorted(dists)),
-            glibc=data.get("glibc") or None,
+            glibc=str(data["glibc"]) if data.get("glibc") else None,
             executable=executable,
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise CompatError(f"unexpected answer from {executable}: {exc}") from None
+
+
+def _listed(v: Any) -> list[Any]:
+    """A JSON array (a string would unpack character by character)."""
+    if not isinstance(v, list):
+        raise TypeError(f"{type(v).__name__} where a list belongs")
+    return v
 
 
 def check_environment(
@@ -325,8 +353,7 @@ def check_environment(
 
 def _lock_platform(lock: Lock, facts: EnvironmentFacts) -> str | Finding:
     """The interpreter's platform, or an error when the lock is not made for it."""
-    platforms = sorted({p.platform for p in lock.packages})
-    platforms = sorted(set(platforms) | _target_platforms(lock))
+    platforms = sorted({p.platform for p in lock.packages} | _target_platforms(lock))
     platform = facts.platform
     if platform is not None and platform in platforms:
         return platform
@@ -638,9 +665,9 @@ def _system(
             max_cuda = None
         known["cuda"] = ("CUDA the NVIDIA driver supports", [max_cuda] if max_cuda else [])
     for key, requirement in sorted(needs.items()):
-        label, values = known.get(key, (key, []))
         if key not in known:
             continue  # "cuda" next to "nvidia_driver": checked through the driver
+        label, values = known[key]
         if not values:
             out.append(
                 Finding(

@@ -15,8 +15,8 @@ for the lock, and the files it installs from, every file hash-checked.
   the two installs, ``PATH`` on the new environment, ``pip check``, and labels
   with the lock's inputs hash.
 
-The base image comes from :func:`compatlib.adapters.azureml.choose_image`
-(glibc, CUDA, driver) unless given, and a VM size is checked the same way
+The base image comes from :func:`compatlib.adapters.azureml.base_image`
+(chosen for glibc, CUDA and driver unless given), and a VM size is checked the same way
 (:func:`compatlib.adapters.azureml.check_vm`). Output depends only on the
 lock and the options: same lock, same bytes.
 """
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compatlib._values import value
-from compatlib.adapters.azureml import check_vm, choose_image, known_image, linux_part, vm_gpus
+from compatlib.adapters.azureml import base_image, check_vm, linux_part
 from compatlib.errors import InputError
 
 if TYPE_CHECKING:
@@ -118,15 +118,9 @@ def docker_context(
     from compatlib.lock.render import lock_python, pip_install_lines, render_explicit
 
     part = linux_part(lock)
-    if image is None:
-        chosen, reason = choose_image(
-            part, allow_deprecated=allow_deprecated, driver=driver, gpus=vm_gpus(vm)
-        )
-        base, cuda = chosen.name, chosen.cuda
-    else:
-        known = known_image(image)
-        base, cuda = image, known.cuda if known is not None else None
-        reason = f"{image}: given"
+    base, cuda, reason = base_image(
+        part, image, allow_deprecated=allow_deprecated, driver=driver, vm=vm
+    )
     notes: tuple[str, ...] = ()
     if vm is not None:
         notes = check_vm(part, vm, image_cuda=cuda, driver=driver).notes

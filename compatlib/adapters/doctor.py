@@ -279,25 +279,25 @@ def _both_managers(spec: Spec, conda_names: dict[str, Location]) -> Iterable[Fin
 
 # -- the ML stack -------------------------------------------------------------------------
 
-_CUDA_PATTERNS = (
-    re.compile(r"^(?:pytorch-cuda|cuda-version|cudatoolkit|cuda-toolkit)\s*[=<>~!]*\s*(\d+\.\d+)"),
-    re.compile(r"^nvidia-[a-z-]+-cu(\d{2})\b"),
-    re.compile(r"^\S+==[^;]*\+cu(\d{2,3})\b"),
+_CUDA_RELEASE = re.compile(
+    r"^(?:pytorch-cuda|cuda-version|cudatoolkit|cuda-toolkit)\s*[=<>~!]*\s*(\d+\.\d+)"
 )
+_CUDA_MAJOR = re.compile(r"^nvidia-[a-z-]+-cu(\d{2})\b")  # nvidia-cublas-cu12
+_CUDA_LOCAL = re.compile(r"^\S+==[^;]*\+cu(\d{2,3})\b")  # torch==2.1.2+cu121, +cu92
 
 
 def _cuda_of(text: str) -> tuple[str, str] | None:
     """The CUDA a package is built for: how to say it, and the release whose driver
     floor applies (``cu12`` packages run on any 12.x: ``("12.x", "12.0")``)."""
-    for pattern in _CUDA_PATTERNS:
-        m = pattern.match(text.strip().lower())
-        if m:
-            digits = m.group(1)
-            if "." in digits:
-                return digits, digits
-            if len(digits) == 2:
-                return f"{digits}.x", f"{digits}.0"
-            return f"{digits[:2]}.{digits[2:]}", f"{digits[:2]}.{digits[2:]}"
+    line = text.strip().lower()
+    if m := _CUDA_RELEASE.match(line):
+        return m.group(1), m.group(1)
+    if m := _CUDA_MAJOR.match(line):
+        return f"{m.group(1)}.x", f"{m.group(1)}.0"
+    if m := _CUDA_LOCAL.match(line):  # the last digit is the minor release
+        digits = m.group(1)
+        release = f"{digits[:-1]}.{digits[-1]}"
+        return release, release
     return None
 
 

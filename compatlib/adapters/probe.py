@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from compatlib._values import value
 from compatlib.adapters import _probe_facts
-from compatlib.adapters.check import EnvironmentReport, Finding, check_environment
+from compatlib.adapters.check import Check, EnvironmentReport, Finding, Severity, check_environment
 from compatlib.errors import CompatError, InputError
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ __all__ = [
     "ProbeFacts",
     "locked_frameworks",
     "main",
+    "parse_probe_output",
     "probe_findings",
     "probe_frameworks",
     "probe_text",
@@ -185,22 +186,45 @@ def _opt(data: Mapping[str, Any], key: str) -> str | None:
     return None if v is None else str(v)
 
 
+def _mapping(v: Any, what: str) -> Mapping[str, Any]:
+    """``v`` when it is a JSON object (``null`` is an empty one), else a TypeError
+    that :func:`parse_probe_output` turns into a :class:`CompatError`."""
+    if v is None:
+        return {}
+    if not isinstance(v, Mapping):
+        raise TypeError(f"{what} is {type(v).__name__}, not an object")
+    return v
+
+
+def _items(v: Any, what: str) -> list[Any]:
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise TypeError(f"{what} is {type(v).__name__}, not a list")
+    return v
+
+
+def _device(d: Any) -> DeviceFacts:
+    d = _mapping(d, "a device")
+    return DeviceFacts(
+        index=int(d["index"]),
+        name=_opt(d, "name"),
+        compute_capability=_opt(d, "compute_capability"),
+        kernel=_opt(d, "kernel"),
+        error=_opt(d, "error"),
+        memory=int(d["memory"]) if d.get("memory") is not None else None,
+    )
+
+
 def facts_from_dict(data: Mapping[str, Any]) -> ProbeFacts:
-    """The :class:`ProbeFacts` of the collector's JSON answer."""
+    """The :class:`ProbeFacts` of the collector's JSON answer; a value of the
+    wrong shape is a TypeError, ValueError, KeyError or OverflowError."""
+    data = _mapping(data, "the answer")
     frameworks = []
-    for name, raw in sorted(dict(data.get("frameworks") or {}).items()):
-        devices = tuple(
-            DeviceFacts(
-                index=int(d["index"]),
-                name=_opt(d, "name"),
-                compute_capability=_opt(d, "compute_capability"),
-                kernel=_opt(d, "kernel"),
-                error=_opt(d, "error"),
-                memory=int(d["memory"]) if d.get("memory") is not None else None,
-            )
-            for d in raw.get("devices") or ()
-        )
-        det = raw.get("determinism") or {}
+    for name, raw in sorted(_mapping(data.get("frameworks"), "frameworks").items()):
+        raw = _mapping(raw, f"framework {name}")
+        det = _mapping(raw.get("determinism"), "determinism")
+        packages = _mapping(raw.get("packages"), "packages")
         frameworks.append(
             FrameworkFacts(
                 name=str(name),
@@ -209,28 +233,45 @@ def facts_from_dict(data: Mapping[str, Any]) -> ProbeFacts:
                 cuda=_opt(raw, "cuda"),
                 cudnn=_opt(raw, "cudnn"),
                 available=bool(raw.get("available")),
-                arch_list=tuple(str(a) for a in raw.get("arch_list") or ()),
-                devices=devices,
+                arch_list=tuple(str(a) for a in _items(raw.get("arch_list"), "arch_list")),
+                devices=tuple(_device(d) for d in _items(raw.get("devices"), "devices")),
                 determinism=tuple(sorted((str(k), v) for k, v in det.items())),
-                warnings=tuple(str(w) for w in raw.get("warnings") or ()),
+                warnings=tuple(str(w) for w in _items(raw.get("warnings"), "warnings")),
                 error=_opt(raw, "error"),
                 cuda_error=_opt(raw, "cuda_error"),
                 cpu_kernel=_opt(raw, "cpu_kernel"),
-                packages=tuple(
-                    sorted((str(k), str(v)) for k, v in (raw.get("packages") or {}).items())
-                ),
+                packages=tuple(sorted((str(k), str(v)) for k, v in packages.items())),
             )
         )
     seed = data.get("seed")
+    environment = _mapping(data.get("environment"), "environment")
     return ProbeFacts(
         python=str(data.get("python", "")),
         executable=str(data.get("executable", "")),
-        environment=tuple(
-            sorted((str(k), str(v)) for k, v in (data.get("environment") or {}).items())
-        ),
+        environment=tuple(sorted((str(k), str(v)) for k, v in environment.items())),
         frameworks=tuple(frameworks),
         seed=int(seed) if seed is not None else None,
     )
+
+
+def parse_probe_output(stdout: str, executable: str) -> ProbeFacts:
+    """The facts in the collector's output: its last ``COMPATLIB-PROBE`` line.
+
+    The output comes from another interpreter (and whatever its frameworks
+    print), so anything but the expected JSON is a :class:`CompatError`.
+    """
+    # lazy: only a probe in a subprocess reads JSON from another interpreter
+    from compatlib._input import load_json
+
+    marker = _probe_facts.MARKER
+    lines = [line for line in stdout.splitlines() if line.startswith(marker)]
+    if not lines:
+        raise CompatError(f"{executable} could not probe its frameworks: no answer")
+    data = load_json(lines[-1][len(marker) :], source=executable, what="unexpected probe answer")
+    try:
+        return facts_from_dict(data)
+    except (ValueError, KeyError, TypeError, OverflowError) as exc:  # OverflowError: int(1e400)
+        raise CompatError(f"unexpected probe answer from {executable}: {exc}") from None
 
 
 def locked_frameworks(lock: Lock, platform: str | None = None) -> list[str]:
@@ -277,21 +318,19 @@ def probe_frameworks(
         raise InputError(
             f"cannot run {executable}: {exc}", field="python", expected="a Python interpreter"
         ) from None
-    marker = _probe_facts.MARKER
-    lines = [line for line in proc.stdout.splitlines() if line.startswith(marker)]
-    if proc.returncode != 0 or not lines:
+    answered = any(line.startswith(_probe_facts.MARKER) for line in proc.stdout.splitlines())
+    if proc.returncode != 0 or not answered:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise CompatError(f"{executable} could not probe its frameworks: {last}")
-    try:
-        return facts_from_dict(json.loads(lines[-1][len(marker) :]))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CompatError(f"unexpected probe answer from {executable}: {exc}") from None
+    return parse_probe_output(proc.stdout, executable)
 
 
 # --------------------------------------------------------------------------- findings
 
 
-def _finding(check: str, subject: str, severity: str, message: str, **kw: str | None) -> Finding:
+def _finding(
+    check: Check, subject: str, severity: Severity, message: str, **kw: str | None
+) -> Finding:
     return Finding(check, subject, severity, message, kw.get("expected"), kw.get("found"))
 
 

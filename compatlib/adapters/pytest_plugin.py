@@ -9,8 +9,8 @@ system requirements) ends the session with exit code 1 and the findings, so
 no test result is read from the wrong environment. ``--compatlib-probe`` adds
 the framework and GPU checks of :mod:`compatlib.adapters.probe`;
 ``--compatlib-no-system`` skips the machine checks; ``--compatlib-strict``
-makes unlocked packages errors. A lock that cannot be read is a usage error
-(exit 4). The header of the run says what was checked.
+makes unlocked packages errors. A lock that cannot be read, or an environment
+that cannot be probed, is a usage error (exit 4). The header of the run says what was checked.
 
 Registered through the ``pytest11`` entry point ``compatlib``, so installing
 compatlib makes the options available (``-p no:compatlib`` turns it off); with
@@ -20,9 +20,12 @@ no lock given it does nothing. Under pytest-xdist only the controller checks.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from compatlib.adapters.check import EnvironmentReport
 
 __all__ = [
     "pytest_addoption",
@@ -30,7 +33,8 @@ __all__ = [
     "pytest_sessionstart",
 ]
 
-_REPORT = pytest.StashKey[Any]()
+#: the lock checked and the report, for the run's header
+_REPORT = pytest.StashKey[tuple[str, "EnvironmentReport"]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,7 +79,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     # lazy: a session that names no lock pays nothing for the plugin
     from compatlib.adapters.check import check_environment
-    from compatlib.errors import InputError
+    from compatlib.errors import CompatError
     from compatlib.lock.model import read_lock
 
     try:
@@ -85,7 +89,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             strict=bool(config.getoption("compatlib_strict")),
             probe=bool(config.getoption("compatlib_probe")),
         )
-    except (InputError, OSError) as exc:
+    except (CompatError, OSError) as exc:  # also an interpreter that cannot be probed
         raise pytest.UsageError(f"--compatlib-lock {path}: {exc}") from None
     config.stash[_REPORT] = (path, report)
     if not report.ok:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from compatlib.specs.environment import (
         CONDA_PLATFORMS,
         SELECTOR_PLATFORMS,
+        _YamlDocument,
         read_environment,
         selector_applies,
     )
@@ -134,41 +135,56 @@ def spec_kind(path: str | os.PathLike[str]) -> str:
     ``conda_file``...) and no ``dependencies``, otherwise a conda environment.
     """
     file = Path(path)
+    kind = _kind_by_name(file)
+    if kind != "yaml":
+        return kind
+    doc = _load_yaml(file)
+    try:
+        return _yaml_kind(doc)
+    finally:
+        doc.dispose()
+
+
+def _kind_by_name(file: Path) -> str:
+    """The kind a file's name says, or ``"yaml"`` when only its content can tell."""
     suffix = file.suffix.lower()
     if suffix == ".toml":
         return "pyproject"
     if suffix in (".txt", ".in") or file.name.lower().startswith("requirements"):
         return "requirements"
     if suffix in (".yml", ".yaml"):
-        # lazy: the YAML reader (and yaml) load only for a YAML file
-        from compatlib.specs.environment import _YamlDocument
-
-        doc = _YamlDocument.load(file, what="spec file")
-        try:
-            import yaml  # lazy: yaml costs ~10 ms and only YAML files need it
-
-            if not isinstance(doc.root, yaml.MappingNode):
-                return "environment"  # the environment reader reports the shape error
-            keys = {
-                doc.value(key): value
-                for key, value in doc.root.value
-                if isinstance(key, yaml.ScalarNode)
-            }
-            schema = keys.get("$schema")
-            schema_text = doc.value(schema) if isinstance(schema, yaml.ScalarNode) else None
-            if isinstance(schema_text, str) and schema_text.endswith("environment.schema.json"):
-                return "azureml"
-            if "dependencies" not in keys and _AZUREML_ONLY_KEYS & set(keys):
-                return "azureml"
-            return "environment"
-        finally:
-            doc.dispose()
+        return "yaml"
     raise InputError(
         f"cannot tell what kind of spec file {file.name!r} is",
         source=str(file),
         expected="requirements*.txt / *.in, environment *.yml / *.yaml, pyproject.toml, "
         "or an Azure ML environment *.yml",
     )
+
+
+def _load_yaml(file: Path) -> _YamlDocument:
+    # lazy: the YAML reader (and yaml) load only for a YAML file
+    from compatlib.specs.environment import _YamlDocument
+
+    return _YamlDocument.load(file, what="spec file")
+
+
+def _yaml_kind(doc: _YamlDocument) -> str:
+    """``azureml`` or ``environment``, from a composed YAML spec's top-level keys."""
+    import yaml  # lazy: yaml costs ~10 ms and only YAML files need it
+
+    if not isinstance(doc.root, yaml.MappingNode):
+        return "environment"  # the environment reader reports the shape error
+    keys = {
+        doc.value(key): value for key, value in doc.root.value if isinstance(key, yaml.ScalarNode)
+    }
+    schema = keys.get("$schema")
+    schema_text = doc.value(schema) if isinstance(schema, yaml.ScalarNode) else None
+    if isinstance(schema_text, str) and schema_text.endswith("environment.schema.json"):
+        return "azureml"
+    if "dependencies" not in keys and _AZUREML_ONLY_KEYS & set(keys):
+        return "azureml"
+    return "environment"
 
 
 def read_spec(
@@ -183,9 +199,11 @@ def read_spec(
     ``extras`` and ``groups`` select pyproject optional-dependencies and
     dependency groups; giving them for another kind of file is an error.
     ``environ`` supplies ``${NAME}`` values for pip lines (default: the process
-    environment).
+    environment). A YAML file is read and composed once, for its kind and its
+    contents both.
     """
-    kind = spec_kind(path)
+    file = Path(path)
+    kind = _kind_by_name(file)
     extras = (extras,) if isinstance(extras, str) else tuple(extras)
     groups = (groups,) if isinstance(groups, str) else tuple(groups)
     if kind == "pyproject":
@@ -193,26 +211,34 @@ def read_spec(
         from compatlib.specs.pyproject import read_pyproject
 
         return read_pyproject(path, extras=extras, groups=groups)
-    if extras or groups:
-        raise InputError(
-            f"extras and dependency groups apply to pyproject.toml, not to a {kind} file",
-            source=str(path),
-            expected="no extras/groups for this file",
-        )
-    if kind == "requirements":
-        # lazy: only the reader this file needs loads
-        from compatlib.specs.requirements import read_requirements
+    doc = _load_yaml(file) if kind == "yaml" else None
+    try:
+        if doc is not None:
+            kind = _yaml_kind(doc)
+        if extras or groups:
+            raise InputError(
+                f"extras and dependency groups apply to pyproject.toml, not to a {kind} file",
+                source=str(path),
+                expected="no extras/groups for this file",
+            )
+        if doc is None:
+            # lazy: only the reader this file needs loads
+            from compatlib.specs.requirements import read_requirements
 
-        return read_requirements(path, environ=environ)
-    if kind == "azureml":
+            return read_requirements(path, environ=environ)
+        environ = os.environ if environ is None else environ
+        if kind == "azureml":
+            # lazy: only the reader this file needs loads (the YAML readers bring conda's)
+            from compatlib.specs.azureml import _read_azureml_document
+
+            return _read_azureml_document(doc, file, environ)
         # lazy: only the reader this file needs loads (the YAML readers bring conda's)
-        from compatlib.specs.azureml import read_azureml_environment
+        from compatlib.specs.environment import _read_environment_document
 
-        return read_azureml_environment(path, environ=environ)
-    # lazy: only the reader this file needs loads (the YAML readers bring conda's)
-    from compatlib.specs.environment import read_environment
-
-    return read_environment(path, environ=environ)
+        return _read_environment_document(doc, file, environ)
+    finally:
+        if doc is not None:
+            doc.dispose()
 
 
 __getattr__ = lazy_attributes(__name__, _WHERE, globals())

@@ -75,12 +75,14 @@ def read_azureml_environment(
     file = Path(path)
     doc = _YamlDocument.load(file, what="Azure ML environment file")
     try:
-        return _read(doc, file, os.environ if environ is None else environ)
+        return _read_azureml_document(doc, file, os.environ if environ is None else environ)
     finally:
         doc.dispose()
 
 
-def _read(doc: _YamlDocument, file: Path, environ: Mapping[str, str]) -> Spec:
+def _read_azureml_document(doc: _YamlDocument, file: Path, environ: Mapping[str, str]) -> Spec:
+    """:func:`read_azureml_environment` of a document already composed (by
+    :func:`compatlib.specs.read_spec`, which looked at it to tell its kind)."""
     entries = doc.mapping(doc.root, "")
     _check_keys(doc, entries)
     schema = _schema(doc, entries)

@@ -88,15 +88,21 @@ def read_environment(
     file = Path(path)
     document = _YamlDocument.load(file)
     try:
-        return _environment_from_node(
-            document,
-            document.root,
-            base_dir=file.parent,
-            environ=os.environ if environ is None else environ,
-            field_prefix="",
+        return _read_environment_document(
+            document, file, os.environ if environ is None else environ
         )
     finally:
         document.dispose()
+
+
+def _read_environment_document(
+    document: _YamlDocument, file: Path, environ: Mapping[str, str]
+) -> Spec:
+    """:func:`read_environment` of a document already composed (by
+    :func:`compatlib.specs.read_spec`, which looked at it to tell its kind)."""
+    return _environment_from_node(
+        document, document.root, base_dir=file.parent, environ=environ, field_prefix=""
+    )
 
 
 # --------------------------------------------------------------------------- YAML helpers
@@ -104,9 +110,11 @@ def read_environment(
 
 @value(frozen=False)
 class _YamlDocument:
-    """A composed YAML file: the node tree (with marks) and a loader to build scalars."""
+    """A composed YAML file: the node tree (with marks) and a loader to build
+    scalars; ``text`` and its ``lines`` for error messages."""
 
     source: str
+    text: str
     lines: list[str]
     loader: yaml.SafeLoader
     root: yaml.Node
@@ -120,7 +128,7 @@ class _YamlDocument:
         if root is None:
             loader.dispose()
             raise InputError(f"{what} is empty", source=source, expected="a YAML mapping")
-        return cls(source, text.splitlines(), loader, root)
+        return cls(source, text, text.splitlines(), loader, root)
 
     def dispose(self) -> None:
         self.loader.dispose()
@@ -145,7 +153,7 @@ class _YamlDocument:
     def value(self, node: yaml.Node) -> Any:
         """The Python value of ``node``; a tag that does not fit its value is an
         InputError at the node."""
-        return construct_yaml(self.loader, node, source=self.source, text="\n".join(self.lines))
+        return construct_yaml(self.loader, node, source=self.source, text=self.text)
 
     def mapping(self, node: yaml.Node, field: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """The entries of a mapping node: key -> (key node, value node); duplicates are errors."""

@@ -402,7 +402,7 @@ def merge_specs(*specs: Spec) -> Spec:
     )
 
 
-def _conflict(message: str, where: Location, expected: str) -> Exception:
+def _conflict(message: str, where: Location, expected: str) -> InputError:
     """The :class:`~compatlib.errors.InputError` for two values that contradict
     each other, pointing at the second."""
     return InputError(

@@ -21,10 +21,8 @@ where the search fails (for example for strings written with escapes).
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -45,7 +43,6 @@ from compatlib.values.pep508 import Marker
 
 __all__ = ["read_pyproject"]
 
-_TOML_POS_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
 _HEADER_RE = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(#.*)?$")
 
 
@@ -136,37 +133,29 @@ def _read_text(file: Path) -> str:
 
 
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
-    # tomllib is in the standard library from 3.11; tomli is the same parser for 3.10
-    from compatlib._input import check_depth
+    """:func:`compatlib._input.load_toml`, with the offending line shown under
+    the message where the parser names one."""
+    # lazy: only _parse_toml needs compatlib._input, which loads 1 module that importing this one does not
+    from compatlib._input import load_toml
 
-    tomllib = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")
-    check_depth(text, source=source, toml=True)
     try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except RecursionError:
-        raise InputError(
-            "invalid TOML: nested too deeply", source=source, expected="valid TOML"
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        line = getattr(exc, "lineno", None)
-        column = getattr(exc, "colno", None)
-        match = _TOML_POS_RE.search(message)
-        if match is not None:
-            line = line or int(match.group(1))
-            column = column or int(match.group(2))
-        problem = getattr(exc, "msg", None) or _TOML_POS_RE.sub("", message).strip()
+        return load_toml(text, source=source, expected="valid TOML")
+    except InputError as exc:
         all_lines = text.splitlines()
-        shown = all_lines[line - 1] if line is not None and 0 < line <= len(all_lines) else None
+        line, column = exc.line, exc.column
+        # a syntax error points at its line; nesting too deep or a number too long do not
+        if not exc.message.startswith("invalid TOML:") or line is None or column is None:
+            raise
+        if not 0 < line <= len(all_lines):
+            raise
         raise InputError(
-            f"invalid TOML: {problem}",
+            exc.message,
             source=source,
             line=line,
-            column=column if shown is not None else None,
-            text=shown,
+            column=column,
+            text=all_lines[line - 1],
             expected="valid TOML",
-        ) from exc
-    return data
+        ) from None
 
 
 class _TomlLines:

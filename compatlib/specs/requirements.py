@@ -230,40 +230,22 @@ def _read_file(
             expected="files that do not include themselves",
         )
     # lazy: only _read_file needs compatlib._input, which loads 1 module that importing this one does not
-    from compatlib._input import MAX_FILE_BYTES
+    from compatlib._input import decode_text, read_bytes
 
+    what = "included requirements file" if included_from else "requirements file"
     try:
-        with open(file, "rb") as fh:  # bounded: "-r /dev/zero" must not fill memory
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        where = included_from or Location(str(file))
-        what = "included requirements file" if included_from else "requirements file"
-        raise InputError(
-            f"cannot read {what} {str(file)!r}: {exc.strerror or exc}",
-            source=where.source,
-            line=where.line,
-            field=where.field,
-            expected="an existing, readable file",
-        ) from exc
-    if len(raw) > MAX_FILE_BYTES:
-        where = included_from or Location(str(file))
-        raise InputError(
-            f"requirements file {str(file)!r} is larger than {MAX_FILE_BYTES // 2**20} MiB",
-            source=where.source,
-            line=where.line,
-            field=where.field,
-            expected="a requirements file of a sensible size",
-        )
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            "requirements file is not valid UTF-8",
-            source=str(file),
-            line=line,
-            expected="UTF-8 text",
-        ) from exc
+        raw = read_bytes(file, what=what)  # bounded: "-r /dev/zero" must not fill memory
+    except InputError as exc:
+        if included_from is None:
+            raise
+        raise InputError(  # at the line that includes it
+            f"{exc.message}: {str(file)!r}",
+            source=included_from.source,
+            line=included_from.line,
+            field=included_from.field,
+            expected=exc.expected,
+        ) from None
+    content = decode_text(raw, source=str(file), what=what)
     collector.add_source(str(file))
     inner = _Context(
         source=str(file),
@@ -576,13 +558,9 @@ def _pep508(text: str, where: Location, *, line: str | None = None, offset: int 
     try:
         return Requirement(text)
     except InvalidRequirement as exc:
-        message = getattr(exc, "message", None) or str(exc).splitlines()[0]
-        span = getattr(exc, "span", None)
-        if span is None:
-            span = getattr(exc.__cause__, "span", None)
-        column = offset + (span[1] if isinstance(span, tuple) else 0) + 1
+        column = offset + (exc.span[1] if exc.span is not None else 0) + 1
         raise InputError(
-            f"invalid requirement {text!r}: {message}",
+            f"invalid requirement {text!r}: {exc.message}",
             source=where.source,
             line=where.line,
             column=column,

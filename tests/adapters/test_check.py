@@ -8,9 +8,14 @@ from pathlib import Path
 import pytest
 
 from compatlib._values import replace
-from compatlib.adapters.check import EnvironmentFacts, check_environment, probe_environment
+from compatlib.adapters.check import (
+    EnvironmentFacts,
+    check_environment,
+    parse_environment_answer,
+    probe_environment,
+)
 from compatlib.cli import main
-from compatlib.errors import InputError
+from compatlib.errors import CompatError, InputError
 from compatlib.lock.model import Lock, LockedPackage, lock_from_dict, read_lock
 from compatlib.stack.profile import parse_system
 
@@ -126,6 +131,15 @@ def test_probe_this_interpreter() -> None:
     assert "packaging" in names
     with pytest.raises(InputError, match="cannot run"):
         probe_environment("/nonexistent/python")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["", '"abc"', "[" * 100_000, '{"distributions": "abc"}', '{"distributions": [], "python": 3}'],
+)
+def test_a_malformed_answer_is_a_compat_error(answer: str) -> None:
+    with pytest.raises(CompatError, match=r"unexpected answer|nested"):
+        parse_environment_answer(answer, "/venv/bin/python")
 
 
 def test_lock_reader_round_trip_and_errors(tmp_path: Path) -> None:

@@ -147,6 +147,10 @@ def test_a_pip_only_snapshot_lock(tmp_path: Path) -> None:
     steps = _instructions(ctx.dockerfile)
     assert steps[0] == ("FROM", "mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20250601.v1")
     assert "DL3007" not in ctx.dockerfile  # a dated tag needs no exception
+    # a given image is described as azureml_environment describes it
+    assert "# base image: mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20250601.v1: given" in (
+        ctx.dockerfile
+    )
     create = shlex.split(next(args for word, args in steps if word == "RUN"))
     assert create[create.index("&&") - 2 : create.index("&&")] == ["python=3.11", "pip"]
     assert "# the lock holds pip packages only" in ctx.dockerfile

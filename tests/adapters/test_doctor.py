@@ -74,6 +74,21 @@ def test_requirements_problems(tmp_path: Path) -> None:
     assert ">= 525.60.13" in cuda.message
 
 
+@pytest.mark.parametrize(
+    ("line", "cuda"),
+    [
+        ("torch==1.7.1+cu92", "CUDA 9.2:"),
+        ("torch==1.8.1+cu101", "CUDA 10.1:"),
+        ("torch==2.1.2+cu118", "CUDA 11.8:"),
+        ("nvidia-cublas-cu12==12.1.3.1", "CUDA 12.x:"),
+    ],
+)
+def test_the_cuda_of_a_package_name(tmp_path: Path, line: str, cuda: str) -> None:
+    path = _write(tmp_path, "requirements.txt", line + "\n")
+    (found,) = [f for f in diagnose([path]) if f.code == "CL030"]
+    assert cuda in found.message
+
+
 def test_environment_problems(tmp_path: Path) -> None:
     path = _write(
         tmp_path,

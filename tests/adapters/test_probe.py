@@ -29,11 +29,13 @@ from compatlib.adapters.probe import (
     ProbeFacts,
     facts_from_dict,
     locked_frameworks,
+    parse_probe_output,
     probe_findings,
     probe_frameworks,
     probe_text,
 )
 from compatlib.cli import main
+from compatlib.errors import CompatError
 from compatlib.lock.model import Lock, LockedPackage
 from compatlib.stack.detect import detect
 from compatlib.stack.profile import SystemProfile
@@ -286,6 +288,27 @@ def test_collect_imports_records_warnings_and_broken_frameworks(
         ("framework", "warning"),
     ]
     assert findings[0].message.startswith("jax does not import: AttributeError")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "[]",
+        '{"frameworks": {"torch": "x"}}',
+        '{"frameworks": {"torch": {"devices": [{"index": 0, "memory": "x"}]}}}',
+        '{"frameworks": {"torch": {"determinism": [1]}}}',
+        '{"frameworks": {"torch": {"devices": "abc"}}}',
+        '{"environment": [1]}',
+        '{"seed": 1e400}',
+        "[" * 100_000,
+        "{not json",
+    ],
+)
+def test_a_malformed_probe_answer_is_a_compat_error(answer: str) -> None:
+    with pytest.raises(CompatError, match=r"unexpected probe answer|nested"):
+        parse_probe_output("framework chatter\nCOMPATLIB-PROBE " + answer, "/job/bin/python")
+    with pytest.raises(CompatError, match="no answer"):
+        parse_probe_output("framework chatter\n", "/job/bin/python")
 
 
 def test_locked_frameworks() -> None:

@@ -431,3 +431,79 @@ def test_ron(text: str) -> None:
     from compatlib.testing.ron import loads
 
     _survives(lambda: loads(text, source="x.ron"))
+
+
+# -- answers printed by another interpreter --------------------------------------------------
+
+PROBE_ANSWER = "COMPATLIB-PROBE " + json.dumps(
+    {
+        "environment": {"CUBLAS_WORKSPACE_CONFIG": ":4096:8", "CUDA_VISIBLE_DEVICES": "0"},
+        "executable": "/job/bin/python",
+        "frameworks": {
+            "torch": {
+                "arch_list": ["sm_80", "sm_90"],
+                "available": True,
+                "cpu_kernel": "ok",
+                "cuda": "12.1",
+                "cudnn": "8.9.2",
+                "determinism": {"cudnn_benchmark": False, "deterministic_algorithms": True},
+                "devices": [
+                    {
+                        "compute_capability": "8.0",
+                        "index": 0,
+                        "kernel": "ok",
+                        "memory": 85899345920,
+                        "name": "NVIDIA A100-SXM4-80GB",
+                    }
+                ],
+                "installed": True,
+                "version": "2.3.1+cu121",
+                "warnings": [],
+            },
+            "jax": {"installed": False},
+        },
+        "python": "3.11.9",
+        "seed": 7,
+    },
+    sort_keys=True,
+)
+
+
+@given(mutated(PROBE_ANSWER))
+def test_probe_answers(text: str) -> None:
+    from compatlib.adapters.probe import parse_probe_output, probe_findings, probe_text
+
+    def read() -> None:
+        facts = parse_probe_output("torch says hello\n" + text, "/job/bin/python")
+        probe_findings(facts)
+        probe_text(facts)
+        facts.to_dict()
+
+    _survives(read)
+
+
+ENVIRONMENT_ANSWER = json.dumps(
+    {
+        "python": "3.11.9",
+        "implementation": "cpython",
+        "sys_platform": "linux",
+        "machine": "x86_64",
+        "glibc": "2.35",
+        "distributions": [
+            ["numpy", "1.26.4", []],
+            [
+                "torch",
+                "2.3.1+cu121",
+                ["filelock", 'nvidia-cudnn-cu12==8.9.2.26; sys_platform == "linux"'],
+            ],
+        ],
+        "conda": [["python", "3.11.9", "hab00c5b_0_cpython"]],
+    }
+)
+
+
+@given(mutated(ENVIRONMENT_ANSWER))
+def test_environment_answers(text: str) -> None:
+    from compatlib.adapters.check import parse_environment_answer
+
+    _survives(lambda: parse_environment_answer(text, "/job/bin/python").platform)

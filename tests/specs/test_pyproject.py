@@ -393,3 +393,10 @@ def test_extras_selection_ignores_table_and_request_order(
         names = ["cuda", "viz"] if extra == "all" else [extra]
         expected += [(req, extra) for name in names for req in EXTRAS[name]]
     assert [(p.text, p.category) for p in first.pip] == expected
+
+
+def test_a_number_too_long_for_python_is_an_input_error(tmp_path: Path) -> None:
+    # tomllib raises a bare ValueError past Python's int-to-text digit limit
+    path = write(tmp_path, '[project]\nname = "x"\nversion = "1"\nfoo = ' + "1" * 5000 + "\n")
+    err = fail(path)
+    assert err.message.startswith("invalid TOML:")
