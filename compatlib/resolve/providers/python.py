@@ -192,11 +192,10 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         hit = self._yanked_cache.get(key)
         if hit is None:
             rel = self._releases[name][version]
-            probe = getattr(self.repository, "is_yanked", None)
-            if isinstance(rel, _Lazy) and probe is not None:
-                hit = bool(probe(name, rel.text))
+            if isinstance(rel, _Lazy):
+                hit = self.repository.is_yanked(name, rel.text)
             else:
-                hit = self._release(name, version).yanked
+                hit = rel.yanked
             self._yanked_cache[key] = hit
         return hit
 
@@ -214,17 +213,15 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         if not self.candidates(package):
             # listed by the sources, but no file fits the target: say so, rather
             # than "not in the index"
-            probe = getattr(self.repository, "missing_reason", None)
-            if probe is not None:
-                try:
-                    reason: str | None = probe(package.name)
-                except (CompatError, OSError):
-                    reason = None
-                if reason is not None:
-                    return reason
+            try:
+                reason = self.repository.missing_reason(package.name)
+            except (CompatError, OSError):
+                reason = None
+            if reason is not None:
+                return reason
             # a package no source knows: name the sources that were asked
-            where = getattr(self.repository, "source_description", None)
-            if isinstance(where, str) and probe is not None:
+            where = self.repository.source_description
+            if where is not None:
                 return f"{package.name} is not {where}"
         return None
 
