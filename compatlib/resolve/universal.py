@@ -422,11 +422,9 @@ def markers_of(requirements: Iterable[str]) -> list[Any]:
 
 def _index_markers(repository: Repository, requirements: Sequence[str]) -> list[Any]:
     texts = list(requirements)
-    packages = getattr(repository, "packages", None)
-    if callable(packages):
-        for name in packages():
-            for version in repository.versions(name):
-                texts.extend(repository.release(name, version).requires)
+    for name in repository.packages() or ():
+        for version in repository.versions(name):
+            texts.extend(repository.release(name, version).requires)
     return markers_of(texts)
 
 

@@ -72,6 +72,11 @@ class Repository(Protocol):
         it (none fits the target); ``None`` when that is not the case or unknown."""
         return None
 
+    def packages(self) -> list[str] | None:
+        """Canonical names of every package, sorted, when the repository can list
+        them (an in-memory index); ``None`` when it cannot (a remote index)."""
+        return None
+
     @property
     def source_description(self) -> str | None:
         """Where the repository looks, in words for "x is not ...": ``on PyPI``;

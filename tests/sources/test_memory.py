@@ -15,6 +15,7 @@ def test_index_answers_the_optional_capabilities_neutrally() -> None:
     assert INDEX.missing_reason("a") is None
     assert INDEX.missing_reason("nowhere") is None
     assert INDEX.source_description is None  # explanations say "not in the index"
+    assert INDEX.packages() == ["a"]  # a listing: "did you mean" and universal markers read it
 
 
 def test_a_wrapper_passes_them_through() -> None:
@@ -22,5 +23,6 @@ def test_a_wrapper_passes_them_through() -> None:
     try:
         assert ahead.is_yanked("a", "1.0")
         assert ahead.missing_reason("a") is None
+        assert ahead.packages() == ["a"]
     finally:
         ahead.close()
