@@ -34,7 +34,7 @@ from compatlib.values.pep508 import InvalidRequirement, Marker, Requirement, par
 if TYPE_CHECKING:
     from compatlib.values.filenames import Tag
     from compatlib.values.tags import TagRanker
-from compatlib.resolve.keys import PYTHON, LayerKey, PipKey
+from compatlib.resolve.keys import PYTHON, PYTHONS, LayerKey, PipKey
 from compatlib.resolve.layers import ArchSet, Floor, Layers
 from compatlib.solver.provider import BaseProvider, Dependency, DependencyKind, Unavailable
 from compatlib.sources.memory import IndexRelease, Repository
@@ -56,7 +56,6 @@ __all__ = [
     "requirement_dependencies",
 ]
 
-_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 _ANY_GLIBC = "2.50"  # wheel tags up to this glibc; the __glibc layer decides the rest
 
 
@@ -392,7 +391,7 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
             if parsed is not None and parsed.kind == "wheel":
                 tag_sets.append(parsed.tags)
         found: list[str] = []
-        for py in _PYTHONS:
+        for py in PYTHONS:
             ranker = TagRanker.for_target(replace(self.target, python=py, glibc=_ANY_GLIBC))
             if any(ranker.rank(tags) is not None for tags in tag_sets):
                 found.append(py)
