@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from operator import attrgetter
+from operator import attrgetter, ge, gt, le, lt
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
@@ -284,12 +284,11 @@ def _eq_hash_fns(
     return __eq__, __hash__
 
 
+_ORDER = {"__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge}
+
+
 def _order_fns(key: Callable[[Any], Any]) -> dict[str, Callable[[Any, Any], Any]]:
-    import operator  # only order=True classes need it
-
-    def make(name: str) -> Callable[[Any, Any], Any]:
-        compare = getattr(operator, name.strip("_"))
-
+    def make(name: str, compare: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         def method(self: Any, other: Any) -> Any:
             if other.__class__ is not self.__class__:
                 return NotImplemented
@@ -298,7 +297,7 @@ def _order_fns(key: Callable[[Any], Any]) -> dict[str, Callable[[Any, Any], Any]
         method.__name__ = name
         return method
 
-    return {name: make(name) for name in ("__lt__", "__le__", "__gt__", "__ge__")}
+    return {name: make(name, compare) for name, compare in _ORDER.items()}
 
 
 def _frozen_setattr(self: Any, name: str, item: Any) -> None:

@@ -500,28 +500,18 @@ def _pip_pythons(
     return _python_minors(provider, py_specs, pep440) or ["3"]
 
 
+@value(eq=False)
 class _MixedRequest:
     """One environment's conda and pip sides, solved for one Python at a time."""
 
-    def __init__(
-        self,
-        conda_provider: CondaProvider,
-        conda_root: Sequence[MixedDependency],
-        pip_reqs: Sequence[PipRequirement],
-        spec: Spec,
-        repository: Repository,
-        mapping: CondaPypiMap | None,
-        chans: Channels,
-        request: Sequence[str],
-    ) -> None:
-        self.conda_provider = conda_provider
-        self.conda_root = conda_root
-        self.pip_reqs = pip_reqs
-        self.spec = spec
-        self.repository = repository
-        self.mapping = mapping
-        self.chans = chans
-        self.request = request
+    conda_provider: CondaProvider
+    conda_root: Sequence[MixedDependency]
+    pip_reqs: Sequence[PipRequirement]
+    spec: Spec
+    repository: Repository
+    mapping: CondaPypiMap | None
+    chans: Channels
+    request: Sequence[str]
 
     def solve(self, tgt: Target, minor: str) -> EnvironmentResolution:
         # lazy: only solve needs compatlib.resolve.providers.mixed, which loads 16 modules that importing this one does not

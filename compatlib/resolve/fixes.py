@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from compatlib._values import field, replace, value
 from compatlib.errors import CompatError, InputError
-from compatlib.resolve.keys import CUDA, DRIVER, GLIBC, PYTHON, LayerKey
+from compatlib.resolve.keys import CUDA, DRIVER, GLIBC, PYTHON, PYTHONS, LayerKey
 from compatlib.resolve.layers import Floor
 from compatlib.resolve.resolution import Resolution
 from compatlib.solver.errors import UnsatisfiableError
@@ -46,8 +46,6 @@ __all__ = [
     "suggest_fixes",
 ]
 
-#: Python versions tried, nearest to the target's first
-PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 #: GPUs tried for a GPU fix: one per generation, with an Azure VM size carrying it
 GPU_CHOICES = (
     ("T4", "Standard_NC4as_T4_v3"),
@@ -490,7 +488,7 @@ def _glibc_fix(
 
 def _python_fix(target: Target, search: _LayerSearch) -> None:
     current = f"{target.python_version.major}.{target.python_version.minor}"
-    for py in _nearest(current, PYTHONS):
+    for py in _nearest(current, PYTHONS):  # nearest to the target's first
         if search.verify(PythonFix(py, current), replace(target, python=py)):
             return
 

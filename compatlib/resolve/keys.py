@@ -31,6 +31,7 @@ __all__ = [
     "DRIVER",
     "GLIBC",
     "PYTHON",
+    "PYTHONS",
     "CondaKey",
     "LayerKey",
     "LayerName",
@@ -104,3 +105,7 @@ GLIBC = LayerKey("glibc")
 DRIVER = LayerKey("nvidia_driver")
 CUDA = LayerKey("cuda")
 CUDA_ARCH = LayerKey("cuda_arch")
+
+#: the ``major.minor`` values of the :data:`PYTHON` layer that are tried when the
+#: target's own will not do (a fix's choices, the Pythons a release's wheels are for)
+PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")

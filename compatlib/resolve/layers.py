@@ -134,15 +134,13 @@ def glibc_of_wheel(filename: str) -> DottedVersion | None:
 @cache
 def known_values(layer: LayerKey) -> tuple[DottedVersion, ...]:
     """Every value the knowledge base names for ``layer`` (a GPU slot of the
-    ``cuda_arch`` layer counts as the layer), whatever the target fixes."""
-    return _known_values(CUDA_ARCH if layer.layer == "cuda_arch" else layer)
-
-
-def _known_values(layer: LayerKey) -> tuple[DottedVersion, ...]:
-    """Values a free layer may take: everything the knowledge base names."""
-    # lazy: only _known_values needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
+    ``cuda_arch`` layer counts as the layer), whatever the target fixes: the
+    values a free layer may take."""
+    # lazy: only known_values needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
     from compatlib.stack import knowledge as kb
 
+    if layer.layer == "cuda_arch":
+        layer = CUDA_ARCH
     values: set[DottedVersion] = set()
     if layer == DRIVER:
         for rel in kb.cuda_releases():
@@ -205,7 +203,7 @@ class Layers:
         value = self.fixed.get(package)
         if value is not None:
             return [value]
-        return list(_known_values(CUDA_ARCH if package.layer == "cuda_arch" else package))
+        return list(known_values(package))
 
     def describe_fixed(self, package: LayerKey) -> str | None:
         value = self.fixed.get(package)

@@ -190,13 +190,14 @@ def _did_you_mean(expl: Explanation, index: Repository) -> Explanation:
             and isinstance(n.dependency_key, PipKey)
         }
     )
-    lister = getattr(index, "packages", None) or getattr(index, "projects", None)
-    if not unknown or lister is None:
+    if not unknown:
+        return expl
+    names = index.packages()
+    if names is None:
         return expl
     # lazy: only _did_you_mean needs difflib, which loads 3 modules that importing this one does not
     import difflib
 
-    names = [str(n) for n in lister()]
     hints = list(expl.hints)
     for name in unknown:
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.8)

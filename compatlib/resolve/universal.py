@@ -63,7 +63,7 @@ _STRING_VARS = (
 )
 _PYTHON_VARS = ("python_version", "python_full_version")
 _OTHER = "__compatlib_other__"
-_PYTHONS = [f"3.{m}" for m in range(6, 20)]
+_MINORS = range(6, 20)  # the Python 3 minors a universal solve considers
 
 # the subdir a fork's wheels are chosen for when its class names an OS but no machine
 _DEFAULT_SUBDIR = {"linux": "linux-64", "darwin": "osx-arm64", "win32": "win-64"}
@@ -281,7 +281,7 @@ def _python_points(literals: set[str], requires_python: str) -> list[str]:
     from packaging.version import InvalidVersion, Version
 
     allowed = SpecifierSet(requires_python)
-    candidates: set[tuple[int, int, int]] = {(3, int(p.split(".")[1]), 0) for p in _PYTHONS}
+    candidates: set[tuple[int, int, int]] = {(3, m, 0) for m in _MINORS}
     bounds = [s.version for s in allowed]
     for text in [*literals, *bounds]:
         try:
@@ -422,11 +422,9 @@ def markers_of(requirements: Iterable[str]) -> list[Any]:
 
 def _index_markers(repository: Repository, requirements: Sequence[str]) -> list[Any]:
     texts = list(requirements)
-    packages = getattr(repository, "packages", None)
-    if callable(packages):
-        for name in packages():
-            for version in repository.versions(name):
-                texts.extend(repository.release(name, version).requires)
+    for name in repository.packages() or ():
+        for version in repository.versions(name):
+            texts.extend(repository.release(name, version).requires)
     return markers_of(texts)
 
 

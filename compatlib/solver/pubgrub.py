@@ -141,6 +141,12 @@ class _Package:
     conflicts: int = 0
 
 
+def _priority(pkg: _Package) -> tuple[int, int, int]:
+    """A required package's choice key, smallest first: one candidate left,
+    then the most conflicts, then the first required."""
+    return (0 if pkg.acc_allowed.bit_count() == 1 else 1, -pkg.conflicts, pkg.order)
+
+
 @value
 class SolveResult(Generic[K, V, C]):
     """A solution: chosen candidates and the requires-edges between them.
@@ -315,10 +321,7 @@ class Solver(Generic[K, V, C]):
         )
 
     def _enqueue(self, pid: int, pkg: _Package) -> None:
-        heappush(
-            self._queue,
-            (0 if pkg.acc_allowed.bit_count() == 1 else 1, -pkg.conflicts, pkg.order, pid),
-        )
+        heappush(self._queue, (*_priority(pkg), pid))
 
     def _backtrack(self, level: int) -> None:
         trail = self.trail
@@ -490,15 +493,10 @@ class Solver(Generic[K, V, C]):
         queue = self._queue
         packages = self.packages
         while queue:
-            single, neg_conflicts, order, pid = queue[0]
+            entry = queue[0]
+            pid = entry[3]
             pkg = packages[pid]
-            if (
-                pkg.decided >= 0
-                or pkg.acc_absent
-                or order != pkg.order
-                or neg_conflicts != -pkg.conflicts
-                or single != (0 if pkg.acc_allowed.bit_count() == 1 else 1)
-            ):
+            if pkg.decided >= 0 or pkg.acc_absent or entry[:3] != _priority(pkg):
                 heappop(queue)
                 continue
             self._decide(pid)

@@ -26,23 +26,21 @@ from compatlib.solver.tree import (
 __all__ = ["describe_node", "render_text"]
 
 
-def _versions(name: str, versions: str) -> str:
-    """``a >=1.0``, ``a 1.0``; ``a`` for any version."""
+def _versions(name: str, versions: str, single: str | None) -> str:
+    """``a >=1.0``, ``a 1.0`` (``single``); ``a`` for any version."""
     if versions == "*":
         return name
-    if versions.startswith("==") and " | " not in versions:
-        return f"{name} {versions[2:]}"
-    return f"{name} {versions}"
+    return f"{name} {single if single is not None else versions}"
 
 
 def _pos(t: TermInfo) -> str:
     """The term as a positive statement about the package."""
-    return _versions(t.package, t.versions)
+    return _versions(t.package, t.versions, t.single)
 
 
 def _neg(t: TermInfo) -> str:
     """The negated term: what it requires instead."""
-    return _versions(t.package, t.complement)
+    return _versions(t.package, t.complement, t.complement_single)
 
 
 def _join(items: list[str], word: str = "and") -> str:

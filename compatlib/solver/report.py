@@ -75,11 +75,15 @@ def render_bits(bits: int, versions: Sequence[str]) -> str:
     return " | ".join(parts)
 
 
+def _single(bits: int, versions: Sequence[str]) -> str | None:
+    """The one version in ``bits``; ``None`` unless it holds exactly one."""
+    return versions[bits.bit_length() - 1] if bits.bit_count() == 1 else None
+
+
 def _versions_label(bits: int, versions: Sequence[str]) -> str:
     """``1.2`` for one version, else the readable set (``>=1.0, <2.0``)."""
-    if bits.bit_count() == 1:
-        return versions[bits.bit_length() - 1]
-    return render_bits(bits, versions)
+    single = _single(bits, versions)
+    return single if single is not None else render_bits(bits, versions)
 
 
 def _merge_texts(texts: list[str]) -> str:
@@ -150,14 +154,15 @@ class _TreeBuilder:
             return TermInfo("the request", not absent_ok, "*", "∅", is_root=True)
         vs = self.versions_of(pid)
         full = self.solver.packages[pid].full
-        single = vs[allowed.bit_length() - 1] if allowed.bit_count() == 1 else None
+        others = full & ~allowed
         return TermInfo(
             self.name_of(pid),
             not absent_ok,
             render_bits(allowed, vs),
-            render_bits(full & ~allowed, vs),
-            single=single,
+            render_bits(others, vs),
+            single=_single(allowed, vs),
             fixed=self.fixed_of(pid),
+            complement_single=_single(others, vs),
         )
 
     # -- the tree ---------------------------------------------------------------

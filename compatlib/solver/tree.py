@@ -57,6 +57,7 @@ class TermInfo:
     is_root: bool = False
     single: str | None = None  # the one version, when the set holds exactly one
     fixed: str | None = None  # for virtual/system packages: the target's value
+    complement_single: str | None = None  # the one version, when the complement holds one
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {

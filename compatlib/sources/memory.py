@@ -45,23 +45,47 @@ class IndexRelease:
 
 class Repository(Protocol):
     """What the PEP 440 provider reads packages from: :class:`Index`, or a lazy
-    PyPI/simple-index repository that fetches metadata on demand."""
+    PyPI/simple-index repository that fetches metadata on demand.
+
+    :meth:`versions` and :meth:`release` are the core; the rest are optional
+    capabilities whose neutral answers a subclass inherits, and a repository that
+    knows better overrides.
+    """
+
+    __slots__ = ()
 
     def versions(self, name: str) -> list[str]:
         """Version strings of ``name``, oldest first; empty if unknown."""
         ...
 
     def release(self, name: str, version: str) -> IndexRelease:
-        """The release ``name==version`` (metadata may be fetched here).
-
-        A repository whose metadata is expensive may also offer
-        ``is_yanked(name, version) -> bool``, answered without fetching metadata.
-        """
+        """The release ``name==version`` (metadata may be fetched here)."""
         ...
+
+    def is_yanked(self, name: str, version: str) -> bool:
+        """Whether ``name==version`` is yanked; a repository whose metadata is
+        expensive answers without fetching it."""
+        return self.release(name, version).yanked
+
+    def missing_reason(self, name: str) -> str | None:
+        """Why ``name`` has no usable version although the sources list files for
+        it (none fits the target); ``None`` when that is not the case or unknown."""
+        return None
+
+    def packages(self) -> list[str] | None:
+        """Canonical names of every package, sorted, when the repository can list
+        them (an in-memory index); ``None`` when it cannot (a remote index)."""
+        return None
+
+    @property
+    def source_description(self) -> str | None:
+        """Where the repository looks, in words for "x is not ...": ``on PyPI``;
+        ``None`` for the plain "not in the index"."""
+        return None
 
 
 @value(init=False, eq=False)
-class Index:
+class Index(Repository):
     """An immutable in-memory index: ``{name: {version: IndexRelease}}``.
 
     ``source`` names where it was loaded from, for messages.

@@ -389,6 +389,18 @@ def test_core_metadata(text: str) -> None:
     _survives(lambda: parse_core_metadata(text.encode("utf-8", "surrogatepass"), source="METADATA"))
 
 
+_MAPPINGS = _sample(ROOT / "data" / "mappings" / "conda-pypi.yaml")
+MAPPING = "mappings:\n" + _MAPPINGS[_MAPPINGS.rindex("  - conda:", 0, -900) :]  # the last entries
+
+
+@given(mutated(MAPPING))
+def test_conda_pypi_mapping_files(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    from compatlib.resolve.providers.mixed import load_mapping
+
+    tmp = tmp_path_factory.mktemp("mapping")  # a fresh path each time: the loader caches
+    _survives(lambda: load_mapping(_in_file(tmp, "conda-pypi.yaml", text)))
+
+
 # -- strings ---------------------------------------------------------------------------------
 
 

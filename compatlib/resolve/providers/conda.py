@@ -41,6 +41,7 @@ from compatlib.sources.conda.records import PackageRecord
 from compatlib.sources.conda.virtual import virtual_packages, virtual_record
 
 if TYPE_CHECKING:
+    from compatlib.stack.profile import SystemProfile
     from compatlib.values.target import Target
 
 __all__ = [
@@ -80,17 +81,17 @@ def target_virtual_packages(target: Target) -> list[PackageRecord]:
     cannot detect them.
     """
     facts: dict[str, str] = {}
-    system = target.system
-    glibc = target.glibc or (getattr(system, "glibc", None) if system is not None else None)
+    system: SystemProfile | None = target.system
+    glibc = target.glibc or (system.glibc if system is not None else None)
     if glibc:
-        facts["glibc"] = str(glibc)
+        facts["glibc"] = glibc
     if system is not None:
         cuda = system.max_cuda()
         if cuda:
-            facts["cuda"] = str(cuda)
-        arch = getattr(system, "cpu", None) or getattr(system, "arch", None)
+            facts["cuda"] = cuda
+        arch = system.cpu or system.arch
         if arch:
-            facts["archspec"] = str(arch)
+            facts["archspec"] = arch
     return virtual_packages(target.subdir, facts)
 
 

@@ -129,11 +129,16 @@ def _load_mapping_file(path: str) -> tuple[tuple[str, str], ...]:
     file = Path(path) if path else data_path("mappings", "conda-pypi.yaml")
     doc = load_compiled(file, lambda items, line: items)
     if doc is None:
-        # lazy: only _load_mapping_file needs yaml, which loads 27 modules that importing this one does not
-        import yaml
+        # lazy: only a mapping file without a compiled copy is read as YAML
+        from compatlib._input import load_yaml, read_text
 
-        with open(file, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
+        doc = load_yaml(read_text(file, what="mapping file"), source=str(file))
+    if not isinstance(doc, dict) or not isinstance(doc.get("mappings", []), list):
+        raise InputError(
+            "a mapping file is a mapping whose 'mappings' is a list",
+            source=str(file),
+            expected="mappings: [{conda: name, pypi: name, source: url}, ...]",
+        )
     out: list[tuple[str, str]] = []
     for i, entry in enumerate(doc.get("mappings", [])):
         if not isinstance(entry, dict) or not entry.get("conda") or not entry.get("pypi"):

@@ -34,7 +34,7 @@ from compatlib.values.pep508 import InvalidRequirement, Marker, Requirement, par
 if TYPE_CHECKING:
     from compatlib.values.filenames import Tag
     from compatlib.values.tags import TagRanker
-from compatlib.resolve.keys import PYTHON, LayerKey, PipKey
+from compatlib.resolve.keys import PYTHON, PYTHONS, LayerKey, PipKey
 from compatlib.resolve.layers import ArchSet, Floor, Layers
 from compatlib.solver.provider import BaseProvider, Dependency, DependencyKind, Unavailable
 from compatlib.sources.memory import IndexRelease, Repository
@@ -56,7 +56,6 @@ __all__ = [
     "requirement_dependencies",
 ]
 
-_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 _ANY_GLIBC = "2.50"  # wheel tags up to this glibc; the __glibc layer decides the rest
 
 
@@ -192,11 +191,10 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         hit = self._yanked_cache.get(key)
         if hit is None:
             rel = self._releases[name][version]
-            probe = getattr(self.repository, "is_yanked", None)
-            if isinstance(rel, _Lazy) and probe is not None:
-                hit = bool(probe(name, rel.text))
+            if isinstance(rel, _Lazy):
+                hit = self.repository.is_yanked(name, rel.text)
             else:
-                hit = self._release(name, version).yanked
+                hit = rel.yanked
             self._yanked_cache[key] = hit
         return hit
 
@@ -214,17 +212,15 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         if not self.candidates(package):
             # listed by the sources, but no file fits the target: say so, rather
             # than "not in the index"
-            probe = getattr(self.repository, "missing_reason", None)
-            if probe is not None:
-                try:
-                    reason: str | None = probe(package.name)
-                except (CompatError, OSError):
-                    reason = None
-                if reason is not None:
-                    return reason
+            try:
+                reason = self.repository.missing_reason(package.name)
+            except (CompatError, OSError):
+                reason = None
+            if reason is not None:
+                return reason
             # a package no source knows: name the sources that were asked
-            where = getattr(self.repository, "source_description", None)
-            if isinstance(where, str) and probe is not None:
+            where = self.repository.source_description
+            if where is not None:
                 return f"{package.name} is not {where}"
         return None
 
@@ -395,7 +391,7 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
             if parsed is not None and parsed.kind == "wheel":
                 tag_sets.append(parsed.tags)
         found: list[str] = []
-        for py in _PYTHONS:
+        for py in PYTHONS:
             ranker = TagRanker.for_target(replace(self.target, python=py, glibc=_ANY_GLIBC))
             if any(ranker.rank(tags) is not None for tags in tag_sets):
                 found.append(py)

@@ -31,7 +31,7 @@ from compatlib.sources.fetch import (
     atomic_write,
     redact_url,
 )
-from compatlib.sources.memory import Artifact, IndexRelease
+from compatlib.sources.memory import Artifact, IndexRelease, Repository
 from compatlib.sources.pypi.findlinks import FindLinks, location_to_url
 from compatlib.sources.pypi.metadata import (
     MAX_METADATA_BYTES,
@@ -184,7 +184,7 @@ class _Project:
             return hit
 
 
-class PyPIRepository:
+class PyPIRepository(Repository):
     """Packages from simple indexes and find-links folders, for one :class:`Target`.
 
     ``indexes``: simple-index base URLs (``https://pypi.org/simple``,
