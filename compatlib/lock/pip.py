@@ -327,7 +327,6 @@ def lock_resolution(
 
     ranker = TagRanker.for_target(target)
     pins = {p.name: p for p in hash_pins}
-    source_of = getattr(repository, "metadata_source", None)  # PyPIRepository
     deps: dict[str, dict[str, list[str]]] = {}
     for src, dst, text in resolution.edges:
         if src is None:
@@ -371,7 +370,7 @@ def lock_resolution(
                     (dep, "; ".join(sorted(texts)))
                     for dep, texts in sorted(deps.get(name, {}).items())
                 ),
-                metadata_source=source_of(name, vtext) if source_of is not None else None,
+                metadata_source=repository.metadata_source(name, vtext),
             )
         )
     system = {
@@ -470,12 +469,10 @@ class PrefetchingRepository:
             stable = [v for v in versions if not Version(v).is_prerelease] or versions
             # the newest the solver can take: not yanked, and (where the index
             # says) for the target's Python
-            yanked = getattr(self.repository, "is_yanked", None)
-            excluded = getattr(self.repository, "python_excluded", None)
             for version in reversed(stable):
-                if yanked is not None and yanked(name, version):
+                if self.repository.is_yanked(name, version):
                     continue
-                if excluded is not None and excluded(name, version):
+                if self.repository.python_excluded(name, version):
                     continue
                 self.release(name, version)
                 break

@@ -67,6 +67,16 @@ class Repository(Protocol):
         expensive answers without fetching it."""
         return self.release(name, version).yanked
 
+    def python_excluded(self, name: str, version: str) -> bool:
+        """Whether the index says ``name==version`` needs another Python than the
+        target's, answered without reading its metadata (``False``: not known)."""
+        return False
+
+    def metadata_source(self, name: str, version: str) -> str | None:
+        """How the metadata of ``name==version`` was obtained (``pep658``,
+        ``range``, ``wheel``...), for the lock; ``None`` when not recorded."""
+        return None
+
     def missing_reason(self, name: str) -> str | None:
         """Why ``name`` has no usable version although the sources list files for
         it (none fits the target); ``None`` when that is not the case or unknown."""
