@@ -167,10 +167,8 @@ def _gpu_lock(needs: dict[str, str]) -> bool:
 def lock_driver(lock: Lock) -> str | None:
     """The NVIDIA driver of the machine the lock was made for (its linux-64
     target's ``driver``, from ``--system``), if it names one."""
-    for t in lock.metadata.get("targets", ()):
-        if t.get("platform") == PLATFORM and t.get("driver"):
-            return str(t["driver"])
-    return None
+    driver = lock.target_value(PLATFORM, "driver")
+    return str(driver) if driver is not None else None
 
 
 def _image_driver(cuda: str) -> tuple[str, str]:

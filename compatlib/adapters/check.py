@@ -553,14 +553,12 @@ def _conda_as_pypi(names: Sequence[str]) -> set[str]:
 
 
 def _target_platforms(lock: Lock) -> set[str]:
-    return {str(t["platform"]) for t in lock.metadata.get("targets", ()) if t.get("platform")}
+    return {str(t["platform"]) for t in lock.targets if t.get("platform")}
 
 
 def _target_python(lock: Lock, platform: str) -> str | None:
-    for t in lock.metadata.get("targets", ()):
-        if t.get("platform") == platform and t.get("python"):
-            return str(t["python"])
-    return None
+    python = lock.target_value(platform, "python")
+    return str(python) if python is not None else None
 
 
 def _same_python(wanted: str, found: str) -> bool:

@@ -362,12 +362,8 @@ def _same_prefix(a: str, b: str) -> bool:
 
 
 def _lock_gpu_count(lock: Lock | None, platform: str | None) -> int | None:
-    if lock is None:
-        return None
-    for t in lock.metadata.get("targets", ()):
-        if t.get("platform") == platform and t.get("gpus"):
-            return len(t["gpus"])
-    return None
+    gpus = lock.target_value(platform, "gpus") if lock is not None else None
+    return len(gpus) if gpus is not None else None
 
 
 def probe_findings(

@@ -104,6 +104,19 @@ class Lock:
             **kwargs,
         )
 
+    @property
+    def targets(self) -> list[Mapping[str, Any]]:
+        """The targets the lock was made for (``metadata.targets``: platform,
+        python, and the system it was given: driver, gpus, glibc...)."""
+        return list(self.metadata.get("targets", ()))
+
+    def target_value(self, platform: str | None, key: str) -> Any:
+        """``key`` of the first target of ``platform`` that gives it, else ``None``."""
+        for target in self.targets:
+            if target.get("platform") == platform and target.get(key):
+                return target[key]
+        return None
+
     def for_platform(self, platform: str) -> list[LockedPackage]:
         return [p for p in self.packages if p.platform == platform]
 
@@ -118,7 +131,7 @@ class Lock:
                 field="platform",
                 expected="one of " + ", ".join(have) if have else "a lock with packages",
             )
-        targets = [t for t in self.metadata.get("targets", ()) if t.get("platform") == platform]
+        targets = [t for t in self.targets if t.get("platform") == platform]
         system = self.system_requirements.get(platform)
         return Lock.of(
             packages,

@@ -177,7 +177,7 @@ def _pip_packages(lock: Lock, what: str) -> list[LockedPackage]:
 
 
 def _platforms(lock: Lock) -> list[str]:
-    from_targets = [t.get("platform") for t in lock.metadata.get("targets", ())]
+    from_targets = [t.get("platform") for t in lock.targets]
     found = {p.platform for p in lock.packages} | {str(t) for t in from_targets if t}
     return sorted(found)
 
@@ -248,7 +248,7 @@ def _is_url(text: str) -> bool:
 
 
 def _targets_comment(lock: Lock) -> str:
-    targets = lock.metadata.get("targets", ())
+    targets = lock.targets
     shown = [f"{t.get('platform')} (Python {t.get('python')})" for t in targets]
     return ", ".join(shown) if shown else ", ".join(_platforms(lock))
 
@@ -347,12 +347,7 @@ def _requires_python(lock: Lock) -> str | None:
 
 
 def _targets_python(lock: Lock) -> str | None:
-    pythons = sorted(
-        {
-            ".".join(str(t.get("python", "")).split(".")[:2])
-            for t in lock.metadata.get("targets", ())
-        }
-    )
+    pythons = sorted({".".join(str(t.get("python", "")).split(".")[:2]) for t in lock.targets})
     if len(pythons) == 1 and pythons[0]:
         return f"=={pythons[0]}.*"
     return None
@@ -411,7 +406,7 @@ def _lock_targets(lock: Lock) -> list[dict[str, str]]:
     which files and markers are for which platform)."""
     return [
         {"platform": str(t.get("platform")), "python": str(t.get("python"))}
-        for t in lock.metadata.get("targets", ())
+        for t in lock.targets
         if t.get("platform") and t.get("python")
     ]
 
