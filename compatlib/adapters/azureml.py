@@ -33,12 +33,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compatlib._values import value
 from compatlib.errors import InputError
+from compatlib.lock.model import GPU_LAYERS
 
 if TYPE_CHECKING:
     from compatlib.lock.model import Lock
@@ -160,8 +161,8 @@ def _needs(lock: Lock) -> dict[str, str]:
     return dict(lock.system_requirements.get(PLATFORM, {}))
 
 
-def _gpu_lock(needs: dict[str, str]) -> bool:
-    return "nvidia_driver" in needs or "cuda_arch" in needs or "cuda" in needs
+def _gpu_lock(needs: Mapping[str, str]) -> bool:
+    return any(layer in needs for layer in GPU_LAYERS)
 
 
 def lock_driver(lock: Lock) -> str | None:

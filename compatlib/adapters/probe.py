@@ -335,10 +335,7 @@ def _finding(
 
 
 def _gpu_needed(lock: Lock | None, platform: str | None) -> bool:
-    if lock is None or platform is None:
-        return False
-    needs = lock.system_requirements.get(platform, {})
-    return any(k in needs for k in ("nvidia_driver", "cuda_arch", "cuda"))
+    return lock is not None and platform is not None and lock.needs_gpu(platform)
 
 
 def _locked_cudnn(lock: Lock | None, platform: str | None) -> tuple[str, str] | None:

@@ -18,9 +18,11 @@ from compatlib._values import field, value
 from compatlib.errors import InputError
 from compatlib.values.urls import url_filename
 
-__all__ = ["LOCK_VERSION", "Lock", "LockedPackage", "lock_from_dict", "read_lock"]
+__all__ = ["GPU_LAYERS", "LOCK_VERSION", "Lock", "LockedPackage", "lock_from_dict", "read_lock"]
 
 LOCK_VERSION = 1
+GPU_LAYERS = ("nvidia_driver", "cuda", "cuda_arch")
+"""The system-requirement layers that only a machine with an NVIDIA GPU meets."""
 
 
 @value
@@ -116,6 +118,12 @@ class Lock:
             if target.get("platform") == platform and target.get(key):
                 return target[key]
         return None
+
+    def needs_gpu(self, platform: str | None) -> bool:
+        """Whether the packages locked for ``platform`` need an NVIDIA GPU: the
+        lock states a driver, CUDA or GPU requirement there."""
+        needs = self.system_requirements.get(platform or "", {})
+        return any(layer in needs for layer in GPU_LAYERS)
 
     def for_platform(self, platform: str) -> list[LockedPackage]:
         return [p for p in self.packages if p.platform == platform]
