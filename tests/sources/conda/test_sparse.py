@@ -1,5 +1,5 @@
 """Sparse repodata: records built per name on request, the index cached in memory
-and on disk, and the nesting bound at C speed.
+and on disk, and the nesting bound.
 
 The sparse channels are compared with an eager oracle (every entry turned into a
 record, the way compatlib read repodata before it read it sparsely) on all the
@@ -17,10 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from compatlib._input import MAX_DEPTH, check_depth
+from compatlib._input import MAX_DEPTH
 from compatlib.errors import InputError
 from compatlib.sources.conda import repodata
 from compatlib.sources.conda.channel import Channel
@@ -244,30 +242,6 @@ def test_parse_repodata_still_checks_every_entry() -> None:
 
 
 # -- the nesting bound ------------------------------------------------------------------
-
-_TEXT = st.text(alphabet='ab"\\[]{} ,:\n\u00e9', max_size=8)
-_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | _TEXT,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
-    max_leaves=40,
-)
-
-
-def _exact_depth(text: str) -> int:
-    """The deepest nesting check_depth accepts (found by asking it)."""
-    for limit in range(64):
-        try:
-            check_depth(text, source="x", limit=limit)
-        except InputError:
-            continue
-        return limit
-    raise AssertionError("deeper than the test expects")
-
-
-@given(_JSON, st.booleans())
-def test_fast_depth_count_is_check_depths(value: Any, indent: bool) -> None:
-    text = json.dumps(value, indent=2 if indent else None, ensure_ascii=False)
-    assert repodata._max_depth(text.encode()) == _exact_depth(text)
 
 
 def test_deep_repodata_is_refused_where_it_nests(tmp_path: Path) -> None:
