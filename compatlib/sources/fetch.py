@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
+from compatlib._input import load_json
 from compatlib._values import value
 from compatlib.values.urls import url_to_path
 
@@ -514,7 +515,7 @@ class Fetcher:
     def _read_cache(self, url: str, accept: str) -> tuple[dict[str, Any], bytes] | None:
         meta_path, body_path = self._cache_paths(url, accept)
         try:
-            meta = json.loads(meta_path.read_text("utf-8"))
+            meta = load_json(meta_path.read_bytes(), source=str(meta_path))
             body = body_path.read_bytes()
         except (OSError, ValueError):
             return None
@@ -950,7 +951,7 @@ def _read_document(path: Path, url: str, kind: str) -> tuple[dict[str, Any], byt
     try:
         blob = path.read_bytes()
         head, _sep, form = blob.partition(b"\n")
-        meta = json.loads(head)
+        meta = load_json(head, source=str(path))
     except (OSError, ValueError):
         return None
     if not isinstance(meta, dict) or meta.get("url") != url or meta.get("kind") != kind:
