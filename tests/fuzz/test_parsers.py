@@ -382,6 +382,40 @@ def test_repodata_bytes(text: str) -> None:
     _survives(lambda: parse_repodata(read_repodata_bytes(raw, "rd.json"), source="rd.json"))
 
 
+@st.composite
+def _damaged(draw: st.DrawFn, sample: bytes) -> bytes:
+    """``sample`` with a few bytes changed, dropped or put in."""
+    data = bytearray(sample)
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data) - 1))
+        op = draw(st.sampled_from(("set", "drop", "put")))
+        if op == "set":
+            data[at] = draw(st.integers(0, 255))
+        elif op == "drop":
+            del data[at : at + draw(st.integers(1, 20))]
+        else:
+            data[at:at] = draw(st.binary(min_size=1, max_size=5))
+    return bytes(data)
+
+
+def _dumped_index() -> bytes:
+    from compatlib.sources.conda.sparse import index_document
+
+    return index_document(json.loads(REPODATA), "rd.json").dump("key")
+
+
+@given(_damaged(_dumped_index()))
+def test_cached_conda_index(data: bytes) -> None:
+    """A damaged cache entry is refused, whole or per name, never decoded into garbage."""
+    from compatlib.sources.conda.sparse import RepodataIndex
+
+    index = RepodataIndex.load(data, "key")
+    if index is None:
+        return
+    for name in index.names():
+        _survives(lambda name=name: index.entries(name))
+
+
 def _snapshot_sample() -> str:
     """The shipped snapshot cut down to its first two packages."""
     doc = json.loads((ROOT / "data" / "snapshot" / "pypi.json").read_text("utf-8"))

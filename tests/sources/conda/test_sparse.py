@@ -30,7 +30,7 @@ from compatlib.sources.conda.repodata import (
     load_sparse_repodata,
     parse_repodata,
 )
-from compatlib.sources.conda.sparse import RepodataIndex, index_document
+from compatlib.sources.conda.sparse import DUMP_MAGIC, RepodataIndex, index_document
 from compatlib.values.conda_version import parse_conda_version
 from compatlib.values.urls import path_to_url
 
@@ -194,6 +194,28 @@ def test_disk_cache_round_trip_and_invalidation(tmp_path: Path) -> None:
     load_repodata(small, cache_dir=other)
     load_sparse_repodata(path, cache=False, cache_dir=other)
     assert not other.exists()
+
+
+def test_damaged_cached_index_is_refused_before_marshal_reads_it() -> None:
+    index = index_document(_doc({f"{n}-1-0.tar.bz2": _pkg(n, "1") for n in "abc"}), "rd.json")
+    data = index.dump("k")
+    loaded = RepodataIndex.load(data, "k")
+    assert loaded is not None
+    assert loaded.entries("b") == index.entries("b")
+    # a list length in the body gone wild: marshal would allocate for 2**31 items
+    body_at = len(data) - sum(length for _, length, _ in loaded._spans.values())
+    start, _, _ = loaded._spans["b"]
+    at = body_at + start + 1
+    wild = data[:at] + (2**31 - 1).to_bytes(4, "little") + data[at + 4 :]
+    damaged = RepodataIndex.load(wild, "k")
+    assert damaged is not None  # the header is intact: the damage shows when "b" is read
+    assert damaged.entries("a") == index.entries("a")
+    with pytest.raises(InputError, match="damaged"):
+        damaged.entries("b")
+    # a damaged header: no index, the document is read again
+    header_at = len(DUMP_MAGIC) + 12
+    flipped = data[:header_at] + bytes([data[header_at] ^ 0xFF]) + data[header_at + 1 :]
+    assert RepodataIndex.load(flipped, "k") is None
 
 
 def test_a_file_rewritten_at_once_is_read_again(tmp_path: Path) -> None:
