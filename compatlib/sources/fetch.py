@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from compatlib._input import load_json
 from compatlib._values import value
-from compatlib.values.urls import url_to_path
+from compatlib.values.urls import redact_url, url_to_path
 
 if TYPE_CHECKING:
     import http.client
@@ -115,18 +115,6 @@ class RangeResult:
     start: int
     total: int
     partial: bool
-
-
-def redact_url(url: str) -> str:
-    """``url`` without userinfo (``https://user:pw@host/x`` -> ``https://host/x``)."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:  # not a URL: keep nothing that could be a credential
-        return url.rpartition("@")[2] if "@" in url else url
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urllib.parse.urlunsplit(parts._replace(netloc=host))
 
 
 def default_cache_dir() -> Path:
