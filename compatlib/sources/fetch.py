@@ -148,6 +148,17 @@ def _stored_url(url: str) -> str:
     return clean
 
 
+def _split(url: str) -> urllib.parse.SplitResult:
+    """``urlsplit(url)``; a URL whose host or port does not parse (a link on a
+    page can be anything) is a :class:`FetchError`, not a ValueError."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 (parsed on access: a bad port raises here)
+    except ValueError as exc:
+        raise FetchError(url, f"not a valid URL ({exc})") from None
+    return parts
+
+
 def _host_key(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     host = (parts.hostname or "").lower()
@@ -161,7 +172,10 @@ class _Credentials:
         self._by_host: dict[str, tuple[str, str]] = {}
         self._index_hosts: set[str] = set()
         for url in index_urls:
-            parts = urllib.parse.urlsplit(url)
+            try:
+                parts = _split(url)
+            except FetchError:  # its requests fail, with this error
+                continue
             if parts.scheme not in ("http", "https"):
                 continue
             key = _host_key(url)
@@ -326,7 +340,7 @@ class Fetcher:
         """Bytes ``start..end`` (inclusive) of a remote file; a negative ``start``
         with ``end=None`` asks for the last ``-start`` bytes. Not cached: callers
         cache what they extract."""
-        scheme = urllib.parse.urlsplit(url).scheme
+        scheme = _split(url).scheme
         if scheme == "file":
             data = self._read_file(url)
             lo = max(0, len(data) + start) if start < 0 else start
@@ -366,7 +380,7 @@ class Fetcher:
         ``max_bytes`` is a :class:`FetchError`.
         """
         sink = _Sink(out, algorithm, url, max_bytes)
-        if urllib.parse.urlsplit(url).scheme == "file":
+        if _split(url).scheme == "file":
             try:
                 with url_to_path(url).open("rb") as fh:
                     _copy(fh, sink)
@@ -405,7 +419,7 @@ class Fetcher:
         document is then fetched and parsed again). Local (``file://``)
         documents are parsed on every call.
         """
-        parts = urllib.parse.urlsplit(url)
+        parts = _split(url)
         if parts.scheme == "file":
             return parse(self._get_file(url)), True
         if parts.scheme not in ("http", "https"):
@@ -538,7 +552,7 @@ class Fetcher:
     # -- fetching -------------------------------------------------------------------
 
     def _get_uncached(self, url: str, accept: str, compressed: bool = False) -> Response:
-        parts = urllib.parse.urlsplit(url)
+        parts = _split(url)
         if parts.scheme == "file":
             return self._get_file(url)
         if parts.scheme not in ("http", "https"):
