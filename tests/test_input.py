@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -11,8 +12,10 @@ from hypothesis import strategies as st
 
 from compatlib._input import (
     MAX_DEPTH,
+    _scan_depth,
     check_depth,
     decode_text,
+    json_depth,
     load_json,
     load_toml,
     load_yaml,
@@ -79,6 +82,37 @@ def test_brackets_in_strings_do_not_count() -> None:
     check_depth(
         'a = "[[[["\nb = \'[[[[[\'\n# [[[[[\nc = """\n[[[[[\n"""\n', source="t", limit=1, toml=True
     )
+
+
+_TEXT = st.text(alphabet='ab"\\[]{} ,:\n\u00e9', max_size=8)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=40,
+)
+
+
+def _exact_depth(text: str) -> int:
+    """The deepest nesting the character-at-a-time scan accepts (found by asking it)."""
+    for limit in range(64):
+        try:
+            _scan_depth(text, "x", limit, False)
+        except InputError:
+            continue
+        return limit
+    raise AssertionError("deeper than the test expects")
+
+
+@given(_JSON, st.booleans())
+def test_fast_depth_count_is_the_located_scans(value: Any, indent: bool) -> None:
+    text = json.dumps(value, indent=2 if indent else None, ensure_ascii=False)
+    assert json_depth(text.encode()) == _exact_depth(text)
+
+
+def test_json_bytes_too_deep_are_located() -> None:
+    with pytest.raises(InputError, match="more than 3 levels") as info:
+        check_depth(b'{"a": "[[[[",\n "b": [[[[]]]]}', source="x", limit=3)
+    assert (info.value.line, info.value.column) == (2, 9)
 
 
 def test_toml_nesting_is_bounded() -> None:

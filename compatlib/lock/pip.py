@@ -26,7 +26,7 @@ from compatlib.errors import CompatError, InputError
 from compatlib.lock.hashing import HashingRepository, hash_local_files, local_digest, local_sha256
 from compatlib.lock.model import Lock, LockedPackage
 from compatlib.solver.errors import UnsatisfiableError
-from compatlib.values.urls import split_url
+from compatlib.values.urls import redact_url, split_url
 
 if TYPE_CHECKING:
     from compatlib.resolve.resolution import Resolution
@@ -319,9 +319,6 @@ def lock_resolution(
     how it read each release's metadata (``metadata_source(name, version)``)
     has that recorded per package.
     """
-    # lazy: only lock_resolution needs compatlib.sources.fetch, which loads 2 modules that importing this one does not
-    from compatlib.sources.fetch import redact_url
-
     # lazy: only lock_resolution needs compatlib.values.tags, which loads 4 modules that importing this one does not
     from compatlib.values.tags import TagRanker
 
@@ -960,8 +957,6 @@ def _location(url: str) -> str:
     """An index or find-links location as a lock records it: URLs without
     credentials, local folders as absolute ``file:`` URLs (so that the lock and
     its renderings work from any directory)."""
-    from compatlib.sources.fetch import redact_url  # lazy: the HTTP layer's module
-
     if "://" in url or url.startswith(("file:", "compatlib-snapshot:")):
         return redact_url(url)
     from compatlib.values.urls import path_to_url  # lazy: local folders only

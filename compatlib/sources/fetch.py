@@ -38,8 +38,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
+from compatlib._input import load_json
 from compatlib._values import value
-from compatlib.values.urls import url_to_path
+from compatlib.values.urls import redact_url, url_to_path
 
 if TYPE_CHECKING:
     import http.client
@@ -116,18 +117,6 @@ class RangeResult:
     partial: bool
 
 
-def redact_url(url: str) -> str:
-    """``url`` without userinfo (``https://user:pw@host/x`` -> ``https://host/x``)."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:  # not a URL: keep nothing that could be a credential
-        return url.rpartition("@")[2] if "@" in url else url
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urllib.parse.urlunsplit(parts._replace(netloc=host))
-
-
 def default_cache_dir() -> Path:
     """``$COMPATLIB_CACHE_DIR``, else the platform's user cache folder + ``compatlib``.
 
@@ -159,6 +148,17 @@ def _stored_url(url: str) -> str:
     return clean
 
 
+def _split(url: str) -> urllib.parse.SplitResult:
+    """``urlsplit(url)``; a URL whose host or port does not parse (a link on a
+    page can be anything) is a :class:`FetchError`, not a ValueError."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 (parsed on access: a bad port raises here)
+    except ValueError as exc:
+        raise FetchError(url, f"not a valid URL ({exc})") from None
+    return parts
+
+
 def _host_key(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     host = (parts.hostname or "").lower()
@@ -172,7 +172,10 @@ class _Credentials:
         self._by_host: dict[str, tuple[str, str]] = {}
         self._index_hosts: set[str] = set()
         for url in index_urls:
-            parts = urllib.parse.urlsplit(url)
+            try:
+                parts = _split(url)
+            except FetchError:  # its requests fail, with this error
+                continue
             if parts.scheme not in ("http", "https"):
                 continue
             key = _host_key(url)
@@ -337,7 +340,7 @@ class Fetcher:
         """Bytes ``start..end`` (inclusive) of a remote file; a negative ``start``
         with ``end=None`` asks for the last ``-start`` bytes. Not cached: callers
         cache what they extract."""
-        scheme = urllib.parse.urlsplit(url).scheme
+        scheme = _split(url).scheme
         if scheme == "file":
             data = self._read_file(url)
             lo = max(0, len(data) + start) if start < 0 else start
@@ -377,7 +380,7 @@ class Fetcher:
         ``max_bytes`` is a :class:`FetchError`.
         """
         sink = _Sink(out, algorithm, url, max_bytes)
-        if urllib.parse.urlsplit(url).scheme == "file":
+        if _split(url).scheme == "file":
             try:
                 with url_to_path(url).open("rb") as fh:
                     _copy(fh, sink)
@@ -416,7 +419,7 @@ class Fetcher:
         document is then fetched and parsed again). Local (``file://``)
         documents are parsed on every call.
         """
-        parts = urllib.parse.urlsplit(url)
+        parts = _split(url)
         if parts.scheme == "file":
             return parse(self._get_file(url)), True
         if parts.scheme not in ("http", "https"):
@@ -514,7 +517,7 @@ class Fetcher:
     def _read_cache(self, url: str, accept: str) -> tuple[dict[str, Any], bytes] | None:
         meta_path, body_path = self._cache_paths(url, accept)
         try:
-            meta = json.loads(meta_path.read_text("utf-8"))
+            meta = load_json(meta_path.read_bytes(), source=str(meta_path))
             body = body_path.read_bytes()
         except (OSError, ValueError):
             return None
@@ -549,7 +552,7 @@ class Fetcher:
     # -- fetching -------------------------------------------------------------------
 
     def _get_uncached(self, url: str, accept: str, compressed: bool = False) -> Response:
-        parts = urllib.parse.urlsplit(url)
+        parts = _split(url)
         if parts.scheme == "file":
             return self._get_file(url)
         if parts.scheme not in ("http", "https"):
@@ -950,7 +953,7 @@ def _read_document(path: Path, url: str, kind: str) -> tuple[dict[str, Any], byt
     try:
         blob = path.read_bytes()
         head, _sep, form = blob.partition(b"\n")
-        meta = json.loads(head)
+        meta = load_json(head, source=str(path))
     except (OSError, ValueError):
         return None
     if not isinstance(meta, dict) or meta.get("url") != url or meta.get("kind") != kind:

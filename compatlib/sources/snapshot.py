@@ -16,11 +16,11 @@ sha256, size), so solving and locking work with no network::
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from compatlib._input import load_json, read_text
 from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.sources.memory import Artifact, Index, IndexRelease
@@ -115,12 +115,7 @@ def _release(entry: Any, path: str, field: str) -> IndexRelease:
 
 @lru_cache(maxsize=8)
 def _read(path: str) -> tuple[dict[str, Any], Index]:
-    try:
-        doc = json.loads(Path(path).read_bytes())
-    except OSError as exc:
-        raise InputError(f"cannot read snapshot: {exc}", source=path) from None
-    except ValueError as exc:
-        raise InputError(f"invalid snapshot JSON: {exc}", source=path, expected="JSON") from None
+    doc = load_json(read_text(path, what="snapshot"), source=path, what="invalid snapshot JSON")
     if not isinstance(doc, dict):
         raise _fail(path, "a snapshot is a JSON object", "", "an object")
     if doc.get("schema") != 1:

@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Generic, Literal, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from compatlib._values import field, replace, value
 from compatlib.errors import InputError
+from compatlib.values import urls
 from compatlib.values.filenames import NormalizedName, canonicalize_name
 from compatlib.values.pep508 import Requirement
 
@@ -198,14 +198,7 @@ class Variable:
 
 def redact_url(url: str) -> str:
     """``url`` with any user name/password replaced by ``****`` (for display and locks)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"****@{host}"))
+    return urls.redact_url(url, mask="****")
 
 
 @value

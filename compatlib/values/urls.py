@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import SplitResult, unquote, unquote_to_bytes, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, unquote_to_bytes, urljoin, urlsplit, urlunsplit
 
 from compatlib.errors import InputError
 
@@ -32,6 +32,7 @@ __all__ = [
     "is_file_url",
     "join_url",
     "path_to_url",
+    "redact_url",
     "split_url",
     "url_filename",
     "url_to_path",
@@ -125,3 +126,21 @@ def url_filename(url: str) -> str:
     except ValueError:  # not a URL: its text after the last slash is the best name
         path = url.split("#", 1)[0].split("?", 1)[0]
     return unquote(path.rsplit("/", 1)[-1])
+
+
+def redact_url(url: str, *, mask: str = "") -> str:
+    """``url`` with the user name and password of its authority dropped, or
+    replaced by ``mask`` (``https://user:pw@host/x`` -> ``https://host/x``, or
+    ``https://****@host/x``). A text that does not split as a URL keeps only
+    what follows its last ``@``, so nothing that could be a credential is kept."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        if "@" not in url:
+            return url
+        tail = url.rpartition("@")[2]
+        return f"{mask}@{tail}" if mask else tail
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{mask}@{host}" if mask else host))

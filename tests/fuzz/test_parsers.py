@@ -374,6 +374,97 @@ def test_repodata(text: str) -> None:
     )
 
 
+@given(mutated(REPODATA))
+def test_repodata_bytes(text: str) -> None:
+    from compatlib.sources.conda.repodata import parse_repodata, read_repodata_bytes
+
+    raw = text.encode("utf-8", "surrogatepass")
+    _survives(lambda: parse_repodata(read_repodata_bytes(raw, "rd.json"), source="rd.json"))
+
+
+@st.composite
+def _damaged(draw: st.DrawFn, sample: bytes) -> bytes:
+    """``sample`` with a few bytes changed, dropped or put in."""
+    data = bytearray(sample)
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data) - 1))
+        op = draw(st.sampled_from(("set", "drop", "put")))
+        if op == "set":
+            data[at] = draw(st.integers(0, 255))
+        elif op == "drop":
+            del data[at : at + draw(st.integers(1, 20))]
+        else:
+            data[at:at] = draw(st.binary(min_size=1, max_size=5))
+    return bytes(data)
+
+
+def _dumped_index() -> bytes:
+    from compatlib.sources.conda.sparse import index_document
+
+    return index_document(json.loads(REPODATA), "rd.json").dump("key")
+
+
+@given(_damaged(_dumped_index()))
+def test_cached_conda_index(data: bytes) -> None:
+    """A damaged cache entry is refused, whole or per name, never decoded into garbage."""
+    from compatlib.sources.conda.sparse import RepodataIndex
+
+    index = RepodataIndex.load(data, "key")
+    if index is None:
+        return
+    for name in index.names():
+        _survives(lambda name=name: index.entries(name))
+
+
+def _snapshot_sample() -> str:
+    """The shipped snapshot cut down to its first two packages."""
+    doc = json.loads((ROOT / "data" / "snapshot" / "pypi.json").read_text("utf-8"))
+    doc["packages"] = {name: doc["packages"][name] for name in sorted(doc["packages"])[:2]}
+    return json.dumps(doc, indent=1)
+
+
+SNAPSHOT = _snapshot_sample()
+
+
+@given(mutated(SNAPSHOT))
+def test_snapshot_files(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    from compatlib.sources.snapshot import load_snapshot, snapshot_info
+
+    # one name per text: the snapshot reader caches by path
+    name = f"{abs(hash(text))}.json"
+    path = _in_file(tmp_path_factory.mktemp("snapshot"), name, text)
+    _survives(lambda: (load_snapshot(path), snapshot_info(path)))
+
+
+def _deep_json_readers() -> list[tuple[str, Callable[[bytes, Path], Any]]]:
+    from compatlib.sources.conda.repodata import read_repodata_bytes
+    from compatlib.sources.pypi.simple import json_page_rows, unpack_files
+    from compatlib.sources.snapshot import load_snapshot
+
+    def snapshot(data: bytes, tmp: Path) -> Any:
+        path = tmp / "deep.json"
+        path.write_bytes(data)
+        return load_snapshot(path)
+
+    return [
+        ("repodata", lambda data, _tmp: read_repodata_bytes(data, "rd.json")),
+        ("simple JSON page", lambda data, _tmp: json_page_rows(data, "https://x/simple/a/")),
+        ("packed file list", lambda data, _tmp: unpack_files(data)),
+        ("snapshot", snapshot),
+    ]
+
+
+@pytest.mark.parametrize(("what", "read"), _deep_json_readers())
+def test_json_nested_past_the_recursion_limit_is_an_input_error(
+    tmp_path: Path, what: str, read: Callable[[bytes, Path], Any]
+) -> None:
+    """Past the interpreter's recursion limit (not only past MAX_DEPTH), where
+    an unchecked json.loads raises RecursionError."""
+    data = b'{"packages": ' + b"[" * 100_000
+    with pytest.raises(CompatError, match="nested more than"):
+        read(data, tmp_path)
+
+
 METADATA = (
     "Metadata-Version: 2.4\nName: torch\nVersion: 2.5.1\nRequires-Python: >=3.9\n"
     "Requires-Dist: filelock\nRequires-Dist: nvidia-cudnn-cu12==9.1.0.70; "

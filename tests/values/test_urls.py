@@ -22,6 +22,7 @@ from compatlib.values.urls import (
     file_url_to_path,
     is_file_url,
     path_to_url,
+    redact_url,
     url_filename,
     url_to_path,
 )
@@ -139,3 +140,36 @@ def test_windows_paths_survive_the_trip_and_match_the_standard_library(
     assert file_url_to_path(url, windows=True) == str(path)
     theirs = nturl2path.url2pathname(url[len("file:") :])  # it upper-cases the drive
     assert PureWindowsPath(file_url_to_path(url, windows=True)) == PureWindowsPath(theirs)
+
+
+@pytest.mark.parametrize(
+    ("url", "dropped", "masked"),
+    [
+        (
+            "https://u:p@h.example:8443/x?y#z",
+            "https://h.example:8443/x?y#z",
+            "https://****@h.example:8443/x?y#z",
+        ),
+        (
+            "https://token@h.example/simple",
+            "https://h.example/simple",
+            "https://****@h.example/simple",
+        ),
+        ("https://h.example/x@y", "https://h.example/x@y", "https://h.example/x@y"),
+        ("not a url", "not a url", "not a url"),
+        # urlsplit refuses these: what precedes the last '@' may be a credential
+        ("https://u:p@[h/x", "[h/x", "****@[h/x"),
+    ],
+)
+def test_redact_url(url: str, dropped: str, masked: str) -> None:
+    assert redact_url(url) == dropped
+    assert redact_url(url, mask="****") == masked
+
+
+def test_no_credential_helper_keeps_a_password_of_an_unsplittable_url() -> None:
+    from compatlib.sources.conda.naming import strip_credentials
+    from compatlib.specs.model import redact_url as redact_for_display
+
+    url = "https://user:secret@[h/t/tok-1/conda-forge"
+    for helper in (redact_url, redact_for_display, strip_credentials):
+        assert "secret" not in helper(url)

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
-from compatlib.values.urls import split_url
+from compatlib.values.urls import redact_url, split_url
 
 __all__ = [
     "DEFAULT_CHANNELS",
@@ -62,8 +62,8 @@ def strip_credentials(url: str) -> str:
         return url
     try:
         parts = urlsplit(url)
-    except ValueError:  # not parseable: nothing to strip that a renderer would accept
-        return url
+    except ValueError:  # not parseable: keep nothing that could be a credential
+        return redact_url(url)
     netloc = parts.netloc.rpartition("@")[2]
     segments = parts.path.split("/")
     if len(segments) > 2 and segments[1] == "t":

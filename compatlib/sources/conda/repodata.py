@@ -41,7 +41,6 @@ import contextlib
 import gc
 import hashlib
 import io
-import json
 import os
 import threading
 import time
@@ -50,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compatlib._atomic import write_atomic
-from compatlib._input import MAX_DEPTH, check_depth
+from compatlib._input import load_json
 from compatlib.errors import InputError
 from compatlib.sources.conda.naming import KNOWN_SUBDIRS, canonical_channel_name, strip_credentials
 from compatlib.sources.conda.records import PackageRecord
@@ -87,10 +86,6 @@ MAX_REPODATA_BYTES = 4 * 2**30
 few hundred MB): a small archive that expands without end is refused."""
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
 def _bounded(step: Any, source: str) -> bytes:
     """Decompress through ``step(max_length)`` up to :data:`MAX_REPODATA_BYTES`."""
     data = step(MAX_REPODATA_BYTES + 1)
@@ -101,36 +96,6 @@ def _bounded(step: Any, source: str) -> bytes:
             expected="a repodata archive of a sensible size",
         )
     return bytes(data)
-
-
-_STRUCTURE = b'"[]{}'
-_NOT_STRUCTURE = bytes(b for b in range(256) if b not in _STRUCTURE)
-_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
-
-
-def _max_depth(data: bytes) -> int:
-    """How deep the brackets of a JSON text nest outside its strings, at C speed.
-
-    The count :func:`compatlib._input.check_depth` makes a character at a time
-    (1.5 s for a 5 MB repodata), made on a reduced copy instead (0.02 s):
-    escaped backslashes and then escaped quotes are dropped, so that every
-    quote left delimits a string; then everything but quotes and brackets; then
-    pairs of adjacent quotes (which keeps the parity of the quotes before every
-    bracket), and the few strings left, those holding brackets. Over any valid
-    JSON prefix (all that a parser reads before it stops at an error) the
-    count is exact.
-    """
-    reduced = data
-    if b"\\" in reduced:  # a scan at memchr speed: most repodata has no escapes
-        reduced = reduced.replace(b"\\\\", b"").replace(b'\\"', b"")
-    reduced = reduced.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
-    outside = b"".join(reduced.split(b'"')[::2])
-    depth = deepest = 0
-    for step in map(_STEP.__getitem__, outside):
-        depth += step
-        if depth > deepest:
-            deepest = depth
-    return deepest
 
 
 def read_repodata_bytes(raw: bytes, source: str) -> Any:
@@ -171,37 +136,7 @@ def read_repodata_bytes(raw: bytes, source: str) -> Any:
         raise InputError(
             f"repodata is not UTF-8 (byte {exc.start})", source=source, expected="UTF-8 JSON"
         ) from None
-    if _max_depth(data) > MAX_DEPTH:
-        check_depth(text, source=source, limit=MAX_DEPTH)  # raises, located
-    try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except RecursionError:  # deep already when called: the nesting left is too much
-        raise InputError(
-            "repodata nests too deeply to read here",
-            source=source,
-            expected=f"at most {MAX_DEPTH} levels of nested arrays and objects",
-        ) from None
-    except ValueError as exc:
-        if not isinstance(exc, json.JSONDecodeError):
-            raise InputError(
-                f"invalid JSON: {exc} is not a JSON number", source=source, expected="JSON"
-            ) from None
-        lines = text.splitlines()
-        line_text = lines[exc.lineno - 1] if 0 < exc.lineno <= len(lines) else None
-        if line_text is not None and len(line_text) > 200:
-            start = max(0, exc.colno - 60)
-            line_text = line_text[start : start + 120]
-            col = exc.colno - start
-        else:
-            col = exc.colno
-        raise InputError(
-            f"invalid JSON: {exc.msg}",
-            source=source,
-            line=exc.lineno,
-            column=col if line_text is not None else None,
-            text=line_text,
-            expected="a repodata.json document",
-        ) from None
+    return load_json(text, source=source, expected="a repodata.json document")
 
 
 def _resolve_base_url(meta: Mapping[str, Any], location_url: str, subdir: str) -> str:

@@ -14,13 +14,18 @@ The index also has a compact, source-independent form for caching
 (:meth:`RepodataIndex.dump` / :meth:`RepodataIndex.load`): a header with the
 document's metadata and, per name, the span of that name's entries in a body
 of ``marshal`` blobs. A name's entries are decoded only when asked for, so an
-index read back from disk costs a file read and a small header.
+index read back from disk costs a file read and a small header. ``marshal`` is
+not made for damaged data (a flipped byte in a list's length makes it allocate
+gigabytes before it fails), so the header and every span carry a CRC-32 that is
+checked before their bytes are decoded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import sys
+import zlib
 from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
 
@@ -34,7 +39,7 @@ Entry = tuple[str, str, Any]
 
 #: first line of a dumped index: the format and the ``marshal`` flavour it depends on
 DUMP_MAGIC = (
-    f"compatlib-conda-index 1 py{sys.version_info[0]}.{sys.version_info[1]} "
+    f"compatlib-conda-index 2 py{sys.version_info[0]}.{sys.version_info[1]} "
     f"marshal{marshal.version}\n"
 ).encode()
 
@@ -119,7 +124,7 @@ class RepodataIndex:
         subdirs: frozenset[str],
         lacks_subdir: bool,
         blob: bytes | memoryview = b"",
-        spans: dict[str, tuple[int, int]] | None = None,
+        spans: dict[str, tuple[int, int, int]] | None = None,
     ) -> None:
         self._entries = entries
         self._blob = blob
@@ -150,11 +155,12 @@ class RepodataIndex:
         span = self._spans.get(name)
         if span is None:
             return []
-        start, length = span
-        try:
-            loaded = marshal.loads(self._blob[start : start + length])
-        except (EOFError, ValueError, TypeError):
-            loaded = None
+        start, length, crc = span
+        chunk = self._blob[start : start + length]
+        loaded = None
+        if zlib.crc32(chunk) == crc:
+            with contextlib.suppress(EOFError, ValueError, TypeError):
+                loaded = marshal.loads(chunk)
         if not (isinstance(loaded, list) and all(_is_entry(e) for e in loaded)):
             raise InputError(
                 f"the cached index of this repodata is damaged (entries of {name!r})",
@@ -167,11 +173,11 @@ class RepodataIndex:
     def dump(self, key: str) -> bytes:
         """The index as bytes for a cache file; ``key`` identifies the document."""
         body: list[bytes] = []
-        spans: dict[str, tuple[int, int]] = {}
+        spans: dict[str, tuple[int, int, int]] = {}
         offset = 0
         for name in sorted(self._entries if self._spans is None else self._spans):
             chunk = marshal.dumps(self.entries(name))
-            spans[name] = (offset, len(chunk))
+            spans[name] = (offset, len(chunk), zlib.crc32(chunk))
             offset += len(chunk)
             body.append(chunk)
         header = marshal.dumps(
@@ -185,7 +191,15 @@ class RepodataIndex:
                 "body": offset,
             }
         )
-        return b"".join([DUMP_MAGIC, len(header).to_bytes(8, "little"), header, *body])
+        return b"".join(
+            [
+                DUMP_MAGIC,
+                len(header).to_bytes(8, "little"),
+                zlib.crc32(header).to_bytes(4, "little"),
+                header,
+                *body,
+            ]
+        )
 
     @classmethod
     def load(cls, data: bytes, key: str) -> RepodataIndex | None:
@@ -194,12 +208,16 @@ class RepodataIndex:
             return None
         at = len(DUMP_MAGIC)
         size = int.from_bytes(data[at : at + 8], "little")
+        crc = int.from_bytes(data[at + 8 : at + 12], "little")
         view = memoryview(data)
+        raw = view[at + 12 : at + 12 + size]
+        if zlib.crc32(raw) != crc:
+            return None
         try:
-            header = marshal.loads(view[at + 8 : at + 8 + size])
+            header = marshal.loads(raw)
         except (EOFError, ValueError, TypeError):
             return None
-        body = view[at + 8 + size :]
+        body = view[at + 12 + size :]
         if not (
             isinstance(header, dict)
             and header.get("key") == key
@@ -210,7 +228,7 @@ class RepodataIndex:
             and isinstance(header.get("subdirs"), list)
         ):
             return None
-        spans: dict[str, tuple[int, int]] = header["spans"]
+        spans: dict[str, tuple[int, int, int]] = header["spans"]
         return cls(
             {},
             meta=header["meta"],

@@ -14,10 +14,10 @@ import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
-from compatlib.sources.fetch import Fetcher, redact_url
+from compatlib.sources.fetch import Fetcher
 from compatlib.sources.pypi.simple import DistFile, parse_html_page
 from compatlib.values.filenames import canonicalize_name, parse_dist_filename
-from compatlib.values.urls import is_file_url, path_to_url, url_to_path
+from compatlib.values.urls import is_file_url, path_to_url, redact_url, url_to_path
 
 __all__ = ["FindLinks", "location_to_url"]
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from packaging.version import InvalidVersion, Version
 
+from compatlib._input import load_json
 from compatlib._values import value
 from compatlib.errors import CompatError, InputError
 from compatlib.sources.fetch import (
@@ -817,7 +818,7 @@ class PyPIRepository(Repository):
         except OSError:
             return None
         try:
-            entry = json.loads(blob)
+            entry = load_json(blob, source=str(path))
             source = entry["source"]
             meta = CoreMetadata(
                 name=entry["name"],

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, overload
 
+from compatlib._input import load_json
 from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.values.urls import url_filename
@@ -218,12 +219,9 @@ def json_page_rows(
     only when it is relative, and with ``select`` only the files it keeps
     become rows (with what it returns appended).
     """
-    try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        raise InputError(
-            f"invalid JSON project page: {exc}", source=page_url, expected="PEP 691 JSON"
-        ) from None
+    doc = load_json(
+        data, source=page_url, expected="PEP 691 JSON", what="invalid JSON project page"
+    )
     if not isinstance(doc, dict) or not isinstance(doc.get("files"), list):
         raise InputError(
             "JSON project page has no 'files' list",
@@ -410,7 +408,7 @@ def pack_files(page: PackedPage) -> bytes:
 def unpack_files(data: bytes) -> PackedPage:
     """The :class:`PackedPage` :func:`pack_files` stored; ``ValueError`` for a
     damaged form."""
-    doc = json.loads(data)
+    doc = load_json(data, source="packed file list")
     if not isinstance(doc, dict):
         raise ValueError("not a packed file list")
     prefix, versions, rows = doc.get("prefix"), doc.get("versions"), doc.get("rows")

@@ -275,3 +275,24 @@ def test_progress_only_on_a_terminal(
 def test_redact_url() -> None:
     assert redact_url("https://u:p@h.example:8443/x?y#z") == "https://h.example:8443/x?y#z"
     assert redact_url("https://h.example/x") == "https://h.example/x"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[x/simple/", "https://user:pw@[x/a.whl", "http://h.example:99999/a.whl"]
+)
+def test_a_url_that_does_not_parse_is_a_fetch_error(tmp_path: Path, url: str) -> None:
+    """A link on a page can be anything: its host or port failing to parse is a
+    FetchError from every entry point (and no credential shows in it)."""
+    fetcher = Fetcher(cache_dir=tmp_path / "f", index_urls=[url])
+    calls = [
+        lambda: fetcher.get(url),
+        lambda: fetcher.get_range(url, 0, 10),
+        lambda: fetcher.download(url, io.BytesIO()),
+        lambda: fetcher.get_parsed(
+            url, accept="", kind="x", parse=lambda r: r, dump=lambda r: b"", load=lambda b: b
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(FetchError, match="not a valid URL") as info:
+            call()
+        assert "pw" not in str(info.value)

@@ -47,37 +47,22 @@ def index(tmp_path: Path) -> Path:
             requires_python=">=3.8",
         ),
         # 2.0: manylinux_2_28 and manylinux2014 and windows, plus sdist
-        Entry(
-            build_wheel(
-                files,
-                fast,
-                "2.0",
+        *(
+            Entry(
+                build_wheel(
+                    files,
+                    fast,
+                    "2.0",
+                    tag,
+                    requires=["numpy>=1.24", 'rich; extra == "cli"'],
+                    requires_python=">=3.10",
+                    extras=["cli"],
+                )
+            )
+            for tag in (
                 "cp311-cp311-manylinux_2_28_x86_64",
-                requires=["numpy>=1.24", 'rich; extra == "cli"'],
-                requires_python=">=3.10",
-                extras=["cli"],
-            )
-        ),
-        Entry(
-            build_wheel(
-                files,
-                fast,
-                "2.0",
                 "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64",
-                requires=["numpy>=1.24", 'rich; extra == "cli"'],
-                requires_python=">=3.10",
-                extras=["cli"],
-            )
-        ),
-        Entry(
-            build_wheel(
-                files,
-                fast,
-                "2.0",
                 "cp311-cp311-win_amd64",
-                requires=["numpy>=1.24", 'rich; extra == "cli"'],
-                requires_python=">=3.10",
-                extras=["cli"],
             )
         ),
         Entry(build_sdist(files, fast, "2.0", requires=["numpy>=1.24"])),
