@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal, NewType, Union
 from packaging.version import InvalidVersion, Version
 
 from compatlib._values import slot_setter, value
+from compatlib.errors import InputError
 
 if TYPE_CHECKING:
     # For type checkers the very same NewType as packaging's, so names from
@@ -48,12 +49,14 @@ __all__ = [
 BuildTag = Union[tuple[()], tuple[int, str]]  # noqa: UP007 (runtime alias on 3.10)
 
 
-class InvalidWheelFilename(ValueError):
-    """A ``.whl`` filename that does not follow the wheel naming rules (PEP 427)."""
+class InvalidWheelFilename(InputError):
+    """A ``.whl`` filename that does not follow the wheel naming rules (PEP 427);
+    ``text`` is the filename."""
 
 
-class InvalidSdistFilename(ValueError):
-    """A ``.tar.gz``/``.zip`` filename without a ``name-version`` stem."""
+class InvalidSdistFilename(InputError):
+    """A ``.tar.gz``/``.zip`` filename without a ``name-version`` stem; ``text``
+    is the filename."""
 
 
 _DASH_RUNS = re.compile(r"-{2,}")
@@ -195,33 +198,37 @@ def parse_wheel_filename(
     Raises :class:`InvalidWheelFilename` for a filename that packaging rejects.
     """
     if not filename.endswith(".whl"):
-        raise InvalidWheelFilename(f"not a wheel filename (no .whl): {filename!r}")
+        raise InvalidWheelFilename(f"not a wheel filename (no .whl): {filename!r}", text=filename)
     stem = filename[:-4]
     dashes = stem.count("-")
     if dashes != 4 and dashes != 5:
         raise InvalidWheelFilename(
-            f"a wheel filename has 5 or 6 dash-separated parts: {filename!r}"
+            f"a wheel filename has 5 or 6 dash-separated parts: {filename!r}", text=filename
         )
     # Split off name, version and (with 6 parts) the build tag; the rest is the tag triple.
     parts = stem.split("-", dashes - 2)
     raw_name = parts[0]
     if "__" in raw_name or _WHEEL_NAME.match(raw_name) is None:
-        raise InvalidWheelFilename(f"invalid project name in wheel filename: {filename!r}")
+        raise InvalidWheelFilename(
+            f"invalid project name in wheel filename: {filename!r}", text=filename
+        )
     try:
         version = _version(parts[1])
     except InvalidVersion:
-        raise InvalidWheelFilename(f"invalid version in wheel filename: {filename!r}") from None
+        raise InvalidWheelFilename(
+            f"invalid version in wheel filename: {filename!r}", text=filename
+        ) from None
     build: BuildTag = ()
     if dashes == 5:
         match = _BUILD_TAG.match(parts[2])
         if match is None:
             raise InvalidWheelFilename(
-                f"build tag must start with a digit in wheel filename: {filename!r}"
+                f"build tag must start with a digit in wheel filename: {filename!r}", text=filename
             )
         build = (int(match.group(1)), match.group(2))
     tags = _expand_tag(parts[-1])
     if tags is None:
-        raise InvalidWheelFilename(f"invalid tag in wheel filename: {filename!r}")
+        raise InvalidWheelFilename(f"invalid tag in wheel filename: {filename!r}", text=filename)
     return canonicalize_name(raw_name), version, build, tags
 
 
@@ -236,15 +243,21 @@ def parse_sdist_filename(filename: str) -> tuple[NormalizedName, Version]:
     elif filename.endswith(".zip"):
         stem = filename[:-4]
     else:
-        raise InvalidSdistFilename(f"not an sdist filename (.tar.gz or .zip): {filename!r}")
+        raise InvalidSdistFilename(
+            f"not an sdist filename (.tar.gz or .zip): {filename!r}", text=filename
+        )
     raw_name, dash, raw_version = stem.rpartition("-")
     if not dash or not raw_name:
-        raise InvalidSdistFilename(f"an sdist filename is name-version: {filename!r}")
+        raise InvalidSdistFilename(
+            f"an sdist filename is name-version: {filename!r}", text=filename
+        )
     name = canonicalize_name(raw_name)
     try:
         version = _version(raw_version)
     except InvalidVersion:
-        raise InvalidSdistFilename(f"invalid version in sdist filename: {filename!r}") from None
+        raise InvalidSdistFilename(
+            f"invalid version in sdist filename: {filename!r}", text=filename
+        ) from None
     return name, version
 
 

@@ -87,11 +87,11 @@ class InvalidMarker(_SyntaxError):
     """A marker string that is not a PEP 508 environment marker."""
 
 
-class UndefinedComparison(ValueError):
+class UndefinedComparison(CompatError, ValueError):
     """A marker comparison the specification leaves undefined (e.g. ``~=`` on text)."""
 
 
-class UndefinedEnvironmentName(KeyError):
+class UndefinedEnvironmentName(CompatError, KeyError):
     """A marker names an environment key the evaluation environment lacks."""
 
 
