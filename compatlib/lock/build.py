@@ -36,6 +36,7 @@ __all__ = [
     "build_lock",
     "check_fresh",
     "gpu_warnings",
+    "knowledge_warnings",
     "request_metadata",
 ]
 
@@ -159,7 +160,7 @@ def build_lock(request: LockRequest) -> Lock:
             **options,
         )
     metadata = _with_as_of(plan.metadata)
-    warnings = gpu_warnings(lock, plan.targets)
+    warnings = gpu_warnings(lock, plan.targets) + knowledge_warnings(lock, plan.targets)
     if warnings:
         metadata["warnings"] = warnings
     return replace(lock, metadata=metadata)
@@ -790,6 +791,29 @@ def _targets_text(targets: Any) -> str:
 
 
 _TARGET_MAIN = frozenset({"platform", "python", "implementation"})
+
+
+# -- beyond the knowledge base --------------------------------------------------------
+
+
+def knowledge_warnings(lock: Lock, targets: Sequence[Target]) -> list[str]:
+    """Where the lock went beyond compatlib's data: a target whose driver is newer
+    than the data covers (its CUDA was taken as the newest known or newer, so
+    needs of newer CUDA releases counted as met)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for target in targets:
+        system = target.system
+        support = system.cuda_support() if system is not None else None
+        if support is None or not support.open or target.subdir in seen:
+            continue
+        seen.add(target.subdir)
+        out.append(
+            f"{target.subdir}: {support.describe()}; a need for a CUDA newer than the data "
+            f"knows was taken as met (conda's __cuda is {support} too: give the driver's "
+            "own CUDA version as cuda= in the system to use it instead)"
+        )
+    return out
 
 
 # -- GPU targets and CPU builds -------------------------------------------------------

@@ -42,7 +42,7 @@ from compatlib.values.filenames import canonicalize_name, parse_dist_filename
 
 if TYPE_CHECKING:
     from compatlib.stack.frameworks import FrameworkBuild
-    from compatlib.stack.profile import SystemProfile
+    from compatlib.stack.profile import CudaSupport, SystemProfile
     from compatlib.values.target import Target
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "LAYER_NAMES",
     "ArchSet",
     "Floor",
+    "OrNewer",
     "LayerConstraint",
     "LayerDependency",
     "Layers",
@@ -72,13 +73,35 @@ _LEGACY = {"manylinux1": "2.5", "manylinux2010": "2.12", "manylinux2014": "2.17"
 
 
 @value
+class OrNewer:
+    """A layer's value known only from below: ``13.3`` or newer.
+
+    The CUDA layer of a driver newer than compatlib's data covers takes it: the
+    driver runs the newest CUDA the data knows, and may run newer releases the data
+    does not know, so every floor on it counts as met. It is also the last value a
+    free CUDA layer may take, so a need for a CUDA newer than the data is stated,
+    not refused. ``str`` gives the requirement form (``>=13.3``) results record.
+    """
+
+    version: DottedVersion
+
+    def __str__(self) -> str:
+        return f">={self.version}"
+
+
+#: a layer's value: a known version, or one known only from below
+LayerValue = DottedVersion | OrNewer
+
+
+@value
 class Floor:
     """A lower bound on a layer's value: ``>=525.60.13``."""
 
     version: DottedVersion
 
-    def contains(self, value: DottedVersion) -> bool:
-        return value >= self.version
+    def contains(self, value: LayerValue) -> bool:
+        # an open value runs what its bound runs and may run anything newer
+        return isinstance(value, OrNewer) or value >= self.version
 
     def __str__(self) -> str:
         return f">={self.version}"
@@ -90,7 +113,9 @@ class ArchSet:
 
     arch_list: tuple[str, ...]
 
-    def contains(self, compute_capability: DottedVersion) -> bool:
+    def contains(self, compute_capability: LayerValue) -> bool:
+        if isinstance(compute_capability, OrNewer):
+            return False  # only the CUDA layer takes open values
         # lazy: only contains needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
         from compatlib.stack.knowledge import can_run
 
@@ -176,16 +201,19 @@ class Layers:
         self.target = target
         self.system = system
         self.os = "windows" if target.subdir.startswith("win") else "linux"
-        fixed: dict[LayerKey, DottedVersion] = {}
+        #: what the target's CUDA layer was fixed from (``None``: it is free)
+        self.cuda_support: CudaSupport | None = None
+        fixed: dict[LayerKey, LayerValue] = {}
         glibc = target.glibc or (system.glibc if system is not None else None)
         if glibc is not None:
             fixed[GLIBC] = DottedVersion(glibc)
         if system is not None:
             if system.driver is not None:
                 fixed[DRIVER] = DottedVersion(system.driver)
-            cuda = system.max_cuda()
-            if cuda is not None:
-                fixed[CUDA] = DottedVersion(cuda)
+            support = self.cuda_support = system.cuda_support()
+            if support is not None:
+                low = DottedVersion(support.version)
+                fixed[CUDA] = OrNewer(low) if support.open else low
             # one virtual package per distinct GPU generation: a build must run on
             # every GPU of the machine (the first is CUDA_ARCH, the others carry
             # their compute capability)
@@ -199,16 +227,24 @@ class Layers:
         """How a layer is named to people."""
         return LAYER_NAMES[CUDA_ARCH if package.layer == "cuda_arch" else package]
 
-    def candidates(self, package: LayerKey) -> list[DottedVersion]:
+    def candidates(self, package: LayerKey) -> list[LayerValue]:
         value = self.fixed.get(package)
         if value is not None:
             return [value]
-        return list(known_values(package))
+        known: list[LayerValue] = list(known_values(package))
+        if package == CUDA and known:
+            assert isinstance(known[-1], DottedVersion)
+            known.append(OrNewer(known[-1]))  # a driver newer than the data
+        return known
 
     def describe_fixed(self, package: LayerKey) -> str | None:
         value = self.fixed.get(package)
         if value is None:
             return None
+        if isinstance(value, OrNewer):
+            support = self.cuda_support
+            assert support is not None
+            return support.describe()
         if package.layer == "cuda_arch" and self.system is not None:
             names = [
                 n
@@ -245,10 +281,22 @@ class Layers:
 
     def _driver_for(self, cuda: str, why: str) -> list[LayerDependency]:
         # lazy: only _driver_for needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
-        from compatlib.stack.knowledge import min_driver
+        from compatlib.stack.knowledge import UnknownToData, as_of, min_driver
 
         try:
             floor = min_driver(cuda, os=self.os, compatibility="minor")
+        except UnknownToData:
+            # a CUDA major newer than the data: its driver is unknown, so the need
+            # is stated on the CUDA layer, which a driver newer than the data meets
+            need = DottedVersion(cuda)
+            return [
+                Dependency(
+                    CUDA,
+                    Floor(need),
+                    f"a driver that supports CUDA >={need} for {why} "
+                    f"(CUDA {need} is newer than compatlib's data, as of {as_of()})",
+                )
+            ]
         except InputError:
             return []
         low = DottedVersion(floor)

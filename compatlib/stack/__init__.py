@@ -43,7 +43,13 @@ if TYPE_CHECKING:
         min_driver,
     )
     from compatlib.stack.matrix import matrix, render_markdown, render_text
-    from compatlib.stack.profile import SystemProfile, parse_system, preset, presets
+    from compatlib.stack.profile import (
+        CudaSupport,
+        SystemProfile,
+        parse_system,
+        preset,
+        presets,
+    )
     from compatlib.stack.query import (
         BuildVerdict,
         NewestReport,
@@ -54,6 +60,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BuildVerdict",
+    "CudaSupport",
     "DriverCuda",
     "DriverFloor",
     "FrameworkBuild",
@@ -125,6 +132,7 @@ _LAZY = {
     "gpu": "compatlib.stack.knowledge",
     "manylinux_glibc": "compatlib.stack.knowledge",
     "min_driver": "compatlib.stack.knowledge",
+    "CudaSupport": "compatlib.stack.profile",
     "SystemProfile": "compatlib.stack.profile",
     "parse_system": "compatlib.stack.profile",
     "preset": "compatlib.stack.profile",

@@ -31,6 +31,7 @@ else:
 from compatlib.values.dotted import DottedVersion
 
 __all__ = [
+    "CudaSupport",
     "SystemProfile",
     "driver_max_cuda",
     "parse_system",
@@ -44,6 +45,36 @@ _KEYS = ("os", "glibc", "driver", "gpu", "cuda", "arch", "cpu", "description")
 _METADATA_KEYS = ("as_of",)
 _ARCHES = ("x86_64", "aarch64", "ppc64le")
 _ARCH_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64", "sbsa": "aarch64"}
+
+
+@value
+class CudaSupport:
+    """The CUDA a target's machine runs, as the solver's CUDA layer and conda's
+    ``__cuda`` take it.
+
+    ``version`` is ``major.minor``. ``open`` is true when it is a lower bound: the
+    driver meets even the newest CUDA release compatlib's data (as of ``as_of``)
+    knows, so it may run newer ones the data does not know; a need for any CUDA at
+    or above ``version`` then counts as met. An explicit ``cuda`` of the profile (what
+    the driver itself reports) is never open.
+    """
+
+    version: str
+    open: bool = False
+    driver: str | None = None
+    as_of: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.version} or newer" if self.open else self.version
+
+    def describe(self) -> str:
+        """How the target's value reads in an explanation or a lock's warning."""
+        if self.open:
+            return (
+                f"the target's driver {self.driver} supports CUDA {self.version} or newer "
+                f"(beyond compatlib's data as of {self.as_of})"
+            )
+        return f"the target's CUDA (driver support) is {self.version}"
 
 
 @value(slots=False)
@@ -108,6 +139,17 @@ class SystemProfile:
         if self.driver is not None:
             return knowledge.driver_max_cuda(self.driver)
         return None
+
+    def cuda_support(self) -> CudaSupport | None:
+        """The CUDA the machine runs: ``cuda`` if set (exact), else the newest the
+        data knows the driver runs, open upward when the driver is newer than the
+        data covers (:class:`CudaSupport`); ``None`` when neither is known."""
+        if self.cuda is not None:
+            return CudaSupport(self.cuda)
+        runs = self.driver_cuda()
+        if runs is None or runs.newest_known is None:
+            return None
+        return CudaSupport(runs.newest_known, runs.beyond_data, self.driver, runs.as_of)
 
     def driver_cuda(self) -> knowledge.DriverCuda | None:
         """What CUDA the driver runs, with whether it may run CUDA releases newer

@@ -66,6 +66,25 @@ def test_a_driver_newer_than_the_data_is_not_capped() -> None:
     assert kb.driver_max_cuda("620.10") == newest.major_minor
 
 
+def test_cuda_support_is_open_for_a_driver_beyond_the_data() -> None:
+    newest = kb.cuda_releases()[-1].major_minor
+    beyond = parse_system("driver=620.10,gpu=H200").cuda_support()
+    assert beyond is not None
+    assert (beyond.version, beyond.open, beyond.driver) == (newest, True, "620.10")
+    assert str(beyond) == f"{newest} or newer"
+    assert beyond.describe() == (
+        f"the target's driver 620.10 supports CUDA {newest} or newer "
+        f"(beyond compatlib's data as of {kb.as_of()})"
+    )
+    known = parse_system("driver=535.104.05").cuda_support()
+    assert known is not None
+    assert (str(known), known.open) == ("12.2", False)
+    given = parse_system("driver=620.10,cuda=13.9").cuda_support()  # what the driver reports
+    assert given is not None
+    assert (str(given), given.open) == ("13.9", False)
+    assert parse_system("gpu=H200").cuda_support() is None
+
+
 def test_profile_and_detect_say_when_the_driver_is_newer(tmp_path: Path) -> None:
     p = parse_system("driver=620.10,gpu=H200")
     runs = p.driver_cuda()

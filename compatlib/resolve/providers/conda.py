@@ -39,12 +39,14 @@ from compatlib.sources.conda.channel import Channel, Channels
 from compatlib.sources.conda.matchspec import MatchSpec, record_specs
 from compatlib.sources.conda.records import PackageRecord
 from compatlib.sources.conda.virtual import virtual_packages, virtual_record
+from compatlib.values.sets import VersionSet
 
 if TYPE_CHECKING:
     from compatlib.stack.profile import SystemProfile
     from compatlib.values.target import Target
 
 __all__ = [
+    "OR_NEWER_BUILD",
     "VIRTUAL_NAMES",
     "CondaDependency",
     "CondaProvider",
@@ -65,6 +67,10 @@ VIRTUAL_NAMES = {
 }
 
 
+#: the build string of a virtual package whose version is known only from below: the
+#: ``__cuda`` of a driver newer than compatlib's data (it runs that CUDA or newer)
+OR_NEWER_BUILD = "or_newer"
+
 #: a dependency between conda packages
 CondaDependency: TypeAlias = "Dependency[CondaKey, MatchSpec]"
 
@@ -73,8 +79,12 @@ def target_virtual_packages(target: Target) -> list[PackageRecord]:
     """conda's virtual packages for ``target``: its subdir and system profile.
 
     ``__unix``/``__linux``/``__osx``/``__win`` come from the subdir; ``__cuda``
-    from the profile's :meth:`~compatlib.stack.profile.SystemProfile.max_cuda`
-    (an explicit ``cuda``, else the newest CUDA its driver runs); ``__glibc``
+    from the profile's :meth:`~compatlib.stack.profile.SystemProfile.cuda_support`
+    (an explicit ``cuda``, else the newest CUDA its driver runs). conda itself
+    reports the driver's own CUDA version; for a driver newer than compatlib's
+    data, whose number the profile does not give, ``__cuda`` is that newest
+    known version, open upward (build :data:`OR_NEWER_BUILD`): it meets
+    ``__cuda >=X`` for any ``X``, as the driver may. ``__glibc``
     from ``target.glibc`` or the profile's glibc; ``__archspec`` from the
     profile's ``cpu`` (a microarchitecture name) or else its ``arch``. Facts the
     target does not state are absent, as conda leaves them absent when it
@@ -85,14 +95,40 @@ def target_virtual_packages(target: Target) -> list[PackageRecord]:
     glibc = target.glibc or (system.glibc if system is not None else None)
     if glibc:
         facts["glibc"] = glibc
+    support = system.cuda_support() if system is not None else None
     if system is not None:
-        cuda = system.max_cuda()
-        if cuda:
-            facts["cuda"] = cuda
+        if support is not None:
+            facts["cuda"] = support.version
         arch = system.cpu or system.arch
         if arch:
             facts["archspec"] = arch
-    return virtual_packages(target.subdir, facts)
+    records = virtual_packages(target.subdir, facts)
+    if support is not None and support.open:
+        records = [
+            virtual_record(r.name, str(r.version), OR_NEWER_BUILD, r.subdir)
+            if r.name == "__cuda"
+            else r
+            for r in records
+        ]
+    return records
+
+
+def _or_newer_match(spec: MatchSpec, record: PackageRecord) -> bool:
+    """Does ``spec`` hold for a virtual package known only from below (its version
+    or any newer one)? A spec of name and version holds when some version at or
+    above the record's meets it; any other spec matches as usual."""
+    version = spec.version
+    only_version = (
+        spec.build is None
+        and spec.build_number is None
+        and spec.channel is None
+        and spec.subdir is None
+        and not spec.fields
+    )
+    allowed = version.to_set() if version is not None and only_version else None
+    if allowed is None:
+        return spec.match(record)
+    return not allowed.is_disjoint(VersionSet.at_least(record.version))
 
 
 def parse_virtual_package(text: str, subdir: str = "") -> PackageRecord:
@@ -190,6 +226,8 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         return got
 
     def contains(self, package: CondaKey, constraint: MatchSpec, candidate: PackageRecord) -> bool:
+        if candidate.build == OR_NEWER_BUILD and candidate.is_virtual:
+            return _or_newer_match(constraint, candidate)
         return constraint.match(candidate)
 
     def dependencies(
@@ -229,6 +267,8 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         """``version`` when no other record of the package shares it, else
         ``version build``."""
         if rec.is_virtual:
+            if rec.build == OR_NEWER_BUILD:
+                return f"{rec.version} or newer"
             return str(rec.version) if rec.build == "0" else f"{rec.version} {rec.build}"
         shared = self._shared_versions.get(rec.name)
         if shared is None:
@@ -250,7 +290,16 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         rec = self.virtual.get(name)
         if rec is None:
             return f"the target has no {name}{about}"
-        return f"the target's {name}{about} is {self.record_text(rec)}"
+        text = f"the target's {name}{about} is {self.record_text(rec)}"
+        if rec.build == OR_NEWER_BUILD:
+            # lazy: only an open virtual package reads the data's date
+            from compatlib.stack.knowledge import as_of
+
+            text += (
+                f" (its driver is beyond compatlib's data as of {as_of()}; conda would "
+                "report the driver's own CUDA version: give it as cuda= in the system)"
+            )
+        return text
 
     def layer_of(self, package: CondaKey) -> str | None:
         """The system layer a virtual package stands for (``None`` for real packages)."""
@@ -318,7 +367,9 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         best: PackageRecord | None = None
         if "*" not in spec.name:
             for rec in self.records(spec.name):
-                if spec.match(rec) and (best is None or rec.version > best.version):
+                if self.contains(CondaKey(spec.name), spec, rec) and (
+                    best is None or rec.version > best.version
+                ):
                     best = rec
         got = None if best is None else (not best.track_features, best.version)
         self._highest[spec] = got

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from compatlib.values.filenames import Tag
     from compatlib.values.tags import TagRanker
 from compatlib.resolve.keys import PYTHON, PYTHONS, LayerKey, PipKey
-from compatlib.resolve.layers import ArchSet, Floor, Layers
+from compatlib.resolve.layers import ArchSet, Floor, Layers, OrNewer
 from compatlib.solver.provider import BaseProvider, Dependency, DependencyKind, Unavailable
 from compatlib.sources.memory import IndexRelease, Repository
 from compatlib.values.dotted import DottedVersion
@@ -93,7 +93,7 @@ class PythonChoice:
 
 #: the keys, candidates and constraints of :class:`PythonProvider`
 PipPackageKey: TypeAlias = "PipKey | LayerKey"
-PipCandidate: TypeAlias = "Version | DottedVersion"
+PipCandidate: TypeAlias = "Version | DottedVersion | OrNewer"
 PipConstraint: TypeAlias = "SpecifierSet | Exact | PythonChoice | Floor | ArchSet"
 PipDependency: TypeAlias = "Dependency[PipPackageKey, PipConstraint]"
 
@@ -421,7 +421,7 @@ def _contains_other(constraint: PythonChoice | Floor | ArchSet, candidate: PipCa
     """``contains`` for a Python choice or a layer's constraint."""
     if isinstance(constraint, PythonChoice):
         return isinstance(candidate, Version) and constraint.contains(candidate)
-    if isinstance(candidate, DottedVersion):  # a layer's Floor or ArchSet
+    if isinstance(candidate, (DottedVersion, OrNewer)):  # a layer's Floor or ArchSet
         return constraint.contains(candidate)
     return False
 

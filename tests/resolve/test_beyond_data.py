@@ -1,0 +1,152 @@
+"""A driver newer than compatlib's data is not capped at the newest CUDA the data
+knows: the CUDA layer and conda's ``__cuda`` are open upward, so a package that
+needs a CUDA newer than the data solves on it, and an older driver still fails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compatlib import Index, Target, UnsatisfiableError, solve
+from compatlib.resolve.conda_solve import solve_conda
+from compatlib.resolve.keys import CUDA, CondaKey
+from compatlib.resolve.layers import Floor, Layers, OrNewer
+from compatlib.resolve.providers.conda import (
+    OR_NEWER_BUILD,
+    CondaProvider,
+    target_virtual_packages,
+)
+from compatlib.solver.render import render_text
+from compatlib.sources.conda import Channel
+from compatlib.sources.conda.matchspec import MatchSpec
+from compatlib.sources.memory import Artifact
+from compatlib.sources.memory import IndexRelease as R
+from compatlib.stack.knowledge import as_of, cuda_releases
+from compatlib.stack.profile import parse_system
+from compatlib.values.dotted import DottedVersion
+
+NEWEST = cuda_releases()[-1].major_minor  # the newest CUDA the data knows
+BEYOND = "driver=620.10,gpu=H200"  # a driver newer than every release the data knows
+OLD = "driver=535.104.05,gpu=H200"  # runs CUDA 12.2
+
+
+def _target(system: str, platform: str = "linux-64") -> Target:
+    return Target(python="3.12", platform=platform, system=parse_system(system))
+
+
+def test_the_cuda_layer_of_a_driver_beyond_the_data_is_open() -> None:
+    layers = Layers(_target(BEYOND), parse_system(BEYOND))
+    value = layers.fixed[CUDA]
+    assert value == OrNewer(DottedVersion(NEWEST))
+    assert str(value) == f">={NEWEST}"
+    # any floor counts as met: the known ones and those beyond the data
+    assert Floor(DottedVersion("12.0")).contains(value)
+    assert Floor(DottedVersion("14.0")).contains(value)
+    assert layers.describe_fixed(CUDA) == (
+        f"the target's driver 620.10 supports CUDA {NEWEST} or newer "
+        f"(beyond compatlib's data as of {as_of()})"
+    )
+    # a driver the data covers stays exact, and so does an explicit cuda
+    assert Layers(_target(OLD), parse_system(OLD)).fixed[CUDA] == DottedVersion("12.2")
+    exact = parse_system(BEYOND + ",cuda=13.1")
+    assert Layers(_target(BEYOND), exact).fixed[CUDA] == DottedVersion("13.1")
+    # a free CUDA layer may take the open value too (a target without a driver)
+    free = Layers(Target(python="3.12", platform="linux-64"))
+    assert free.candidates(CUDA)[-1] == OrNewer(DottedVersion(NEWEST))
+
+
+def _runtime_index() -> Index:
+    """A CUDA runtime wheel of a CUDA major the data does not know (14.0)."""
+    wheel = "nvidia_cuda_runtime-14.0.50-py3-none-manylinux_2_28_x86_64.whl"
+    return Index(
+        {
+            "app": [R("1.0", requires=("nvidia-cuda-runtime>=14",))],
+            "nvidia-cuda-runtime": [R("14.0.50", artifacts=(Artifact(wheel),))],
+        }
+    )
+
+
+def test_pip_a_cuda_newer_than_the_data_solves_on_a_driver_beyond_it() -> None:
+    res = solve(["app"], index=_runtime_index(), target=_target(BEYOND))
+    assert str(res.versions["nvidia-cuda-runtime"]) == "14.0.50"
+    assert res.system_requirements["cuda"].requirement == ">=14.0"
+    assert res.system["cuda"] == f">={NEWEST}"  # the target's value, open upward
+
+
+def test_pip_a_cuda_newer_than_the_data_fails_on_an_older_driver() -> None:
+    with pytest.raises(UnsatisfiableError) as info:
+        solve(["app"], index=_runtime_index(), target=_target(OLD))
+    text = render_text(info.value.explanation)
+    assert "a driver that supports CUDA >=14.0 for the CUDA 14.0 runtime" in text
+    assert f"CUDA 14.0 is newer than compatlib's data, as of {as_of()}" in text
+    assert "the target's CUDA (driver support) is 12.2" in text
+
+
+def test_pip_without_a_driver_the_need_is_stated() -> None:
+    res = solve(["app"], index=_runtime_index(), target=Target(python="3.12"))
+    assert res.system_requirements["cuda"].requirement == ">=14.0"
+
+
+# -- conda's __cuda ---------------------------------------------------------------------
+
+
+def _channel(root: Path) -> Path:
+    def entry(name: str, version: str, depends: list[str]) -> dict[str, Any]:
+        return {
+            "name": name,
+            "version": version,
+            "build": "h0",
+            "build_number": 0,
+            "depends": depends,
+            "subdir": "linux-64",
+            "md5": "5" * 32,
+            "sha256": "6" * 64,
+        }
+
+    packages = {
+        "next-lib-1.0-h0.conda": entry("next-lib", "1.0", ["__cuda >=14"]),
+        "old-lib-1.0-h0.conda": entry("old-lib", "1.0", ["__cuda <13"]),
+        "this-lib-1.0-h0.conda": entry("this-lib", "1.0", [f"__cuda {NEWEST.split('.')[0]}.*"]),
+    }
+    for subdir, pkgs in (("linux-64", packages), ("noarch", {})):
+        (root / subdir).mkdir(parents=True)
+        doc = {"info": {"subdir": subdir}, "packages.conda": pkgs}
+        (root / subdir / "repodata.json").write_text(json.dumps(doc))
+    return root
+
+
+def test_conda_cuda_of_a_driver_beyond_the_data_is_open(tmp_path: Path) -> None:
+    (cuda,) = [r for r in target_virtual_packages(_target(BEYOND)) if r.name == "__cuda"]
+    assert (str(cuda.version), cuda.build) == (NEWEST, OR_NEWER_BUILD)
+    channel = _channel(tmp_path / "ch")
+    res = solve_conda(["next-lib", "this-lib"], channels=channel, target=_target(BEYOND))
+    assert res.versions == {"next-lib": "1.0", "this-lib": "1.0"}
+    # what the driver runs is never below the newest known release
+    with pytest.raises(UnsatisfiableError) as info:
+        solve_conda(["old-lib"], channels=channel, target=_target(BEYOND))
+    text = render_text(info.value.explanation)
+    assert f"__cuda (CUDA version the driver supports) is {NEWEST} or newer" in text
+    assert f"beyond compatlib's data as of {as_of()}" in text
+
+
+def test_conda_cuda_stays_exact_for_a_known_driver_or_a_given_cuda(tmp_path: Path) -> None:
+    channel = _channel(tmp_path / "ch")
+    for system in (OLD, BEYOND + f",cuda={NEWEST}"):
+        with pytest.raises(UnsatisfiableError):
+            solve_conda(["next-lib"], channels=channel, target=_target(system))
+    (cuda,) = [r for r in target_virtual_packages(_target(OLD)) if r.name == "__cuda"]
+    assert (str(cuda.version), cuda.build) == ("12.2", "0")
+
+
+def test_conda_open_match_reads_only_name_and_version(tmp_path: Path) -> None:
+    (cuda,) = [r for r in target_virtual_packages(_target(BEYOND)) if r.name == "__cuda"]
+    provider = CondaProvider(Channel.load(_channel(tmp_path / "ch")), virtual=[cuda])
+    key = CondaKey("__cuda")
+    assert provider.contains(key, MatchSpec.parse("__cuda >=99"), cuda)
+    assert provider.contains(key, MatchSpec.parse("__cuda"), cuda)
+    assert not provider.contains(key, MatchSpec.parse("__cuda <12"), cuda)
+    assert not provider.contains(key, MatchSpec.parse("__cuda >=99=0"), cuda)  # a build named
+    assert provider.record_text(cuda) == f"{NEWEST} or newer"
