@@ -799,21 +799,54 @@ _TARGET_MAIN = frozenset({"platform", "python", "implementation"})
 def knowledge_warnings(lock: Lock, targets: Sequence[Target]) -> list[str]:
     """Where the lock went beyond compatlib's data: a target whose driver is newer
     than the data covers (its CUDA was taken as the newest known or newer, so
-    needs of newer CUDA releases counted as met)."""
+    needs of newer CUDA releases counted as met), and each framework release the
+    data lacks, whose CUDA needs were derived from its wheel's pins."""
     out: list[str] = []
     seen: set[str] = set()
     for target in targets:
-        system = target.system
-        support = system.cuda_support() if system is not None else None
-        if support is None or not support.open or target.subdir in seen:
+        if target.subdir in seen:
             continue
         seen.add(target.subdir)
-        out.append(
-            f"{target.subdir}: {support.describe()}; a need for a CUDA newer than the data "
-            f"knows was taken as met (conda's __cuda is {support} too: give the driver's "
-            "own CUDA version as cuda= in the system to use it instead)"
-        )
+        system = target.system
+        support = system.cuda_support() if system is not None else None
+        if support is not None and support.open:
+            out.append(
+                f"{target.subdir}: {support.describe()}; a need for a CUDA newer than the "
+                f"data knows was taken as met (conda's __cuda is {support} too: give the "
+                "driver's own CUDA version as cuda= in the system to use it instead)"
+            )
+        out.extend(f"{target.subdir}: {note}" for note in _derived_notes(lock, target))
     return out
+
+
+def _derived_notes(lock: Lock, target: Target) -> list[str]:
+    """A note per framework release of the lock that the data lacks, with what
+    its locked pins say of its CUDA (the rule the solver applied)."""
+    # lazy: the framework table, for GPU-capable locks only
+    from compatlib.resolve.layers import derive_framework_cuda
+    from compatlib.stack.derive import CUDA_EXTRAS
+    from compatlib.stack.knowledge import as_of
+
+    notes: list[str] = []
+    for p in lock.packages:
+        if p.platform != target.subdir or p.manager != "pip" or p.name not in CUDA_EXTRAS:
+            continue
+        # a locked dependency held on this target: its requirement without the marker
+        requires = [text.split(";")[0] for _, text in p.dependencies]
+        derived = derive_framework_cuda(p.name, p.version, requires, target, ("",))
+        if derived is None:
+            continue
+        driver = (
+            f"an NVIDIA driver >={derived.driver}"
+            if derived.driver is not None
+            else f"a driver that supports CUDA >={derived.release} (its driver is unknown)"
+        )
+        notes.append(
+            f"{p.name} {p.version} is newer than compatlib's data (as of {as_of()}); its "
+            f"record is derived from its wheel's pins: {derived}, which needs {driver}; "
+            "the GPUs it has code for are unknown"
+        )
+    return notes
 
 
 # -- GPU targets and CPU builds -------------------------------------------------------

@@ -41,6 +41,7 @@ from compatlib.values.dotted import DottedVersion
 from compatlib.values.filenames import canonicalize_name, parse_dist_filename
 
 if TYPE_CHECKING:
+    from compatlib.stack.derive import DerivedCuda
     from compatlib.stack.frameworks import FrameworkBuild
     from compatlib.stack.profile import CudaSupport, SystemProfile
     from compatlib.values.target import Target
@@ -57,6 +58,7 @@ __all__ = [
     "LayerConstraint",
     "LayerDependency",
     "Layers",
+    "derive_framework_cuda",
     "glibc_of_wheel",
 ]
 
@@ -261,9 +263,15 @@ class Layers:
 
     # -- rules -----------------------------------------------------------------
     def rules(
-        self, name: str, version: Version, wheel_files: Sequence[str]
+        self,
+        name: str,
+        version: Version,
+        wheel_files: Sequence[str],
+        requires: Sequence[str] = (),
     ) -> list[LayerDependency]:
-        """Layer dependencies of one PyPI release (``wheel_files``: its usable files)."""
+        """Layer dependencies of one PyPI release (``wheel_files``: its usable files;
+        ``requires``: its ``Requires-Dist``, read for a framework release newer than
+        the data, whose CUDA needs are derived from its pins)."""
         deps: list[LayerDependency] = []
         canonical = str(canonicalize_name(name))
         if self.os == "linux" and wheel_files:
@@ -276,7 +284,7 @@ class Layers:
         cuda = _nvidia_runtime_cuda(canonical, str(version))
         if cuda is not None:
             deps.extend(self._driver_for(cuda, f"the CUDA {cuda} runtime"))
-        deps.extend(self._framework_rules(canonical, version))
+        deps.extend(self._framework_rules(canonical, version, requires))
         return deps
 
     def _driver_for(self, cuda: str, why: str) -> list[LayerDependency]:
@@ -316,9 +324,13 @@ class Layers:
             )
         return deps
 
-    def _framework_rules(self, name: str, version: Version) -> list[LayerDependency]:
+    def _framework_rules(
+        self, name: str, version: Version, requires: Sequence[str]
+    ) -> list[LayerDependency]:
         b = _framework_build(name, str(version), self.target.subdir)
-        if b is None or b.cuda is None:
+        if b is None:
+            return self._derived_rules(name, version, requires)
+        if b.cuda is None:
             return []
         deps = self._driver_for(b.cuda, f"its CUDA {b.cuda} build")
         gpu_constraint: LayerConstraint | None = None
@@ -333,6 +345,70 @@ class Layers:
             for package in self.gpu_packages or (CUDA_ARCH,):
                 deps.append(Dependency(package, gpu_constraint, text))
         return deps
+
+
+    def _derived_rules(
+        self, name: str, version: Version, requires: Sequence[str]
+    ) -> list[LayerDependency]:
+        """The driver a framework release newer than the data needs, derived from
+        its wheel's pins (its GPU architectures stay unknown: no GPU rule)."""
+        derived = derive_framework_cuda(name, version, requires, self.target)
+        if derived is None:
+            return []
+        # lazy: only _derived_rules needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
+        from compatlib.stack.knowledge import as_of
+
+        cuda = derived.cuda if "." in derived.cuda else f"{derived.cuda}.x"
+        why = (
+            f"its CUDA {cuda} build (derived from its wheel's pins: {derived.basis}; "
+            f"{name} {version} is newer than compatlib's data, as of {as_of()})"
+        )
+        return self._driver_for(derived.release, why)
+
+
+def derive_framework_cuda(
+    name: str,
+    version: Version | str,
+    requires: Sequence[str],
+    target: Target,
+    extras: Sequence[str] | None = None,
+) -> DerivedCuda | None:
+    """What a framework release the data lacks needs of CUDA, from its wheel's pins
+    as they hold on ``target`` (``None``: not a framework package, a release the
+    data has, or pins that say nothing of CUDA). ``extras``: the extras whose
+    requirements to read (by default the framework's CUDA extras,
+    :data:`compatlib.stack.derive.CUDA_EXTRAS`; ``("",)`` for requirements
+    already chosen, such as a lock's)."""
+    # lazy: only derive_framework_cuda needs compatlib.stack.derive, which loads 1 module that importing this one does not
+    from compatlib.stack.derive import CUDA_EXTRAS, derive_cuda, gpu_pins
+
+    canonical = str(canonicalize_name(name))
+    if canonical not in CUDA_EXTRAS or not requires or _known_release(name, version):
+        return None
+    if extras is None:
+        extras = CUDA_EXTRAS[canonical]
+    env = target.marker_environment()
+    os = "windows" if target.subdir.startswith("win") else "linux"
+    for extra in extras:
+        pins = gpu_pins(requires, extra, (env,))
+        if pins:
+            return derive_cuda(pins, os)
+    return None
+
+
+def _known_release(name: str, version: Version | str) -> bool:
+    """Does the data record this framework release (whatever its variants)?"""
+    known = _FRAMEWORK_PACKAGES.get(str(canonicalize_name(name)))
+    if known is None:
+        return False
+    # lazy: only _known_release needs compatlib.stack.frameworks, which loads 10 modules that importing this one does not
+    from compatlib.stack.frameworks import variants
+
+    try:
+        variants(known[0], Version(str(version)).public)
+    except InputError:
+        return False
+    return True
 
 
 def _arch_summary(arch_list: Iterable[str]) -> str:

@@ -16,6 +16,8 @@ if str(_BUILDERS) not in sys.path:
 from pypi_builders import build_wheel  # noqa: E402
 
 from compatlib.lock.build import LockRequest, build_lock, check_fresh  # noqa: E402
+from compatlib.solver.errors import UnsatisfiableError  # noqa: E402
+from compatlib.solver.render import render_text  # noqa: E402
 from compatlib.stack.knowledge import as_of, cuda_releases  # noqa: E402
 
 NEWEST = cuda_releases()[-1].major_minor
@@ -61,4 +63,89 @@ def test_a_driver_beyond_the_data_is_said_in_the_lock(runtime: Path, tmp_path: P
 
 def test_a_driver_the_data_covers_gets_no_warning(runtime: Path, tmp_path: Path) -> None:
     lock = build_lock(_request(runtime, tmp_path, BEYOND + ",cuda=14.0", "app"))
+    assert "warnings" not in lock.metadata
+
+
+# -- a framework release the data lacks ---------------------------------------------------
+
+TORCH_WHEEL = "cp312-cp312-manylinux_2_28_x86_64"
+ON_LINUX = '; platform_system == "Linux"'
+
+
+@pytest.fixture
+def new_torch(tmp_path: Path) -> Path:
+    """torch releases newer than the data: 2.99.0 pins the CUDA 13.2 toolkit and
+    nvidia-*-cu13 libraries, 2.98.0 only nvidia-*-cu13 libraries."""
+    links = tmp_path / "links"
+    cu13 = ["nvidia-cudnn-cu13==9.26.0.51" + ON_LINUX, "nvidia-nccl-cu13==2.30.7" + ON_LINUX]
+    build_wheel(
+        links,
+        "torch",
+        "2.99.0",
+        TORCH_WHEEL,
+        requires=["filelock", "cuda-toolkit[cudart]==13.2.2" + ON_LINUX, *cu13],
+    )
+    build_wheel(links, "torch", "2.98.0", TORCH_WHEEL, requires=["filelock", *cu13])
+    build_wheel(links, "filelock", "3.0")
+    build_wheel(links, "cuda-toolkit", "13.2.2", extras=["cudart"])
+    build_wheel(links, "nvidia-cudnn-cu13", "9.26.0.51", MANYLINUX)
+    build_wheel(links, "nvidia-nccl-cu13", "2.30.7", MANYLINUX)
+    return links
+
+
+def test_a_derived_release_on_an_old_driver_is_unsatisfiable(
+    new_torch: Path, tmp_path: Path
+) -> None:
+    request = _request(new_torch, tmp_path, "driver=535.104.05,gpu=H200", "torch==2.99.0")
+    with pytest.raises(UnsatisfiableError) as info:
+        build_lock(request)
+    text = render_text(info.value.explanation)
+    assert (
+        "torch 2.99.0 needs an NVIDIA driver >=580.65.06 for its CUDA 13.2 build (derived "
+        "from its wheel's pins: cuda-toolkit==13.2.2; torch 2.99.0 is newer than "
+        f"compatlib's data, as of {as_of()})"
+    ) in text
+    assert "the target's NVIDIA driver is 535.104.05" in text
+
+
+def test_a_derived_release_on_a_new_driver_carries_the_note(
+    new_torch: Path, tmp_path: Path
+) -> None:
+    request = _request(new_torch, tmp_path, "driver=580.65.06,gpu=H200", "torch==2.99.0")
+    lock = build_lock(request)
+    assert lock.system_requirements["linux-64"]["nvidia_driver"] == ">=580.65.06"
+    assert lock.metadata["warnings"] == [
+        f"linux-64: torch 2.99.0 is newer than compatlib's data (as of {as_of()}); its record "
+        "is derived from its wheel's pins: CUDA 13.2 (from cuda-toolkit==13.2.2), which needs "
+        "an NVIDIA driver >=580.65.06; the GPUs it has code for are unknown"
+    ]
+    assert check_fresh(request, lock).fresh
+
+
+def test_only_cu13_pins_give_the_cuda_major(new_torch: Path, tmp_path: Path) -> None:
+    lock = build_lock(_request(new_torch, tmp_path, "driver=580.65.06", "torch==2.98.0"))
+    assert lock.system_requirements["linux-64"]["nvidia_driver"] == ">=580.65.06"
+    (note,) = lock.metadata["warnings"]
+    assert "its record is derived from its wheel's pins: CUDA 13.x (from nvidia-" in note
+    with pytest.raises(UnsatisfiableError, match="derived from its wheel's pins: nvidia-"):
+        build_lock(_request(new_torch, tmp_path, "driver=470.82.01", "torch==2.98.0"))
+
+
+def test_a_derived_release_beyond_the_data_on_a_driver_beyond_it(
+    new_torch: Path, tmp_path: Path
+) -> None:
+    lock = build_lock(_request(new_torch, tmp_path, BEYOND, "torch==2.99.0"))
+    first, second = lock.metadata["warnings"]
+    assert "driver 620.10 supports CUDA" in first
+    assert second.startswith("linux-64: torch 2.99.0 is newer than compatlib's data")
+
+
+def test_a_release_the_data_has_is_not_derived(tmp_path: Path) -> None:
+    links = tmp_path / "links"
+    # 2.3.1 is in the data (cu121 by default): its record, not its pins, decides
+    build_wheel(
+        links, "torch", "2.3.1", TORCH_WHEEL, requires=["nvidia-nccl-cu13==2.30.7" + ON_LINUX]
+    )
+    build_wheel(links, "nvidia-nccl-cu13", "2.30.7", MANYLINUX)
+    lock = build_lock(_request(links, tmp_path, "driver=580.65.06", "torch==2.3.1"))
     assert "warnings" not in lock.metadata

@@ -13,7 +13,7 @@ import pytest
 from compatlib import Index, Target, UnsatisfiableError, solve
 from compatlib.resolve.conda_solve import solve_conda
 from compatlib.resolve.keys import CUDA, CondaKey
-from compatlib.resolve.layers import Floor, Layers, OrNewer
+from compatlib.resolve.layers import Floor, Layers, OrNewer, derive_framework_cuda
 from compatlib.resolve.providers.conda import (
     OR_NEWER_BUILD,
     CondaProvider,
@@ -150,3 +150,55 @@ def test_conda_open_match_reads_only_name_and_version(tmp_path: Path) -> None:
     assert not provider.contains(key, MatchSpec.parse("__cuda <12"), cuda)
     assert not provider.contains(key, MatchSpec.parse("__cuda >=99=0"), cuda)  # a build named
     assert provider.record_text(cuda) == f"{NEWEST} or newer"
+
+
+# -- a framework release the data lacks, derived from its pins ------------------------------
+
+
+def _new_torch(*pins: str) -> Index:
+    """torch 2.99.0 (newer than the data) pinning ``pins`` on Linux."""
+    wheel = "torch-2.99.0-cp312-cp312-manylinux_2_28_x86_64.whl"
+    libs = {
+        p.split("==")[0]: [
+            R(
+                p.split("==")[1],
+                artifacts=(
+                    Artifact(
+                        f"{p.split('==')[0].replace('-', '_')}-"
+                        f"{p.split('==')[1]}-py3-none-manylinux_2_28_x86_64.whl"
+                    ),
+                ),
+            )
+        ]
+        for p in pins
+    }
+    requires = tuple(f'{p}; platform_system == "Linux"' for p in pins)
+    return Index({"torch": [R("2.99.0", requires=requires, artifacts=(Artifact(wheel),))], **libs})
+
+
+def test_a_derived_release_needs_the_driver_of_its_cuda() -> None:
+    index = _new_torch("cuda-toolkit==13.2.2", "nvidia-cudnn-cu13==9.26.0.51")
+    res = solve(["torch"], index=index, target=_target("driver=580.65.06"))
+    need = res.system_requirements["nvidia_driver"]
+    assert need.requirement == ">=580.65.06"
+    assert any("derived from its wheel's pins: cuda-toolkit==13.2.2" in t for _, t in need.because)
+    with pytest.raises(UnsatisfiableError, match=r"its CUDA 13\.2 build"):
+        solve(["torch"], index=index, target=_target("driver=575.51.03"))
+
+
+def test_a_derived_release_of_a_cuda_major_beyond_the_data() -> None:
+    """Pins of a CUDA major the data does not know: a CUDA floor, which only a driver
+    beyond the data meets (items of one mechanism: the open CUDA layer)."""
+    index = _new_torch("nvidia-cudnn-cu14==10.0.1")
+    res = solve(["torch"], index=index, target=_target(BEYOND))
+    assert res.system_requirements["cuda"].requirement == ">=14.0"
+    with pytest.raises(UnsatisfiableError) as info:
+        solve(["torch"], index=index, target=_target("driver=580.65.06"))
+    text = render_text(info.value.explanation)
+    assert "torch 2.99.0 needs a driver that supports CUDA >=14.0 for its CUDA 14.x build" in text
+    # off Linux the pins do not hold: nothing derived, nothing needed
+    requires = ['nvidia-cudnn-cu14==10.0.1; platform_system == "Linux"']
+    mac = Target(python="3.12", platform="osx-arm64")
+    assert derive_framework_cuda("torch", "2.99.0", requires, mac) is None
+    assert derive_framework_cuda("torch", "2.99.0", requires, _target(BEYOND)) is not None
+    assert derive_framework_cuda("torch", "2.3.1", requires, _target(BEYOND)) is None  # known

@@ -310,7 +310,7 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
                     continue
                 deps.extend(requirement_dependencies(req, kind, text=text))
         if extra is None:
-            deps.extend(self.layers.rules(name, candidate, usable))
+            deps.extend(self.layers.rules(name, candidate, usable, rel.requires))
         return deps
 
     def _usable_files(self, name: str, rel: IndexRelease) -> tuple[str | None, list[str]]:

@@ -1,0 +1,218 @@
+"""CUDA needs derived from a framework wheel's own requirements.
+
+A framework wheel names the NVIDIA libraries it runs with (``Requires-Dist:
+cuda-toolkit[cudart,...]==13.2.2``, ``nvidia-cudnn-cu13==9.26.0.51``), and those
+pins say which CUDA it was built for. ``data/build/refresh.py`` reads them to
+write the framework records; a lock reads them for a release the records do not
+hold yet (newer than the data), so its CUDA and driver needs are still known::
+
+    >>> pins = gpu_pins(["cuda-toolkit[cudart]==13.2.2", "filelock"])
+    >>> pins
+    {'cuda-toolkit': '==13.2.2'}
+    >>> d = derive_cuda(pins)
+    >>> d.cuda, d.driver, d.basis
+    ('13.2', '580.65.06', 'cuda-toolkit==13.2.2')
+
+The CUDA is read from an exact pin of the toolkit or its runtime (``13.2``), else
+from an exact pin of another NVIDIA package the data maps to a CUDA release, else
+from a ``-cuNN`` suffix (the major alone, ``13``). The driver follows by the
+family rule: the minor-version-compatibility floor of that CUDA major
+(:func:`compatlib.stack.knowledge.min_driver` with ``"minor"``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from compatlib._values import value
+from compatlib.errors import InputError
+
+__all__ = [
+    "CUDA_EXTRAS",
+    "DerivedCuda",
+    "cuda_of_pins",
+    "cudnn_of_pins",
+    "derive_cuda",
+    "gpu_pins",
+    "linux_environments",
+]
+
+#: PyPI package of a framework -> the extras that hold its CUDA libraries, most
+#: preferred first ("": the requirements outside any extra, as torch has them)
+CUDA_EXTRAS: Mapping[str, tuple[str, ...]] = {
+    "torch": ("",),
+    "tensorflow": ("and-cuda",),
+    "jax-cuda12-plugin": ("with-cuda",),
+    "jax-cuda13-plugin": ("with-cuda",),
+}
+
+_INTERESTING = re.compile(r"^(nvidia-|cuda-)")
+_TOOLKITS = (
+    "cuda-toolkit",
+    "nvidia-cuda-runtime",
+    "nvidia-cuda-runtime-cu12",
+    "nvidia-cuda-runtime-cu11",
+)
+_SUFFIX = re.compile(r"-cu(\d+)$")
+
+
+def linux_environments(pythons: Iterable[str]) -> list[dict[str, str]]:
+    """PEP 508 marker environments of CPython on Linux x86_64, one per Python."""
+    return [
+        {
+            "platform_system": "Linux",
+            "platform_machine": "x86_64",
+            "sys_platform": "linux",
+            "os_name": "posix",
+            "implementation_name": "cpython",
+            "platform_python_implementation": "CPython",
+            "python_version": python,
+            "python_full_version": f"{python}.0",
+        }
+        for python in pythons
+    ]
+
+
+def _spec_text(requirement: object) -> str:
+    """A specifier, lower bound first (``>=13.0.3,<14``) as the data files write it;
+    ``>=0`` for none."""
+    from packaging.specifiers import SpecifierSet  # lazy: as the PEP 508 parser uses it
+
+    spec = getattr(requirement, "specifier", SpecifierSet())
+    lower = sorted((s for s in spec if s.operator in ("==", "===", ">=", "~=", ">")), key=str)
+    rest = sorted((s for s in spec if s not in lower), key=str)
+    return ",".join(str(s) for s in (*lower, *rest)) or ">=0"
+
+
+def gpu_pins(
+    requires: Iterable[str],
+    extra: str = "",
+    environments: Sequence[Mapping[str, str]] = (),
+) -> dict[str, str]:
+    """The ``nvidia-*``/``cuda-*`` requirements an install gets: name -> specifier text.
+
+    ``requires`` are a release's ``Requires-Dist`` strings. Without ``extra``, the
+    requirements outside any extra (torch); with it, those of that extra only
+    (``tensorflow[and-cuda]``). A requirement counts when its marker holds in one
+    of ``environments`` at least (none given: Linux x86_64, Python 3.12). Strings
+    that do not parse are skipped.
+    """
+    # lazy: only gpu_pins needs the PEP 508 parser
+    from compatlib.values.filenames import canonicalize_name
+    from compatlib.values.pep508 import InvalidRequirement, parse_requirement
+
+    envs = list(environments) or linux_environments(("3.12",))
+    out: dict[str, str] = {}
+    for line in requires:
+        try:
+            req = parse_requirement(line)
+        except InvalidRequirement:
+            continue
+        name = str(canonicalize_name(req.name))
+        if not _INTERESTING.match(name):
+            continue
+        if req.marker is None:
+            if extra:
+                continue  # required by every install, not by the extra
+        elif not any(req.marker.evaluate({**env, "extra": extra}) for env in envs):
+            continue
+        out[name] = _spec_text(req)
+    return dict(sorted(out.items()))
+
+
+def _exact(spec: str) -> str | None:
+    m = re.match(r"===?([0-9][0-9.]*)", spec)
+    return m.group(1).rstrip(".") if m else None
+
+
+def cuda_of_pins(pins: Mapping[str, str]) -> str | None:
+    """``major.minor`` of the CUDA toolkit an exact toolkit or runtime pin belongs
+    to (torch's PyPI builds: ``cuda-toolkit==13.2.2`` -> ``13.2``)."""
+    for name in _TOOLKITS:
+        m = re.match(r"==(\d+)\.(\d+)", pins.get(name, ""))
+        if m:
+            return f"{m.group(1)}.{m.group(2)}"
+    return None
+
+
+def cudnn_of_pins(pins: Mapping[str, str]) -> str | None:
+    """The cuDNN the pins record: the exact or the lowest version of ``nvidia-cudnn*``."""
+    from packaging.specifiers import SpecifierSet  # lazy: as the PEP 508 parser uses it
+
+    for name, spec in pins.items():
+        if name.startswith("nvidia-cudnn"):
+            for s in SpecifierSet(spec):
+                if s.operator in ("==", ">=", "~="):
+                    return s.version
+    return None
+
+
+@value
+class DerivedCuda:
+    """What a wheel's pins say of its CUDA.
+
+    ``cuda`` is ``major.minor``, or the major alone (``"13"``) when the pins name
+    only ``-cuNN`` packages; ``basis`` is the pin it was read from; ``driver`` the
+    oldest driver by the family rule (``None``: a CUDA major newer than the data,
+    whose driver is unknown); ``cudnn`` the pinned cuDNN, if any.
+    """
+
+    cuda: str
+    basis: str
+    driver: str | None
+    cudnn: str | None = None
+
+    @property
+    def release(self) -> str:
+        """A ``major.minor`` the CUDA is at least (``"13.0"`` for ``"13"``)."""
+        return self.cuda if "." in self.cuda else f"{self.cuda}.0"
+
+    def __str__(self) -> str:
+        cuda = self.cuda if "." in self.cuda else f"{self.cuda}.x"
+        return f"CUDA {cuda} (from {self.basis})"
+
+
+def _from_packages(pins: Mapping[str, str]) -> tuple[str, str] | None:
+    """The newest CUDA release an exact pin of an NVIDIA package belongs to, by the data."""
+    from compatlib.stack.frameworks import nvidia_cuda_version  # lazy: reads nvidia-pypi.yaml
+    from compatlib.values.dotted import DottedVersion
+
+    best: tuple[str, str] | None = None
+    for name, spec in pins.items():
+        version = _exact(spec)
+        if version is None or not name.startswith("nvidia-"):
+            continue
+        cuda = nvidia_cuda_version(name, version)
+        if cuda is not None and (best is None or DottedVersion(cuda) > DottedVersion(best[0])):
+            best = (cuda, f"{name}{spec}")
+    return best
+
+
+def derive_cuda(pins: Mapping[str, str], os: str = "linux") -> DerivedCuda | None:
+    """The CUDA (and driver) a wheel's ``nvidia-*``/``cuda-*`` pins say it was built
+    for (see the module docstring); ``None`` when they say nothing of CUDA."""
+    # lazy: only derive_cuda needs the knowledge base
+    from compatlib.stack.knowledge import min_driver
+
+    found: tuple[str, str] | None = None
+    cuda = cuda_of_pins(pins)
+    if cuda is not None:
+        name = next(n for n in _TOOLKITS if pins.get(n, "").startswith(f"=={cuda}"))
+        found = (cuda, f"{name}{pins[name]}")
+    if found is None:
+        found = _from_packages(pins)
+    if found is None:
+        majors = sorted(
+            {(int(m.group(1)), name) for name in pins if (m := _SUFFIX.search(name)) is not None}
+        )
+        if majors:
+            found = (str(majors[-1][0]), majors[-1][1])
+    if found is None:
+        return None
+    derived = DerivedCuda(found[0], found[1], None, cudnn_of_pins(pins))
+    try:
+        driver: str | None = min_driver(derived.release, os=os, compatibility="minor")
+    except InputError:
+        driver = None  # a CUDA major newer than the data
+    return DerivedCuda(derived.cuda, derived.basis, driver, derived.cudnn)

@@ -1,0 +1,94 @@
+"""CUDA needs derived from a framework wheel's own pins (compatlib.stack.derive),
+the reading data/build/refresh.py writes records with and a lock uses for a
+release newer than the data."""
+
+from __future__ import annotations
+
+import pytest
+
+from compatlib.stack.derive import (
+    DerivedCuda,
+    cuda_of_pins,
+    cudnn_of_pins,
+    derive_cuda,
+    gpu_pins,
+    linux_environments,
+)
+
+TORCH_2_15 = [
+    "filelock",
+    'cuda-toolkit[cublas,cudart,cufft]==13.2.2; platform_system == "Linux"',
+    'nvidia-cudnn-cu13==9.26.0.51; platform_system == "Linux"',
+    'nvidia-nccl-cu13==2.30.7; platform_system == "Linux"',
+    'cuda-bindings<14,>=13.0.3; platform_system == "Linux" and python_version < "3.15"',
+    'triton==3.9.0; platform_system == "Linux"',
+]
+
+
+def test_gpu_pins_of_torch_on_linux_and_elsewhere() -> None:
+    assert gpu_pins(TORCH_2_15) == {
+        "cuda-bindings": ">=13.0.3,<14",
+        "cuda-toolkit": "==13.2.2",
+        "nvidia-cudnn-cu13": "==9.26.0.51",
+        "nvidia-nccl-cu13": "==2.30.7",
+    }
+    mac = {**linux_environments(["3.12"])[0], "platform_system": "Darwin"}
+    assert gpu_pins(TORCH_2_15, environments=[mac]) == {}
+    # a marker that holds for one of the Pythons counts
+    assert "cuda-bindings" not in gpu_pins(TORCH_2_15, environments=linux_environments(["3.15"]))
+
+
+def test_gpu_pins_of_an_extra() -> None:
+    plugin = [
+        "jax-cuda13-pjrt==1.0",
+        'nvidia-cudnn-cu13<10.0,>=9.12.0.46; sys_platform == "linux" and extra == "with-cuda"',
+        'nvidia-nvvm; extra == "with-cuda"',
+        "nvidia-always==1",  # not the extra's
+        "not a requirement !!",
+    ]
+    assert gpu_pins(plugin, "with-cuda") == {
+        "nvidia-cudnn-cu13": ">=9.12.0.46,<10.0",
+        "nvidia-nvvm": ">=0",
+    }
+    assert gpu_pins(plugin) == {"nvidia-always": "==1"}
+
+
+@pytest.mark.parametrize(
+    ("pins", "cuda", "basis", "driver"),
+    [
+        (
+            {"cuda-toolkit": "==13.2.2", "nvidia-cudnn-cu13": "==9.26.0.51"},
+            "13.2",
+            "cuda-toolkit==13.2.2",
+            "580.65.06",
+        ),
+        (
+            {"nvidia-cuda-runtime-cu12": "==12.8.90"},
+            "12.8",
+            "nvidia-cuda-runtime-cu12==12.8.90",
+            "525.60.13",
+        ),
+        # only -cuNN libraries: the CUDA major, and its family's driver floor
+        ({"nvidia-nccl-cu13": "==2.30.7"}, "13", "nvidia-nccl-cu13", "580.65.06"),
+        # a CUDA major newer than the data: its driver is unknown
+        ({"nvidia-cudnn-cu14": "==10.0.1"}, "14", "nvidia-cudnn-cu14", None),
+    ],
+)
+def test_derive_cuda(pins: dict[str, str], cuda: str, basis: str, driver: str | None) -> None:
+    derived = derive_cuda(pins)
+    assert derived is not None
+    assert (derived.cuda, derived.basis, derived.driver) == (cuda, basis, driver)
+
+
+def test_derived_text_and_cudnn() -> None:
+    derived = derive_cuda({"cuda-toolkit": "==13.2.2", "nvidia-cudnn-cu13": "==9.26.0.51"})
+    assert str(derived) == "CUDA 13.2 (from cuda-toolkit==13.2.2)"
+    assert derived is not None
+    assert derived.cudnn == "9.26.0.51"
+    assert str(DerivedCuda("13", "nvidia-nccl-cu13", "580.65.06")) == (
+        "CUDA 13.x (from nvidia-nccl-cu13)"
+    )
+    assert DerivedCuda("13", "x", None).release == "13.0"
+    assert derive_cuda({"cuda-bindings": ">=13"}) is None  # says nothing of the toolkit
+    assert cuda_of_pins({"cuda-toolkit": ">=13.0"}) is None  # only exact pins
+    assert cudnn_of_pins({"nvidia-cudnn-cu12": ">=9.0,<10"}) == "9.0"
