@@ -346,7 +346,6 @@ class Layers:
                 deps.append(Dependency(package, gpu_constraint, text))
         return deps
 
-
     def _derived_rules(
         self, name: str, version: Version, requires: Sequence[str]
     ) -> list[LayerDependency]:
