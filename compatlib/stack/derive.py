@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from compatlib._values import value
 from compatlib.errors import InputError
+from compatlib.values.dotted import DottedVersion
 
 __all__ = [
     "CUDA_EXTRAS",
@@ -176,7 +177,6 @@ class DerivedCuda:
 def _from_packages(pins: Mapping[str, str]) -> tuple[str, str] | None:
     """The newest CUDA release an exact pin of an NVIDIA package belongs to, by the data."""
     from compatlib.stack.frameworks import nvidia_cuda_version  # lazy: reads nvidia-pypi.yaml
-    from compatlib.values.dotted import DottedVersion
 
     best: tuple[str, str] | None = None
     for name, spec in pins.items():
