@@ -655,13 +655,17 @@ def _system(
         "nvidia_driver": ("NVIDIA driver", [str(system.driver)] if system.driver else []),
         "cuda_arch": ("GPU compute capability", [str(g) for g in system.gpus]),
     }
+    open_cuda = False
     if "nvidia_driver" not in needs:
         # a conda lock states the driver as the CUDA it must support (__cuda)
         try:
-            max_cuda = system.max_cuda()
+            support = system.cuda_support()
         except CompatError:
-            max_cuda = None
+            support = None
+        max_cuda = support.version if support is not None else None
         known["cuda"] = ("CUDA the NVIDIA driver supports", [max_cuda] if max_cuda else [])
+        # a driver beyond the data runs that CUDA or newer: a floor above it is unknown
+        open_cuda = support is not None and support.open
     for key, requirement in sorted(needs.items()):
         if key not in known:
             continue  # "cuda" next to "nvidia_driver": checked through the driver
@@ -680,6 +684,8 @@ def _system(
             continue
         for found in values:
             verdict = satisfies(requirement, found)
+            if verdict is False and key == "cuda" and open_cuda:
+                verdict, found = None, f"{found} or newer (beyond compatlib's data)"
             if verdict is False:
                 out.append(
                     Finding(

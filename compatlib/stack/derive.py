@@ -24,10 +24,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from compatlib._values import value
-from compatlib.errors import InputError
+from compatlib.errors import CompatError, InputError
 from compatlib.values.dotted import DottedVersion
+
+if TYPE_CHECKING:
+    from compatlib.values.pep508 import Marker
 
 __all__ = [
     "CUDA_EXTRAS",
@@ -116,10 +120,18 @@ def gpu_pins(
         if req.marker is None:
             if extra:
                 continue  # required by every install, not by the extra
-        elif not any(req.marker.evaluate({**env, "extra": extra}) for env in envs):
+        elif not any(_holds(req.marker, env, extra) for env in envs):
             continue
         out[name] = _spec_text(req)
     return dict(sorted(out.items()))
+
+
+def _holds(marker: Marker, env: Mapping[str, str], extra: str) -> bool:
+    """Does ``marker`` hold in ``env`` with ``extra``? One it cannot evaluate does not."""
+    try:
+        return marker.evaluate({**env, "extra": extra})
+    except (CompatError, ValueError, KeyError):
+        return False
 
 
 def _exact(spec: str) -> str | None:

@@ -149,3 +149,30 @@ def test_a_release_the_data_has_is_not_derived(tmp_path: Path) -> None:
     build_wheel(links, "nvidia-nccl-cu13", "2.30.7", MANYLINUX)
     lock = build_lock(_request(links, tmp_path, "driver=580.65.06", "torch==2.3.1"))
     assert "warnings" not in lock.metadata
+
+
+def test_check_on_the_machine_the_lock_was_made_for(runtime: Path, tmp_path: Path) -> None:
+    """`compatlib check` does not refuse the lock on the driver it was made for: a
+    CUDA floor above the data is unknown there (a warning), not unmet."""
+    from compatlib.adapters.check import EnvironmentFacts, check_environment
+    from compatlib.stack.profile import parse_system
+
+    lock = build_lock(_request(runtime, tmp_path, "driver=620.10", "app"))
+    assert lock.system_requirements["linux-64"] == {"cuda": ">=14.0", "glibc": ">=2.28"}
+    installed = tuple((p.name, p.version, ()) for p in lock.packages)
+    facts = EnvironmentFacts(
+        python="3.12.1",
+        implementation="cpython",
+        sys_platform="linux",
+        machine="x86_64",
+        distributions=installed,
+        glibc="2.36",
+        executable="/venv/bin/python",
+    )
+    report = check_environment(lock, facts, system=parse_system("driver=620.10"))
+    assert report.ok
+    (finding,) = [f for f in report.findings if f.subject == "cuda"]
+    assert finding.severity == "warning"
+    assert "13.3 or newer (beyond compatlib's data)" in finding.message
+    old = check_environment(lock, facts, system=parse_system("driver=535.104.05"))
+    assert not old.ok

@@ -51,6 +51,8 @@ def test_gpu_pins_of_an_extra() -> None:
         "nvidia-nvvm": ">=0",
     }
     assert gpu_pins(plugin) == {"nvidia-always": "==1"}
+    # a marker that cannot be evaluated does not hold (no error out of a lock)
+    assert gpu_pins(['nvidia-x==1; python_version > "abc"']) == {}
 
 
 @pytest.mark.parametrize(
