@@ -822,10 +822,9 @@ def knowledge_warnings(lock: Lock, targets: Sequence[Target]) -> list[str]:
 def _derived_notes(lock: Lock, target: Target) -> list[str]:
     """A note per framework release of the lock that the data lacks, with what
     its locked pins say of its CUDA (the rule the solver applied)."""
-    # lazy: the framework table, for GPU-capable locks only
+    # lazy: the derivation loads only once a lock is built
     from compatlib.resolve.layers import derive_framework_cuda
     from compatlib.stack.derive import CUDA_EXTRAS
-    from compatlib.stack.knowledge import as_of
 
     notes: list[str] = []
     for p in lock.packages:
@@ -836,15 +835,15 @@ def _derived_notes(lock: Lock, target: Target) -> list[str]:
         derived = derive_framework_cuda(p.name, p.version, requires, target, ("",))
         if derived is None:
             continue
+        cuda = derived.cuda
         driver = (
-            f"an NVIDIA driver >={derived.driver}"
-            if derived.driver is not None
-            else f"a driver that supports CUDA >={derived.release} (its driver is unknown)"
+            f"an NVIDIA driver >={cuda.driver}"
+            if cuda.driver is not None
+            else f"a driver that supports CUDA >={cuda.release} (its driver is unknown)"
         )
         notes.append(
-            f"{p.name} {p.version} is newer than compatlib's data (as of {as_of()}); its "
-            f"record is derived from its wheel's pins: {derived}, which needs {driver}; "
-            "the GPUs it has code for are unknown"
+            f"{derived.standing} (as of {derived.as_of}); its record is derived from its "
+            f"wheel's pins: {cuda}, which needs {driver}; the GPUs it has code for are unknown"
         )
     return notes
 

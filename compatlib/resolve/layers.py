@@ -41,7 +41,7 @@ from compatlib.values.dotted import DottedVersion
 from compatlib.values.filenames import canonicalize_name, parse_dist_filename
 
 if TYPE_CHECKING:
-    from compatlib.stack.derive import DerivedCuda
+    from compatlib.stack.derive import DerivedRelease
     from compatlib.stack.frameworks import FrameworkBuild
     from compatlib.stack.profile import CudaSupport, SystemProfile
     from compatlib.values.target import Target
@@ -329,7 +329,7 @@ class Layers:
     ) -> list[LayerDependency]:
         b = _framework_build(name, str(version), self.target.subdir)
         if b is None:
-            return self._derived_rules(name, version, requires)
+            return self._derived_rules(name, version, requires) if requires else []
         if b.cuda is None:
             return []
         deps = self._driver_for(b.cuda, f"its CUDA {b.cuda} build")
@@ -349,20 +349,18 @@ class Layers:
     def _derived_rules(
         self, name: str, version: Version, requires: Sequence[str]
     ) -> list[LayerDependency]:
-        """The driver a framework release newer than the data needs, derived from
-        its wheel's pins (its GPU architectures stay unknown: no GPU rule)."""
+        """The driver a framework release the data lacks needs, derived from its
+        wheel's pins (its GPU architectures stay unknown: no GPU rule)."""
         derived = derive_framework_cuda(name, version, requires, self.target)
         if derived is None:
             return []
-        # lazy: only _derived_rules needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
-        from compatlib.stack.knowledge import as_of
-
-        cuda = derived.cuda if "." in derived.cuda else f"{derived.cuda}.x"
+        cuda = derived.cuda
+        shown = cuda.cuda if "." in cuda.cuda else f"{cuda.cuda}.x"
         why = (
-            f"its CUDA {cuda} build (derived from its wheel's pins: {derived.basis}; "
-            f"{name} {version} is newer than compatlib's data, as of {as_of()})"
+            f"its CUDA {shown} build (derived from its wheel's pins: {cuda.basis}; "
+            f"{derived.standing}, as of {derived.as_of})"
         )
-        return self._driver_for(derived.release, why)
+        return self._driver_for(cuda.release, why)
 
 
 def derive_framework_cuda(
@@ -371,43 +369,16 @@ def derive_framework_cuda(
     requires: Sequence[str],
     target: Target,
     extras: Sequence[str] | None = None,
-) -> DerivedCuda | None:
-    """What a framework release the data lacks needs of CUDA, from its wheel's pins
-    as they hold on ``target`` (``None``: not a framework package, a release the
-    data has, or pins that say nothing of CUDA). ``extras``: the extras whose
-    requirements to read (by default the framework's CUDA extras,
-    :data:`compatlib.stack.derive.CUDA_EXTRAS`; ``("",)`` for requirements
-    already chosen, such as a lock's)."""
-    # lazy: only derive_framework_cuda needs compatlib.stack.derive, which loads 1 module that importing this one does not
-    from compatlib.stack.derive import CUDA_EXTRAS, derive_cuda, gpu_pins
-
-    canonical = str(canonicalize_name(name))
-    if canonical not in CUDA_EXTRAS or not requires or _known_release(name, version):
+) -> DerivedRelease | None:
+    """:func:`compatlib.stack.derive.derive_release` for ``target``: the pins as
+    they hold there, the driver for its OS."""
+    if str(canonicalize_name(name)) not in _FRAMEWORK_PACKAGES or not requires:
         return None
-    if extras is None:
-        extras = CUDA_EXTRAS[canonical]
-    env = target.marker_environment()
+    # lazy: only derive_framework_cuda needs compatlib.stack.derive, which loads 1 module that importing this one does not
+    from compatlib.stack.derive import derive_release
+
     os = "windows" if target.subdir.startswith("win") else "linux"
-    for extra in extras:
-        pins = gpu_pins(requires, extra, (env,))
-        if pins:
-            return derive_cuda(pins, os)
-    return None
-
-
-def _known_release(name: str, version: Version | str) -> bool:
-    """Does the data record this framework release (whatever its variants)?"""
-    known = _FRAMEWORK_PACKAGES.get(str(canonicalize_name(name)))
-    if known is None:
-        return False
-    # lazy: only _known_release needs compatlib.stack.frameworks, which loads 10 modules that importing this one does not
-    from compatlib.stack.frameworks import variants
-
-    try:
-        variants(known[0], Version(str(version)).public)
-    except InputError:
-        return False
-    return True
+    return derive_release(name, str(version), requires, target.marker_environment(), os, extras)
 
 
 def _arch_summary(arch_list: Iterable[str]) -> str:

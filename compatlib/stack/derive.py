@@ -36,9 +36,11 @@ if TYPE_CHECKING:
 __all__ = [
     "CUDA_EXTRAS",
     "DerivedCuda",
+    "DerivedRelease",
     "cuda_of_pins",
     "cudnn_of_pins",
     "derive_cuda",
+    "derive_release",
     "gpu_pins",
     "linux_environments",
 ]
@@ -50,6 +52,12 @@ CUDA_EXTRAS: Mapping[str, tuple[str, ...]] = {
     "tensorflow": ("and-cuda",),
     "jax-cuda12-plugin": ("with-cuda",),
     "jax-cuda13-plugin": ("with-cuda",),
+}
+_FRAMEWORKS = {
+    "torch": "pytorch",
+    "tensorflow": "tensorflow",
+    "jax-cuda12-plugin": "jax",
+    "jax-cuda13-plugin": "jax",
 }
 
 _INTERESTING = re.compile(r"^(nvidia-|cuda-)")
@@ -228,3 +236,82 @@ def derive_cuda(pins: Mapping[str, str], os: str = "linux") -> DerivedCuda | Non
     except InputError:
         driver = None  # a CUDA major newer than the data
     return DerivedCuda(derived.cuda, derived.basis, driver, derived.cudnn)
+
+
+@value
+class DerivedRelease:
+    """A framework release the data does not record, with the CUDA its pins derive.
+
+    ``newer`` is true when it is newer than every release the data records (else
+    it is one the data skipped, or older than the data's first); ``as_of`` is the
+    data's date.
+    """
+
+    package: str
+    version: str
+    cuda: DerivedCuda
+    newer: bool
+    as_of: str
+
+    @property
+    def standing(self) -> str:
+        """``"torch 2.99.0 is newer than compatlib's data"`` (or "not in")."""
+        where = "newer than" if self.newer else "not in"
+        return f"{self.package} {self.version} is {where} compatlib's data"
+
+
+def _standing(package: str, version: str) -> bool | None:
+    """``None`` when the data records the release (whatever its variants), else
+    whether it is newer than every release recorded."""
+    from packaging.version import InvalidVersion, Version  # lazy: as the PEP 508 parser uses it
+
+    from compatlib.stack.frameworks import variants, versions  # lazy: reads the framework's file
+
+    framework = _FRAMEWORKS[package]
+    try:
+        public = Version(version).public
+    except InvalidVersion:
+        return None
+    try:
+        variants(framework, public)
+    except InputError:
+        recorded = [Version(v) for v in versions(framework)]
+        return not recorded or Version(public) > max(recorded)
+    return None
+
+
+def derive_release(
+    package: str,
+    version: str,
+    requires: Sequence[str],
+    environment: Mapping[str, str],
+    os: str = "linux",
+    extras: Sequence[str] | None = None,
+) -> DerivedRelease | None:
+    """What a framework release the data does not record needs of CUDA, from its
+    wheel's pins (``requires``: its ``Requires-Dist``) as they hold in
+    ``environment`` (PEP 508 marker variables). ``extras``: the extras whose
+    requirements to read (default :data:`CUDA_EXTRAS`; ``("",)`` for requirements
+    already chosen, such as a lock's). ``None``: not a framework package (torch,
+    tensorflow, a JAX CUDA plugin), a release the data records, or pins that say
+    nothing of CUDA."""
+    # lazy: only derive_release needs compatlib.values.filenames
+    from compatlib.values.filenames import canonicalize_name
+
+    name = str(canonicalize_name(package))
+    if name not in CUDA_EXTRAS or not requires:
+        return None
+    newer = _standing(name, version)
+    if newer is None:
+        return None
+    for extra in CUDA_EXTRAS[name] if extras is None else extras:
+        pins = gpu_pins(requires, extra, (environment,))
+        if pins:
+            derived = derive_cuda(pins, os)
+            if derived is None:
+                return None
+            # lazy: only a derived release reads the data's date
+            from compatlib.stack.knowledge import as_of
+
+            return DerivedRelease(name, version, derived, newer, as_of())
+    return None

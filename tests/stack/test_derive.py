@@ -11,9 +11,11 @@ from compatlib.stack.derive import (
     cuda_of_pins,
     cudnn_of_pins,
     derive_cuda,
+    derive_release,
     gpu_pins,
     linux_environments,
 )
+from compatlib.stack.knowledge import as_of
 
 TORCH_2_15 = [
     "filelock",
@@ -94,3 +96,47 @@ def test_derived_text_and_cudnn() -> None:
     assert derive_cuda({"cuda-bindings": ">=13"}) is None  # says nothing of the toolkit
     assert cuda_of_pins({"cuda-toolkit": ">=13.0"}) is None  # only exact pins
     assert cudnn_of_pins({"nvidia-cudnn-cu12": ">=9.0,<10"}) == "9.0"
+
+
+LINUX = linux_environments(["3.12"])[0]
+
+
+def test_derive_release_of_a_release_the_data_lacks() -> None:
+    newer = derive_release("torch", "2.99.0", TORCH_2_15, LINUX)
+    assert newer is not None
+    assert newer.standing == "torch 2.99.0 is newer than compatlib's data"
+    assert (newer.cuda.cuda, newer.cuda.driver) == ("13.2", "580.65.06")
+    assert newer.as_of == as_of()
+    # a release older than the data's first is "not in" it, not newer
+    old = derive_release(
+        "torch", "1.13.1", ['nvidia-cuda-runtime-cu11==11.7.99; platform_system == "Linux"'], LINUX
+    )
+    assert old is not None
+    assert old.standing == "torch 1.13.1 is not in compatlib's data"
+    assert (old.cuda.cuda, old.cuda.driver) == ("11.7", "450.80.02")
+    # tensorflow's CUDA libraries are its [and-cuda] extra's
+    tf = derive_release(
+        "tensorflow",
+        "2.99.0",
+        [
+            'nvidia-cuda-runtime-cu12==12.5.82; extra == "and-cuda"',
+            'nvidia-cudnn-cu12==9.3.0.75; extra == "and-cuda"',
+        ],
+        LINUX,
+    )
+    assert tf is not None
+    assert (tf.cuda.cuda, tf.cuda.cudnn) == ("12.5", "9.3.0.75")
+
+
+@pytest.mark.parametrize(
+    ("package", "version", "requires"),
+    [
+        ("torch", "2.3.1", TORCH_2_15),  # recorded: its record decides
+        ("torch", "2.3.1+cu999", TORCH_2_15),  # a recorded release, whatever the variant
+        ("numpy", "9.0", TORCH_2_15),  # not a framework
+        ("torch", "2.99.0", ["filelock"]),  # no CUDA pins: a CPU build
+        ("torch", "2.99.0", []),
+    ],
+)
+def test_derive_release_none(package: str, version: str, requires: list[str]) -> None:
+    assert derive_release(package, version, requires, LINUX) is None
