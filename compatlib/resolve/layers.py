@@ -329,7 +329,8 @@ class Layers:
     ) -> list[LayerDependency]:
         b = _framework_build(name, str(version), self.target.subdir)
         if b is None:
-            return self._derived_rules(name, version, requires) if requires else []
+            known = requires and name in _FRAMEWORK_PACKAGES
+            return self._derived_rules(name, version, requires) if known else []
         if b.cuda is None:
             return []
         deps = self._driver_for(b.cuda, f"its CUDA {b.cuda} build")
