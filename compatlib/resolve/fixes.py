@@ -14,13 +14,14 @@ explanation's requirement facts: their package keys and typed constraints
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from compatlib._values import field, replace, value
 from compatlib.errors import CompatError, InputError
 from compatlib.resolve.keys import CUDA, DRIVER, GLIBC, PYTHON, PYTHONS, LayerKey
-from compatlib.resolve.layers import Floor
+from compatlib.resolve.layers import BranchCeiling, Floor
 from compatlib.resolve.resolution import Resolution
 from compatlib.solver.errors import UnsatisfiableError
 from compatlib.solver.explanation import Explanation, Fix
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CombinedFix",
     "CudaFix",
+    "DriverBranchFix",
     "DriverFix",
     "DropFix",
     "Fix",
@@ -44,16 +46,16 @@ __all__ = [
     "PythonFix",
     "VariantFix",
     "suggest_fixes",
+    "variant_hints",
 ]
 
-#: GPUs tried for a GPU fix: one per generation, with an Azure VM size carrying it
-GPU_CHOICES = (
-    ("T4", "Standard_NC4as_T4_v3"),
-    ("A10", "Standard_NV36ads_A10_v5"),
-    ("A100", "Standard_NC24ads_A100_v4"),
-    ("L4", None),
-    ("H100", "Standard_NC40ads_H100_v5"),
-)
+#: how much each kind of fix changes, least first: another build of the same
+#: release, then the machine's layers (driver before Python before the OS before
+#: the GPU), then two layers together, then the request itself
+_COST = {"variant": 0, "driver": 1, "cuda": 1, "python": 2, "glibc": 3, "gpu": 4}
+_COMBINED, _LOOSEN, _DROP = 5, 6, 7
+#: GPUs tried for a GPU fix, at most (each is one solve)
+_GPU_TRIES = 4
 
 _Versions = Mapping[str, str]
 
@@ -104,48 +106,90 @@ class CudaFix(Fix):
 
 @value
 class GpuFix(Fix):
-    """Another GPU (``gpu``, of ``compute_capability``), with an Azure VM size
-    that carries it where one is known."""
+    """Another GPU (``gpu``, of ``compute_capability``), on the Azure VM size
+    ``azure_vm`` that carries it where one is known (``current_vm``: the target's
+    own size, when it came from an Azure preset)."""
 
     KIND: ClassVar[str] = "gpu"
     gpu: str
     compute_capability: str
     azure_vm: str | None = None
+    current_vm: str | None = None
     versions: _Versions = field(default_factory=dict)
 
     @property
     def text(self) -> str:
-        where = f" (for example the Azure VM size {self.azure_vm})" if self.azure_vm else ""
-        return (
-            f"use a GPU of compute capability {self.compute_capability}, "
-            f"such as the {self.gpu}{where}"
-        )
+        what = f"{self.gpu}, compute capability {self.compute_capability}"
+        if self.azure_vm is None:
+            return (
+                f"use a GPU of compute capability {self.compute_capability}, such as the {self.gpu}"
+            )
+        if self.current_vm is not None:
+            return f"move from {self.current_vm} to a {self.azure_vm} VM ({what})"
+        return f"move to a {self.azure_vm} VM ({what})"
 
     @property
     def change(self) -> dict[str, str]:
-        return {"gpu": self.gpu, "compute_capability": self.compute_capability}
+        out = {"gpu": self.gpu, "compute_capability": self.compute_capability}
+        if self.azure_vm is not None:
+            out["azure_vm"] = self.azure_vm
+        return out
 
 
 @value
 class GlibcFix(Fix):
-    """An OS with glibc ``glibc`` or newer (``example``: a release and its glibc)."""
+    """An OS with glibc ``glibc`` or newer: ``example`` is an OS release and its
+    glibc, ``image`` an Azure ML base image with such an OS (each verified)."""
 
     KIND: ClassVar[str] = "glibc"
     glibc: str
     current: str
     example: tuple[str, str] | None = None
+    image: str | None = None
     versions: _Versions = field(default_factory=dict)
 
     @property
     def text(self) -> str:
-        example = ""
+        where = []
         if self.example is not None:
-            example = f" (for example {self.example[0]}, glibc {self.example[1]})"
-        return f"use an OS with glibc {self.glibc} or newer{example}; the target has {self.current}"
+            where.append(f"{self.example[0]} (glibc {self.example[1]})")
+        if self.image is not None:
+            where.append(self.image)
+        such = f", such as {' or '.join(where)}" if where else ""
+        return f"use an OS with glibc {self.glibc} or newer{such}; the target has {self.current}"
 
     @property
     def change(self) -> dict[str, str]:
-        return {"glibc": self.glibc}
+        out = {"glibc": self.glibc}
+        if self.example is not None:
+            out["os"] = self.example[0]
+        return out
+
+
+@value
+class DriverBranchFix(Fix):
+    """An NVIDIA driver of an older ``branch`` (``driver``, from ``current``): the
+    last that drives the target's ``gpu`` (of ``architecture``)."""
+
+    KIND: ClassVar[str] = "driver"
+    branch: int
+    driver: str
+    current: str
+    gpu: str
+    architecture: str
+    versions: _Versions = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return (
+            f"use an NVIDIA driver of the {self.branch} branch ({self.driver} or a newer "
+            f"{self.branch} driver) instead of {self.current}: it is the last branch that "
+            f"supports the {self.gpu} ({self.architecture})"
+        )
+
+    @property
+    def change(self) -> dict[str, str]:
+        return {"driver": self.driver}
 
 
 @value
@@ -175,6 +219,7 @@ class VariantFix(Fix):
     name: str
     public: str
     variant: str
+    index_url: str | None = None
     versions: _Versions = field(default_factory=dict)
 
     @property
@@ -184,16 +229,20 @@ class VariantFix(Fix):
 
     @property
     def text(self) -> str:
+        where = f" from {self.index_url}" if self.index_url else ""
         if self.variant == "cpu":  # said outright: it runs, but without the GPU
             return (
-                f"use the CPU-only build of {self.name} {self.public} ({self.pinned}); "
+                f"use the CPU-only build of {self.name} {self.public} ({self.pinned}{where}); "
                 "it does not use the GPU"
             )
-        return f"use the {self.variant} build of {self.name} {self.public} ({self.pinned})"
+        return f"use the {self.variant} build of {self.name} {self.public} ({self.pinned}{where})"
 
     @property
     def change(self) -> dict[str, str]:
-        return {"requirement": self.requirement, "to": self.pinned}
+        out = {"requirement": self.requirement, "to": self.pinned}
+        if self.index_url:
+            out["index_url"] = self.index_url
+        return out
 
 
 @value
@@ -288,6 +337,34 @@ def _layers_in(expl: Explanation) -> set[LayerKey]:
     return {n.dependency_key for n in expl.requirements() if isinstance(n.dependency_key, LayerKey)}
 
 
+def _ceilings(expl: Explanation) -> list[BranchCeiling]:
+    """Driver branch ceilings among the explanation's facts (a K80: 470), lowest first."""
+    found = {
+        n.constraint
+        for n in expl.requirements()
+        if n.dependency_key == DRIVER and isinstance(n.constraint, BranchCeiling)
+    }
+    return sorted(found, key=lambda c: c.branch)
+
+
+def _cost(fix: Fix) -> int:
+    if isinstance(fix, CombinedFix):
+        return _COMBINED
+    if isinstance(fix, LoosenFix):
+        return _LOOSEN
+    if isinstance(fix, DropFix):
+        return _DROP
+    return _COST.get(fix.kind, _COMBINED)
+
+
+def _dominated(fix: Fix, fixes: Sequence[Fix]) -> bool:
+    """A two-layer fix one of whose parts holds alone."""
+    if not isinstance(fix, CombinedFix):
+        return False
+    parts = (fix.first.kind, fix.then.kind)
+    return any(not isinstance(f, CombinedFix) and f.kind in parts for f in fixes)
+
+
 def _floors(expl: Explanation, layer: LayerKey) -> list[str]:
     """Lower bounds the explanation's facts put on one layer, lowest first."""
     found = {
@@ -306,8 +383,10 @@ def suggest_fixes(
     *,
     limit: int = 4,
 ) -> tuple[Fix, ...]:
-    """Fixes for ``explanation``, each verified with ``solve(requirements, target)``."""
-    fixes: list[Fix] = list(_layer_fixes(explanation, requirements, target, solve, depth=1))
+    """Fixes for ``explanation``, each verified with ``solve(requirements, target)``,
+    smallest change first."""
+    found = _layer_fixes(explanation, requirements, target, solve, depth=1)
+    fixes: list[Fix] = [f for f in found if not _dominated(f, found)]
 
     def add(fix: Fix, reqs: Sequence[str]) -> bool:
         res = _try(solve, reqs, target)
@@ -330,7 +409,7 @@ def suggest_fixes(
             fixes.append(LoosenFix(text, name, got.get(name, "?"), got))
         elif rest:
             add(DropFix(text), rest)
-    return tuple(fixes[:limit])
+    return tuple(sorted(fixes, key=_cost)[:limit])
 
 
 def _variant_fix(
@@ -357,10 +436,95 @@ def _variant_fix(
     for variant in names:
         if variant == current or variant.startswith("rocm"):
             continue
-        fix = VariantFix(text, name, public, variant)
+        fix = VariantFix(text, name, public, variant, _index_url(name, public, variant))
         if add(fix, [*rest, fix.pinned]):
             return True
     return False
+
+
+#: where PyTorch publishes each build variant (``cu118``, ``cpu``) of its releases
+_PYTORCH_INDEX = "https://download.pytorch.org/whl/"
+
+
+def _index_url(name: str, public: str, variant: str) -> str | None:
+    """The package index that serves a build variant: the knowledge base's, else
+    PyTorch's index for torch (every torch variant is published there)."""
+    # lazy: only _index_url needs compatlib.stack.frameworks, which loads 10 modules that importing this one does not
+    from compatlib.stack.frameworks import build
+
+    try:
+        url = build(name, public, variant).index_url
+    except InputError:
+        url = None
+    if url is None and name == "torch":
+        url = _PYTORCH_INDEX + variant
+    return url
+
+
+def variant_hints(
+    explanation: Explanation,
+    requirements: Sequence[str],
+    target: Target,
+    fixes: Sequence[Fix] = (),
+) -> tuple[str, ...]:
+    """Builds of a pinned torch release that the sources given do not carry but
+    that, per the knowledge base, run on the target: where they come from (the
+    PyTorch index) and how to ask for them. Only where the driver or the GPU is
+    what fails, and no verified variant fix was found. Said as hints, not fixes:
+    without that index among the sources, solving again cannot prove them.
+    """
+    # lazy: only variant_hints needs compatlib.stack, which loads 11 modules that importing this one does not
+    from compatlib.stack.profile import SystemProfile
+
+    system = target.system if isinstance(target.system, SystemProfile) else None
+    gpu_layers = any(k in (DRIVER, CUDA) or k.layer == "cuda_arch" for k in _layers_in(explanation))
+    if system is None or not gpu_layers or any(isinstance(f, VariantFix) for f in fixes):
+        return ()
+    python = f"{target.python_version.major}.{target.python_version.minor}"
+    hints: list[str] = []
+    for text in requirements:
+        hint = _variant_hint(text, system, python)
+        if hint is not None:
+            hints.append(hint)
+    return tuple(hints)
+
+
+def _variant_hint(text: str, system: SystemProfile, python: str) -> str | None:
+    # lazy: only _variant_hint needs compatlib.stack, which loads 11 modules that importing this one does not
+    from compatlib.stack.frameworks import build, parse_local_version, variants
+    from compatlib.stack.knowledge import driver_supports_gpu
+    from compatlib.stack.query import check_build
+
+    try:
+        req = Requirement(text)
+    except CompatError:
+        return None
+    pins = [s for s in req.specifier if s.operator == "=="]
+    if canonicalize_name(req.name) != "torch" or len(pins) != 1 or "*" in pins[0].version:
+        return None
+    public, current = parse_local_version(pins[0].version)
+    try:
+        names = variants("torch", public)
+        builds = [build("torch", public, v) for v in names]
+    except InputError:
+        return None
+    for b in reversed(builds):  # the newest CUDA first
+        if b.variant == current or b.cuda is None or b.default:
+            continue
+        verdict = check_build(b, system, python)
+        driver = system.driver
+        if not verdict.works or (
+            driver is not None
+            and not all(driver_supports_gpu(driver, cc) for cc in system.compute_capabilities)
+        ):
+            continue
+        url = _index_url("torch", public, b.variant)
+        return (
+            f"torch {public} also has a {b.variant} build (CUDA {b.cuda}) that runs on this "
+            f"machine per the knowledge base; it is on the PyTorch index, which is not among "
+            f"the sources given: pip install torch=={public}+{b.variant} --extra-index-url {url}"
+        )
+    return None
 
 
 class _LayerSearch:
@@ -413,11 +577,15 @@ def _layer_fixes(
     layers = _layers_in(explanation)
     system = target.system if isinstance(target.system, SystemProfile) else None
     if system is not None:
+        ceilings = _ceilings(explanation)
         if DRIVER in layers and system.driver is not None:
-            _driver_fix(explanation, target, system, system.driver, search)
+            if ceilings:
+                _driver_branch_fix(ceilings[0], target, system, system.driver, search)
+            else:
+                _driver_fix(explanation, target, system, system.driver, search)
         if CUDA in layers and system.cuda is not None:
             _cuda_fix(explanation, target, system, system.cuda, search)
-        if any(k.layer == "cuda_arch" for k in layers) and system.gpus:
+        if (ceilings or any(k.layer == "cuda_arch" for k in layers)) and system.gpus:
             _gpu_fix(target, system, search)
     glibc = target.glibc or (system.glibc if system is not None else None)
     if GLIBC in layers and glibc is not None:
@@ -452,16 +620,47 @@ def _cuda_fix(
             return
 
 
-def _gpu_fix(target: Target, system: SystemProfile, search: _LayerSearch) -> None:
-    # lazy: only _gpu_fix needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
-    from compatlib.stack.knowledge import gpu
+def _driver_branch_fix(
+    ceiling: BranchCeiling,
+    target: Target,
+    system: SystemProfile,
+    current: str,
+    search: _LayerSearch,
+) -> None:
+    """The newest driver the data knows in the last branch that drives the target's GPU."""
+    # lazy: only _driver_branch_fix needs compatlib.stack, which loads 11 modules that importing this one does not
+    from compatlib.stack.choices import driver_choices
+    from compatlib.stack.knowledge import last_driver_branch
 
-    for name, vm in GPU_CHOICES:
-        g = gpu(name)
-        if g.compute_capability in system.gpus:
-            continue
+    names = system.gpu_names or (None,) * len(system.gpus)
+    for cc, name in zip(system.gpus, names, strict=True):
+        end = last_driver_branch(cc)
+        if end is not None and end.last_branch == ceiling.branch:
+            gpu, arch = name or f"GPU of compute capability {cc}", end.architecture
+            break
+    else:
+        return
+    for driver in driver_choices(ceiling.branch)[:2]:
+        fix = DriverBranchFix(ceiling.branch, driver, current, gpu, arch)
+        new = replace(system, driver=driver, cuda=None)
+        if search.verify(fix, replace(target, system=new)):
+            return
+
+
+def _gpu_fix(target: Target, system: SystemProfile, search: _LayerSearch) -> None:
+    """The GPU nearest the target's that the request runs on, with its Azure VM size."""
+    # lazy: only _gpu_fix needs compatlib.stack.choices, which loads 11 modules that importing this one does not
+    from compatlib.stack.choices import gpu_choices
+
+    preset = re.match(r"azure:(Standard_\w+)", system.source)
+    current_vm = preset.group(1) if preset else None
+    one_generation = len(set(system.gpus)) == 1
+    names = system.gpu_names or ()
+    choices = gpu_choices(system.gpus, names, exclude_current=one_generation)
+    for choice in choices[:_GPU_TRIES]:
+        g = choice.gpu
         new = replace(system, gpus=(g.compute_capability,), gpu_names=(g.name,))
-        fix = GpuFix(g.name, g.compute_capability, vm)
+        fix = GpuFix(g.name, g.compute_capability, choice.vm.name, current_vm)
         if search.verify(fix, replace(target, system=new)):
             return
 
@@ -473,16 +672,29 @@ def _glibc_fix(
     current: str,
     search: _LayerSearch,
 ) -> None:
-    # lazy: only _glibc_fix needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
-    from compatlib.stack.knowledge import os_releases
+    """The nearest OS release (and Azure ML base image) with a glibc the request needs."""
+    # lazy: only _glibc_fix needs compatlib.stack.choices, which loads 11 modules that importing this one does not
+    from compatlib.stack.choices import image_choices, os_choices, os_label
 
-    for floor in _floors(expl, GLIBC):
-        oses = [o for o in os_releases() if _ge(o.glibc, floor)]
-        example = (oses[0].name, oses[0].glibc) if oses else None
-        new_target = replace(target, glibc=floor)
+    def moved(glibc: str, os: str | None) -> Target:
+        new_target = replace(target, glibc=glibc)
         if system is not None:
-            new_target = replace(new_target, system=replace(system, glibc=floor, os=None))
-        if search.verify(GlibcFix(floor, current, example), new_target):
+            new_target = replace(new_target, system=replace(system, glibc=glibc, os=os))
+        return new_target
+
+    on_gpu = system is not None and bool(system.gpus)
+    driver = system.driver if system is not None else None
+    for floor in _floors(expl, GLIBC):
+        oses = os_choices(floor, current=system.os if system is not None else None)
+        example = (os_label(oses[0].release), oses[0].release.glibc) if oses else None
+        image = None
+        for choice in image_choices(floor, gpu=on_gpu, driver=driver)[:1]:
+            if _try(
+                search.solve, search.requirements, moved(choice.release.glibc, choice.release.id)
+            ):
+                image = choice.label
+        glibc, os = (example[1], oses[0].release.id) if example else (floor, None)
+        if search.verify(GlibcFix(floor, current, example, image), moved(glibc, os)):
             return
 
 
@@ -491,10 +703,6 @@ def _python_fix(target: Target, search: _LayerSearch) -> None:
     for py in _nearest(current, PYTHONS):  # nearest to the target's first
         if search.verify(PythonFix(py, current), replace(target, python=py)):
             return
-
-
-def _ge(a: str, b: str) -> bool:
-    return DottedVersion(a) >= DottedVersion(b)
 
 
 def _nearest(current: str, choices: Iterable[str]) -> list[str]:

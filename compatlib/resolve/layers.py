@@ -53,6 +53,7 @@ __all__ = [
     "GLIBC",
     "LAYER_NAMES",
     "ArchSet",
+    "BranchCeiling",
     "Floor",
     "OrNewer",
     "LayerConstraint",
@@ -127,8 +128,27 @@ class ArchSet:
         return "a GPU that runs code built for " + ", ".join(self.arch_list)
 
 
+@value
+class BranchCeiling:
+    """An upper bound on the driver: its ``branch`` (``470``) or an older one."""
+
+    branch: int
+
+    def contains(self, value: LayerValue) -> bool:
+        # an open value may be any newer driver: not within a ceiling
+        return not isinstance(value, OrNewer) and value.major <= self.branch
+
+    @property
+    def below(self) -> DottedVersion:
+        """The first driver version above the bound (``471``)."""
+        return DottedVersion(str(self.branch + 1))
+
+    def __str__(self) -> str:
+        return f"<{self.below}"
+
+
 #: what a release's rules ask of a layer
-LayerConstraint = Floor | ArchSet
+LayerConstraint = Floor | ArchSet | BranchCeiling
 LayerDependency = Dependency[LayerKey, LayerConstraint]
 
 
@@ -223,6 +243,7 @@ class Layers:
                 fixed[CUDA_ARCH if i == 0 else LayerKey("cuda_arch", cc)] = DottedVersion(cc)
         self.fixed = fixed
         self.gpu_packages = tuple(p for p in fixed if p.layer == "cuda_arch")
+        self.driver_limits = _driver_limits(system)
 
     @staticmethod
     def layer_name(package: LayerKey) -> str:
@@ -258,8 +279,24 @@ class Layers:
                 if n and DottedVersion(cc) == value
             ]
             gpu = f" ({names[0]})" if names else ""
-            return f"the target's GPU{gpu} has compute capability {value}"
+            return f"the target's GPU{gpu} has compute capability {value}" + self._undriven(value)
         return f"the target's {LAYER_NAMES[package]} is {value}"
+
+    def _undriven(self, compute_capability: DottedVersion) -> str:
+        """ ", and its driver 550.54.15 does not support it: ..." where the target's
+        driver is past the last branch for that GPU."""
+        driver = self.fixed.get(DRIVER)
+        for limit in self.driver_limits:
+            if (
+                limit.compute_capability == compute_capability
+                and driver is not None
+                and not limit.ceiling.contains(driver)
+            ):
+                return (
+                    f", and its driver {driver} does not support it: {limit.architecture} "
+                    f"GPUs were last supported by the {limit.ceiling.branch} driver branch"
+                )
+        return ""
 
     # -- rules -----------------------------------------------------------------
     def rules(
@@ -345,6 +382,7 @@ class Layers:
         if gpu_constraint is not None:
             for package in self.gpu_packages or (CUDA_ARCH,):
                 deps.append(Dependency(package, gpu_constraint, text))
+            deps.extend(limit.dependency for limit in self.driver_limits)
         return deps
 
     def _derived_rules(
@@ -361,7 +399,9 @@ class Layers:
             f"its CUDA {shown} build (derived from its wheel's pins: {cuda.basis}; "
             f"{derived.standing}, as of {derived.as_of})"
         )
-        return self._driver_for(cuda.release, why)
+        deps = self._driver_for(cuda.release, why)
+        deps.extend(limit.dependency for limit in self.driver_limits)
+        return deps
 
 
 def derive_framework_cuda(
@@ -380,6 +420,45 @@ def derive_framework_cuda(
 
     os = "windows" if target.subdir.startswith("win") else "linux"
     return derive_release(name, str(version), requires, target.marker_environment(), os, extras)
+
+
+@value
+class _DriverLimit:
+    """A GPU of the target that only drivers up to ``ceiling`` drive."""
+
+    compute_capability: DottedVersion
+    gpu: str
+    architecture: str
+    ceiling: BranchCeiling
+
+    @property
+    def dependency(self) -> LayerDependency:
+        """What a GPU build asks of the driver for this GPU to be driven at all."""
+        b = self.ceiling.branch
+        return Dependency(
+            DRIVER,
+            self.ceiling,
+            f"an NVIDIA driver of the {b} branch or older, the last to support "
+            f"{self.architecture} GPUs such as the target's {self.gpu}",
+        )
+
+
+def _driver_limits(system: SystemProfile | None) -> tuple[_DriverLimit, ...]:
+    """The target's GPUs that newer driver branches no longer drive (a K80: past 470)."""
+    if system is None or not system.gpus:
+        return ()
+    # lazy: only _driver_limits needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
+    from compatlib.stack.knowledge import last_driver_branch
+
+    names = system.gpu_names or (None,) * len(system.gpus)
+    limits: dict[str, _DriverLimit] = {}
+    for cc, name in zip(system.gpus, names, strict=True):
+        end = last_driver_branch(cc)
+        if end is not None and cc not in limits:
+            gpu = name or f"GPU of compute capability {cc}"
+            ceiling = BranchCeiling(end.last_branch)
+            limits[cc] = _DriverLimit(DottedVersion(cc), gpu, end.architecture, ceiling)
+    return tuple(limits.values())
 
 
 def _arch_summary(arch_list: Iterable[str]) -> str:

@@ -11,7 +11,7 @@ from packaging.version import Version
 from compatlib._values import replace
 from compatlib.errors import InputError
 from compatlib.resolve.keys import PYTHON, PipKey
-from compatlib.resolve.layers import LAYER_NAMES, ArchSet, Floor, known_values
+from compatlib.resolve.layers import LAYER_NAMES, ArchSet, BranchCeiling, Floor, known_values
 from compatlib.resolve.providers.python import (
     PipCandidate,
     PipConstraint,
@@ -169,12 +169,14 @@ def _failure(
     expl = build_explanation(failure, list(requirements))
     if options is not None:
         # lazy: only _failure needs compatlib.resolve.fixes, which loads 4 modules that importing this one does not
-        from compatlib.resolve.fixes import suggest_fixes
+        from compatlib.resolve.fixes import suggest_fixes, variant_hints
 
         def again(reqs: Sequence[str], tgt: Target) -> Resolution:
             return solve(reqs, target=tgt, fixes=False, **options)
 
-        expl = replace(expl, fixes=suggest_fixes(expl, list(requirements), target, again))
+        fixes = suggest_fixes(expl, list(requirements), target, again)
+        hints = (*expl.hints, *variant_hints(expl, list(requirements), target, fixes))
+        expl = replace(expl, fixes=fixes, hints=hints)
     return UnsatisfiableError(expl)
 
 
@@ -263,6 +265,8 @@ def system_requirements(
         for c in constraints:
             if isinstance(c, Floor):
                 interval = interval & VersionSet.at_least(c.version)
+            elif isinstance(c, BranchCeiling):
+                interval = interval & VersionSet.less_than(c.below)
             elif isinstance(c, ArchSet):
                 arch.append(c)
         allowed: tuple[str, ...] = ()

@@ -49,6 +49,7 @@ __all__ = [
     "CudaRelease",
     "CudnnRelease",
     "CuratedEnvironment",
+    "DriverBranch",
     "DriverCuda",
     "DriverFloor",
     "Gpu",
@@ -67,6 +68,7 @@ __all__ = [
     "cuda_releases",
     "cudnn_releases",
     "curated_environments",
+    "driver_branches",
     "gpus",
     "manylinux_tags",
     "minor_compatibility",
@@ -80,9 +82,11 @@ __all__ = [
     "driver_cuda",
     "driver_floor",
     "driver_max_cuda",
+    "driver_supports_gpu",
     "glibc_of",
     "gpu",
     "is_tegra",
+    "last_driver_branch",
     "manylinux_glibc",
     "min_driver",
     "normalize_compute_capability",
@@ -159,6 +163,17 @@ class Gpu:
     compute_capability: str
     architecture: str
     aliases: tuple[str, ...]
+    source: str
+    note: str | None = None
+
+
+@value(slots=False)
+class DriverBranch:
+    """The last NVIDIA driver branch (``470``) that drives the GPUs of one
+    architecture (``"Kepler"``); later branches do not load on them."""
+
+    architecture: str
+    last_branch: int
     source: str
     note: str | None = None
 
@@ -440,6 +455,21 @@ def gpus() -> tuple[Gpu, ...]:
             note=r.opt_text("note"),
         )
         for r in _records(data, path, "gpus")
+    )
+
+
+@cache
+def driver_branches() -> tuple[DriverBranch, ...]:
+    """Per GPU architecture whose support has ended, the last driver branch for it."""
+    data, path = _load("gpus.yaml")
+    return tuple(
+        DriverBranch(
+            architecture=r.text("architecture"),
+            last_branch=r.integer("last_branch"),
+            source=r.source(),
+            note=r.opt_text("note"),
+        )
+        for r in _records(data, path, "driver_branches")
     )
 
 
@@ -1245,3 +1275,29 @@ def azure_vm_size(name: str) -> AzureVmSize:
             name if name.startswith("Standard_") else f"Standard_{name}", (s.name for s in sizes)
         ),
     )
+
+
+# --------------------------------------------------------------------------- driver branches
+
+
+def last_driver_branch(compute_capability: str) -> DriverBranch | None:
+    """The last driver branch that drives GPUs of ``compute_capability``, or ``None``
+    when the newest branch still does (or the GPU is an integrated Jetson GPU, which
+    runs NVIDIA's L4T driver instead): ``last_driver_branch("3.7").last_branch == 470``.
+    """
+    try:
+        cc = normalize_compute_capability(compute_capability)
+        if is_tegra(cc):
+            return None
+    except InputError:  # a GPU the data does not know: nothing to say about it
+        return None
+    archs = {g.architecture for g in gpus() if g.compute_capability == cc}
+    ends = [b for b in driver_branches() if b.architecture in archs]
+    return min(ends, key=lambda b: b.last_branch) if ends else None
+
+
+def driver_supports_gpu(driver: str, compute_capability: str) -> bool:
+    """Whether NVIDIA driver ``driver`` (``"550.54.15"``) drives GPUs of
+    ``compute_capability``: its branch is no later than the architecture's last."""
+    end = last_driver_branch(compute_capability)
+    return end is None or DottedVersion(driver).major <= end.last_branch

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from compatlib.values.filenames import Tag
     from compatlib.values.tags import TagRanker
 from compatlib.resolve.keys import PYTHON, PYTHONS, LayerKey, PipKey
-from compatlib.resolve.layers import ArchSet, Floor, Layers, OrNewer
+from compatlib.resolve.layers import ArchSet, BranchCeiling, Floor, Layers, OrNewer
 from compatlib.solver.provider import BaseProvider, Dependency, DependencyKind, Unavailable
 from compatlib.sources.memory import IndexRelease, Repository
 from compatlib.values.dotted import DottedVersion
@@ -94,7 +94,7 @@ class PythonChoice:
 #: the keys, candidates and constraints of :class:`PythonProvider`
 PipPackageKey: TypeAlias = "PipKey | LayerKey"
 PipCandidate: TypeAlias = "Version | DottedVersion | OrNewer"
-PipConstraint: TypeAlias = "SpecifierSet | Exact | PythonChoice | Floor | ArchSet"
+PipConstraint: TypeAlias = "SpecifierSet | Exact | PythonChoice | Floor | ArchSet | BranchCeiling"
 PipDependency: TypeAlias = "Dependency[PipPackageKey, PipConstraint]"
 
 
@@ -417,7 +417,9 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         return self.layer_of(package) or str(package)
 
 
-def _contains_other(constraint: PythonChoice | Floor | ArchSet, candidate: PipCandidate) -> bool:
+def _contains_other(
+    constraint: PythonChoice | Floor | ArchSet | BranchCeiling, candidate: PipCandidate
+) -> bool:
     """``contains`` for a Python choice or a layer's constraint."""
     if isinstance(constraint, PythonChoice):
         return isinstance(candidate, Version) and constraint.contains(candidate)
