@@ -257,9 +257,14 @@ class LoosenFix(Fix):
 
     @property
     def text(self) -> str:
+        cpu = (
+            ", a CPU-only build that does not use the GPU"
+            if self.resolves_to.endswith("+cpu")
+            else ""
+        )
         return (
             f"loosen {self.requirement} to {self.name} "
-            f"(it then resolves to {self.name} {self.resolves_to})"
+            f"(it then resolves to {self.name} {self.resolves_to}{cpu})"
         )
 
     @property
@@ -412,6 +417,27 @@ def suggest_fixes(
     return tuple(sorted(fixes, key=_cost)[:limit])
 
 
+def _pinned_releases(req: Requirement) -> list[tuple[str, str | None]]:
+    """The framework releases a requirement pins, as (public version, variant):
+    ``torch==2.4.1+cu124`` -> ``[("2.4.1", "cu124")]``; ``torch==2.4.*`` -> the
+    knowledge base's releases of the series, newest first (at most two)."""
+    # lazy: only _pinned_releases needs compatlib.stack.frameworks, which loads 10 modules that importing this one does not
+    from compatlib.stack.frameworks import parse_local_version, versions
+
+    pins = [s for s in req.specifier if s.operator == "=="]
+    name = canonicalize_name(req.name)
+    if len(pins) != 1 or name not in ("torch", "tensorflow"):
+        return []
+    if "*" not in pins[0].version:
+        return [parse_local_version(pins[0].version)]
+    try:
+        known = versions(name)
+    except InputError:
+        return []
+    matching = [v for v in reversed(known) if req.specifier.contains(v, prereleases=True)]
+    return [(v, None) for v in matching[:2]]
+
+
 def _variant_fix(
     i: int,
     text: str,
@@ -420,25 +446,22 @@ def _variant_fix(
 ) -> bool:
     """Try the other published builds of a pinned framework release."""
     # lazy: only _variant_fix needs compatlib.stack.frameworks, which loads 10 modules that importing this one does not
-    from compatlib.stack.frameworks import parse_local_version, variants
+    from compatlib.stack.frameworks import variants
 
     req = Requirement(text)
-    pins = [s for s in req.specifier if s.operator == "=="]
     name = canonicalize_name(req.name)
-    if len(pins) != 1 or name not in ("torch", "tensorflow") or "*" in pins[0].version:
-        return False
-    public, current = parse_local_version(pins[0].version)
-    try:
-        names = variants(name, public)
-    except InputError:
-        return False
     rest = [r for j, r in enumerate(requirements) if j != i]
-    for variant in names:
-        if variant == current or variant.startswith("rocm"):
+    for public, current in _pinned_releases(req):
+        try:
+            names = variants(name, public)
+        except InputError:
             continue
-        fix = VariantFix(text, name, public, variant, _index_url(name, public, variant))
-        if add(fix, [*rest, fix.pinned]):
-            return True
+        for variant in names:
+            if variant == current or variant.startswith("rocm"):
+                continue
+            fix = VariantFix(text, name, public, variant, _index_url(name, public, variant))
+            if add(fix, [*rest, fix.pinned]):
+                return True
     return False
 
 
@@ -491,7 +514,7 @@ def variant_hints(
 
 def _variant_hint(text: str, system: SystemProfile, python: str) -> str | None:
     # lazy: only _variant_hint needs compatlib.stack, which loads 11 modules that importing this one does not
-    from compatlib.stack.frameworks import build, parse_local_version, variants
+    from compatlib.stack.frameworks import build, variants
     from compatlib.stack.knowledge import driver_supports_gpu
     from compatlib.stack.query import check_build
 
@@ -499,31 +522,29 @@ def _variant_hint(text: str, system: SystemProfile, python: str) -> str | None:
         req = Requirement(text)
     except CompatError:
         return None
-    pins = [s for s in req.specifier if s.operator == "=="]
-    if canonicalize_name(req.name) != "torch" or len(pins) != 1 or "*" in pins[0].version:
+    if canonicalize_name(req.name) != "torch":
         return None
-    public, current = parse_local_version(pins[0].version)
-    try:
-        names = variants("torch", public)
-        builds = [build("torch", public, v) for v in names]
-    except InputError:
+    driver = system.driver
+    if driver is not None and not all(
+        driver_supports_gpu(driver, cc) for cc in system.compute_capabilities
+    ):
         return None
-    for b in reversed(builds):  # the newest CUDA first
-        if b.variant == current or b.cuda is None or b.default:
+    for public, current in _pinned_releases(req):
+        try:
+            builds = [build("torch", public, v) for v in variants("torch", public)]
+        except InputError:
             continue
-        verdict = check_build(b, system, python)
-        driver = system.driver
-        if not verdict.works or (
-            driver is not None
-            and not all(driver_supports_gpu(driver, cc) for cc in system.compute_capabilities)
-        ):
-            continue
-        url = _index_url("torch", public, b.variant)
-        return (
-            f"torch {public} also has a {b.variant} build (CUDA {b.cuda}) that runs on this "
-            f"machine per the knowledge base; it is on the PyTorch index, which is not among "
-            f"the sources given: pip install torch=={public}+{b.variant} --extra-index-url {url}"
-        )
+        for b in reversed(builds):  # the newest CUDA first
+            if b.variant == current or b.cuda is None or b.default:
+                continue
+            if not check_build(b, system, python).works:
+                continue
+            url = _index_url("torch", public, b.variant)
+            return (
+                f"torch {public} also has a {b.variant} build (CUDA {b.cuda}) that runs on this "
+                f"machine per the knowledge base; it is on the PyTorch index, which is not among "
+                f"the sources given: pip install torch=={public}+{b.variant} --extra-index-url {url}"
+            )
     return None
 
 

@@ -160,3 +160,17 @@ def test_a_two_layer_fix_is_dropped_when_one_of_its_layers_suffices() -> None:
     assert not _dominated(both, [both])
     assert not _dominated(gpu, [both, gpu])
     assert both.kind == "driver+gpu"
+
+
+def test_a_series_pin_gets_the_build_hint_and_a_cpu_loosening_says_so() -> None:
+    expl = _fail(
+        "driver=470.82.01,gpu=T4",
+        ["torch 2.4.1", "torch 2.4.0", "torch 2.13.0+cpu"],
+        ["torch==2.4.*"],
+    )
+    assert any("pip install torch==2.4.1+cu118" in h for h in expl.hints)
+    loosen = next(f for f in expl.fixes if isinstance(f, LoosenFix))
+    assert loosen.text == (
+        "loosen torch==2.4.* to torch (it then resolves to torch 2.13.0+cpu, "
+        "a CPU-only build that does not use the GPU)"
+    )
