@@ -515,7 +515,6 @@ def variant_hints(
 def _variant_hint(text: str, system: SystemProfile, python: str) -> str | None:
     # lazy: only _variant_hint needs compatlib.stack, which loads 11 modules that importing this one does not
     from compatlib.stack.frameworks import build, variants
-    from compatlib.stack.knowledge import driver_supports_gpu
     from compatlib.stack.query import check_build
 
     try:
@@ -523,11 +522,6 @@ def _variant_hint(text: str, system: SystemProfile, python: str) -> str | None:
     except CompatError:
         return None
     if canonicalize_name(req.name) != "torch":
-        return None
-    driver = system.driver
-    if driver is not None and not all(
-        driver_supports_gpu(driver, cc) for cc in system.compute_capabilities
-    ):
         return None
     for public, current in _pinned_releases(req):
         try:

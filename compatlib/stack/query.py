@@ -19,7 +19,14 @@ from compatlib.stack.frameworks import FrameworkBuild, builds, canonical_framewo
 from compatlib.stack.profile import SystemProfile, parse_system
 from compatlib.values.dotted import DottedVersion
 
-__all__ = ["BuildVerdict", "NewestReport", "check_build", "newest_build", "newest_report"]
+__all__ = [
+    "BuildVerdict",
+    "NewestReport",
+    "check_build",
+    "newest_build",
+    "newest_report",
+    "undriven_gpus",
+]
 
 
 @value
@@ -77,6 +84,7 @@ def check_build(
                 reasons.append(
                     f"CUDA {b.cuda} needs an NVIDIA driver >={floor}; the system has {system.driver}"
                 )
+        reasons.extend(undriven_gpus(system))
         for cc in system.compute_capabilities:
             if not b.runs_on(cc):
                 why = f"it has no GPU code for compute capability {cc} (built for "
@@ -85,6 +93,29 @@ def check_build(
                     why += f"; a Jetson (Tegra) GPU runs only machine code built for exactly {cc}"
                 reasons.append(why)
     return BuildVerdict(b, tuple(reasons))
+
+
+def undriven_gpus(system: SystemProfile) -> tuple[str, ...]:
+    """The system's GPUs its driver cannot drive at all, each said with the last
+    branch that does: "the NVIDIA driver 550.54.15 does not support the Tesla K80
+    (Kepler; last supported by the 470 driver branch)"."""
+    # lazy: only undriven_gpus needs compatlib.stack.knowledge, which loads 2 modules that importing this one does not
+    from compatlib.stack.knowledge import last_driver_branch
+
+    if system.driver is None:
+        return ()
+    major = DottedVersion(system.driver).major
+    names = system.gpu_names or (None,) * len(system.gpus)
+    out: dict[str, str] = {}
+    for cc, name in zip(system.gpus, names, strict=True):
+        end = last_driver_branch(cc)
+        if end is not None and major > end.last_branch and cc not in out:
+            gpu = name or f"GPU of compute capability {cc}"
+            out[cc] = (
+                f"the NVIDIA driver {system.driver} does not support the {gpu} "
+                f"({end.architecture}; last supported by the {end.last_branch} driver branch)"
+            )
+    return tuple(out.values())
 
 
 @value
@@ -196,6 +227,7 @@ def newest_report(
                 f"{package} builds for those may exist"
             )
     if want_gpu:
+        notes.extend(f"{why}: no GPU build runs with this driver" for why in undriven_gpus(profile))
         gpu_builds = [b for b in every if b.cuda is not None]
         for cc in profile.compute_capabilities:
             if gpu_builds and not any(b.runs_on(cc) for b in gpu_builds):

@@ -41,10 +41,17 @@ def test_newest_torch_for_an_old_driver_and_a_v100() -> None:
 
 
 def test_newest_respects_python_and_gpu() -> None:
-    best, _ = newest_build("torch", "driver=580.65.06,gpu=K80", "3.11")
+    best, _ = newest_build("torch", "driver=470.82.01,gpu=K80", "3.11")
     assert best is not None
     assert best.build.variant == "cu118"  # the last CUDA builds with sm_37 code
     assert best.build.runs_on("3.7")
+    # a driver past the 470 branch does not drive a K80 at all
+    best, rejected = newest_build("torch", "driver=580.65.06,gpu=K80", "3.11")
+    assert best is None
+    assert (
+        "the NVIDIA driver 580.65.06 does not support the Tesla K80 "
+        "(Kepler; last supported by the 470 driver branch)"
+    ) in rejected[0].reasons
     best, _ = newest_build("tensorflow", "driver=535.104.05,gpu=A100", "3.12")
     assert best is not None
     assert best.build.supports_python("3.12")
