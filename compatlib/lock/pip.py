@@ -31,6 +31,7 @@ from compatlib.values.urls import redact_url, split_url
 if TYPE_CHECKING:
     from compatlib.resolve.resolution import Resolution
     from compatlib.sources.memory import Artifact, IndexRelease, Repository
+    from compatlib.sources.pypi.shared import SharedSources
     from compatlib.specs.model import Spec
     from compatlib.values.tags import TagRanker
     from compatlib.values.target import Target
@@ -503,6 +504,7 @@ def lock_pip(
     requires_python: str | None = None,
     previous: Lock | None = None,
     verify_metadata: str = "fast",
+    sources: SharedSources | None = None,
 ) -> Lock:
     """Lock pip requirements for one target, or for several (one solve each).
 
@@ -531,7 +533,11 @@ def lock_pip(
     The requirements are solved in a canonical order (by name), so the order
     they are given in changes neither the result nor the inputs hash.
     ``verify_metadata="full"`` reads remote metadata only from files checked
-    whole (:class:`~compatlib.sources.pypi.PyPIRepository`).
+    whole (:class:`~compatlib.sources.pypi.PyPIRepository`). The repositories
+    of every target and Python share one
+    :class:`~compatlib.sources.pypi.shared.SharedSources` (``sources``, or one
+    made for this call): each source is scanned, and each file's metadata
+    read, once per run.
 
     Raises :class:`~compatlib.solver.errors.UnsatisfiableError` (with the explanation)
     when no set of versions works, :class:`~compatlib.errors.InputError` for bad
@@ -546,6 +552,12 @@ def lock_pip(
         constraints,
     )
     pre = prereleases if prereleases is not None else inputs.prereleases
+    own_sources = None
+    if repository is None and sources is None:
+        # lazy: only a lock over PyPI-style sources shares them
+        from compatlib.sources.pypi.shared import SharedSources
+
+        sources = own_sources = SharedSources()
     run = functools.partial(
         _lock_one,
         inputs,
@@ -562,10 +574,20 @@ def lock_pip(
         progress=progress,
         prefetch=prefetch,
         verify_metadata=verify_metadata,
+        shared=sources,
     )
-    packages, system = _lock_each(
-        run, inputs, all_constraints, targets, universal=universal, requires_python=requires_python
-    )
+    try:
+        packages, system = _lock_each(
+            run,
+            inputs,
+            all_constraints,
+            targets,
+            universal=universal,
+            requires_python=requires_python,
+        )
+    finally:
+        if own_sources is not None:
+            own_sources.close()
     return Lock.of(
         packages,
         system_requirements=system,
@@ -759,6 +781,7 @@ def _lock_one(
     requires_seen: list[str] | None = None,
     previous: Lock | None = None,
     verify_metadata: str = "fast",
+    shared: SharedSources | None = None,
 ) -> tuple[list[LockedPackage], dict[str, str]]:
     # lazy: only _lock_one needs compatlib.resolve.solve, which loads 21 modules that importing this one does not
     from compatlib.resolve.solve import solve
@@ -781,6 +804,7 @@ def _lock_one(
             progress=progress,
             hash_local_files=False,  # only the chosen files are hashed (lock_resolution)
             verify_metadata="full" if verify_metadata == "full" else "fast",
+            shared=shared,
         )
         repository = own
     if prefetch is None:

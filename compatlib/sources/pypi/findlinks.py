@@ -84,6 +84,8 @@ class FindLinks:
         self._by_key: dict[str, list[DistFile | _Entry]] | None = None
         self._files: dict[str, list[DistFile]] = {}
         self._lock = threading.Lock()
+        #: locations listed so far (each once), for tests and benchmarks
+        self.scans = 0
 
     def _scan_folder(self, url: str, folder: Path) -> list[DistFile | _Entry]:
         # one scandir pass over the folder, resolved once; entries are parsed
@@ -113,6 +115,7 @@ class FindLinks:
         with self._lock:
             if self._by_key is None:
                 table: dict[str, list[DistFile | _Entry]] = {}
+                self.scans += len(self.locations)
                 local = all(is_file_url(u) for u in self.locations)
                 # local folders list in a few milliseconds: threads would only add cost
                 scans = (

@@ -46,6 +46,7 @@ from compatlib.sources.pypi.metadata import (
     read_sdist_metadata,
     read_wheel_metadata,
 )
+from compatlib.sources.pypi.shared import SharedSources
 from compatlib.sources.pypi.simple import (
     ACCEPT,
     PACKED_FORM,
@@ -100,6 +101,9 @@ _CHECKED_SOURCES = frozenset({"pep658", "wheel", "sdist", "local", "index"})
 _SDIST_RANK = 1 << 30
 _NO_WHEEL = "no wheel compatible with the target"
 _NO_SDIST = "only an sdist (sdist metadata disabled)"
+#: the cache's form of a page for every target: a wheel row's last field is
+#: its tag triple (an sdist's is ``""``), ranked per target by ``_for_target``
+_ALL_TARGETS = f"{PACKED_FORM}:all-targets"
 _TAIL_BYTES = 128 * 1024  # the end of the central directory, and all of a small one
 
 
@@ -231,6 +235,7 @@ class PyPIRepository(Repository):
         musllinux: str | None = None,
         hash_local_files: bool = True,
         verify_metadata: VerifyMetadata = "fast",
+        shared: SharedSources | None = None,
     ) -> None:
         if verify_metadata not in ("fast", "full"):
             raise InputError(
@@ -250,17 +255,27 @@ class PyPIRepository(Repository):
         self.allow_sdist_metadata = allow_sdist_metadata
         self.hash_local_files = hash_local_files
         self.verify_metadata: VerifyMetadata = verify_metadata
-        self.fetcher = Fetcher(
-            cache_dir=cache_dir,
-            offline=offline,
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
-            max_workers=max_workers,
-            index_urls=self.indexes,
-            progress=progress,
-        )
-        self.find_links = FindLinks(find_links, self.fetcher)
+
+        def fetcher() -> Fetcher:
+            return Fetcher(
+                cache_dir=cache_dir,
+                offline=offline,
+                timeout=timeout,
+                retries=retries,
+                backoff=backoff,
+                max_workers=max_workers,
+                index_urls=self.indexes,
+                progress=progress,
+            )
+
+        self.shared = shared
+        if shared is None:
+            self.fetcher = fetcher()
+            self.find_links = FindLinks(find_links, self.fetcher)
+        else:
+            self.fetcher = shared.fetcher(fetcher)
+            locations = [location_to_url(loc) for loc in find_links]
+            self.find_links = shared.find_links(locations, self.fetcher)
         self.ranker = TagRanker.for_target(target, macos=macos, musllinux=musllinux)
         self._lock = threading.Lock()
         self._projects: dict[NormalizedName, _Project] = {}
@@ -268,13 +283,16 @@ class PyPIRepository(Repository):
         self._reading: dict[tuple[NormalizedName, str], threading.Lock] = {}
         self._releases: dict[tuple[NormalizedName, str], IndexRelease] = {}
         self._failures: dict[tuple[NormalizedName, str], MetadataUnavailableError] = {}
-        self._sdist_static: dict[str, bool] = {}
-        self._hashes: dict[str, str] = {}
+        self._sdist_static: dict[str, bool] = shared.sdist_static if shared else {}
+        self._hashes: dict[str, str] = shared.hashes if shared else {}
+        self._triples: dict[str, int | None] = {}  # wheel tag triple -> rank (None: unfit)
         self._sources: dict[tuple[NormalizedName, str], MetadataSource] = {}
         self._python_fits: dict[str | None, bool] = {None: True}
         self._kind: str | None = None  # see _form_kind
         #: Project pages parsed (not answered from the cache), for tests and benchmarks.
         self.pages_parsed = 0
+        #: Files whose metadata this repository read (not given by ``shared``).
+        self.metadata_reads = 0
 
     # -- Repository protocol -----------------------------------------------------------
 
@@ -464,8 +482,9 @@ class PyPIRepository(Repository):
         self.fetcher.map(one, list(versions) if versions is not None else self.versions(name))
 
     def close(self) -> None:
-        """Clear the progress line."""
-        self.fetcher.close()
+        """Clear the progress line (a ``shared`` fetcher is closed by its owner)."""
+        if self.shared is None:
+            self.fetcher.close()
 
     def __enter__(self) -> PyPIRepository:
         return self
@@ -488,9 +507,52 @@ class PyPIRepository(Repository):
         The cache keeps this form (per target: what it keeps depends on the
         target's tags), so a later lock parses neither the page nor a filename.
         """
+        if self.shared is not None:
+            page = self.shared.page(
+                f"{index}{name}/", lambda: self._fetch_page(index, name, _ALL_TARGETS)
+            )
+            return None if page is None else self._for_target(page)
+        found, parsed = self._fetch_page(index, name, self._form_kind())
+        if parsed:
+            with self._lock:
+                self.pages_parsed += 1
+        return found
+
+    def _for_target(self, page: PackedPage) -> PackedPage:
+        """The rows of a target-independent page (see :func:`_all_files`) this
+        target can use, with their rank, as :meth:`_fetch_page` makes them."""
+        ranker = self.ranker
+        triples = self._triples
+        sdists = self.allow_sdist_metadata
+        rows: list[PackedRow] = []
+        skipped: dict[str, str] = {}
+        for row in page.rows:
+            triple = row[8]
+            if not triple:
+                if sdists:
+                    rows.append([*row[:8], _SDIST_RANK])
+                else:
+                    skipped.setdefault(row[7], _NO_SDIST)
+                continue
+            if triple in triples:
+                rank = triples[triple]
+            else:
+                rank = triples[triple] = ranker.rank(parse_tag(triple))
+            if rank is None:
+                skipped.setdefault(row[7], _NO_WHEEL)
+                continue
+            rows.append([*row[:8], rank])
+        return PackedPage(rows, skipped, page.count)
+
+    def _fetch_page(
+        self, index: str, name: NormalizedName, kind: str
+    ) -> tuple[PackedPage | None, bool]:
+        """The project page of ``name`` on ``index`` in the cache's form ``kind``
+        (this target's, or :data:`_ALL_TARGETS`), and whether it was parsed."""
         url = f"{index}{name}/"
         ranker = self.ranker
         sdists = self.allow_sdist_metadata
+        every = kind == _ALL_TARGETS
 
         def parse(response: Response) -> PackedPage:
             skipped: dict[str, str] = {}
@@ -533,6 +595,8 @@ class PyPIRepository(Repository):
                         if text is None:
                             return None
                         count += 1
+                        if every:
+                            return [text, triple]
                         if rank is None:
                             skipped.setdefault(text, _NO_WHEEL)
                             return None
@@ -542,6 +606,15 @@ class PyPIRepository(Repository):
                     return None
                 count += 1
                 text = str(parsed.version)
+                if every:
+                    if parsed.kind == "wheel":
+                        triple = "-".join(filename[:-4].split("-")[-3:])
+                        try:
+                            parse_tag(triple)
+                        except ValueError:
+                            return None
+                        return [text, triple]
+                    return [text, ""]
                 if parsed.kind == "wheel":
                     rank = ranker.rank(parsed.tags)
                     if rank is None:
@@ -554,15 +627,13 @@ class PyPIRepository(Repository):
                 return None
 
             rows = page_rows(response.content, response.content_type, response.url, select)
-            with self._lock:
-                self.pages_parsed += 1
             return PackedPage(rows, skipped, count)
 
         try:
-            page, _parsed = self.fetcher.get_parsed(
+            page, parsed = self.fetcher.get_parsed(
                 url,
                 accept=ACCEPT,
-                kind=self._form_kind(),
+                kind=kind,
                 parse=parse,
                 dump=pack_files,
                 load=unpack_files,
@@ -571,9 +642,9 @@ class PyPIRepository(Repository):
             raise
         except FetchError as exc:
             if exc.status in (404, 410):
-                return None
+                return None, False
             raise
-        return page if page.count else None
+        return (page if page.count else None), parsed
 
     def _form_kind(self) -> str:
         """The cache's name for pages packed for this target: the form's version
@@ -877,36 +948,49 @@ class PyPIRepository(Repository):
         for c in candidates:
             if c.kind == "sdist" and not self.allow_sdist_metadata:
                 continue
-            if c.kind == "wheel" and c.file.metadata is None and is_file_url(c.file.url):
-                # a local wheel's METADATA is a few reads away: a cache entry
-                # would cost as much to find, and more to write
-                try:
-                    data = read_wheel_metadata(
-                        url_to_path(c.file.url), name, source=c.file.filename
-                    )
-                    return self._checked(data, c, name, version), "local"
-                except MetadataError as exc:
-                    reasons.append(f"{c.file.filename}: {exc}")
-                    continue
-            cache_file = self._metadata_cache_file(c.file)
-            if cache_file is not None:
-                hit = self._read_cached(cache_file, c, name, version)
-                if hit is not None:
-                    return hit
             try:
-                data, source = self._read_metadata(name, c)
-                meta = self._checked(data, c, name, version)
+                return self._file_metadata(name, version, c)
             except OfflineError as exc:
                 offline = True
                 reasons.append(f"{c.file.filename}: {exc}")
-                continue
             except (FetchError, MetadataError) as exc:
                 reasons.append(f"{c.file.filename}: {exc}")
-                continue
-            if cache_file is not None:
-                self._write_cached(cache_file, meta, source)  # only validated metadata
-            return meta, source
         raise MetadataUnavailableError(name, version, tuple(reasons), offline=offline)
+
+    def _file_metadata(
+        self, name: NormalizedName, version: str, c: _Candidate
+    ) -> tuple[CoreMetadata, MetadataSource]:
+        """The checked metadata of one file; with ``shared``, read once per run
+        (a file's metadata does not depend on the target)."""
+
+        def read() -> tuple[CoreMetadata, MetadataSource]:
+            with self._lock:
+                self.metadata_reads += 1
+            return self._read_file_metadata(name, version, c)
+
+        if self.shared is None:
+            return read()
+        key = f"{redact_url(c.file.url)}\0" + ",".join(f"{a}={d}" for a, d in c.file.hashes)
+        return self.shared.metadata(key, read)
+
+    def _read_file_metadata(
+        self, name: NormalizedName, version: str, c: _Candidate
+    ) -> tuple[CoreMetadata, MetadataSource]:
+        if c.kind == "wheel" and c.file.metadata is None and is_file_url(c.file.url):
+            # a local wheel's METADATA is a few reads away: a cache entry
+            # would cost as much to find, and more to write
+            data = read_wheel_metadata(url_to_path(c.file.url), name, source=c.file.filename)
+            return self._checked(data, c, name, version), "local"
+        cache_file = self._metadata_cache_file(c.file)
+        if cache_file is not None:
+            hit = self._read_cached(cache_file, c, name, version)
+            if hit is not None:
+                return hit
+        data, source = self._read_metadata(name, c)
+        meta = self._checked(data, c, name, version)
+        if cache_file is not None:
+            self._write_cached(cache_file, meta, source)  # only validated metadata
+        return meta, source
 
     def _read_metadata(self, name: str, c: _Candidate) -> tuple[bytes, MetadataSource]:
         """The metadata bytes of one file and how they were obtained: the PEP 658
