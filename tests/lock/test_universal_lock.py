@@ -22,6 +22,7 @@ from compatlib.cli import main  # noqa: E402
 from compatlib.errors import InputError  # noqa: E402
 from compatlib.lock.pip import lock_pip  # noqa: E402
 from compatlib.lock.render import render  # noqa: E402
+from compatlib.sources.pypi.shared import SharedSources  # noqa: E402
 from compatlib.values.tags import target_tags  # noqa: E402
 from compatlib.values.target import Target  # noqa: E402
 
@@ -84,6 +85,23 @@ def test_universal_lock_equals_each_per_target_lock(links: Path, tmp_path: Path)
                 for pkg, dist in pylock.select(environment=env, tags=tags)  # type: ignore[arg-type]
             }
             assert got == expected, (platform, python)
+
+
+def test_universal_lock_reads_each_source_once(links: Path, tmp_path: Path) -> None:
+    shared = SharedSources()
+    targets = [Target(python="3.10", platform=p, glibc="2.28") for p in PLATFORMS]
+    lock = _lock(
+        links,
+        tmp_path,
+        target=targets,
+        universal=True,
+        requires_python=">=3.10,<3.13",
+        sources=shared,
+    )
+    # 2 platforms x 3 Python classes, one folder scan and one read per file
+    assert {p.platform for p in lock.packages} == set(PLATFORMS)  # type: ignore[attr-defined]
+    assert shared.folder_scans == 1
+    assert shared.metadata_reads == len(list(links.iterdir()))  # every file is read, once
 
 
 def test_universal_lock_in_other_formats_and_check(links: Path, tmp_path: Path) -> None:
