@@ -210,7 +210,9 @@ def _agree(row: Row) -> str:
     only_uv = sorted(f"{n} {v}" for n, v in theirs - ours)
     parts = []
     if only_ours:
-        parts.append("ours only: " + ", ".join(only_ours[:3]) + (" ..." if len(only_ours) > 3 else ""))
+        parts.append(
+            "ours only: " + ", ".join(only_ours[:3]) + (" ..." if len(only_ours) > 3 else "")
+        )
     if only_uv:
         parts.append("uv only: " + ", ".join(only_uv[:3]) + (" ..." if len(only_uv) > 3 else ""))
     return "; ".join(parts)
@@ -269,7 +271,10 @@ print(calls(lambda k: "is_file" in k[2] and "DirEntry" in k[2]),
 def counts(names: Sequence[str], baseline: Path | None) -> str:
     """is_file, stat and wheel-metadata reads of one run per set (cProfile)."""
     roots = [("this branch", ROOT)] + ([("before", baseline)] if baseline else [])
-    lines = ["| set | checkout | DirEntry.is_file | stat | wheel METADATA reads |", "|---|---|---|---|---|"]
+    lines = [
+        "| set | checkout | DirEntry.is_file | stat | wheel METADATA reads |",
+        "|---|---|---|---|---|",
+    ]
     for name in names:
         for label, root in roots:
             work = Path(tempfile.mkdtemp(prefix="bench-universal-counts-"))
@@ -321,7 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.counts:
         text += (
             "\n\nReads per lock (one run under cProfile; `before` is the checkout given "
-            "as `--baseline`):\n\n" + counts([n for n in names if n.startswith("links:")], args.baseline)
+            "as `--baseline`):\n\n"
+            + counts([n for n in names if n.startswith("links:")], args.baseline)
         )
     print(text)
     if args.write_docs:

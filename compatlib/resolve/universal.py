@@ -27,7 +27,6 @@ each other when their literals name a known platform.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -257,17 +256,14 @@ def _atoms(markers: Iterable[Any]) -> dict[str, set[str]]:
 
 
 def _marker_atoms(marker: Any) -> list[tuple[str, str]]:
-    """``(variable, literal)`` pairs of a parsed marker, found through its text."""
-    text = str(marker)
-    pairs: list[tuple[str, str]] = []
-    var = r"([a-z_]+)"
-    lit = r'"([^"]*)"'
-    op = r"\s*(?:===|==|!=|<=|>=|~=|<|>|not in|in)\s*"
-    for m in re.finditer(var + op + lit, text):
-        pairs.append((m.group(1), m.group(2)))
-    for m in re.finditer(lit + op + var, text):
-        pairs.append((m.group(2), m.group(1)))
-    return pairs
+    """``(variable, literal)`` pairs of a parsed marker (:meth:`Marker.atoms
+    <compatlib.values.pep508.Marker.atoms>`); another marker type is read
+    through its text."""
+    # lazy: only _marker_atoms needs compatlib.values.pep508, which loads 8 modules that importing this one does not
+    from compatlib.values.pep508 import Marker
+
+    parsed = marker if isinstance(marker, Marker) else Marker(str(marker))
+    return [(var, literal) for var, _op, literal, _first in parsed.atoms()]
 
 
 def _python_points(literals: set[str], requires_python: str) -> list[str]:

@@ -741,6 +741,26 @@ class Marker:
             return NotImplemented
         return _marker_from_tree(_join(self._tree, "or", other._tree))
 
+    def atoms(self) -> tuple[tuple[str, str, str, bool], ...]:
+        """The comparisons of a variable with a literal, in the order written:
+        ``(variable, operator, literal, literal_first)``, where ``literal_first``
+        says the literal stands on the left (``"3.8" < python_version``,
+        ``"x86" in platform_machine``). Comparisons of two variables or two
+        literals are left out; ``and``/``or`` and groups are flattened."""
+        out: list[tuple[str, str, str, bool]] = []
+        stack: list[_Node] = [self._tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, tuple):
+                left_var, left, op, right_var, right = node
+                if left_var and not right_var:
+                    out.append((left, op, right, False))
+                elif right_var and not left_var:
+                    out.append((right, op, left, True))
+            elif isinstance(node, list):
+                stack.extend(reversed(node))
+        return tuple(out)
+
     def evaluate(
         self,
         environment: Mapping[str, _EnvValue] | None = None,

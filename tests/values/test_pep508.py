@@ -613,3 +613,19 @@ def test_generated_markers(text: str) -> None:
 def test_generated_junk(text: str) -> None:
     _same_requirement(text)
     _same_marker(text, SMALL_GRID[:2])
+
+
+def test_marker_atoms_as_data() -> None:
+    marker = Marker(
+        'python_version < "3.10" and (sys_platform == "linux" or "x86" in platform_machine)'
+        ' or extra == "gpu"'
+    )
+    assert marker.atoms() == (
+        ("python_version", "<", "3.10", False),
+        ("sys_platform", "==", "linux", False),
+        ("platform_machine", "in", "x86", True),
+        ("extra", "==", "gpu", False),
+    )
+    assert Marker("'3.8' <= python_version").atoms() == (("python_version", "<=", "3.8", True),)
+    # two variables (or two literals) compared: no atom of a variable with a literal
+    assert Marker("python_version == python_full_version").atoms() == ()
