@@ -197,19 +197,14 @@ def _marker_for(items: Sequence[LockedPackage], platforms: Sequence[str]) -> str
     of the platforms' markers (each with the package's own marker, in a
     universal lock)."""
     if any(p.marker is not None for p in items):
-        terms: set[str] = set()
-        for p in items:
-            parts = [platform_marker(p.platform)] if len(platforms) > 1 else []
-            if p.marker is not None:
-                parts.append(p.marker)
-            if len(parts) > 1:
-                terms.add(" and ".join(f"({t})" for t in parts))
-            else:
-                terms.add(parts[0] if parts else "")
-        if "" in terms:
-            return None
-        ordered = sorted(terms)
-        return ordered[0] if len(ordered) == 1 else " or ".join(f"({t})" for t in ordered)
+        # lazy: only a universal lock's pins carry markers to merge
+        from compatlib.resolve.universal import merge_environments
+
+        def where(platform: str) -> str:
+            return platform_marker(platform) if len(platforms) > 1 else ""
+
+        every = [where(p) for p in platforms]
+        return merge_environments(((where(p.platform), p.marker) for p in items), every)
     mine = sorted({p.platform for p in items})
     if mine == list(platforms):
         return None

@@ -27,7 +27,7 @@ each other when their literals name a known platform.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from compatlib._values import value
@@ -47,6 +47,7 @@ __all__ = [
     "UniversalResolution",
     "environments",
     "markers_of",
+    "merge_environments",
     "python_classes",
     "python_ranges",
     "solve_universal",
@@ -158,18 +159,18 @@ class UniversalResolution:
         return " and ".join(p for p in parts if p)
 
     def _marker_of_forks(self, forks: Sequence[Fork]) -> str:
-        """An ``or`` of the forks' classes, adjacent Python ranges merged."""
+        """The marker of the forks' classes, as :func:`_merge_classes` writes it."""
         points, values = self._parts()
-        by_rest: dict[str, list[int]] = {}
+        chosen: dict[str, set[int]] = {}
         for f in forks:
             i = points.index(dict(f.environment)["python_version"]) if points else 0
-            by_rest.setdefault(self._other_parts(f, values), []).append(i)
-        terms = [
-            " and ".join(p for p in (rng, rest) if p) or "true"
-            for rest, indices in by_rest.items()
-            for rng in _python_set(points, indices).to_markers(_FULL)
-        ]
-        return _any_of(terms)
+            chosen.setdefault(self._other_parts(f, values), set()).add(i)
+        every = {self._other_parts(f, values) for f in self.forks}
+
+        def python(indices: Iterable[int]) -> str | None:
+            return _python_set(points, indices).to_marker(_FULL)
+
+        return _merge_classes(chosen, every, python) or "true"
 
     @property
     def packages(self) -> tuple[tuple[str, str, str | None], ...]:
@@ -212,6 +213,117 @@ def python_ranges(points: Sequence[str], indices: Iterable[int]) -> str | None:
 
 
 _FULL = "python_full_version"
+
+
+def merge_environments(parts: Iterable[tuple[str, str | None]], every: Sequence[str]) -> str | None:
+    """The smallest marker this module writes for where one pin applies.
+
+    ``parts`` are ``(condition, python)`` pairs: ``condition`` a marker that
+    names one of the lock's platforms (``""`` for a lock of one platform),
+    ``python`` the Python ranges of the forks there (as :func:`python_ranges`
+    writes them; ``None`` for every Python). ``every`` lists the conditions of
+    all the lock's platforms. Per condition the ranges are merged (adjacent
+    ones joined); conditions with the same Pythons share one term, and a term
+    that covers every platform names none. ``None``: the pin applies
+    everywhere. A ``python`` marker with anything but ``<`` and ``>=``
+    comparisons of the Python version is kept as written (an ``or`` of the
+    parts).
+    """
+    table: dict[str, list[str | None]] = {}
+    for condition, python in parts:
+        table.setdefault(condition, []).append(python)
+    truths = _python_truths(table)
+    if truths is None:
+        written: set[str] = set()
+        for condition, pythons in table.items():
+            for python in pythons:
+                both = [t for t in (condition, python) if t]
+                written.add(
+                    " and ".join(f"({t})" for t in both) if len(both) > 1 else "".join(both)
+                )
+        return None if "" in written else _any_of(written)
+    points, by_condition = truths
+    chosen = {c: {i for i, t in enumerate(truth) if t} for c, truth in by_condition.items()}
+
+    def python(indices: Iterable[int]) -> str | None:
+        return _python_set(points, indices).to_marker(_FULL)
+
+    return _merge_classes(chosen, every, python)
+
+
+def _merge_classes(
+    chosen: Mapping[str, set[int]],
+    every: Iterable[str],
+    python: Callable[[Iterable[int]], str | None],
+) -> str | None:
+    """An ``or`` of terms for the environments ``chosen`` names: class (a
+    marker of the variables other than Python; ``""`` for none) -> the indices
+    of its Python classes. The Pythons that every class in ``every`` has form
+    one term without a class; each class with more has a term of its own
+    (classes with the same Pythons share it); ``python(indices)`` writes a
+    range (``None``: all of them). ``None`` when the result holds everywhere."""
+    classes = set(every)
+    common: set[int] = (
+        set.intersection(*(set(chosen.get(c, ())) for c in classes)) if classes else set()
+    )
+    terms: list[str] = []
+    if common:
+        terms.append(python(common) or "")
+    groups: dict[frozenset[int], list[str]] = {}
+    for cls, indices in chosen.items():
+        if indices and indices != common:
+            groups.setdefault(frozenset(indices), []).append(cls)
+    for indices, members in groups.items():
+        named = sorted(c for c in members if c)
+        where = _any_of(named) if named else ""
+        terms.append(" and ".join(_group(t) for t in (where, python(indices)) if t))
+    if not terms or "" in terms:
+        return None
+    return _any_of(terms)
+
+
+def _group(marker: str) -> str:
+    """``marker`` ready to be joined by ``and``: parenthesised when it has an ``or``."""
+    return f"({marker})" if " or " in marker else marker
+
+
+def _python_truths(
+    table: Mapping[str, list[str | None]],
+) -> tuple[list[str], dict[str, tuple[bool, ...]]] | None:
+    """The Python points the markers of ``table`` draw (the lowest Python, then
+    each literal) and, per condition, whether some marker holds at each point;
+    ``None`` for a marker that is not made of ``<`` and ``>=`` comparisons of
+    the Python version."""
+    # lazy: only _python_truths needs these, which the universal path loads anyway
+    from packaging.version import InvalidVersion, Version
+
+    from compatlib.values.pep508 import Marker
+
+    parsed: dict[str, Marker] = {}
+    literals: set[Version] = set()
+    for pythons in table.values():
+        for text in pythons:
+            if text is None or text in parsed:
+                continue
+            marker = parsed[text] = Marker(text)
+            for var, op, literal, first in marker.atoms():
+                if var not in _PYTHON_VARS or op not in ("<", ">=") or first:
+                    return None
+                try:
+                    literals.add(Version(literal))
+                except InvalidVersion:
+                    return None
+    edges = sorted(literals)
+    # each point stands for the range up to the next one; the first for all below
+    points = ["0.0.0", *(_full(str(v)) for v in edges)]
+    envs = [
+        {"python_full_version": p, "python_version": ".".join(p.split(".")[:2])} for p in points
+    ]
+    by_condition = {
+        condition: tuple(any(t is None or parsed[t].evaluate(env) for t in pythons) for env in envs)
+        for condition, pythons in table.items()
+    }
+    return points, by_condition
 
 
 def _python_set(points: Sequence[str], indices: Iterable[int]) -> VersionSet[Version]:

@@ -151,3 +151,64 @@ def test_cli_universal(links: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main([*base, "--python", "3.10", "--universal"]) == 1
     assert "none for Python 3.13" in capsys.readouterr().err
     assert main([*base, "--requires-python", ">=3.10"]) == 2
+
+
+def test_rendered_markers_are_merged(tmp_path: Path) -> None:
+    """A pin every platform and Python takes has no marker, even when each of
+    them takes another file; Python ranges merge, and platform terms appear
+    only where the platforms differ."""
+    folder = tmp_path / "wheels"
+    build_wheel(
+        folder,
+        "app",
+        "1.0",
+        requires=[
+            "ext",
+            "lib>=2; python_version >= '3.11'",
+            "lib<2; python_version < '3.11'",
+            "mac-only; sys_platform == 'darwin' and python_version >= '3.12'",
+        ],
+    )
+    build_wheel(folder, "lib", "1.0")
+    build_wheel(folder, "lib", "2.0")
+    build_wheel(folder, "mac-only", "1.0")
+    for py in ("310", "311", "312"):
+        for plat in ("manylinux_2_17_x86_64", "macosx_11_0_arm64", "win_amd64"):
+            build_wheel(folder, "ext", "1.0", f"cp{py}-cp{py}-{plat}")
+    targets = [
+        Target(python="3.10", platform=p, glibc="2.28") for p in ("linux-64", "osx-arm64", "win-64")
+    ]
+    lock = lock_pip(
+        ["app"],
+        find_links=[str(folder)],
+        cache_dir=tmp_path / "c",
+        offline=True,
+        target=targets,
+        universal=True,
+        requires_python=">=3.10,<3.13",
+    )
+    lines = {
+        line.split(" ")[0]: line.partition(" ; ")[2].rstrip(" \\")
+        for line in render(lock, "requirements").splitlines()  # type: ignore[arg-type]
+        if "==" in line
+    }
+    assert lines["ext==1.0"] == ""  # 9 files, one per platform and Python: everywhere
+    assert lines["app==1.0"] == ""
+    assert lines["lib==1.0"] == 'python_full_version < "3.11.0"'
+    assert lines["lib==2.0"] == 'python_full_version >= "3.11.0"'
+    assert lines["mac-only==1.0"] == (
+        'sys_platform == "darwin" and platform_machine == "arm64" '
+        'and python_full_version >= "3.12.0"'
+    )
+    pylock = Pylock.from_dict(tomllib.loads(render(lock, "pylock")))  # type: ignore[arg-type]
+    pylock.validate()
+    for platform in ("linux-64", "osx-arm64", "win-64"):
+        for python in PYTHONS:
+            one = Target(python=python, platform=platform, glibc="2.28")
+            env = one.marker_environment()
+            tags = [Tag(t.interpreter, t.abi, t.platform) for t in target_tags(one)]
+            got = {str(pkg.name) for pkg, _ in pylock.select(environment=env, tags=tags)}  # type: ignore[arg-type]
+            want = {"app", "ext", "lib"} | (
+                {"mac-only"} if (platform, python) == ("osx-arm64", "3.12") else set()
+            )
+            assert got == want, (platform, python)

@@ -11,6 +11,7 @@ from compatlib.resolve.universal import (
     ForkUnsatisfiableError,
     UniversalResolution,
     environments,
+    merge_environments,
     solve_universal,
 )
 from compatlib.solver.errors import UnsatisfiableError
@@ -187,3 +188,55 @@ def test_lowest_direct_strategy() -> None:
     assert {n: str(v) for n, v in res.versions.items()} == {"app": "1.0", "lib": "2.0"}
     res = solve(["app"], index=index, target=target, strategy="lowest")
     assert {n: str(v) for n, v in res.versions.items()} == {"app": "1.0", "lib": "1.0"}
+
+
+def test_platform_terms_dropped_where_every_platform_agrees() -> None:
+    index = _index({"a": {"1.0": ("b",)}, "b": {"1.0": (), "2.0": ()}, "c": {"1.0": ()}})
+    res = solve_universal(
+        [
+            "a",
+            "b<2 ; python_version < '3.12' or sys_platform == 'linux'",
+            "c ; sys_platform == 'linux' or python_version >= '3.12'",
+        ],
+        index,
+        requires_python=">=3.11",
+    )
+    rows = {(name, version): marker for name, version, marker in res.packages}
+    assert rows[("a", "1.0")] is None
+    assert rows[("b", "2.0")] == 'sys_platform != "linux" and python_full_version >= "3.12.0"'
+    # b 1.0 below 3.12 on every platform class, and on linux at any Python
+    assert rows[("b", "1.0")] == '(python_full_version < "3.12.0") or (sys_platform == "linux")'
+    # c from 3.12 on every platform class: one range, no platform term
+    assert rows[("c", "1.0")] == '(python_full_version >= "3.12.0") or (sys_platform == "linux")'
+    _markers_select_each_fork(res)
+
+
+L = 'sys_platform == "linux" and platform_machine == "x86_64"'
+M = 'sys_platform == "darwin" and platform_machine == "arm64"'
+W = 'sys_platform == "win32" and platform_machine == "AMD64"'
+BELOW = 'python_full_version < "3.11.0"'
+ABOVE = 'python_full_version >= "3.11.0"'
+MIDDLE = 'python_full_version >= "3.11.0" and python_full_version < "3.12.0"'
+
+
+def test_merge_environments() -> None:
+    every = [L, M, W]
+    # one file per platform and Python: the pin holds everywhere
+    assert merge_environments([(p, r) for p in every for r in (BELOW, ABOVE)], every) is None
+    # the same Pythons on every platform: no platform term
+    assert merge_environments([(p, BELOW) for p in every], every) == BELOW
+    # adjacent ranges merged
+    assert merge_environments([(L, BELOW), (L, MIDDLE)], every) == (
+        f'{L} and python_full_version < "3.12.0"'
+    )
+    # platforms with the same Pythons share a term
+    assert merge_environments([(L, BELOW), (M, BELOW), (W, MIDDLE)], every) == (
+        f"((({M}) or ({L})) and {BELOW}) or ({W} and {MIDDLE})"
+    )
+    assert merge_environments([(L, None), (M, BELOW)], every) == f"({M} and {BELOW}) or ({L})"
+    # one platform: conditions are empty
+    assert merge_environments([("", BELOW), ("", ABOVE)], [""]) is None
+    # markers of other variables are kept as written
+    assert merge_environments([(L, 'extra == "x"'), (M, None)], every) == (
+        f'(({L}) and (extra == "x")) or ({M})'
+    )
