@@ -245,10 +245,10 @@ def merge_environments(parts: Iterable[tuple[str, str | None]], every: Sequence[
     points, by_condition = truths
     chosen = {c: {i for i, t in enumerate(truth) if t} for c, truth in by_condition.items()}
 
-    def python(indices: Iterable[int]) -> str | None:
+    def ranges(indices: Iterable[int]) -> str | None:
         return _python_set(points, indices).to_marker(_FULL)
 
-    return _merge_classes(chosen, every, python)
+    return _merge_classes(chosen, every, ranges)
 
 
 def _merge_classes(
@@ -273,10 +273,10 @@ def _merge_classes(
     for cls, indices in chosen.items():
         if indices and indices != common:
             groups.setdefault(frozenset(indices), []).append(cls)
-    for indices, members in groups.items():
+    for group, members in groups.items():
         named = sorted(c for c in members if c)
         where = _any_of(named) if named else ""
-        terms.append(" and ".join(_group(t) for t in (where, python(indices)) if t))
+        terms.append(" and ".join(_group(t) for t in (where, python(group)) if t))
     if not terms or "" in terms:
         return None
     return _any_of(terms)

@@ -106,26 +106,25 @@ class SharedSources:
     def _once(self, kind: str, key: str, make: Callable[[], T]) -> T:
         slot = (kind, key)
         with self._lock:
-            if slot in self._memo:
-                return self._outcome(self._memo[slot])
+            found = slot in self._memo
+            result: Any = self._memo.get(slot)
             key_lock = self._key_locks.setdefault(slot, threading.Lock())
-        with key_lock:
-            with self._lock:
-                if slot in self._memo:
-                    return self._outcome(self._memo[slot])
-            try:
-                result: Any = make()
-            except Exception as exc:
-                result = _Failure(exc)
-            with self._lock:
-                self._memo[slot] = result
-            return self._outcome(result)
-
-    @staticmethod
-    def _outcome(result: Any) -> Any:
+        if not found:
+            with key_lock:
+                with self._lock:
+                    found = slot in self._memo
+                    result = self._memo.get(slot)
+                if not found:
+                    try:
+                        result = make()
+                    except Exception as exc:
+                        result = _Failure(exc)
+                    with self._lock:
+                        self._memo[slot] = result
         if isinstance(result, _Failure):
             raise result.error
-        return result
+        out: T = result
+        return out
 
     def close(self) -> None:
         """Clear the progress line and close idle connections."""
