@@ -533,11 +533,8 @@ def lock_pip(
     The requirements are solved in a canonical order (by name), so the order
     they are given in changes neither the result nor the inputs hash.
     ``verify_metadata="full"`` reads remote metadata only from files checked
-    whole (:class:`~compatlib.sources.pypi.PyPIRepository`). The repositories
-    of every target and Python share one
-    :class:`~compatlib.sources.pypi.shared.SharedSources` (``sources``, or one
-    made for this call): each source is scanned, and each file's metadata
-    read, once per run.
+    whole (:class:`~compatlib.sources.pypi.PyPIRepository`). ``sources``: the
+    :class:`~compatlib.sources.pypi.shared.SharedSources` all targets read (default: new).
 
     Raises :class:`~compatlib.solver.errors.UnsatisfiableError` (with the explanation)
     when no set of versions works, :class:`~compatlib.errors.InputError` for bad
@@ -552,12 +549,6 @@ def lock_pip(
         constraints,
     )
     pre = prereleases if prereleases is not None else inputs.prereleases
-    own_sources = None
-    if repository is None and sources is None:
-        # lazy: only a lock over PyPI-style sources shares them
-        from compatlib.sources.pypi.shared import SharedSources
-
-        sources = own_sources = SharedSources()
     run = functools.partial(
         _lock_one,
         inputs,
@@ -574,20 +565,9 @@ def lock_pip(
         progress=progress,
         prefetch=prefetch,
         verify_metadata=verify_metadata,
-        shared=sources,
     )
-    try:
-        packages, system = _lock_each(
-            run,
-            inputs,
-            all_constraints,
-            targets,
-            universal=universal,
-            requires_python=requires_python,
-        )
-    finally:
-        if own_sources is not None:
-            own_sources.close()
+    universal_range = (universal, requires_python)
+    packages, system = _lock_each(run, inputs, all_constraints, targets, universal_range, sources)
     return Lock.of(
         packages,
         system_requirements=system,
@@ -630,22 +610,39 @@ def _lock_each(
     inputs: PipInputs,
     constraints: Sequence[str],
     targets: Sequence[Target],
-    *,
-    universal: bool,
-    requires_python: str | None,
+    universal_range: tuple[bool, str | None],
+    sources: SharedSources | None = None,
 ) -> tuple[list[LockedPackage], dict[str, dict[str, str]]]:
     """The packages of every target (``run`` solves one) and what each
-    platform needs of the system."""
+    platform needs of the system; ``universal_range``: whether the lock is
+    universal, and its ``requires_python``.
+
+    The PyPI repositories of every target and Python share one
+    :class:`~compatlib.sources.pypi.shared.SharedSources` (``sources``, else
+    one made here and closed at the end): each source is scanned, each page
+    parsed and each file's metadata read once per run."""
+    own = None
+    if sources is None:
+        # lazy: only _lock_each needs compatlib.sources.pypi.shared, which loads 1 module that importing this one does not
+        from compatlib.sources.pypi.shared import SharedSources
+
+        sources = own = SharedSources()
+    run = functools.partial(run, shared=sources)
+    universal, requires_python = universal_range
     packages: list[LockedPackage] = []
     system: dict[str, dict[str, str]] = {}
-    for tgt in targets:
-        if universal:
-            found, needs = _lock_universal(run, inputs, constraints, tgt, requires_python)
-        else:
-            found, needs = run(tgt)
-        packages.extend(found)
-        if needs:
-            system[tgt.subdir] = needs
+    try:
+        for tgt in targets:
+            if universal:
+                found, needs = _lock_universal(run, inputs, constraints, tgt, requires_python)
+            else:
+                found, needs = run(tgt)
+            packages.extend(found)
+            if needs:
+                system[tgt.subdir] = needs
+    finally:
+        if own is not None:
+            own.close()
     return packages, system
 
 

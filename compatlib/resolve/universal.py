@@ -294,9 +294,10 @@ def _python_truths(
     each literal) and, per condition, whether some marker holds at each point;
     ``None`` for a marker that is not made of ``<`` and ``>=`` comparisons of
     the Python version."""
-    # lazy: only _python_truths needs these, which the universal path loads anyway
+    # lazy: only _python_truths needs packaging, which the universal path loads anyway
     from packaging.version import InvalidVersion, Version
 
+    # lazy: only _python_truths needs compatlib.values.pep508, which loads 8 modules that importing this one does not
     from compatlib.values.pep508 import Marker
 
     parsed: dict[str, Marker] = {}

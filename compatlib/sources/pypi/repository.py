@@ -607,14 +607,7 @@ class PyPIRepository(Repository):
                 count += 1
                 text = str(parsed.version)
                 if every:
-                    if parsed.kind == "wheel":
-                        triple = "-".join(filename[:-4].split("-")[-3:])
-                        try:
-                            parse_tag(triple)
-                        except ValueError:
-                            return None
-                        return [text, triple]
-                    return [text, ""]
+                    return _any_target_row(text, filename, parsed.kind)
                 if parsed.kind == "wheel":
                     rank = ranker.rank(parsed.tags)
                     if rank is None:
@@ -1081,6 +1074,19 @@ class PyPIRepository(Repository):
             if c.kind == "wheel":
                 return read_wheel_metadata(tmp, name, source=f.filename), "wheel"
             return read_sdist_metadata(tmp, f.filename, name, source=f.filename), "sdist"
+
+
+def _any_target_row(text: str, filename: str, kind: str) -> list[Any] | None:
+    """What a page's row keeps for every target: the version and the wheel's
+    tag triple (``""`` for an sdist); ``None`` for a wheel whose tags do not parse."""
+    if kind != "wheel":
+        return [text, ""]
+    triple = "-".join(filename[:-4].split("-")[-3:])
+    try:
+        parse_tag(triple)
+    except ValueError:
+        return None
+    return [text, triple]
 
 
 def _declared(hashes: tuple[tuple[str, str], ...]) -> tuple[str, str | None]:
