@@ -649,6 +649,10 @@ class PyPIRepository(Repository):
         return kind
 
     def _project(self, raw_name: str) -> _Project:
+        # the usual call: a canonical name already built (a dict read needs no lock)
+        known: _Project | None = self._projects.get(NormalizedName(raw_name))
+        if known is not None:
+            return known
         name = canonicalize_name(raw_name)
         with self._lock:
             hit = self._projects.get(name)
