@@ -619,10 +619,12 @@ def _lock_each(
 
     The PyPI repositories of every target and Python share one
     :class:`~compatlib.sources.pypi.shared.SharedSources` (``sources``, else
-    one made here and closed at the end): each source is scanned, each page
-    parsed and each file's metadata read once per run."""
+    one made here and closed at the end, when there is more than one solve):
+    each source is scanned, each page parsed and each file's metadata read
+    once per run. A single solve keeps the cache's per-target page form,
+    which holds only the files its target can use."""
     own = None
-    if sources is None:
+    if sources is None and (universal_range[0] or len(targets) > 1):  # one solve: nothing to share
         # lazy: only _lock_each needs compatlib.sources.pypi.shared, which loads 1 module that importing this one does not
         from compatlib.sources.pypi.shared import SharedSources
 
