@@ -20,11 +20,13 @@ if TYPE_CHECKING:
         MetadataUnavailableError,
     )
     from compatlib.sources.pypi.repository import PyPIRepository, Strategy, UnknownReleaseError
+    from compatlib.sources.pypi.shared import SharedSources
     from compatlib.sources.pypi.simple import DistFile
     from compatlib.values.tags import DEFAULT_GLIBC, DEFAULT_MACOS, target_tags
 
 _WHERE = {
     "PyPIRepository": "compatlib.sources.pypi.repository",
+    "SharedSources": "compatlib.sources.pypi.shared",
     "Strategy": "compatlib.sources.pypi.repository",
     "UnknownReleaseError": "compatlib.sources.pypi.repository",
     "DistFile": "compatlib.sources.pypi.simple",
@@ -42,6 +44,7 @@ _WHERE = {
 
 __all__ = [
     "PyPIRepository",
+    "SharedSources",
     "Strategy",
     "DistFile",
     "CoreMetadata",
