@@ -26,6 +26,7 @@ from compatlib.errors import CompatError, InputError
 from compatlib.lock.hashing import HashingRepository, hash_local_files, local_digest, local_sha256
 from compatlib.lock.model import Lock, LockedPackage
 from compatlib.solver.errors import UnsatisfiableError
+from compatlib.sources.artifacts import choose_artifact, ranked_artifacts
 from compatlib.values.urls import redact_url, split_url
 
 if TYPE_CHECKING:
@@ -62,7 +63,6 @@ DEFAULT_INDEX = "https://pypi.org/simple"
 
 #: hash algorithms a lock keeps (the ones pip's ``--hash`` accepts)
 _LOCK_HASHES = ("sha256", "sha384", "sha512")
-_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar")
 
 
 @value
@@ -231,47 +231,6 @@ def _requirement_text(item: Any) -> str:
             expected="a requirement on a published version, such as 'name>=1.0'",
         )
     return str(item.text)
-
-
-def ranked_artifacts(
-    release: IndexRelease, target: Target, *, ranker: TagRanker | None = None
-) -> list[Artifact]:
-    """The files of ``release`` the target can install, best first: wheels by
-    tag rank, then source distributions, non-yanked before yanked."""
-    # lazy: only ranked_artifacts needs compatlib.values.filenames, which loads 3 modules that importing this one does not
-    from compatlib.values.filenames import parse_dist_filename
-
-    if ranker is None:
-        # lazy: only ranked_artifacts needs compatlib.values.tags, which loads 4 modules that importing this one does not
-        from compatlib.values.tags import TagRanker
-
-        ranker = TagRanker.for_target(target)
-    keyed: list[tuple[tuple[bool, int, int, str], Artifact]] = []
-    for art in release.artifacts:
-        name = art.filename
-        if name.endswith(".whl"):
-            parsed = parse_dist_filename(name)
-            if parsed is None:
-                continue
-            rank = ranker.rank(parsed.tags)
-            if rank is None:
-                continue
-            keyed.append(((art.yanked, 0, rank, name), art))
-        elif name.endswith(_SDIST_SUFFIXES):
-            keyed.append(((art.yanked, 1, 0, name), art))
-    keyed.sort(key=lambda pair: pair[0])
-    return [art for _, art in keyed]
-
-
-def choose_artifact(
-    release: IndexRelease, target: Target, *, ranker: TagRanker | None = None
-) -> Artifact | None:
-    """The file of ``release`` the target would install: the best-ranked wheel
-    for its tags (non-yanked first), else a source distribution; ``None`` if no
-    file fits. ``ranker`` reuses a :class:`~compatlib.values.tags.TagRanker`
-    built for ``target``."""
-    ranked = ranked_artifacts(release, target, ranker=ranker)
-    return ranked[0] if ranked else None
 
 
 def _pinned_artifact(

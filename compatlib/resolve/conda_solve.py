@@ -21,6 +21,7 @@ from compatlib.errors import InputError
 from compatlib.resolve.keys import CondaKey, LayerKey, PipKey
 from compatlib.solver.errors import UnsatisfiableError
 from compatlib.solver.provider import Dependency
+from compatlib.sources.artifacts import choose_artifact
 from compatlib.sources.conda.channel import Channel, ChannelPriority, Channels
 from compatlib.sources.conda.matchspec import MatchSpec
 from compatlib.sources.conda.records import PackageRecord
@@ -350,33 +351,6 @@ def _python_minors(
     return [f"{a}.{b}" for a, b in sorted(found, reverse=True)]
 
 
-def _best_artifact(artifacts: Sequence[Artifact], target: Target) -> Artifact | None:
-    """The wheel pip would pick for ``target`` (best tag rank), else an sdist."""
-    # lazy: only _best_artifact needs compatlib.values.filenames, which loads 3 modules that importing this one does not
-    from compatlib.values.filenames import InvalidWheelFilename, parse_wheel_filename
-
-    # lazy: only _best_artifact needs compatlib.values.tags, which loads 4 modules that importing this one does not
-    from compatlib.values.tags import TagRanker
-
-    ranker = TagRanker.for_target(target)
-    best: tuple[int, str] | None = None
-    chosen: Artifact | None = None
-    sdist: Artifact | None = None
-    for art in artifacts:
-        if not art.filename.endswith(".whl"):
-            if sdist is None or art.filename < sdist.filename:
-                sdist = art
-            continue
-        try:
-            tags = parse_wheel_filename(art.filename)[3]
-        except InvalidWheelFilename:
-            continue
-        rank = ranker.rank(tags)
-        if rank is not None and (best is None or (rank, art.filename) < best):
-            best, chosen = (rank, art.filename), art
-    return chosen if chosen is not None else sdist
-
-
 def solve_environment(
     spec: Spec | str | os.PathLike[str],
     *,
@@ -608,9 +582,7 @@ class _MixedRequest:
                 continue
             if dk.name != name and dk.name in chosen_pip:
                 deps[dk.name] = dep.text
-        return PipPackage(
-            name, version, _best_artifact(rel.artifacts, tgt), tuple(sorted(deps.items()))
-        )
+        return PipPackage(name, version, choose_artifact(rel, tgt), tuple(sorted(deps.items())))
 
 
 def _version_text(repository: Repository, name: str, version: Version) -> str:

@@ -317,6 +317,31 @@ def test_environment_file_without_pip(tmp_path: Path, channel: Path) -> None:
     assert [p.manager for p in environment_lock(res).packages] == ["conda"] * 3
 
 
+def test_the_pip_side_picks_its_file_by_the_locks_rule(tmp_path: Path, channel: Path) -> None:
+    """A yanked wheel loses to a source distribution that is not yanked, as in a pip lock."""
+    from compatlib.sources.artifacts import choose_artifact
+    from compatlib.sources.memory import Artifact, Index, IndexRelease
+
+    release = IndexRelease(
+        "1.0",
+        artifacts=(
+            Artifact("foo-1.0-py3-none-any.whl", "https://x/foo-1.0-py3-none-any.whl", yanked=True),
+            Artifact("foo-1.0.tar.gz", "https://x/foo-1.0.tar.gz"),
+            Artifact("foo-1.0.exe", "https://x/foo-1.0.exe"),
+        ),
+    )
+    env = tmp_path / "environment.yml"
+    env.write_text(
+        f"channels:\n  - {channel}\ndependencies:\n  - python=3.11\n  - pip:\n    - foo\n"
+    )
+    target = Target(platform="linux-64")
+    res = solve_environment(env, target=target, pypi_repository=Index({"foo": [release]}))
+    chosen = res.pip["foo"].artifact
+    assert chosen is not None
+    assert chosen.filename == "foo-1.0.tar.gz"
+    assert chosen == choose_artifact(release, target)
+
+
 # -- known answers of the peers' own test channels ------------------------------------------------
 
 
