@@ -790,7 +790,8 @@ def _targets_text(targets: Any) -> str:
     return "; ".join(shown)
 
 
-_TARGET_MAIN = frozenset({"platform", "python", "implementation"})
+# (glibc_assumed follows from the platform and the glibc given: not said again)
+_TARGET_MAIN = frozenset({"platform", "python", "implementation", "glibc_assumed"})
 
 
 # -- beyond the knowledge base --------------------------------------------------------

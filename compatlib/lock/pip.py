@@ -821,6 +821,8 @@ def target_dict(target: Target) -> dict[str, Any]:
     }
     if target.glibc is not None:
         out["glibc"] = target.glibc
+    elif target.assumed_glibc is not None:
+        out["glibc_assumed"] = target.assumed_glibc  # wheels were selected for it
     system = target.system
     if system is not None:
         for key in ("os", "driver", "cuda", "arch"):

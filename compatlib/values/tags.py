@@ -15,9 +15,9 @@ packaging's. ``tests/values/test_tags_differential.py`` checks the match.
 
 Defaults when the target leaves a fact open (documented in ``docs/pypi.md``):
 
-* glibc: :data:`DEFAULT_GLIBC` (``2.28``) -- the manylinux baseline of current
-  PyTorch and NumPy wheels, met by RHEL/Rocky 8+, Debian 10+ and Ubuntu 20.04+.
-  Set ``Target.glibc="2.17"`` for CentOS 7-era hosts.
+* glibc: the target's, else its system's, else
+  :data:`~compatlib.values.target.DEFAULT_GLIBC` (``2.28``, defined with the
+  target and re-exported here). Set ``Target.glibc="2.17"`` for CentOS 7-era hosts.
 * macOS: :data:`DEFAULT_MACOS` (``13.0``) for both ``osx-64`` and ``osx-arm64``.
 * musllinux wheels are never accepted unless a musl version is passed.
 """
@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from compatlib.errors import InputError
 from compatlib.values.filenames import Tag
+from compatlib.values.target import DEFAULT_GLIBC
 
 if TYPE_CHECKING:
     from compatlib.values.target import Target
@@ -47,7 +48,6 @@ __all__ = [
     "target_tags",
 ]
 
-DEFAULT_GLIBC = "2.28"
 DEFAULT_MACOS = "13.0"
 
 #: conda subdir -> (kind, machine as used in wheel platform tags)
@@ -252,7 +252,7 @@ def platform_tags_for(
     """
     kind, arch = _SUBDIR_ARCH[target.subdir]
     if kind == "linux":
-        glibc = _major_minor(target.glibc or DEFAULT_GLIBC, "glibc")
+        glibc = _major_minor(target.wheel_glibc, "glibc")
         plats = _manylinux_platforms(glibc, arch)
         if musllinux is not None:
             plats += _musllinux_platforms(_major_minor(musllinux, "musllinux"), arch)

@@ -14,7 +14,7 @@ from packaging.version import InvalidVersion, Version
 from compatlib._values import field, value
 from compatlib.errors import InputError
 
-__all__ = ["PLATFORMS", "Target"]
+__all__ = ["ANY_GLIBC", "DEFAULT_GLIBC", "PLATFORMS", "Target"]
 
 #: conda subdir -> (sys_platform, platform_system, platform_machine, os_name)
 PLATFORMS: dict[str, tuple[str, str, str, str]] = {
@@ -28,6 +28,18 @@ PLATFORMS: dict[str, tuple[str, str, str, str]] = {
 }
 
 DEFAULT_PLATFORM = "linux-64"
+
+DEFAULT_GLIBC = "2.28"
+"""The glibc assumed for a Linux target that gives none (neither ``glibc`` nor
+its system's): the manylinux baseline of current PyTorch and NumPy wheels, met
+by RHEL/Rocky 8+, Debian 10+ and Ubuntu 20.04+. The PyPI repository and the
+in-memory index both select wheels for it (:attr:`Target.wheel_glibc`), and
+explanations and locks say when it was assumed (:attr:`Target.assumed_glibc`)."""
+
+ANY_GLIBC = "2.50"
+"""A glibc newer than any manylinux wheel needs: wheel tags made for it accept
+every manylinux wheel (where a ``__glibc`` layer decides, or to ask whether a
+newer glibc would help)."""
 
 
 MAX_MINOR = 199
@@ -71,7 +83,8 @@ class Target:
     ``python``: ``"3.12"`` or ``"3.12.4"`` (``None``: the running interpreter's).
     ``platform``: a conda subdir such as ``"linux-64"`` (``None``: ``linux-64``, the
     usual deployment target; use :meth:`current` for the host).
-    ``glibc``: the C library version wheels are selected for (``None``: unknown).
+    ``glibc``: the C library version wheels are selected for (``None``: the
+    system's, else :data:`DEFAULT_GLIBC` is assumed on Linux).
     ``system``: a system profile from :mod:`compatlib.stack` (driver, GPU, ...).
     ``markers``: extra marker variables that override the derived ones.
     """
@@ -131,6 +144,28 @@ class Target:
     @property
     def subdir(self) -> str:
         return self.platform or DEFAULT_PLATFORM
+
+    @property
+    def known_glibc(self) -> str | None:
+        """The glibc given: the target's own, else its system profile's; ``None``
+        when neither gives one."""
+        if self.glibc is not None:
+            return self.glibc
+        glibc = getattr(self.system, "glibc", None)
+        return None if glibc is None else str(glibc)
+
+    @property
+    def assumed_glibc(self) -> str | None:
+        """:data:`DEFAULT_GLIBC` for a Linux target that gives no glibc (so that
+        explanations and locks can say it was assumed); ``None`` otherwise."""
+        if self.known_glibc is None and self.subdir.startswith("linux"):
+            return DEFAULT_GLIBC
+        return None
+
+    @property
+    def wheel_glibc(self) -> str:
+        """The glibc wheels are selected for: the one given, else the default."""
+        return self.known_glibc or DEFAULT_GLIBC
 
     def marker_environment(self) -> dict[str, str]:
         """PEP 508 marker variables for this target."""

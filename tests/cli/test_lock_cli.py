@@ -234,7 +234,12 @@ def test_requirement_files_and_environment_files(
     assert code == 0, err
     data = json.loads(out)
     assert data["metadata"]["targets"] == [
-        {"implementation": "cpython", "platform": "linux-64", "python": "3.11"},
+        {
+            "glibc_assumed": "2.28",
+            "implementation": "cpython",
+            "platform": "linux-64",
+            "python": "3.11",
+        },
         {"implementation": "cpython", "platform": "win-64", "python": "3.11"},
     ]
     # win-64 has no core 2.x wheel: web 1.0 with core 1.0 there

@@ -39,7 +39,7 @@ from compatlib.resolve.layers import ArchSet, BranchCeiling, Floor, Layers, OrNe
 from compatlib.solver.provider import BaseProvider, Dependency, DependencyKind, Unavailable
 from compatlib.sources.memory import IndexRelease, Repository
 from compatlib.values.dotted import DottedVersion
-from compatlib.values.target import Target
+from compatlib.values.target import ANY_GLIBC, Target
 
 __all__ = [
     "PYTHON",
@@ -55,8 +55,6 @@ __all__ = [
     "prerelease_names",
     "requirement_dependencies",
 ]
-
-_ANY_GLIBC = "2.50"  # wheel tags up to this glibc; the __glibc layer decides the rest
 
 
 @value
@@ -225,12 +223,16 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         return None
 
     def hint(self, package: PipPackageKey, constraint: PipConstraint) -> str | None:
-        """Why versions that match ``constraint`` were not used (yanked), if so."""
+        """Why versions that match ``constraint`` were not used (yanked, or left
+        out by the sources for the assumed glibc), if so."""
         if not isinstance(package, PipKey) or not isinstance(constraint, SpecifierSet):
             return None
         name = package.name
         if name not in self._cands:
             return None
+        glibc = self._glibc_hint(name, constraint)
+        if glibc is not None:
+            return glibc
         yanked = [
             v
             for v in self._cands[name]
@@ -242,6 +244,25 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         return (
             f"{name} {shown} {'is' if len(yanked) == 1 else 'are'} yanked; "
             f"pin one exactly (for example {name}=={yanked[-1]}) to use it anyway"
+        )
+
+    def _glibc_hint(self, name: str, constraint: SpecifierSet) -> str | None:
+        """``b 2.0 has wheels only for a glibc newer than 2.28, the one assumed;
+        ...``: matching versions the sources left out for the assumed glibc."""
+        assumed = self.target.assumed_glibc
+        if assumed is None:
+            return None
+        try:
+            excluded = self.repository.glibc_excluded(name)
+        except (CompatError, OSError):
+            return None
+        hidden = [v for v in excluded if constraint.contains(v, prereleases=True)]
+        if not hidden:
+            return None
+        shown = ", ".join(hidden[-3:])
+        return (
+            f"{name} {shown} {'has' if len(hidden) == 1 else 'have'} wheels only for a glibc "
+            f"newer than {assumed}, the one assumed; pass --glibc or --system to give yours"
         )
 
     def layer_of(self, package: PipPackageKey) -> str | None:
@@ -316,15 +337,18 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
     def _usable_files(self, name: str, rel: IndexRelease) -> tuple[str | None, list[str]]:
         """The release's files that can be installed on the target, or why none can.
 
-        glibc is left to the ``__glibc`` layer (so a wheel too new for the target's
-        glibc is explained as such), hence the tags here accept any manylinux.
+        A glibc the target gives is left to the ``__glibc`` layer (so a wheel too
+        new for it is explained as such), hence the tags here accept any
+        manylinux; without one, :data:`~compatlib.values.target.DEFAULT_GLIBC` is
+        assumed, as the PyPI repository does, and a release rejected for it alone
+        says so.
         ``no_binary`` packages may not use wheels, ``no_build`` ones not sdists.
         """
         # lazy: only _usable_files needs compatlib.values.tags, which loads 1 module that importing this one does not
         from compatlib.values.tags import TagRanker
 
         if self._ranker is None:
-            self._ranker = TagRanker.for_target(replace(self.target, glibc=_ANY_GLIBC))
+            self._ranker = TagRanker.for_target(replace(self.target, glibc=self._tag_glibc))
         no_wheels = bool({name, ":all:"} & self.no_binary)
         no_sdists = bool({name, ":all:"} & self.no_build)
         usable: list[str] = []
@@ -354,13 +378,27 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
             why_wheels = (
                 f"none of its {wheels} wheel{plural} fits the target "
                 f"(Python {py.major}.{py.minor}, {self.target.subdir}"
-                f"{_mismatch(rejected, self._ranker.tags, self.target.subdir)})"
+                f"{_mismatch(rejected, self._ranker.tags, self.target.subdir, self._glibc_note())})"
             )
         if no_sdists and sdists:
             why_sdists = "building from source is not allowed for it (no-build)"
         else:
             why_sdists = "it has no source distribution"
         return f"{why_wheels} and {why_sdists}", []
+
+    @property
+    def _tag_glibc(self) -> str:
+        """The glibc the wheel tags are made for: any, when the target gives one
+        (the ``__glibc`` layer decides), else the assumed default."""
+        return self.target.assumed_glibc or ANY_GLIBC
+
+    def _glibc_note(self) -> str | None:
+        """``glibc 2.28 assumed; ...``: the advice for wheels rejected only for
+        the assumed glibc; ``None`` when the target gives its glibc."""
+        assumed = self.target.assumed_glibc
+        if assumed is None:
+            return None
+        return f"glibc {assumed} assumed; pass --glibc or --system to give yours"
 
     def _wheel_for_later_python(self, rel: IndexRelease) -> bool:
         """Has ``rel`` a wheel for the target's Python or a later one, on any
@@ -392,7 +430,7 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
                 tag_sets.append(parsed.tags)
         found: list[str] = []
         for py in PYTHONS:
-            ranker = TagRanker.for_target(replace(self.target, python=py, glibc=_ANY_GLIBC))
+            ranker = TagRanker.for_target(replace(self.target, python=py, glibc=self._tag_glibc))
             if any(ranker.rank(tags) is not None for tags in tag_sets):
                 found.append(py)
         return found
@@ -499,17 +537,32 @@ def prerelease_names(reqs: Iterable[Requirement]) -> list[str]:
     return out
 
 
-def _mismatch(found: Sequence[Tag], accepted: Sequence[Tag], platform: str) -> str:
+def _mismatch(
+    found: Sequence[Tag], accepted: Sequence[Tag], platform: str, glibc_note: str | None = None
+) -> str:
     """What the rejected wheels' tags get wrong, part by part: ``; wrong ABI:
-    graalpy240_310_native found, cp312 expected``; empty when unknown."""
+    graalpy240_310_native found, cp312 expected``; empty when unknown.
+
+    ``glibc_note`` (the assumed glibc and how to give another) is said for
+    manylinux tags of the target's machine that need a newer glibc than assumed.
+    """
     if not found or not accepted:
         return ""
     platforms = {t.platform for t in accepted}
     interpreters = {t.interpreter for t in accepted}
     pairs = {(t.interpreter, t.abi) for t in accepted}
-    wrong: dict[str, list[str]] = {"platform": [], "Python": [], "ABI": []}
+    machine = next((p[len("linux_") :] for p in platforms if p.startswith("linux_")), None)
+    wrong: dict[str, list[str]] = {"platform": [], "glibc": [], "Python": [], "ABI": []}
     for t in found:
-        if t.platform not in platforms:
+        if (
+            t.platform not in platforms
+            and glibc_note is not None
+            and machine is not None
+            and t.platform.startswith("manylinux")
+            and t.platform.endswith(f"_{machine}")
+        ):
+            part, value = "glibc", t.platform
+        elif t.platform not in platforms:
             part, value = "platform", t.platform
         elif t.interpreter not in interpreters:
             part, value = "Python", t.interpreter
@@ -520,10 +573,15 @@ def _mismatch(found: Sequence[Tag], accepted: Sequence[Tag], platform: str) -> s
         if value not in wrong[part]:
             wrong[part].append(value)
     best = accepted[0]
-    expected = {"platform": platform, "Python": best.interpreter, "ABI": best.abi}
+    expected = {
+        "platform": f"{platform} expected",
+        "glibc": glibc_note or "",
+        "Python": f"{best.interpreter} expected",
+        "ABI": f"{best.abi} expected",
+    }
     parts = []
     for part, values in wrong.items():
         if values:
             shown = ", ".join(sorted(values)[:3]) + (", ..." if len(values) > 3 else "")
-            parts.append(f"wrong {part}: {shown} found, {expected[part]} expected")
+            parts.append(f"wrong {part}: {shown} found, {expected[part]}")
     return "".join(f"; {p}" for p in parts)
