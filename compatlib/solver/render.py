@@ -100,6 +100,23 @@ def _describe_dependency(node: DependencyNode) -> str:
     return clause + _unmet(node)
 
 
+def _same_requirer(left: Node, right: Node) -> str | None:
+    """Two requirements of the same candidates on the same package in one
+    clause (``a 1.0 depends on b==2.0 and b==1.0``); ``None`` unless they
+    are plain dependencies of that kind."""
+    if not (isinstance(left, DependencyNode) and isinstance(right, DependencyNode)):
+        return None
+    if left.by is None or left.by != right.by or left.dependency != right.dependency:
+        return None
+    plain = all(n.layer is None and n.origin is None and n.wording is None for n in (left, right))
+    if not plain or _unmet(left):
+        return None
+    return (
+        f"{_candidates(left.by)} depends on both {left.requirement} and {right.requirement}"
+        + _unmet(right)
+    )
+
+
 def _describe_constraint(node: ConstraintNode) -> str:
     spec = _req_spec(node)
     if node.by is None:
@@ -288,8 +305,10 @@ class _Report:
         elif isinstance(right, DerivedNode):
             yield from self._one_derived(node, right, left, concl, numbered)
         else:
-            text = f"Because {self.describe(left)} and {self.describe(right)}, {concl}."
-            self.emit(text, node, numbered)
+            both = _same_requirer(left, right) or (
+                f"{self.describe(left)} and {self.describe(right)}"
+            )
+            self.emit(f"Because {both}, {concl}.", node, numbered)
 
     def _both_derived(
         self, node: DerivedNode, left: DerivedNode, right: DerivedNode, concl: str, numbered: bool

@@ -221,6 +221,35 @@ class _TreeBuilder:
                     break
         return _merge_texts(texts) if len(texts) > 1 else None
 
+    def all_requirements(self, cause: RequirementCause) -> str | None:
+        """Every requirement the candidates of ``cause`` make on its package
+        (``b==2.0.0 and b==1.0.0``), when there are several and each candidate
+        makes the same ones: a package that does not exist rules the
+        candidates out through any one of them, yet the contradiction is all
+        of them."""
+        dep = cause.dep
+        if cause.package == ROOT:
+            return None
+        pkg = self.solver.packages[cause.package]
+        seen: list[str] | None = None
+        for i, cand in enumerate(pkg.candidates):
+            if not (cause.versions >> i) & 1:
+                continue
+            deps = self.provider.dependencies(pkg.key, cand)
+            if not isinstance(deps, Sequence):
+                return None
+            texts = [d.text for d in deps if d.package == dep.package and d.kind == dep.kind]
+            if seen is None:
+                seen = texts
+            elif texts != seen:
+                return None
+        texts = list(dict.fromkeys(seen or ()))
+        if len(texts) < 2:
+            return None
+        if len(texts) == 2:
+            return f"both {texts[0]} and {texts[1]}"
+        return ", ".join(texts[:-1]) + " and " + texts[-1]
+
     def requirement_node(
         self, nid: int, terms: tuple[TermInfo, ...], cause: RequirementCause
     ) -> RequirementNode:
@@ -252,5 +281,6 @@ class _TreeBuilder:
             origin=dep.origin,
             available=() if bits else tuple(dvs),
             unmet_reason=reason,
-            wording=self.merged_wording(cause, bits),
+            wording=(None if dvs else self.all_requirements(cause))
+            or self.merged_wording(cause, bits),
         )

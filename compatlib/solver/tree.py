@@ -123,7 +123,10 @@ class RequirementNode(Node):
     first: what exists instead) and ``unmet_reason`` says why the versions that
     do match cannot be used (``"a 1.0.0 is yanked"``), if the provider knows.
     ``wording`` is set when the candidates in ``by`` word the requirement
-    differently: one text true for each of them (``requirement`` is the newest's).
+    differently: one text true for each of them (``requirement`` is the newest's);
+    or, for a package that does not exist, when they make several requirements
+    on it (``both b==2.0 and b==1.0``: the contradiction whole, not the one
+    requirement the solver happened to use).
     """
 
     by: Candidates | None
