@@ -82,12 +82,13 @@ class Repository(Protocol):
         it (none fits the target); ``None`` when that is not the case or unknown."""
         return None
 
-    def glibc_excluded(self, name: str) -> list[str]:
-        """Versions of ``name`` the repository leaves out only because their
-        wheels need a newer glibc than the target's assumed one, oldest first
-        (for explanations); empty when it leaves none out for that (an
-        in-memory index lists every version and the provider decides)."""
-        return []
+    def left_out(self, name: str) -> dict[str, tuple[str, ...]]:
+        """Versions of ``name`` the repository leaves out because none of their
+        files fits the target, each with its files' names (for explanations:
+        wheels for other Pythons, platforms or a newer glibc); empty when it
+        leaves none out (an in-memory index lists every version and the
+        provider decides)."""
+        return {}
 
     def packages(self) -> list[str] | None:
         """Canonical names of every package, sorted, when the repository can list

@@ -14,7 +14,7 @@ from packaging.version import InvalidVersion, Version
 from compatlib._values import field, value
 from compatlib.errors import InputError
 
-__all__ = ["ANY_GLIBC", "DEFAULT_GLIBC", "PLATFORMS", "Target"]
+__all__ = ["ANY_GLIBC", "DEFAULT_GLIBC", "GLIBC_ADVICE", "PLATFORMS", "Target"]
 
 #: conda subdir -> (sys_platform, platform_system, platform_machine, os_name)
 PLATFORMS: dict[str, tuple[str, str, str, str]] = {
@@ -35,6 +35,10 @@ its system's): the manylinux baseline of current PyTorch and NumPy wheels, met
 by RHEL/Rocky 8+, Debian 10+ and Ubuntu 20.04+. The PyPI repository and the
 in-memory index both select wheels for it (:attr:`Target.wheel_glibc`), and
 explanations and locks say when it was assumed (:attr:`Target.assumed_glibc`)."""
+
+GLIBC_ADVICE = "give yours with --system glibc=X.Y"
+"""What an explanation advises after saying the glibc was assumed (the CLI's
+``--system`` takes ``glibc=``; the API's :class:`Target` takes ``glibc``)."""
 
 ANY_GLIBC = "2.50"
 """A glibc newer than any manylinux wheel needs: wheel tags made for it accept

@@ -29,7 +29,7 @@ from compatlib.values.target import DEFAULT_GLIBC, Target  # noqa: E402
 
 NEW = "cp312-cp312-manylinux_2_34_x86_64"
 OLD = "cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64"
-ADVICE = "pass --glibc or --system to give yours"
+ADVICE = "give yours with --system glibc=X.Y"
 
 
 def _index() -> Index:
@@ -87,28 +87,27 @@ def folder(tmp_path: Path) -> Path:
 def test_pypi_path_assumes_the_same_default(tmp_path: Path, folder: Path) -> None:
     repo = PyPIRepository([], [str(folder)], target=Target(python="3.12"), cache_dir=tmp_path)
     assert repo.versions("b") == ["1.0"]
-    assert repo.glibc_excluded("b") == ["2.0"]
+    assert list(repo.left_out("b")) == ["2.0"]
     given = Target(python="3.12", glibc="2.35")
     repo = PyPIRepository([], [str(folder)], target=given, cache_dir=tmp_path)
     assert repo.versions("b") == ["1.0", "2.0"]
-    assert repo.glibc_excluded("b") == []
+    assert repo.left_out("b") == {}
 
 
 def test_pypi_path_names_the_assumed_glibc(tmp_path: Path, folder: Path) -> None:
-    repo = PyPIRepository([], [str(folder)], target=Target(python="3.12"), cache_dir=tmp_path)
-    assert repo.missing_reason("n") == (
-        f"n has 1 file, none for Python 3.12, linux-64 with glibc {DEFAULT_GLIBC} "
-        f"(assumed; {ADVICE})"
-    )
+    links = [str(folder)]
     with pytest.raises(UnsatisfiableError) as info:
-        lock_pip(
-            ["b>=2"], target=Target(python="3.12"), find_links=[str(folder)], cache_dir=tmp_path
-        )
+        lock_pip(["b>=2"], target=Target(python="3.12"), find_links=links, cache_dir=tmp_path)
     report = info.value.explanation.report
-    assert (
-        f"b 2.0 has wheels only for a glibc newer than {DEFAULT_GLIBC}, the one assumed" in report
+    fact = f"b 2.0 has wheels only for a glibc newer than {DEFAULT_GLIBC}, the one assumed"
+    assert f"(no usable version of b matches >=2: {fact})" in report
+    assert f"{fact}; {ADVICE}" in report
+    with pytest.raises(UnsatisfiableError) as info:
+        lock_pip(["n"], target=Target(python="3.12"), find_links=links, cache_dir=tmp_path)
+    assert info.value.explanation.text == (
+        "You require n (n has 1 file, none for Python 3.12, linux-64: wheels only for a "
+        f"glibc newer than {DEFAULT_GLIBC}, the one assumed)."
     )
-    assert ADVICE in report
 
 
 def test_lock_records_the_assumed_glibc(tmp_path: Path, folder: Path) -> None:

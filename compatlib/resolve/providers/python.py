@@ -39,7 +39,7 @@ from compatlib.resolve.layers import ArchSet, BranchCeiling, Floor, Layers, OrNe
 from compatlib.solver.provider import BaseProvider, Dependency, DependencyKind, Unavailable
 from compatlib.sources.memory import IndexRelease, Repository
 from compatlib.values.dotted import DottedVersion
-from compatlib.values.target import ANY_GLIBC, Target
+from compatlib.values.target import ANY_GLIBC, GLIBC_ADVICE, PLATFORMS, Target
 
 __all__ = [
     "PYTHON",
@@ -208,13 +208,16 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         if isinstance(package, LayerKey):
             return self.layers.describe_fixed(package)
         if not self.candidates(package):
-            # listed by the sources, but no file fits the target: say so, rather
-            # than "not in the index"
+            # listed by the sources, but no file fits the target: say so (where
+            # the files are for, when they tell), rather than "not in the index"
             try:
                 reason = self.repository.missing_reason(package.name)
             except (CompatError, OSError):
                 reason = None
             if reason is not None:
+                left_out = self._left_out(package.name, None)
+                if left_out is not None:  # "...: wheels only for osx-arm64"
+                    return f"{reason}: {left_out.what}"
                 return reason
             # a package no source knows: name the sources that were asked
             where = self.repository.source_description
@@ -230,9 +233,9 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         name = package.name
         if name not in self._cands:
             return None
-        glibc = self._glibc_hint(name, constraint)
-        if glibc is not None:
-            return glibc
+        left_out = self._left_out(name, constraint)
+        if left_out is not None:
+            return left_out.hint
         yanked = [
             v
             for v in self._cands[name]
@@ -246,24 +249,41 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
             f"pin one exactly (for example {name}=={yanked[-1]}) to use it anyway"
         )
 
-    def _glibc_hint(self, name: str, constraint: SpecifierSet) -> str | None:
-        """``b 2.0 has wheels only for a glibc newer than 2.28, the one assumed;
-        ...``: matching versions the sources left out for the assumed glibc."""
-        assumed = self.target.assumed_glibc
-        if assumed is None:
-            return None
+    def _left_out(self, name: str, constraint: SpecifierSet | None) -> _LeftOut | None:
+        """What the newest version the sources left out (of those matching
+        ``constraint``, if given) has instead of a file for the target: wheels
+        only for other Pythons, other platforms or a newer glibc than the one
+        assumed; ``None`` when nothing was left out or the files say nothing
+        (sdists only)."""
         try:
-            excluded = self.repository.glibc_excluded(name)
+            left = self.repository.left_out(name)
         except (CompatError, OSError):
             return None
-        hidden = [v for v in excluded if constraint.contains(v, prereleases=True)]
+        hidden: list[tuple[str, tuple[str, ...]]] = []
+        for text, files in left.items():
+            try:
+                v = Version(text)
+            except InvalidVersion:
+                continue
+            if constraint is None or constraint.contains(v, prereleases=True):
+                hidden.append((text, files))
         if not hidden:
             return None
-        shown = ", ".join(hidden[-3:])
-        return (
-            f"{name} {shown} {'has' if len(hidden) == 1 else 'have'} wheels only for a glibc "
-            f"newer than {assumed}, the one assumed; pass --glibc or --system to give yours"
-        )
+        version, files = hidden[-1]
+        tag_sets = [
+            parsed.tags
+            for parsed in map(parse_dist_filename, files)
+            if parsed is not None and parsed.kind == "wheel"
+        ]
+        if not tag_sets:
+            return None
+        what, advice = _files_elsewhere(tag_sets, self.target)
+        more = len(hidden) - 1
+        if more:
+            label = f"{name} {version} and {more} older version{'s' if more != 1 else ''} have"
+        else:
+            label = f"{name} {version} has"
+        return _LeftOut(label, what, advice)
 
     def layer_of(self, package: PipPackageKey) -> str | None:
         """The system layer a virtual package stands for (``None`` for real packages)."""
@@ -398,7 +418,7 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         assumed = self.target.assumed_glibc
         if assumed is None:
             return None
-        return f"glibc {assumed} assumed; pass --glibc or --system to give yours"
+        return f"glibc {assumed} assumed; {GLIBC_ADVICE}"
 
     def _wheel_for_later_python(self, rel: IndexRelease) -> bool:
         """Has ``rel`` a wheel for the target's Python or a later one, on any
@@ -464,6 +484,21 @@ def _contains_other(
     if isinstance(candidate, (DottedVersion, OrNewer)):  # a layer's Floor or ArchSet
         return constraint.contains(candidate)
     return False
+
+
+@value
+class _LeftOut:
+    """Versions the sources left out, in words: ``label`` (``b 2.0 has``),
+    ``what`` they have instead (``wheels only for osx-arm64``), ``advice``."""
+
+    label: str
+    what: str
+    advice: str
+
+    @property
+    def hint(self) -> str:
+        """The fact, then the advice after ``"; "`` (as hints are written)."""
+        return f"{self.label} {self.what}" + (f"; {self.advice}" if self.advice else "")
 
 
 @value
@@ -535,6 +570,50 @@ def prerelease_names(reqs: Iterable[Requirement]) -> list[str]:
             except InvalidVersion:
                 continue
     return out
+
+
+def _files_elsewhere(tag_sets: Sequence[frozenset[Tag]], target: Target) -> tuple[str, str]:
+    """Where the wheels of a release that has none for ``target`` would install,
+    and what to do: ``("wheels only for osx-arm64 or win-64", "solve for ...")``.
+    Checked in this order: a newer glibc than the assumed one, other Pythons on
+    the target's platform, other platforms for the target's Python."""
+    # lazy: only _files_elsewhere needs compatlib.values.tags, which loads 1 module that importing this one does not
+    from compatlib.values.tags import TagRanker
+
+    def fits(t: Target) -> bool:
+        ranker = TagRanker.for_target(t)
+        return any(ranker.rank(tags) is not None for tags in tag_sets)
+
+    py = target.python_version
+    here = f"{py.major}.{py.minor}"
+    assumed = target.assumed_glibc
+    if assumed is not None and fits(replace(target, glibc=ANY_GLIBC)):
+        return f"wheels only for a glibc newer than {assumed}, the one assumed", GLIBC_ADVICE
+    glibc = target.known_glibc or ANY_GLIBC
+    pythons = [p for p in PYTHONS if fits(replace(target, python=p, glibc=glibc))]
+    if pythons:
+        return (
+            f"wheels only for Python {_or(pythons)} on {target.subdir}",
+            f"the target's Python is {here}: use one of those (--python) or another version",
+        )
+    platforms = [
+        sub
+        for sub in PLATFORMS
+        if sub != target.subdir and fits(replace(target, platform=sub, glibc=ANY_GLIBC))
+    ]
+    if platforms:
+        return (
+            f"wheels only for {_or(platforms)}",
+            f"the target is {target.subdir}: solve for one of those (--platform) "
+            "or use another version",
+        )
+    found = sorted({f"{t.interpreter}-{t.abi}-{t.platform}" for tags in tag_sets for t in tags})
+    shown = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
+    return f"no wheel for Python {here} on any platform, only {shown}", ""
+
+
+def _or(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def _mismatch(

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from packaging.version import InvalidVersion, Version
 
 from compatlib._input import load_json
-from compatlib._values import replace, value
+from compatlib._values import value
 from compatlib.errors import CompatError, InputError
 from compatlib.sources.fetch import (
     Fetcher,
@@ -66,7 +66,7 @@ from compatlib.values.filenames import (
     parse_tag,
 )
 from compatlib.values.tags import TagRanker
-from compatlib.values.target import ANY_GLIBC, Target
+from compatlib.values.target import Target
 from compatlib.values.urls import is_file_url, url_to_path
 
 __all__ = [
@@ -326,39 +326,29 @@ class PyPIRepository(Repository):
         where = f"Python {py.major}.{py.minor}, {self.target.subdir}"
         reasons = set(project.skipped.values())
         if reasons == {_NO_WHEEL}:
-            assumed = self.target.assumed_glibc
-            if assumed is not None and len(self.glibc_excluded(name)) == len(project.skipped):
-                return (
-                    f"{project.name} has {n} file{'s' if n != 1 else ''}, none for {where} "
-                    f"with glibc {assumed} (assumed; pass --glibc or --system to give yours)"
-                )
             return f"{project.name} has {n} file{'s' if n != 1 else ''}, none for {where}"
         return (
             f"{project.name} has {n} file{'s' if n != 1 else ''}, none usable for {where} "
             "(wheels for other targets, or sdists without static metadata)"
         )
 
-    def glibc_excluded(self, name: str) -> list[str]:
-        """Versions of ``name`` left out only because their wheels need a newer
-        glibc than the one assumed (:attr:`Target.assumed_glibc`), oldest first;
-        empty when the target gives its glibc. Reads the project pages again, so
-        only explanations ask."""
-        if self.target.assumed_glibc is None:
-            return []
+    def left_out(self, name: str) -> dict[str, tuple[str, ...]]:
+        """Versions of ``name`` left out because no file of theirs fits the
+        target, each with its files' names, oldest first. Reads the project
+        pages again (the cache keeps only what the target can use), so only
+        explanations ask."""
         project = self._project(name)
-        candidates = {v for v, why in project.skipped.items() if why == _NO_WHEEL}
-        if not candidates:
-            return []
-        any_glibc = TagRanker.for_target(replace(self.target, glibc=ANY_GLIBC))
-        found: set[str] = set()
+        if not project.skipped:
+            return {}
+        found: dict[str, list[str]] = {}
         for f in self._all_files(project.name):
             parsed = parse_dist_filename(f.filename)
-            if parsed is None or parsed.kind != "wheel":
+            if parsed is None:
                 continue
             text = str(parsed.version)
-            if text in candidates and any_glibc.rank(parsed.tags) is not None:
-                found.add(text)
-        return sorted(found, key=Version)
+            if text in project.skipped:
+                found.setdefault(text, []).append(f.filename)
+        return {v: tuple(found[v]) for v in sorted(found, key=Version)}
 
     def release(self, name: str, version: str) -> IndexRelease:
         """The release ``name==version``, its metadata read on demand.
