@@ -3,7 +3,8 @@
 The layout follows PubGrub's reporter: each derived fact is explained once from
 the two facts it came from; a derived fact used more than once gets a number,
 ``(1)``, so later lines can refer back to it. Wording aims at one fact per
-sentence, names the package when no version matches, and ends with the request.
+sentence, names the package when no version matches, and ends with the request
+(never listed again: each requirement in play is stated where it is used).
 The walk is iterative: deep trees cannot overflow the stack.
 """
 
@@ -50,8 +51,9 @@ def _join(items: list[str], word: str = "and") -> str:
 
 
 def _request(expl: DerivationTree) -> str:
-    if expl.request:
-        return "the request (" + ", ".join(expl.request) + ")"
+    """The request, never listed: the requirements a conflict involves are each
+    stated as ``you require ...`` where the derivation uses them, and the
+    others play no part."""
     return "the request"
 
 
@@ -101,15 +103,20 @@ def _describe_dependency(node: DependencyNode) -> str:
 
 
 def _same_requirer(left: Node, right: Node) -> str | None:
-    """Two requirements of the same candidates on the same package in one
-    clause (``a 1.0 depends on b==2.0 and b==1.0``); ``None`` unless they
-    are plain dependencies of that kind."""
+    """Two requirements of the same candidates in one clause: ``a 1.0 depends
+    on both b==2.0 and b==1.0``, ``you require a and b``; ``None`` unless both
+    are plain dependencies (no layer, origin or merged wording) and the first
+    needs no parenthesis."""
     if not (isinstance(left, DependencyNode) and isinstance(right, DependencyNode)):
         return None
-    if left.by is None or left.by != right.by or left.dependency != right.dependency:
+    if left.by != right.by or _unmet(left):
         return None
     plain = all(n.layer is None and n.origin is None and n.wording is None for n in (left, right))
-    if not plain or _unmet(left):
+    if not plain:
+        return None
+    if left.by is None:
+        return f"you require {left.requirement} and {right.requirement}" + _unmet(right)
+    if left.dependency != right.dependency:
         return None
     return (
         f"{_candidates(left.by)} depends on both {left.requirement} and {right.requirement}"
@@ -199,18 +206,6 @@ def _describe_terms(terms: tuple[TermInfo, ...], expl: DerivationTree) -> str:
     )
 
 
-def _states(text: str, requirement: str) -> bool:
-    """Whether ``text`` says "you require ``requirement``" word for word."""
-    said = f"you require {requirement}"
-    start = text.find(said)
-    while start >= 0:
-        after = text[start + len(said) : start + len(said) + 1]
-        if after in ("", " ", ",", ".", ")"):
-            return True
-        start = text.find(said, start + 1)
-    return False
-
-
 def _capitalize(s: str) -> str:
     return s[:1].upper() + s[1:]
 
@@ -258,16 +253,14 @@ class _Report:
         # the first line of a report reads better as "Because" than "And because"
         if lines and lines[0].startswith("And because"):
             lines[0] = "Because" + lines[0][len("And because") :]
-        # the request is not echoed when the report already states each requirement
-        end = f"{_request(self.expl)} cannot be satisfied."
-        if lines and self.expl.request and lines[-1].endswith(end):
-            stated = "\n".join(lines)
-            if all(_states(stated, r) for r in self.expl.request):
-                lines[-1] = lines[-1][: -len(end)] + "the request cannot be satisfied."
         return "\n".join(lines)
 
     def describe(self, node: Node) -> str:
         return describe_node(node, self.expl)
+
+    def both(self, left: Node, right: Node) -> str:
+        """Two external facts joined by "and", in one clause when they can be."""
+        return _same_requirer(left, right) or f"{self.describe(left)} and {self.describe(right)}"
 
     def shared(self, node: Node) -> bool:
         return self.uses.get(node.id, 0) > 1
@@ -305,10 +298,7 @@ class _Report:
         elif isinstance(right, DerivedNode):
             yield from self._one_derived(node, right, left, concl, numbered)
         else:
-            both = _same_requirer(left, right) or (
-                f"{self.describe(left)} and {self.describe(right)}"
-            )
-            self.emit(f"Because {both}, {concl}.", node, numbered)
+            self.emit(f"Because {self.both(left, right)}, {concl}.", node, numbered)
 
     def _both_derived(
         self, node: DerivedNode, left: DerivedNode, right: DerivedNode, concl: str, numbered: bool
@@ -345,7 +335,7 @@ class _Report:
                 self.emit(text, derived, False)
             else:
                 yield inner_d, self.shared(inner_d)
-                text = f"And because {self.describe(inner_e)} and {self.describe(ext)}, {concl}."
+                text = f"And because {self.both(inner_e, ext)}, {concl}."
                 self.emit(text, node, numbered)
                 return
         else:

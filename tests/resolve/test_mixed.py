@@ -179,7 +179,7 @@ def test_conda_version_must_satisfy_pip_specifier(channel: Path) -> None:
     text = render_text(err.value.explanation)
     assert "bar (pip) 2.0 depends on numpy>=2" in text
     assert "conda's numpy 1.26.4" in text  # the conda package is named
-    assert "you require numpy" in text
+    assert "you require bar and numpy" in text
 
 
 def test_without_conda_package_pip_installs_from_index(channel: Path) -> None:
