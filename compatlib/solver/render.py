@@ -259,8 +259,13 @@ class _Report:
         return describe_node(node, self.expl)
 
     def both(self, left: Node, right: Node) -> str:
-        """Two external facts joined by "and", in one clause when they can be."""
-        return _same_requirer(left, right) or f"{self.describe(left)} and {self.describe(right)}"
+        """Two external facts joined by "and", in one clause when they can be
+        (after a reason why candidates cannot be used, a comma marks its end)."""
+        same = _same_requirer(left, right)
+        if same is not None:
+            return same
+        comma = "," if isinstance(left, UnavailableNode) else ""
+        return f"{self.describe(left)}{comma} and {self.describe(right)}"
 
     def shared(self, node: Node) -> bool:
         return self.uses.get(node.id, 0) > 1

@@ -178,7 +178,7 @@ def test_no_binary_and_no_build_policies() -> None:
     assert "wheels are not allowed for it (no-binary)" in info.value.explanation.text
     with pytest.raises(UnsatisfiableError) as info:
         solve(["b"], index=idx, target=PY312, no_build=["b"])
-    assert "building from source is not allowed for it (no-build)" in info.value.explanation.text
+    assert "nor may it be built from source (no-build)" in info.value.explanation.text
 
 
 def test_why_a_package_is_there() -> None:

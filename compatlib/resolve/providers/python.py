@@ -393,6 +393,8 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         py = self.target.python_version
         if no_wheels:
             why_wheels = "wheels are not allowed for it (no-binary)"
+        elif not wheels:
+            why_wheels = "it has no wheels"
         else:
             plural = "s" if wheels != 1 else ""
             why_wheels = (
@@ -401,10 +403,11 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
                 f"{_mismatch(rejected, self._ranker.tags, self.target.subdir, self._glibc_note())})"
             )
         if no_sdists and sdists:
-            why_sdists = "building from source is not allowed for it (no-build)"
+            why_sdists = "may it be built from source (no-build)"
         else:
-            why_sdists = "it has no source distribution"
-        return f"{why_wheels} and {why_sdists}", []
+            why_sdists = "has it a source distribution"
+        # ", nor": the reason stands inside a "Because ... and ..." sentence
+        return f"{why_wheels}, nor {why_sdists}", []
 
     @property
     def _tag_glibc(self) -> str:
