@@ -76,8 +76,18 @@ def render_bits(bits: int, versions: Sequence[str]) -> str:
 
 
 def _single(bits: int, versions: Sequence[str]) -> str | None:
-    """The one version in ``bits``; ``None`` unless it holds exactly one."""
-    return versions[bits.bit_length() - 1] if bits.bit_count() == 1 else None
+    """The one version in ``bits`` (``1.0``), or two or three versions apart
+    from each other (``1.0 or 3.0``, which reads better than ``==1.0 | ==3.0``);
+    ``None`` otherwise."""
+    count = bits.bit_count()
+    if count == 1:
+        return versions[bits.bit_length() - 1]
+    if not 2 <= count <= 3 or bits & (bits << 1):  # none, many, or two next to each other
+        return None
+    picked = [versions[i] for i in range(len(versions)) if (bits >> i) & 1]
+    if len(picked) != count:
+        return None
+    return ", ".join(picked[:-1]) + " or " + picked[-1]
 
 
 def _versions_label(bits: int, versions: Sequence[str]) -> str:
