@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from packaging.requirements import Requirement
 from packaging.version import Version
 
