@@ -52,7 +52,9 @@ class Dependency(Generic[K_co, C_co]):
 
     ``constraint`` is the provider's own value; ``text`` is how the requirement
     is shown to people; ``origin`` (optional) says where a root requirement or
-    constraint comes from ("the Azure ML environment X"), for explanations.
+    constraint comes from ("the Azure ML environment X"), for explanations;
+    ``spec`` (optional) is the part of ``text`` that says which versions
+    (``>=2,<3``; empty for any), for "no version of b matches >=2,<3".
     """
 
     package: K_co
@@ -60,6 +62,7 @@ class Dependency(Generic[K_co, C_co]):
     text: str
     kind: DependencyKind = "requires"
     origin: str | None = None
+    spec: str | None = None
 
 
 @value

@@ -162,12 +162,8 @@ def _what_exists(package: str, versions: tuple[str, ...]) -> str:
 
 
 def _req_spec(node: RequirementNode) -> str:
-    req = node.requirement
-    dep = node.dependency
-    if req.startswith(dep):
-        rest = req[len(dep) :].strip()
-        return rest or "any version"
-    return req
+    """Which versions the requirement allows (``>=2``), ``any version`` for all."""
+    return node.spec or "any version"
 
 
 def _describe_terms(terms: tuple[TermInfo, ...], expl: DerivationTree) -> str:

@@ -96,6 +96,15 @@ def _versions_label(bits: int, versions: Sequence[str]) -> str:
     return single if single is not None else render_bits(bits, versions)
 
 
+def _spec_of(text: str, spec: str | None, name: str) -> str:
+    """Which versions a requirement allows, in words after the package's name:
+    the provider's ``spec`` (``>=2,<3``); for a provider that gives none, the
+    text after the name it starts with, or the whole text."""
+    if spec is not None:
+        return spec
+    return text[len(name) :].strip() if text.startswith(name) else text
+
+
 def _merge_texts(texts: list[str]) -> str:
     """One text true for each of ``texts``: the words they share around the
     ones that differ, which are listed (``for its CUDA 12.1 or 12.4 build``)."""
@@ -293,4 +302,5 @@ class _TreeBuilder:
             unmet_reason=reason,
             wording=(None if dvs else self.all_requirements(cause))
             or self.merged_wording(cause, bits),
+            spec=_spec_of(dep.text, dep.spec, self.name_of(did)),
         )

@@ -126,7 +126,9 @@ class RequirementNode(Node):
     differently: one text true for each of them (``requirement`` is the newest's);
     or, for a package that does not exist, when they make several requirements
     on it (``both b==2.0 and b==1.0``: the contradiction whole, not the one
-    requirement the solver happened to use).
+    requirement the solver happened to use). ``spec`` is the part of the
+    requirement that says which versions (``>=2,<3``; empty for any version),
+    as the provider gave it.
     """
 
     by: Candidates | None
@@ -142,6 +144,7 @@ class RequirementNode(Node):
     available: tuple[str, ...] = ()
     unmet_reason: str | None = None
     wording: str | None = None
+    spec: str = ""
 
     def _details(self) -> dict[str, Any]:
         d: dict[str, Any] = {}

@@ -298,6 +298,7 @@ class MixedProvider(BaseProvider[PackageKey, MixedCandidate, MixedConstraint]):
                     CondaKey(candidate.conda_name),
                     spec,
                     f"{candidate.conda_name}=={candidate.conda_version} (conda)",
+                    spec=f"=={candidate.conda_version} (conda)",
                 )
             ]
         if isinstance(candidate, PackageRecord):
@@ -307,7 +308,7 @@ class MixedProvider(BaseProvider[PackageKey, MixedCandidate, MixedConstraint]):
             return deps
         # the pip side's Python is conda's python package
         return [
-            Dependency(CondaKey("python"), d.constraint, d.text, d.kind)
+            Dependency(CondaKey("python"), d.constraint, d.text, d.kind, spec=d.spec)
             if d.package == PYTHON
             else d
             for d in deps
@@ -329,6 +330,7 @@ class MixedProvider(BaseProvider[PackageKey, MixedCandidate, MixedConstraint]):
                     CondaProvided(v),
                     f"conda's {package.name} {rec.version}",
                     "constrains",
+                    spec=f"conda's {package.name} {rec.version}",
                 )
             )
         return out

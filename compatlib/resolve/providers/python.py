@@ -329,13 +329,15 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
                     return Unavailable(problem)
         deps: list[PipDependency] = []
         if extra is not None:
-            deps.append(Dependency(PipKey(name), Exact(candidate), f"{name}=={candidate}"))
+            pin = f"=={candidate}"
+            deps.append(Dependency(PipKey(name), Exact(candidate), f"{name}{pin}", spec=pin))
         elif rel.requires_python:
             try:
                 spec = _specifier(rel.requires_python)
             except InvalidSpecifier:
                 return Unavailable(f"its Requires-Python {rel.requires_python!r} is invalid")
-            deps.append(Dependency(PYTHON, spec, f"Python{rel.requires_python.strip()}"))
+            written = rel.requires_python.strip()
+            deps.append(Dependency(PYTHON, spec, f"Python{written}", spec=written))
         constrains = rel.constrains if extra is None else ()
         kinds: tuple[tuple[DependencyKind, tuple[str, ...]], ...] = (
             ("requires", rel.requires),
@@ -522,8 +524,10 @@ def requirement_dependencies(
     out: list[Dependency[PipKey, SpecifierSet | Exact]] = []
     if text is not None:
         shown = text.split(";", 1)[0].strip()
+        written = _written_spec(shown, req)
     else:
         shown = f"{name}{spec}" if str(spec) else name
+        written = str(spec)
     if req.url:
         raise InputError(
             f"direct URL requirement {req} is not supported by this index",
@@ -532,11 +536,26 @@ def requirement_dependencies(
         )
     pin = _exact_pin(spec)
     constraint: SpecifierSet | Exact = pin if pin is not None else spec
-    out.append(Dependency(PipKey(name), constraint, shown, kind))
+    out.append(Dependency(PipKey(name), constraint, shown, kind, spec=written))
     for extra in sorted(req.extras):
         ek = PipKey(name, canonicalize_name(extra))
-        out.append(Dependency(ek, constraint, f"{ek}{spec}", kind))
+        out.append(Dependency(ek, constraint, f"{ek}{spec}", kind, spec=str(spec)))
     return out
+
+
+def _written_spec(shown: str, req: Requirement) -> str:
+    """The version part of a requirement as written (``>=2.0,<3.0`` of
+    ``B[x] (>=2.0,<3.0)``), so explanations quote it in the author's order;
+    the parsed specifier's text when the writing is not the expected shape."""
+    rest = shown[len(req.name) :] if shown.startswith(req.name) else ""
+    if rest.lstrip().startswith("["):
+        rest = rest.partition("]")[2]
+    rest = rest.strip()
+    if rest.startswith("(") and rest.endswith(")"):
+        rest = rest[1:-1].strip()
+    if rest.startswith("@") or (rest and rest[0] not in "<>=!~"):
+        return str(req.specifier)
+    return rest
 
 
 def _exact_pin(spec: SpecifierSet) -> Exact | None:
