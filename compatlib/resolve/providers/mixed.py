@@ -363,7 +363,7 @@ class MixedProvider(BaseProvider[PackageKey, MixedCandidate, MixedConstraint]):
         return self.pip.layer_of(_pip_side(package))
 
     def hint(self, package: PackageKey, constraint: MixedConstraint) -> str | None:
-        """The side's own hints (the pip side's: a yanked release)."""
+        """The side's own hints (the pip side's: a yanked release, versions left out for the target)."""
         if isinstance(package, CondaKey):
             return (
                 self.conda.hint(package, constraint) if isinstance(constraint, MatchSpec) else None
