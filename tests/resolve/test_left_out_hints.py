@@ -60,3 +60,19 @@ def test_every_version_left_out(folder: Path, tmp_path: Path) -> None:
         "You require odd (odd has 1 file, none for Python 3.12, linux-64: no wheel for "
         "Python 3.12 on any platform, only graalpy310-graalpy240_310_native-linux_x86_64)."
     )
+
+
+def test_index_path_names_the_platforms_its_wheels_are_for() -> None:
+    from compatlib import solve
+    from compatlib.sources.memory import Artifact, Index, IndexRelease
+
+    files = (
+        Artifact("a-1.0-cp312-cp312-macosx_11_0_arm64.whl"),
+        Artifact("a-1.0-cp312-cp312-win_amd64.whl"),
+    )
+    index = Index({"a": [IndexRelease("1.0", artifacts=files)]})
+    with pytest.raises(UnsatisfiableError) as info:
+        solve(["a"], index=index, target=TARGET)
+    text = info.value.explanation.text
+    assert "wrong platform: macosx_11_0_arm64, win_amd64 found, linux-64 expected" in text
+    assert "; wheels for osx-arm64 or win-64)" in text

@@ -375,6 +375,7 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         no_sdists = bool({name, ":all:"} & self.no_build)
         usable: list[str] = []
         rejected: list[Tag] = []  # the tags of wheels that do not fit
+        rejected_sets: list[frozenset[Tag]] = []
         wheels = sdists = 0
         for art in rel.artifacts:
             if not art.filename.endswith(".whl"):
@@ -390,6 +391,7 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
                 usable.append(art.filename)
             elif parsed is not None:
                 rejected.extend(parsed.tags)
+                rejected_sets.append(parsed.tags)
         if usable:
             return None, usable
         py = self.target.python_version
@@ -402,7 +404,8 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
             why_wheels = (
                 f"none of its {wheels} wheel{plural} fits the target "
                 f"(Python {py.major}.{py.minor}, {self.target.subdir}"
-                f"{_mismatch(rejected, self._ranker.tags, self.target.subdir, self._glibc_note())})"
+                f"{_mismatch(rejected, self._ranker.tags, self.target.subdir, self._glibc_note())}"
+                f"{_other_platforms(rejected_sets, self.target)})"
             )
         if no_sdists and sdists:
             why_sdists = "may it be built from source (no-build)"
@@ -632,6 +635,25 @@ def _files_elsewhere(tag_sets: Sequence[frozenset[Tag]], target: Target) -> tupl
     found = sorted({f"{t.interpreter}-{t.abi}-{t.platform}" for tags in tag_sets for t in tags})
     shown = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
     return f"no wheel for Python {here} on any platform, only {shown}", ""
+
+
+def _other_platforms(tag_sets: Sequence[frozenset[Tag]], target: Target) -> str:
+    """``; wheels for osx-arm64 or win-64``: the platforms (conda subdirs) the
+    rejected wheels fit with the target's Python; empty when they fit none, or
+    the target's own platform (another part of the tag is wrong then)."""
+    # lazy: only _other_platforms needs compatlib.values.tags, which loads 1 module that importing this one does not
+    from compatlib.values.tags import TagRanker
+
+    if not tag_sets:
+        return ""
+    found = []
+    for sub in PLATFORMS:
+        ranker = TagRanker.for_target(replace(target, platform=sub, glibc=ANY_GLIBC))
+        if any(ranker.rank(tags) is not None for tags in tag_sets):
+            if sub == target.subdir:
+                return ""
+            found.append(sub)
+    return f"; wheels for {_or(found)}" if found else ""
 
 
 def _or(items: Sequence[str]) -> str:
