@@ -405,7 +405,7 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
                 f"none of its {wheels} wheel{plural} fits the target "
                 f"(Python {py.major}.{py.minor}, {self.target.subdir}"
                 f"{_mismatch(rejected, self._ranker.tags, self.target.subdir, self._glibc_note())}"
-                f"{_other_platforms(rejected_sets, self.target)})"
+                f"{self._other_platforms(rejected, rejected_sets)})"
             )
         if no_sdists and sdists:
             why_sdists = "may it be built from source (no-build)"
@@ -413,6 +413,15 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
             why_sdists = "has it a source distribution"
         # ", nor": the reason stands inside a "Because ... and ..." sentence
         return f"{why_wheels}, nor {why_sdists}", []
+
+    def _other_platforms(self, rejected: list[Tag], tag_sets: list[frozenset[Tag]]) -> str:
+        """:func:`_other_platforms` when some rejected tag is for another platform
+        (the cost is paid only then: this runs while solving)."""
+        assert self._ranker is not None
+        accepted = {t.platform for t in self._ranker.tags}
+        if all(t.platform in accepted for t in rejected):
+            return ""
+        return _other_platforms(tag_sets, self.target)
 
     @property
     def _tag_glibc(self) -> str:
