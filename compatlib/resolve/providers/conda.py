@@ -189,6 +189,7 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         self._highest: dict[MatchSpec, tuple[bool, Any] | None] = {}
         self._deps: dict[PackageRecord, Sequence[CondaDependency] | Unavailable] = {}
         self._shared_versions: dict[str, frozenset[Any]] = {}
+        self._by_version: dict[str, list[PackageRecord]] = {}
 
     # -- records -------------------------------------------------------------------
     def records(self, name: str) -> tuple[PackageRecord, ...]:
@@ -216,7 +217,7 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         """The usable records of ``name``, worst first (see the module docstring)."""
         got = self._cands.get(name)
         if got is None:
-            got = self._sorted(self.records(name))
+            got = self._sorted(name)
             pin = self.prefer.get(name)
             if pin is not None:  # an earlier lock's pin is tried first (it sorts last)
                 version, build = pin
@@ -306,13 +307,18 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         return VIRTUAL_NAMES.get(package.name)
 
     # -- candidate order -------------------------------------------------------------------
-    def _sorted(self, records: Sequence[PackageRecord]) -> tuple[PackageRecord, ...]:
-        """Worst first, best last: see the module docstring."""
+    def _sorted(self, name: str) -> tuple[PackageRecord, ...]:
+        """The records of ``name``, worst first, best last: see the module docstring."""
+        # versions ranked once (newest 0), so that grouping sorts on integers
+        # instead of comparing conda versions again
+        newest_first = self._newest_first(name)
+        rank: dict[Any, int] = {}
+        for rec in newest_first:
+            rank.setdefault(rec.version, len(rank))
         groups: dict[tuple[Any, ...], list[PackageRecord]] = {}
-        for rec in records:
-            groups.setdefault((not rec.track_features, rec.version, rec.build_number), []).append(
-                rec
-            )
+        for rec in self.records(name):
+            key = (not rec.track_features, -rank[rec.version], rec.build_number)
+            groups.setdefault(key, []).append(rec)
         out: list[PackageRecord] = []
         for key in sorted(groups):
             group = groups[key]
@@ -360,17 +366,30 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         order = sorted(range(len(group)), key=score)
         return [group[i] for i in order]
 
+    def _newest_first(self, name: str) -> Sequence[PackageRecord]:
+        """The records of ``name`` by version, newest first (a stable sort: channel
+        order among equal versions)."""
+        got = self._by_version.get(name)
+        if got is None:
+            records = self.records(name)
+            # distinct versions compared once (a version has many builds)
+            order = {v: i for i, v in enumerate(sorted({r.version for r in records}, reverse=True))}
+            got = sorted(records, key=lambda r: order[r.version])
+            self._by_version[name] = got
+        return got
+
     def _highest_match(self, spec: MatchSpec) -> tuple[bool, Any] | None:
         """``(no track_features, version)`` of the newest record matching ``spec``."""
         if spec in self._highest:
             return self._highest[spec]
         best: PackageRecord | None = None
         if "*" not in spec.name:
-            for rec in self.records(spec.name):
-                if self.contains(CondaKey(spec.name), spec, rec) and (
-                    best is None or rec.version > best.version
-                ):
-                    best = rec
+            key = CondaKey(spec.name)
+            # newest first, so the first match is the newest one (of equal
+            # versions, the first in channel order, as a scan for the maximum finds)
+            best = next(
+                (r for r in self._newest_first(spec.name) if self.contains(key, spec, r)), None
+            )
         got = None if best is None else (not best.track_features, best.version)
         self._highest[spec] = got
         return got
