@@ -186,10 +186,11 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
             self.virtual[rec.name] = rec
         self._raw: dict[str, tuple[PackageRecord, ...]] = {}
         self._cands: dict[str, tuple[PackageRecord, ...]] = {}
-        self._highest: dict[MatchSpec, tuple[bool, Any] | None] = {}
+        self._highest: dict[MatchSpec, tuple[bool, int] | None] = {}
         self._deps: dict[PackageRecord, Sequence[CondaDependency] | Unavailable] = {}
         self._shared_versions: dict[str, frozenset[Any]] = {}
         self._by_version: dict[str, list[PackageRecord]] = {}
+        self._ranks: dict[str, dict[Any, int]] = {}
 
     # -- records -------------------------------------------------------------------
     def records(self, name: str) -> tuple[PackageRecord, ...]:
@@ -311,10 +312,7 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         """The records of ``name``, worst first, best last: see the module docstring."""
         # versions ranked once (newest 0), so that grouping sorts on integers
         # instead of comparing conda versions again
-        newest_first = self._newest_first(name)
-        rank: dict[Any, int] = {}
-        for rec in newest_first:
-            rank.setdefault(rec.version, len(rank))
+        rank = self._version_rank(name)
         groups: dict[tuple[Any, ...], list[PackageRecord]] = {}
         for rec in self.records(name):
             key = (not rec.track_features, -rank[rec.version], rec.build_number)
@@ -346,7 +344,7 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         def score(i: int) -> tuple[Any, ...]:
             parts: list[Any] = []
             for name in shared:
-                best: tuple[bool, Any] | None = None
+                best: tuple[bool, int] | None = None
                 for spec in per_record[i][name]:
                     h = self._highest_match(spec)
                     if h is not None and (best is None or h > best):
@@ -371,15 +369,25 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         order among equal versions)."""
         got = self._by_version.get(name)
         if got is None:
-            records = self.records(name)
-            # distinct versions compared once (a version has many builds)
-            order = {v: i for i, v in enumerate(sorted({r.version for r in records}, reverse=True))}
-            got = sorted(records, key=lambda r: order[r.version])
+            rank = self._version_rank(name)
+            got = sorted(self.records(name), key=lambda r: rank[r.version])
             self._by_version[name] = got
         return got
 
-    def _highest_match(self, spec: MatchSpec) -> tuple[bool, Any] | None:
-        """``(no track_features, version)`` of the newest record matching ``spec``."""
+    def _version_rank(self, name: str) -> dict[Any, int]:
+        """Each version of ``name`` -> its place, newest 0: its distinct versions
+        compared once (a version has many builds), so that later orderings sort
+        integers."""
+        got = self._ranks.get(name)
+        if got is None:
+            versions = sorted({r.version for r in self.records(name)}, reverse=True)
+            got = {v: i for i, v in enumerate(versions)}
+            self._ranks[name] = got
+        return got
+
+    def _highest_match(self, spec: MatchSpec) -> tuple[bool, int] | None:
+        """``(no track_features, -rank of its version)`` of the newest record
+        matching ``spec``: higher is better, comparable among the specs of one name."""
         if spec in self._highest:
             return self._highest[spec]
         best: PackageRecord | None = None
@@ -390,6 +398,10 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
             best = next(
                 (r for r in self._newest_first(spec.name) if self.contains(key, spec, r)), None
             )
-        got = None if best is None else (not best.track_features, best.version)
+        got = (
+            None
+            if best is None
+            else (not best.track_features, -self._version_rank(spec.name)[best.version])
+        )
         self._highest[spec] = got
         return got
