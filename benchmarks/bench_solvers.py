@@ -19,13 +19,22 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import platform
 import random
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
+
+from _peers import find_uv, read_versions, uv_cmd
 
 from compatlib import Index, Target, UnsatisfiableError, solve
 from compatlib.solver.pubgrub import Solver
@@ -121,35 +130,201 @@ def synthetic(n: int, versions: int = 10, seed: int = 0) -> tuple[Index, list[st
     return Index(pk), [f"s{i}" for i in range(n)]
 
 
-def scaling(sizes: list[int]) -> int:
-    """Time the synthetic family at each size; fit ``t ~ N**k`` by least squares."""
-    decisions = 0
+def write_wheels(n: int, folder: Path, versions: int = 10, seed: int = 0) -> Path:
+    """The synthetic family as a find-links folder of tiny wheels (METADATA,
+    WHEEL and RECORD only), written once per ``(n, versions, seed)`` and reused."""
+    out = folder / f"synthetic-n{n}-v{versions}-s{seed}"
+    if (out / ".complete").exists():
+        return out
+    index, _ = synthetic(n, versions, seed)
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name in index.packages():
+        for version in index.versions(name):
+            deps = index.release(name, version).requires
+            info = f"{name}-{version}.dist-info"
+            meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" + "".join(
+                f"Requires-Dist: {d}\n" for d in deps
+            )
+            wheel = "Wheel-Version: 1.0\nGenerator: bench_solvers\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+            record = f"{info}/METADATA,,\n{info}/WHEEL,,\n{info}/RECORD,,\n"
+            with zipfile.ZipFile(tmp / f"{name}-{version}-py3-none-any.whl", "w") as zf:
+                zf.writestr(f"{info}/METADATA", meta)
+                zf.writestr(f"{info}/WHEEL", wheel)
+                zf.writestr(f"{info}/RECORD", record)
+    (tmp / ".complete").touch()
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return out
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise _Timeout
+
+
+def in_process(fn: Callable[[], str], timeout: float) -> tuple[float, str]:
+    """Run ``fn`` under a wall-clock limit (SIGALRM); ``"timeout"`` past it."""
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    t = time.perf_counter()
+    try:
+        result = fn()
+    except _Timeout:
+        result = "timeout"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    return time.perf_counter() - t, result
+
+
+def run_uv(n: int, work: Path, timeout: float) -> tuple[float, float, int, str]:
+    """``uv pip compile`` of the family from its wheel folder (``--no-index``),
+    once with an empty cache and once warm; then once more, warm and verbose, to
+    count uv's decisions (its ``Selecting:`` log lines). Returns cold and warm
+    seconds, decisions (-1 when not counted) and the result."""
+    links = write_wheels(n, work / "wheels")
+    run_dir = Path(tempfile.mkdtemp(prefix=f"uv-n{n}-", dir=work))
+    try:
+        cache, out = run_dir / "cache", run_dir / "out.txt"
+        reqs = [f"s{i}" for i in range(n)]
+        cmd = uv_cmd(
+            reqs, cache, out, python="3.12", glibc="2.36", sources=["--no-index", "-f", str(links)]
+        )
+        times = []
+        for _ in range(2):
+            t = time.perf_counter()
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                return time.perf_counter() - t, math.nan, -1, "timeout"
+            times.append(time.perf_counter() - t)
+            if proc.returncode != 0:
+                return (
+                    times[0],
+                    math.nan,
+                    -1,
+                    "unsat" if "unsatisfiable" in proc.stderr else "error",
+                )
+        verbose = [*cmd[:3], "-v", *cmd[3:]]
+        decisions = -1
+        try:
+            proc = subprocess.run(verbose, capture_output=True, text=True, timeout=timeout)
+            decisions = proc.stderr.count("Selecting: ")
+        except subprocess.TimeoutExpired:
+            pass
+        result = "solved" if len(read_versions("uv", out)) == n else "partial"
+        return times[0], times[1], decisions, result
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def exponent(points: list[tuple[int, float]]) -> float:
+    """Least-squares ``k`` in ``y ~ N**k`` over the finite positive points."""
+    pts = [(math.log(n), math.log(y)) for n, y in points if y > 0 and math.isfinite(y)]
+    if len(pts) < 2:
+        return math.nan
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    den = sum((x - mx) ** 2 for x, _ in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / den if den else math.nan
+
+
+def _fmt(x: float, spec: str = ".2f") -> str:
+    return "-" if not math.isfinite(x) else format(x, spec)
+
+
+def scaling(
+    sizes: list[int], peers: set[str], timeout: float, work: Path, resolvelib_max_n: int
+) -> int:
+    """Time the synthetic family at each size for compatlib and its peers; fit
+    ``t ~ N**k`` (and the decisions' growth) by least squares."""
+    counts = {"compatlib": 0, "resolvelib": 0}
     decide = Solver._decide
 
     def counting(self: Solver[object, object, object], pid: int) -> None:
-        nonlocal decisions
-        decisions += 1
+        counts["compatlib"] += 1
         decide(self, pid)
 
     Solver._decide = counting  # type: ignore[method-assign]
-    print(f"Python {platform.python_version()} on {platform.machine()}, {sys.platform}\n")
-    print("| N | packages x versions | time (s) | decisions | ms per decision | result |")
-    print("|---:|---|---:|---:|---:|---|")
-    points: list[tuple[float, float]] = []
+    # resolvelib: every candidate it pins is a decision (each gets one
+    # _attempt_to_pin_criterion call that reaches the provider's get_dependencies)
+    from compatlib.testing import resolvelib_oracle
+
+    deps = resolvelib_oracle._Provider.get_dependencies
+
+    def counting_deps(self: Any, candidate: Any) -> Any:
+        counts["resolvelib"] += 1
+        return deps(self, candidate)
+
+    resolvelib_oracle._Provider.get_dependencies = counting_deps  # type: ignore[method-assign]
+    work.mkdir(parents=True, exist_ok=True)
+    # tool -> list of (N, seconds, decisions, result)
+    rows: dict[str, list[tuple[int, float, int, str]]] = {
+        "compatlib": [],
+        "uv": [],
+        "resolvelib": [],
+    }
+    uv_cold: dict[int, float] = {}
     for n in sizes:
         index, reqs = synthetic(n)
-        decisions = 0
-        t = time.perf_counter()
-        result = ours(reqs, index, Target(python="3.12"))
-        elapsed = time.perf_counter() - t
-        points.append((math.log(n), math.log(elapsed)))
-        per = 1000 * elapsed / max(decisions, 1)
-        print(f"| {n:,} | {n:,} x 10 | {elapsed:.2f} | {decisions:,} | {per:.3f} | {result} |")
-    if len(points) > 1:
-        mx = sum(x for x, _ in points) / len(points)
-        my = sum(y for _, y in points) / len(points)
-        k = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
-        print(f"\nfitted growth exponent (t ~ N^k): k = {k:.2f}")
+        target = Target(python="3.12")
+        counts["compatlib"] = 0
+        el, res = in_process(partial(ours, reqs, index, target), timeout)
+        rows["compatlib"].append((n, el, counts["compatlib"], res))
+        print(
+            f"compatlib N={n}: {el:.2f} s, {counts['compatlib']} decisions, {res}", file=sys.stderr
+        )
+        if "uv" in peers:
+            cold, warm, dec, res = run_uv(n, work, timeout)
+            uv_cold[n] = cold
+            rows["uv"].append((n, warm, dec, res))
+            print(
+                f"uv N={n}: cold {cold:.2f} s, warm {warm:.2f} s, {dec} decisions, {res}",
+                file=sys.stderr,
+            )
+        if "resolvelib" in peers and n <= resolvelib_max_n:
+            counts["resolvelib"] = 0
+            el, res = in_process(partial(theirs, reqs, index, target, 1_000_000), timeout)
+            rows["resolvelib"].append((n, el, counts["resolvelib"], res))
+            print(
+                f"resolvelib N={n}: {el:.2f} s, {counts['resolvelib']} pins, {res}", file=sys.stderr
+            )
+
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, {sys.platform}, "
+        f"{os.cpu_count()} CPUs; per-run limit {timeout:.0f} s; uv: "
+        f"{subprocess.run([find_uv(), '--version'], capture_output=True, text=True).stdout.strip()}\n"
+    )
+    print("| N | tool | time (s) | decisions | ms per decision | result |")
+    print("|---:|---|---:|---:|---:|---|")
+    for n in sizes:
+        for tool in ("compatlib", "uv", "resolvelib"):
+            for rn, el, dec, res in rows[tool]:
+                if rn != n:
+                    continue
+                shown = f"{el:.2f}" if res != "timeout" else f"> {timeout:.0f}"
+                if tool == "uv":
+                    shown += f" (cold {uv_cold[n]:.2f})"
+                per = 1000 * el / dec if dec > 0 and res != "timeout" else math.nan
+                print(
+                    f"| {n:,} | {tool} | {shown} | {dec:,} | {_fmt(per, '.3f')} | {res} |"
+                    if dec >= 0
+                    else f"| {n:,} | {tool} | {shown} | - | - | {res} |"
+                )
+    print("\n| tool | growth exponent of the time | of the decisions |")
+    print("|---|---:|---:|")
+    for tool, tool_rows in rows.items():
+        done = [r for r in tool_rows if r[3] == "solved"]
+        if not done:
+            continue
+        kt = exponent([(n, el) for n, el, _, _ in done])
+        kd = exponent([(n, float(dec)) for n, _, dec, _ in done if dec > 0])
+        print(f"| {tool} | {_fmt(kt)} | {_fmt(kd)} |")
     return 0
 
 
@@ -158,10 +333,35 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--max-rounds", type=int, default=2000)
     ap.add_argument("--scaling", action="store_true", help="time the synthetic N x 10 family")
-    ap.add_argument("--sizes", default="100,300,1000,3000", help="N values for --scaling")
+    ap.add_argument("--sizes", default="100,300,1000,3000,10000", help="N values for --scaling")
+    ap.add_argument(
+        "--peers",
+        default="uv,resolvelib",
+        help="peers for --scaling, comma-separated (uv, resolvelib); empty: compatlib only",
+    )
+    ap.add_argument("--timeout", type=float, default=600, help="seconds per --scaling run")
+    ap.add_argument(
+        "--resolvelib-max-n", type=int, default=1000, help="largest N resolvelib is given"
+    )
+    ap.add_argument(
+        "--work",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "compatlib-bench-solvers",
+        help="where --scaling writes the family's wheels (kept) and uv's caches (removed)",
+    )
     args = ap.parse_args()
     if args.scaling:
-        return scaling([int(x) for x in args.sizes.split(",")])
+        peers = {p for p in args.peers.split(",") if p}
+        unknown = peers - {"uv", "resolvelib"}
+        if unknown:
+            ap.error(f"unknown peers: {', '.join(sorted(unknown))}")
+        return scaling(
+            [int(x) for x in args.sizes.split(",")],
+            peers,
+            args.timeout,
+            args.work,
+            args.resolvelib_max_n,
+        )
     rows: list[tuple[str, float, str, float, str]] = []
 
     cases = sorted((PEER / "resolvelib/python/inputs/case").glob("*.json")) if PEER.is_dir() else []
