@@ -193,7 +193,12 @@ def run_uv(n: int, work: Path, timeout: float) -> tuple[float, float, int, str]:
         cache, out = run_dir / "cache", run_dir / "out.txt"
         reqs = [f"s{i}" for i in range(n)]
         cmd = uv_cmd(
-            reqs, cache, out, python="3.12", glibc="2.36", sources=["--no-index", "-f", str(links)]
+            reqs,
+            cache,
+            out,
+            python="3.12",
+            glibc="2.36",
+            sources=["--no-index", "--offline", "--python", sys.executable, "-f", str(links)],
         )
         times = []
         for _ in range(2):

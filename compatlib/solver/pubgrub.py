@@ -551,6 +551,8 @@ class Solver(Generic[K, V, C]):
             return
         self.deps_of[(pid, version)] = deps
         conflict = False
+        # this version's dependencies on one package, taken together (see below)
+        together: dict[int, Incompatibility] = {}
         # added last-first: propagation visits the newest first, so packages become
         # required (and are decided) in the order the dependencies are declared
         for dep in reversed(deps):
@@ -558,20 +560,69 @@ class Solver(Generic[K, V, C]):
             if incompat is None:
                 continue
             self._add(incompat)
+            if conflict:
+                continue
             # would deciding make this incompatibility satisfied right away?
-            if not conflict:
-                for tpid, allowed, absent_ok in incompat.terms:
-                    if tpid == pid:
-                        continue
-                    tp = self.packages[tpid]
-                    if (tp.acc_allowed & ~allowed) or (tp.acc_absent and not absent_ok):
-                        break
-                else:
-                    conflict = True
+            if self._holds_but(incompat, pid):
+                conflict = True
+                continue
+            # Or several dependencies on one package together (``b>=8`` and
+            # ``b<3``, or bounds that only together miss what is left of b)? Their
+            # resolvent is learned now and the version is not decided, as when a
+            # single dependency cannot be met: deciding it would only find the
+            # conflict in propagation and backjump, often to the first level.
+            did = next((t[0] for t in incompat.terms if t[0] != pid), -1)
+            if did < 0:
+                continue
+            previous = together.get(did)
+            if previous is None:
+                together[did] = incompat
+                continue
+            combined = self._resolvent(previous, incompat, pid, did)
+            together[did] = combined
+            if self._holds_but(combined, pid):
+                self._add(combined)
+                for tpid, _, _ in combined.terms:
+                    tpkg = self.packages[tpid]
+                    tpkg.conflicts += 1
+                    if tpkg.decided < 0 and not tpkg.acc_absent:
+                        self._enqueue(tpid, tpkg)
+                conflict = True
         if not conflict:
             self.level += 1
             self._assign(pid, 1 << version, False, None)
             pkg.decided = version
+
+    def _holds_but(self, incompat: Incompatibility, pid: int) -> bool:
+        """Whether every term of ``incompat`` but ``pid``'s already holds."""
+        packages = self.packages
+        for tpid, allowed, absent_ok in incompat.terms:
+            if tpid == pid:
+                continue
+            tp = packages[tpid]
+            if (tp.acc_allowed & ~allowed) or (tp.acc_absent and not absent_ok):
+                return False
+        return True
+
+    def _resolvent(
+        self, left: Incompatibility, right: Incompatibility, pid: int, did: int
+    ) -> Incompatibility:
+        """Two dependencies of ``pid``'s candidates on ``did``, resolved on ``did``:
+        the candidates in both need ``did`` in both sets."""
+        own = -1
+        dep_allowed, dep_absent = 0, False
+        for incompat in (left, right):
+            for tpid, allowed, absent_ok in incompat.terms:
+                if tpid == pid:
+                    own &= allowed
+                else:
+                    dep_allowed |= allowed
+                    dep_absent = dep_absent or absent_ok
+        made = self._make(
+            ((pid, own, False), (did, dep_allowed, dep_absent)), DerivedCause(left, right)
+        )
+        assert made is not None  # both hold the version being decided
+        return made
 
     def _result(self) -> SolveResult[K, V, C]:
         decisions: dict[K, V] = {}
