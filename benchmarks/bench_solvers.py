@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -182,11 +183,34 @@ def in_process(fn: Callable[[], str], timeout: float) -> tuple[float, str]:
     return time.perf_counter() - t, result
 
 
-def run_uv(n: int, work: Path, timeout: float) -> tuple[float, float, int, str]:
-    """``uv pip compile`` of the family from its wheel folder (``--no-index``),
-    once with an empty cache and once warm; then once more, warm and verbose, to
-    count uv's decisions (its ``Selecting:`` log lines). Returns cold and warm
-    seconds, decisions (-1 when not counted) and the result."""
+def _count_lines(cmd: list[str], needle: bytes, env: dict[str, str], timeout: float) -> int:
+    """Run ``cmd`` and count the stderr lines holding ``needle``, reading as it
+    goes (uv's trace log is hundreds of megabytes at N = 1,000); -1 past ``timeout``."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    count = 0
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if needle in line:
+                count += 1
+        proc.wait()
+    finally:
+        timer.cancel()
+    return count if proc.returncode == 0 else -1
+
+
+def run_uv(
+    n: int, work: Path, timeout: float, count_decisions: bool
+) -> tuple[float, float, int, str, dict[str, str]]:
+    """``uv pip compile`` of the family from its wheel folder (``--no-index``,
+    ``--offline``), once with an empty cache and once warm; with
+    ``count_decisions``, once more with uv's resolver trace log on, counting its
+    decisions ("Chose package for decision"; the "Selecting:" debug lines skip
+    the decisions uv re-makes after a backjump). The output file is removed
+    before each run: uv would otherwise read it back as preferences. Returns cold
+    and warm seconds, decisions (-1 when not counted), the result and the pins."""
     links = write_wheels(n, work / "wheels")
     run_dir = Path(tempfile.mkdtemp(prefix=f"uv-n{n}-", dir=work))
     try:
@@ -201,29 +225,26 @@ def run_uv(n: int, work: Path, timeout: float) -> tuple[float, float, int, str]:
             sources=["--no-index", "--offline", "--python", sys.executable, "-f", str(links)],
         )
         times = []
+        pins: dict[str, str] = {}
         for _ in range(2):
+            out.unlink(missing_ok=True)
             t = time.perf_counter()
             try:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
             except subprocess.TimeoutExpired:
-                return time.perf_counter() - t, math.nan, -1, "timeout"
+                return time.perf_counter() - t, math.nan, -1, "timeout", {}
             times.append(time.perf_counter() - t)
             if proc.returncode != 0:
-                return (
-                    times[0],
-                    math.nan,
-                    -1,
-                    "unsat" if "unsatisfiable" in proc.stderr else "error",
-                )
-        verbose = [*cmd[:3], "-v", *cmd[3:]]
+                result = "unsat" if "unsatisfiable" in proc.stderr else "error"
+                return times[0], math.nan, -1, result, {}
+            pins = read_versions("uv", out)
         decisions = -1
-        try:
-            proc = subprocess.run(verbose, capture_output=True, text=True, timeout=timeout)
-            decisions = proc.stderr.count("Selecting: ")
-        except subprocess.TimeoutExpired:
-            pass
-        result = "solved" if len(read_versions("uv", out)) == n else "partial"
-        return times[0], times[1], decisions, result
+        if count_decisions:
+            out.unlink(missing_ok=True)
+            env = {**os.environ, "RUST_LOG": "uv_resolver=trace"}
+            decisions = _count_lines(cmd, b"Chose package for decision", env, timeout)
+        result = "solved" if len(pins) == n else "partial"
+        return times[0], times[1], decisions, result, pins
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
 
@@ -243,8 +264,52 @@ def _fmt(x: float, spec: str = ".2f") -> str:
     return "-" if not math.isfinite(x) else format(x, spec)
 
 
+def _versions(reqs: list[str], index: Index, target: Target) -> dict[str, str] | str:
+    try:
+        res = solve(reqs, index=index, target=target, fixes=False)
+    except UnsatisfiableError:
+        return "unsat"
+    return {name: str(v) for name, v in res.versions.items()}
+
+
+def _resolvelib_versions(reqs: list[str], index: Index, target: Target) -> dict[str, str] | str:
+    r = solve_with_resolvelib(reqs, index=index, target=target, max_rounds=10**9)
+    if r.versions is None:
+        return "unsat"
+    return {name: str(v) for name, v in r.versions.items()}
+
+
+def valid(index: Index, pins: dict[str, str], n: int) -> bool:
+    """Whether ``pins`` name every ``s{i}`` and meet every requirement of each pin."""
+    from packaging.requirements import Requirement
+
+    if set(pins) != {f"s{i}" for i in range(n)}:
+        return False
+    for name, version in pins.items():
+        for text in index.release(name, version).requires:
+            req = Requirement(text)
+            if not req.specifier.contains(pins[req.name]):
+                return False
+    return True
+
+
+Row = tuple[int, str, float, int, str, str]  # N, tool, seconds, decisions, result, same
+
+
+def _same(mine: dict[str, str] | str, theirs: dict[str, str]) -> str:
+    if not isinstance(mine, dict) or not theirs:
+        return "-"
+    differ = sum(mine.get(k) != v for k, v in theirs.items()) + len(set(mine) - set(theirs))
+    return "same" if not differ else f"{differ} differ"
+
+
 def scaling(
-    sizes: list[int], peers: set[str], timeout: float, work: Path, resolvelib_max_n: int
+    sizes: list[int],
+    peers: set[str],
+    timeout: float,
+    work: Path,
+    resolvelib_max_n: int,
+    uv_decisions_max_n: int,
 ) -> int:
     """Time the synthetic family at each size for compatlib and its peers; fit
     ``t ~ N**k`` (and the decisions' growth) by least squares."""
@@ -256,8 +321,7 @@ def scaling(
         decide(self, pid)
 
     Solver._decide = counting  # type: ignore[method-assign]
-    # resolvelib: every candidate it pins is a decision (each gets one
-    # _attempt_to_pin_criterion call that reaches the provider's get_dependencies)
+    # resolvelib: each candidate it tries to pin asks for its dependencies once
     from compatlib.testing import resolvelib_oracle
 
     deps = resolvelib_oracle._Provider.get_dependencies
@@ -268,68 +332,70 @@ def scaling(
 
     resolvelib_oracle._Provider.get_dependencies = counting_deps  # type: ignore[method-assign]
     work.mkdir(parents=True, exist_ok=True)
-    # tool -> list of (N, seconds, decisions, result)
-    rows: dict[str, list[tuple[int, float, int, str]]] = {
-        "compatlib": [],
-        "uv": [],
-        "resolvelib": [],
-    }
+    rows: list[Row] = []
     uv_cold: dict[int, float] = {}
+    target = Target(python="3.12")
     for n in sizes:
         index, reqs = synthetic(n)
-        target = Target(python="3.12")
         counts["compatlib"] = 0
-        el, res = in_process(partial(ours, reqs, index, target), timeout)
-        rows["compatlib"].append((n, el, counts["compatlib"], res))
+        el, mine = in_process(partial(_versions, reqs, index, target), timeout)
+        res = mine if isinstance(mine, str) else "solved" if valid(index, mine, n) else "INVALID"
+        rows.append((n, "compatlib", el, counts["compatlib"], res, ""))
         print(
             f"compatlib N={n}: {el:.2f} s, {counts['compatlib']} decisions, {res}", file=sys.stderr
         )
         if "uv" in peers:
-            cold, warm, dec, res = run_uv(n, work, timeout)
+            cold, warm, dec, res, pins = run_uv(n, work, timeout, n <= uv_decisions_max_n)
             uv_cold[n] = cold
-            rows["uv"].append((n, warm, dec, res))
+            if res == "solved" and not valid(index, pins, n):
+                res = "INVALID"
+            rows.append((n, "uv", warm, dec, res, _same(mine, pins)))
             print(
                 f"uv N={n}: cold {cold:.2f} s, warm {warm:.2f} s, {dec} decisions, {res}",
                 file=sys.stderr,
             )
         if "resolvelib" in peers and n <= resolvelib_max_n:
             counts["resolvelib"] = 0
-            el, res = in_process(partial(theirs, reqs, index, target, 1_000_000), timeout)
-            rows["resolvelib"].append((n, el, counts["resolvelib"], res))
+            el, theirs_ = in_process(partial(_resolvelib_versions, reqs, index, target), timeout)
+            res = (
+                theirs_
+                if isinstance(theirs_, str)
+                else "solved"
+                if valid(index, theirs_, n)
+                else "INVALID"
+            )
+            same = _same(mine, theirs_) if isinstance(theirs_, dict) else "-"
+            rows.append((n, "resolvelib", el, counts["resolvelib"], res, same))
             print(
                 f"resolvelib N={n}: {el:.2f} s, {counts['resolvelib']} pins, {res}", file=sys.stderr
             )
 
+    uv_version = ""
+    if "uv" in peers:
+        uv_version = subprocess.run([find_uv(), "--version"], capture_output=True, text=True).stdout
     print(
         f"Python {platform.python_version()} on {platform.machine()}, {sys.platform}, "
-        f"{os.cpu_count()} CPUs; per-run limit {timeout:.0f} s; uv: "
-        f"{subprocess.run([find_uv(), '--version'], capture_output=True, text=True).stdout.strip()}\n"
+        f"{os.cpu_count()} CPUs; limit {timeout:.0f} s per run; {uv_version.strip()}\n"
     )
-    print("| N | tool | time (s) | decisions | ms per decision | result |")
-    print("|---:|---|---:|---:|---:|---|")
-    for n in sizes:
-        for tool in ("compatlib", "uv", "resolvelib"):
-            for rn, el, dec, res in rows[tool]:
-                if rn != n:
-                    continue
-                shown = f"{el:.2f}" if res != "timeout" else f"> {timeout:.0f}"
-                if tool == "uv":
-                    shown += f" (cold {uv_cold[n]:.2f})"
-                per = 1000 * el / dec if dec > 0 and res != "timeout" else math.nan
-                print(
-                    f"| {n:,} | {tool} | {shown} | {dec:,} | {_fmt(per, '.3f')} | {res} |"
-                    if dec >= 0
-                    else f"| {n:,} | {tool} | {shown} | - | - | {res} |"
-                )
-    print("\n| tool | growth exponent of the time | of the decisions |")
-    print("|---|---:|---:|")
-    for tool, tool_rows in rows.items():
-        done = [r for r in tool_rows if r[3] == "solved"]
-        if not done:
+    print("| N | tool | time (s) | decisions | ms per decision | result | versions vs compatlib |")
+    print("|---:|---|---:|---:|---:|---|---|")
+    for n, tool, el, dec, res, same in rows:
+        shown = f"{el:.2f}" if res != "timeout" else f"> {timeout:.0f}"
+        if tool == "uv":
+            shown += f" (cold {uv_cold[n]:.2f})" if res != "timeout" else ""
+        per = 1000 * el / dec if dec > 0 and res == "solved" else math.nan
+        decs = f"{dec:,}" if dec >= 0 and res != "timeout" else "-"
+        print(f"| {n:,} | {tool} | {shown} | {decs} | {_fmt(per, '.3f')} | {res} | {same or '-'} |")
+    print("\n| tool | growth exponent of the time | of the decisions | over N |")
+    print("|---|---:|---:|---|")
+    for tool in ("compatlib", "uv", "resolvelib"):
+        done = [r for r in rows if r[1] == tool and r[4] == "solved"]
+        if len(done) < 2:
             continue
-        kt = exponent([(n, el) for n, el, _, _ in done])
-        kd = exponent([(n, float(dec)) for n, _, dec, _ in done if dec > 0])
-        print(f"| {tool} | {_fmt(kt)} | {_fmt(kd)} |")
+        kt = exponent([(r[0], r[2]) for r in done])
+        kd = exponent([(r[0], float(r[3])) for r in done if r[3] > 0])
+        over = ", ".join(f"{r[0]:,}" for r in done)
+        print(f"| {tool} | {_fmt(kt)} | {_fmt(kd)} | {over} |")
     return 0
 
 
@@ -349,6 +415,12 @@ def main() -> int:
         "--resolvelib-max-n", type=int, default=1000, help="largest N resolvelib is given"
     )
     ap.add_argument(
+        "--uv-decisions-max-n",
+        type=int,
+        default=1000,
+        help="largest N whose uv decisions are counted (one more uv run, with its trace log)",
+    )
+    ap.add_argument(
         "--work",
         type=Path,
         default=Path(tempfile.gettempdir()) / "compatlib-bench-solvers",
@@ -366,6 +438,7 @@ def main() -> int:
             args.timeout,
             args.work,
             args.resolvelib_max_n,
+            args.uv_decisions_max_n,
         )
     rows: list[tuple[str, float, str, float, str]] = []
 
