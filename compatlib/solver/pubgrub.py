@@ -211,6 +211,9 @@ class Solver(Generic[K, V, C]):
         self.root_deps: tuple[Dependency[K, C], ...] = ()
         self._direct: set[K] = set(direct)  # the root's own packages (lowest-direct)
         self.deps_of: dict[tuple[int, int], Sequence[Dependency[K, C]]] = {}
+        # id of a dependency held in deps_of -> (its package id, its allowed bits),
+        # so deciding a candidate again neither hashes constraints nor keys
+        self._targets: dict[int, tuple[int, int]] = {}
 
     # -- packages and sets -----------------------------------------------------
     def _package_id(self, key: K) -> int:
@@ -273,22 +276,30 @@ class Solver(Generic[K, V, C]):
         the other package's versions share one incompatibility (the older one is
         retired), so learned clauses and explanations speak of version ranges.
         """
-        did = self._package_id(dep.package)
+        target = self._targets.get(id(dep))
+        if target is None:
+            did = self._package_id(dep.package)
+            target = self._targets[id(dep)] = (did, self.allowed_set(did, dep.constraint))
+        did, bits = target
         dpkg = self.packages[did]
-        bits = self.allowed_set(did, dep.constraint)
         constrains = dep.kind == "constrains"
         own_bits = 1 << version if pid != ROOT else 1
         key = (pid, did, bits, constrains)
         previous = self._merged.get(key)
         if previous is not None and pid != ROOT:
             shared, previous_bits = previous
-            own_bits |= previous_bits
             for tpid, _, _ in shared.terms:
                 lst = self.packages[tpid].incompats
                 for i in range(len(lst) - 1, -1, -1):
                     if lst[i] is shared:
                         del lst[i]
                         break
+            same = shared.cause
+            if previous_bits & own_bits and isinstance(same, RequirementCause) and same.dep is dep:
+                # the same candidate and dependency again (decided again after a
+                # backjump): the same incompatibility, moved to the newest place
+                return shared
+            own_bits |= previous_bits
         cause: Cause
         if constrains:
             cause = ConstraintCause(pid, own_bits, dep)
@@ -540,7 +551,8 @@ class Solver(Generic[K, V, C]):
     def _decide(self, pid: int) -> None:
         pkg = self.packages[pid]
         version = self._pick_version(pid, pkg.acc_allowed)
-        deps = self._dependencies(pid, version)
+        # a candidate decided again after a backjump: its dependencies are known
+        deps = self.deps_of.get((pid, version)) or self._dependencies(pid, version)
         if isinstance(deps, Unavailable):
             self._add(
                 Incompatibility(
