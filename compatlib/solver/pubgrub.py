@@ -552,7 +552,9 @@ class Solver(Generic[K, V, C]):
         pkg = self.packages[pid]
         version = self._pick_version(pid, pkg.acc_allowed)
         # a candidate decided again after a backjump: its dependencies are known
-        deps = self.deps_of.get((pid, version)) or self._dependencies(pid, version)
+        deps: Sequence[Dependency[K, C]] | Unavailable | None = self.deps_of.get((pid, version))
+        if deps is None:
+            deps = self._dependencies(pid, version)
         if isinstance(deps, Unavailable):
             self._add(
                 Incompatibility(
@@ -590,7 +592,10 @@ class Solver(Generic[K, V, C]):
             if previous is None:
                 together[did] = incompat
                 continue
-            combined = self._resolvent(previous, incompat, pid, did)
+            # (the order of the two facts is the one conflict resolution gave
+            # when the version was decided and failed, so explanations read the same)
+            pair = (previous, incompat) if pid == ROOT else (incompat, previous)
+            combined = self._resolvent(*pair, pid, did)
             together[did] = combined
             if self._holds_but(combined, pid):
                 self._add(combined)
