@@ -95,7 +95,7 @@ def test_clashing_dependencies_explained() -> None:
     else:
         raise AssertionError("a==2 should be unsatisfiable")
     assert text == (
-        "Because a 2.0 depends on b>=2 and a 2.0 depends on b<2, a 2.0 cannot be used.\n"
+        "Because a 2.0 depends on both b>=2 and b<2, a 2.0 cannot be used.\n"
         "And because you require a==2, the request cannot be satisfied."
     )
 
