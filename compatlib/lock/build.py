@@ -822,11 +822,14 @@ def knowledge_warnings(lock: Lock, targets: Sequence[Target]) -> list[str]:
 
 def _derived_notes(lock: Lock, target: Target) -> list[str]:
     """A note per framework release of the lock that the data lacks, with what
-    its locked pins say of its CUDA (the rule the solver applied)."""
+    its locked pins say of its CUDA (the rule the solver applied), or, on a GPU
+    target, that they say nothing and nothing was checked."""
     # lazy: the derivation loads only once a lock is built
     from compatlib.resolve.layers import derive_framework_cuda
-    from compatlib.stack.derive import CUDA_EXTRAS
+    from compatlib.stack.derive import CUDA_EXTRAS, unrecorded
 
+    system = target.system
+    gpu_target = system is not None and bool(system.gpus or system.driver)
     notes: list[str] = []
     for p in lock.packages:
         if p.platform != target.subdir or p.manager != "pip" or p.name not in CUDA_EXTRAS:
@@ -835,6 +838,12 @@ def _derived_notes(lock: Lock, target: Target) -> list[str]:
         requires = [text.split(";")[0] for _, text in p.dependencies]
         derived = derive_framework_cuda(p.name, p.version, requires, target, ("",))
         if derived is None:
+            standing = unrecorded(p.name, p.version)
+            if gpu_target and standing is not None and not p.version.endswith("+cpu"):
+                notes.append(
+                    f"{standing}, and its pins say nothing of CUDA: whether it runs on "
+                    "this driver and GPU was not checked"
+                )
             continue
         cuda = derived.cuda
         driver = (
@@ -912,6 +921,8 @@ def _gpu_build(
 def _torch_warning(
     packages: Mapping[str, LockedPackage], target: Target, system: SystemProfile
 ) -> str | None:
+    from compatlib.stack.derive import unrecorded  # lazy: as in _derived_notes
+
     torch = packages.get("torch")
     if torch is None or torch.manager != "pip":
         return None
@@ -921,6 +932,10 @@ def _torch_warning(
     elif local:
         return None  # cuXXX (a GPU build) or rocm (not NVIDIA's)
     elif any(dep.startswith(("nvidia-", "cuda-")) for dep, _ in torch.dependencies):
+        return None
+    elif target.subdir.startswith("linux") and unrecorded("torch", public) is not None:
+        # Linux wheels before 1.13 carry CUDA inside, not as dependencies: of a
+        # release the data lacks, nothing is claimed (its own note says so)
         return None
     else:
         why = "a build without CUDA libraries among its dependencies"

@@ -25,6 +25,7 @@ from compatlib.resolve.layers import BranchCeiling, Floor
 from compatlib.resolve.resolution import Resolution
 from compatlib.solver.errors import UnsatisfiableError
 from compatlib.solver.explanation import Explanation, Fix
+from compatlib.stack.derive import unrecorded
 from compatlib.values.dotted import DottedVersion
 from compatlib.values.filenames import canonicalize_name
 from compatlib.values.pep508 import Requirement
@@ -254,17 +255,22 @@ class LoosenFix(Fix):
     name: str
     resolves_to: str
     versions: _Versions = field(default_factory=dict)
+    #: what the knowledge base cannot say of ``resolves_to`` on a GPU target
+    #: (a framework release it does not record), else ""
+    caveat: str = ""
 
     @property
     def text(self) -> str:
-        cpu = (
+        note = (
             ", a CPU-only build that does not use the GPU"
             if self.resolves_to.endswith("+cpu")
+            else f"; {self.caveat}"
+            if self.caveat
             else ""
         )
         return (
             f"loosen {self.requirement} to {self.name} "
-            f"(it then resolves to {self.name} {self.resolves_to}{cpu})"
+            f"(it then resolves to {self.name} {self.resolves_to}{note})"
         )
 
     @property
@@ -411,10 +417,24 @@ def suggest_fixes(
         loosened = _try(solve, [*rest, name], target) if str(req.specifier) else None
         if loosened is not None:
             got = _versions(loosened)
-            fixes.append(LoosenFix(text, name, got.get(name, "?"), got))
+            to = got.get(name, "?")
+            fixes.append(LoosenFix(text, name, to, got, caveat=_unchecked(name, to, target)))
         elif rest:
             add(DropFix(text), rest)
     return tuple(sorted(fixes, key=_cost)[:limit])
+
+
+def _unchecked(name: str, version: str, target: Target) -> str:
+    """For a GPU target, what the data cannot say of framework release
+    ``name`` ``version`` ("torch 1.12.1 is not in compatlib's data, as of ...,
+    so whether it runs on this driver and GPU was not checked"); else ""."""
+    system = target.system
+    if system is None or not (system.gpus or system.driver):
+        return ""
+    standing = unrecorded(name, version)
+    if standing is None:
+        return ""
+    return f"{standing}, so whether it runs on this driver and GPU was not checked"
 
 
 def _pinned_releases(req: Requirement) -> list[tuple[str, str | None]]:

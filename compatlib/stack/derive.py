@@ -43,6 +43,7 @@ __all__ = [
     "derive_release",
     "gpu_pins",
     "linux_environments",
+    "unrecorded",
 ]
 
 #: PyPI package of a framework -> the extras that hold its CUDA libraries, most
@@ -278,6 +279,27 @@ def _standing(package: str, version: str) -> bool | None:
         recorded = [Version(v) for v in versions(framework)]
         return not recorded or Version(public) > max(recorded)
     return None
+
+
+def unrecorded(package: str, version: str) -> str | None:
+    """``"torch 1.12.1 is not in compatlib's data, as of DATE"`` when ``package``
+    is a framework package (torch, tensorflow, a JAX CUDA plugin) whose release
+    ``version`` the data does not record, else ``None``: a release whose driver
+    and GPU needs nothing checked unless its pins say them."""
+    # lazy: only unrecorded needs compatlib.values.filenames
+    from compatlib.values.filenames import canonicalize_name
+
+    name = str(canonicalize_name(package))
+    if name not in CUDA_EXTRAS:
+        return None
+    newer = _standing(name, version.split("+")[0])
+    if newer is None:
+        return None
+    # lazy: only an unrecorded release reads the data's date
+    from compatlib.stack.knowledge import as_of
+
+    where = "newer than" if newer else "not in"
+    return f"{name} {version} is {where} compatlib's data, as of {as_of()}"
 
 
 def derive_release(

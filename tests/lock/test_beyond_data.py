@@ -176,3 +176,20 @@ def test_check_on_the_machine_the_lock_was_made_for(runtime: Path, tmp_path: Pat
     assert "13.3 or newer (beyond compatlib's data)" in finding.message
     old = check_environment(lock, facts, system=parse_system("driver=535.104.05"))
     assert not old.ok
+
+
+def test_an_old_release_without_cuda_pins_is_said_unchecked(tmp_path: Path) -> None:
+    """torch 1.12.1 (older than the data; its Linux wheels carry CUDA inside, so
+    no pin says it): the lock says nothing was checked for the GPU, and does not
+    call it a CPU-only build."""
+    links = tmp_path / "links"
+    build_wheel(links, "torch", "1.12.1", TORCH_WHEEL, requires=["filelock"])
+    build_wheel(links, "filelock", "3.0")
+    lock = build_lock(_request(links, tmp_path, "driver=550.54.15,gpu=K80", "torch==1.12.1"))
+    assert lock.metadata["warnings"] == [
+        f"linux-64: torch 1.12.1 is not in compatlib's data, as of {as_of()}, and its pins "
+        "say nothing of CUDA: whether it runs on this driver and GPU was not checked"
+    ]
+    # without a GPU, nothing to say
+    lock = build_lock(_request(links, tmp_path, "", "torch==1.12.1"))
+    assert "warnings" not in lock.metadata

@@ -174,3 +174,30 @@ def test_a_series_pin_gets_the_build_hint_and_a_cpu_loosening_says_so() -> None:
         "loosen torch==2.4.* to torch (it then resolves to torch 2.13.0+cpu, "
         "a CPU-only build that does not use the GPU)"
     )
+
+
+def test_a_loosening_onto_a_release_the_data_lacks_says_it_was_not_checked() -> None:
+    from compatlib.sources.memory import Artifact, Index, IndexRelease
+    from compatlib.stack.knowledge import as_of
+
+    base = framework_index(["torch 2.0.1"])
+    packages = {name: base.releases(name) for name in base.packages()}
+    # torch 1.12.1, older than the data: its Linux wheel carries CUDA inside
+    wheel = Artifact("torch-1.12.1-cp310-cp310-manylinux1_x86_64.whl")
+    packages["torch"] = [*packages["torch"], IndexRelease("1.12.1", artifacts=(wheel,))]
+    target = Target(
+        python="3.10", platform="linux-64", system=parse_system("driver=550.54.15,gpu=K80")
+    )
+    with pytest.raises(UnsatisfiableError) as info:
+        solve(["torch==2.0.1"], index=Index(packages), target=target)
+    expl = info.value.explanation
+    loosen = next(f for f in expl.fixes if isinstance(f, LoosenFix))
+    assert loosen.text == (
+        "loosen torch==2.0.1 to torch (it then resolves to torch 1.12.1; torch 1.12.1 is not "
+        f"in compatlib's data, as of {as_of()}, so whether it runs on this driver and GPU "
+        "was not checked)"
+    )
+    # without a GPU or driver there is nothing to check: no caveat
+    assert LoosenFix("torch==2.0.1", "torch", "1.12.1").text == (
+        "loosen torch==2.0.1 to torch (it then resolves to torch 1.12.1)"
+    )

@@ -140,3 +140,18 @@ def test_derive_release_of_a_release_the_data_lacks() -> None:
 )
 def test_derive_release_none(package: str, version: str, requires: list[str]) -> None:
     assert derive_release(package, version, requires, LINUX) is None
+
+
+def test_unrecorded_names_releases_the_data_lacks() -> None:
+    from compatlib.stack.derive import unrecorded
+    from compatlib.stack.knowledge import as_of
+
+    assert (
+        unrecorded("torch", "1.12.1") == f"torch 1.12.1 is not in compatlib's data, as of {as_of()}"
+    )
+    assert unrecorded("Torch", "99.0.0") == (
+        f"torch 99.0.0 is newer than compatlib's data, as of {as_of()}"
+    )
+    assert unrecorded("torch", "2.4.1") is None  # recorded
+    assert unrecorded("torch", "2.4.1+cu118") is None  # recorded, any variant
+    assert unrecorded("numpy", "1.0") is None  # not a framework package
