@@ -415,13 +415,56 @@ def suggest_fixes(
         name = canonicalize_name(req.name)
         rest = [r for j, r in enumerate(requirements) if j != i]
         loosened = _try(solve, [*rest, name], target) if str(req.specifier) else None
+        combined = None
+        if loosened is None and str(req.specifier):
+            combined = _loosen_on_branch(text, name, [*rest, name], target, solve)
         if loosened is not None:
             got = _versions(loosened)
             to = got.get(name, "?")
             fixes.append(LoosenFix(text, name, to, got, caveat=_unchecked(name, to, target)))
+        elif combined is not None:
+            fixes.append(combined)
         elif rest:
             add(DropFix(text), rest)
     return tuple(sorted(fixes, key=_cost)[:limit])
+
+
+def _loosen_on_branch(
+    text: str, name: str, requirements: Sequence[str], target: Target, solve: Solve
+) -> CombinedFix | None:
+    """A GPU the target's driver no longer drives (a K80 on a 550 driver) and a
+    pin no build of which runs on it (torch==2.3.1 has no Kepler code): the last
+    driver branch for the GPU together with the loosened requirement, verified."""
+    # lazy: only _loosen_on_branch needs compatlib.stack, which loads 11 modules that importing this one does not
+    from compatlib.stack.choices import driver_choices
+    from compatlib.stack.knowledge import driver_supports_gpu, last_driver_branch
+    from compatlib.stack.profile import SystemProfile
+
+    system = target.system
+    if not isinstance(system, SystemProfile) or system.driver is None:
+        return None
+    names = system.gpu_names or (None,) * len(system.gpus)
+    for cc, gpu in zip(system.gpus, names, strict=True):
+        end = last_driver_branch(cc)
+        if end is None or driver_supports_gpu(system.driver, cc):
+            continue
+        for driver in driver_choices(end.last_branch)[:1]:
+            new = replace(target, system=replace(system, driver=driver, cuda=None))
+            res = _try(solve, requirements, new)
+            if res is None:
+                continue
+            got = _versions(res)
+            to = got.get(name, "?")
+            branch = DriverBranchFix(
+                end.last_branch,
+                driver,
+                system.driver,
+                gpu or f"GPU of compute capability {cc}",
+                end.architecture,
+            )
+            loosen = LoosenFix(text, name, to, got, caveat=_unchecked(name, to, new))
+            return CombinedFix(branch, loosen, got)
+    return None
 
 
 def _unchecked(name: str, version: str, target: Target) -> str:
