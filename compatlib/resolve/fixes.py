@@ -417,7 +417,7 @@ def suggest_fixes(
         loosened = _try(solve, [*rest, name], target) if str(req.specifier) else None
         combined = None
         if loosened is None and str(req.specifier):
-            combined = _loosen_on_branch(text, name, [*rest, name], target, solve)
+            combined = _loosen_on_branch(text, name, requirements, [*rest, name], target, solve)
         if loosened is not None:
             got = _versions(loosened)
             to = got.get(name, "?")
@@ -430,11 +430,17 @@ def suggest_fixes(
 
 
 def _loosen_on_branch(
-    text: str, name: str, requirements: Sequence[str], target: Target, solve: Solve
+    text: str,
+    name: str,
+    requirements: Sequence[str],
+    loosened: Sequence[str],
+    target: Target,
+    solve: Solve,
 ) -> CombinedFix | None:
     """A GPU the target's driver no longer drives (a K80 on a 550 driver) and a
     pin no build of which runs on it (torch==2.3.1 has no Kepler code): the last
-    driver branch for the GPU together with the loosened requirement, verified."""
+    driver branch for the GPU together with the ``loosened`` requirements,
+    verified; none where the branch alone suffices (a fix of its own)."""
     # lazy: only _loosen_on_branch needs compatlib.stack, which loads 11 modules that importing this one does not
     from compatlib.stack.choices import driver_choices
     from compatlib.stack.knowledge import driver_supports_gpu, last_driver_branch
@@ -450,7 +456,9 @@ def _loosen_on_branch(
             continue
         for driver in driver_choices(end.last_branch)[:1]:
             new = replace(target, system=replace(system, driver=driver, cuda=None))
-            res = _try(solve, requirements, new)
+            if _try(solve, requirements, new) is not None:
+                return None
+            res = _try(solve, loosened, new)
             if res is None:
                 continue
             got = _versions(res)

@@ -27,7 +27,7 @@ facts rather than from its wording.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,7 @@ from compatlib._values import value
 from compatlib.errors import InputError
 from compatlib.resolve.keys import CUDA, CUDA_ARCH, DRIVER, GLIBC, LayerKey
 from compatlib.solver.provider import Dependency
+from compatlib.stack.archs import describe_arch_list
 from compatlib.values.dotted import DottedVersion
 from compatlib.values.filenames import canonicalize_name, parse_dist_filename
 
@@ -374,7 +375,7 @@ class Layers:
         gpu_constraint: LayerConstraint | None = None
         if b.arch_list:
             gpu_constraint = ArchSet(tuple(b.arch_list))
-            text = f"a GPU of compute capability {_arch_summary(b.arch_list)}"
+            text = f"a GPU of {describe_arch_list(b.arch_list)}"
         elif b.min_compute_capability:
             low = DottedVersion(b.min_compute_capability)
             gpu_constraint = Floor(low)
@@ -459,11 +460,6 @@ def _driver_limits(system: SystemProfile | None) -> tuple[_DriverLimit, ...]:
             ceiling = BranchCeiling(end.last_branch)
             limits[cc] = _DriverLimit(DottedVersion(cc), gpu, end.architecture, ceiling)
     return tuple(limits.values())
-
-
-def _arch_summary(arch_list: Iterable[str]) -> str:
-    items = list(arch_list)
-    return ", ".join(items[:-1]) + (" or " if len(items) > 1 else "") + items[-1]
 
 
 # CUDA 11/12 runtime wheels carry a -cuNN suffix; from CUDA 13 the name has none

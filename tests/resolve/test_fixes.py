@@ -201,3 +201,26 @@ def test_a_loosening_onto_a_release_the_data_lacks_says_it_was_not_checked() -> 
     assert LoosenFix("torch==2.0.1", "torch", "1.12.1").text == (
         "loosen torch==2.0.1 to torch (it then resolves to torch 1.12.1)"
     )
+
+
+def test_a_pin_with_no_code_for_the_gpu_gets_the_branch_and_a_loosening_together() -> None:
+    """torch 2.3.1 has no Kepler code and a 550 driver cannot drive a K80: no single
+    change fixes it; the 470 branch with torch loosened (to 2.0.1) does."""
+    expl = _fail(
+        "driver=550.54.15,gpu=K80", ["torch 2.0.1", "torch 2.3.1"], ["torch==2.3.1"], "3.10"
+    )
+    assert "needs a GPU of compute capability 5.0-9.x" in expl.text
+    combined = next(f for f in expl.fixes if isinstance(f, CombinedFix))
+    assert isinstance(combined.first, DriverBranchFix)
+    assert isinstance(combined.then, LoosenFix)
+    assert combined.versions["torch"] == "2.0.1"
+    assert combined.text == (
+        "use an NVIDIA driver of the 470 branch (470.82.01 or a newer 470 driver) instead of "
+        "550.54.15: it is the last branch that supports the Tesla K80 (Kepler), and loosen "
+        "torch==2.3.1 to torch (it then resolves to torch 2.0.1)"
+    )
+    # where the branch alone suffices, it is the fix, not a combination
+    expl = _fail(
+        "driver=550.54.15,gpu=K80", ["torch 2.0.1", "torch 2.3.1"], ["torch==2.0.1"], "3.10"
+    )
+    assert not any(isinstance(f, CombinedFix) and "loosen" in f.text for f in expl.fixes)
