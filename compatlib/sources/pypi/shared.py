@@ -104,11 +104,14 @@ class SharedSources:
         return self._once("metadata", key, counted)
 
     def _once(self, kind: str, key: str, make: Callable[[], T]) -> T:
+        # a key's lock lives only while its first call runs: a run keeps one
+        # result per key, not a lock too
         slot = (kind, key)
         with self._lock:
             found = slot in self._memo
             result: Any = self._memo.get(slot)
-            key_lock = self._key_locks.setdefault(slot, threading.Lock())
+            if not found:
+                key_lock = self._key_locks.setdefault(slot, threading.Lock())
         if not found:
             with key_lock:
                 with self._lock:
@@ -121,6 +124,7 @@ class SharedSources:
                         result = _Failure(exc)
                     with self._lock:
                         self._memo[slot] = result
+                        del self._key_locks[slot]
         if isinstance(result, _Failure):
             raise result.error
         out: T = result

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+import pytest
 from pypi_builders import Entry, ServerState, build_wheel, write_index
 
 from compatlib.sources.pypi import PyPIRepository
@@ -119,3 +121,42 @@ def test_index_page_fetched_and_parsed_once(
     assert len(state.requests(".metadata")) == 2 * len(files)  # once shared, once per file alone
     assert len(state.log) > before
     shared.close()
+
+
+def test_threads_asking_for_one_file_read_it_once() -> None:
+    """A prefetch asks from several threads: one reads, the others wait for its
+    result (or its error), and no per-key lock outlives the read."""
+    shared = SharedSources()
+    started = threading.Barrier(8)
+    calls: list[int] = []
+
+    def read() -> str:
+        calls.append(1)
+        return "metadata"
+
+    def fail() -> str:
+        calls.append(1)
+        raise ValueError("no metadata")
+
+    got: list[str] = []
+    errors: list[str] = []
+
+    def ask() -> None:
+        started.wait()
+        got.append(shared.metadata("https://x/a.whl", read))
+        try:
+            shared.metadata("https://x/b.whl", fail)
+        except ValueError as exc:
+            errors.append(str(exc))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == ["metadata"] * 8
+    assert errors == ["no metadata"] * 8
+    assert len(calls) == shared.metadata_reads == 2
+    assert shared._key_locks == {}
+    with pytest.raises(ValueError, match="no metadata"):
+        shared.metadata("https://x/b.whl", read)  # the error is kept for the run
