@@ -288,6 +288,7 @@ class PyPIRepository(Repository):
         self._triples: dict[str, int | None] = {}  # wheel tag triple -> rank (None: unfit)
         self._sources: dict[tuple[NormalizedName, str], MetadataSource] = {}
         self._python_fits: dict[str | None, bool] = {None: True}
+        self._left_out: dict[NormalizedName, dict[str, tuple[str, ...]]] = {}
         self._kind: str | None = None  # see _form_kind
         #: Project pages parsed (not answered from the cache), for tests and benchmarks.
         self.pages_parsed = 0
@@ -335,20 +336,25 @@ class PyPIRepository(Repository):
     def left_out(self, name: str) -> dict[str, tuple[str, ...]]:
         """Versions of ``name`` left out because no file of theirs fits the
         target, each with its files' names, oldest first. Reads the project
-        pages again (the cache keeps only what the target can use), so only
-        explanations ask."""
+        pages again (the cache keeps only what the target can use), once per
+        project: only explanations ask, once per fact that names it."""
         project = self._project(name)
         if not project.skipped:
             return {}
-        found: dict[str, list[str]] = {}
-        for f in self._all_files(project.name):
-            parsed = parse_dist_filename(f.filename)
-            if parsed is None:
-                continue
-            text = str(parsed.version)
-            if text in project.skipped:
-                found.setdefault(text, []).append(f.filename)
-        return {v: tuple(found[v]) for v in sorted(found, key=Version)}
+        hit = self._left_out.get(project.name)
+        if hit is None:
+            found: dict[str, list[str]] = {}
+            for f in self._all_files(project.name):
+                parsed = parse_dist_filename(f.filename)
+                if parsed is None:
+                    continue
+                text = str(parsed.version)
+                if text in project.skipped:
+                    found.setdefault(text, []).append(f.filename)
+            hit = {v: tuple(found[v]) for v in sorted(found, key=Version)}
+            with self._lock:
+                self._left_out[project.name] = hit
+        return dict(hit)
 
     def release(self, name: str, version: str) -> IndexRelease:
         """The release ``name==version``, its metadata read on demand.

@@ -10,10 +10,12 @@ from pypi_builders import Entry, build_sdist, build_wheel, sha256_file, write_in
 from compatlib.errors import CompatError, InputError
 from compatlib.sources.memory import Repository
 from compatlib.sources.pypi import (
+    DistFile,
     MetadataUnavailableError,
     PyPIRepository,
     UnknownReleaseError,
 )
+from compatlib.values.filenames import NormalizedName
 from compatlib.values.target import Target
 
 LINUX_217 = Target(python="3.11", platform="linux-64", glibc="2.17")
@@ -111,6 +113,28 @@ def test_versions_depend_on_target_glibc(tmp_path: Path, index: Path) -> None:
     assert [a.filename for a in mac.release("fastlib", "2.0").artifacts] == ["fastlib-2.0.tar.gz"]
     no_sdist = _repo(tmp_path, index.as_uri(), target=MAC_ARM, allow_sdist_metadata=False)
     assert no_sdist.versions("fastlib") == []
+
+
+def test_left_out_names_the_files_and_reads_the_pages_once(
+    tmp_path: Path, index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r217 = _repo(tmp_path, index.as_uri(), target=LINUX_217)
+    listed: list[str] = []
+    all_files = r217._all_files
+
+    def counted(name: NormalizedName) -> list[DistFile]:
+        listed.append(name)
+        return all_files(name)
+
+    monkeypatch.setattr(r217, "_all_files", counted)
+    expected = {
+        "3.0": ("fastlib-3.0-cp311-cp311-manylinux_2_28_x86_64.whl",),
+        "3.1": ("fastlib-3.1-cp312-cp312-manylinux_2_17_x86_64.whl",),
+    }
+    assert r217.left_out("fastlib") == expected
+    assert r217.left_out("FastLib") == expected  # each fact of an explanation asks
+    assert listed == ["fastlib"]
+    assert _repo(tmp_path, index.as_uri(), target=LINUX_228).left_out("purelib") == {}
 
 
 def test_best_tagged_wheel_first(tmp_path: Path, index: Path) -> None:
