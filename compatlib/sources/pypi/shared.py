@@ -126,7 +126,9 @@ class SharedSources:
                         self._memo[slot] = result
                         del self._key_locks[slot]
         if isinstance(result, _Failure):
-            raise result.error
+            # from the first failure's traceback each time: raising the kept
+            # error as it is would add each raise's frames to it (and keep them)
+            raise result.error.with_traceback(result.traceback)
         out: T = result
         return out
 
@@ -139,7 +141,8 @@ class SharedSources:
 
 
 class _Failure:
-    __slots__ = ("error",)
+    __slots__ = ("error", "traceback")
 
     def __init__(self, error: Exception) -> None:
         self.error = error
+        self.traceback = error.__traceback__

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import traceback
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,17 @@ def test_threads_asking_for_one_file_read_it_once() -> None:
     assert shared._key_locks == {}
     with pytest.raises(ValueError, match="no metadata"):
         shared.metadata("https://x/b.whl", read)  # the error is kept for the run
+
+
+def test_a_kept_error_does_not_grow_with_each_raise() -> None:
+    shared = SharedSources()
+
+    def fail() -> str:
+        raise ValueError("no metadata")
+
+    depths = []
+    for _ in range(3):
+        with pytest.raises(ValueError, match="no metadata") as info:
+            shared.metadata("https://x/b.whl", fail)
+        depths.append(len(traceback.extract_tb(info.value.__traceback__)))
+    assert depths[1] == depths[2] <= depths[0]
