@@ -50,11 +50,10 @@ def _join(items: list[str], word: str = "and") -> str:
     return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
-def _request(expl: DerivationTree) -> str:
-    """The request, never listed: the requirements a conflict involves are each
-    stated as ``you require ...`` where the derivation uses them, and the
-    others play no part."""
-    return "the request"
+#: the request, never listed: the requirements a conflict involves are each
+#: stated as ``you require ...`` where the derivation uses them, and the others
+#: play no part
+_REQUEST = "the request"
 
 
 def _subject(t: TermInfo) -> str:
@@ -86,7 +85,7 @@ def describe_node(node: Node, expl: DerivationTree) -> str:
         return _describe_constraint(node)
     if isinstance(node, UnavailableNode):
         return f"{node.candidates.package} {node.candidates.versions} cannot be used: {node.reason}"
-    return _describe_terms(node.terms, expl)
+    return _describe_terms(node.terms)
 
 
 def _describe_dependency(node: DependencyNode) -> str:
@@ -166,20 +165,20 @@ def _req_spec(node: RequirementNode) -> str:
     return node.spec or "any version"
 
 
-def _describe_terms(terms: tuple[TermInfo, ...], expl: DerivationTree) -> str:
+def _describe_terms(terms: tuple[TermInfo, ...]) -> str:
     """A derived incompatibility as a sentence."""
     real = [t for t in terms if not t.is_root]
     has_root = len(real) != len(terms)
     pos = [t for t in real if t.positive]
     neg = [t for t in real if not t.positive]
     if not real:
-        return f"{_request(expl)} cannot be satisfied"
+        return f"{_REQUEST} cannot be satisfied"
     if has_root:
         if not pos and neg:
-            return f"{_request(expl)} requires " + _join([_neg(t) for t in neg], "or")
+            return f"{_REQUEST} requires " + _join([_neg(t) for t in neg], "or")
         if pos and not neg:
-            return _join([_short(t) for t in pos]) + f" cannot be used with {_request(expl)}"
-        return f"{_request(expl)} requires " + _join(
+            return _join([_short(t) for t in pos]) + f" cannot be used with {_REQUEST}"
+        return f"{_REQUEST} requires " + _join(
             [_neg(t) for t in neg] + [f"not {_pos(t)}" for t in pos], "or"
         )
     if len(pos) == 1 and not neg:
@@ -291,7 +290,7 @@ class _Report:
         left, right = self.causes(node)
         concl = self.describe(node)
         if node.id == self.expl.root:
-            concl = f"{_request(self.expl)} cannot be satisfied"
+            concl = f"{_REQUEST} cannot be satisfied"
         if isinstance(left, DerivedNode) and isinstance(right, DerivedNode):
             yield from self._both_derived(node, left, right, concl, numbered)
         elif isinstance(left, DerivedNode):
