@@ -31,7 +31,7 @@ from compatlib.errors import CompatError, InputError
 from compatlib.values.dotted import DottedVersion
 
 if TYPE_CHECKING:
-    from compatlib.values.pep508 import Marker
+    from compatlib.values.pep508 import Marker, Requirement
 
 __all__ = [
     "CUDA_EXTRAS",
@@ -88,12 +88,10 @@ def linux_environments(pythons: Iterable[str]) -> list[dict[str, str]]:
     ]
 
 
-def _spec_text(requirement: object) -> str:
+def _spec_text(requirement: Requirement) -> str:
     """A specifier, lower bound first (``>=13.0.3,<14``) as the data files write it;
     ``>=0`` for none."""
-    from packaging.specifiers import SpecifierSet  # lazy: as the PEP 508 parser uses it
-
-    spec = getattr(requirement, "specifier", SpecifierSet())
+    spec = requirement.specifier
     lower = sorted((s for s in spec if s.operator in ("==", "===", ">=", "~=", ">")), key=str)
     rest = sorted((s for s in spec if s not in lower), key=str)
     return ",".join(str(s) for s in (*lower, *rest)) or ">=0"
