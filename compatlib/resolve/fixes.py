@@ -443,18 +443,16 @@ def _loosen_on_branch(
     verified; none where the branch alone suffices (a fix of its own)."""
     # lazy: only _loosen_on_branch needs compatlib.stack, which loads 11 modules that importing this one does not
     from compatlib.stack.choices import driver_choices
-    from compatlib.stack.knowledge import driver_supports_gpu, last_driver_branch
     from compatlib.stack.profile import SystemProfile
 
     system = target.system
     if not isinstance(system, SystemProfile) or system.driver is None:
         return None
-    names = system.gpu_names or (None,) * len(system.gpus)
-    for cc, gpu in zip(system.gpus, names, strict=True):
-        end = last_driver_branch(cc)
-        if end is None or driver_supports_gpu(system.driver, cc):
-            continue
-        for driver in driver_choices(end.last_branch)[:1]:
+    major = DottedVersion(system.driver).major
+    for end in system.driver_ends():
+        if major <= end.branch.last_branch:
+            continue  # the driver drives this GPU
+        for driver in driver_choices(end.branch.last_branch)[:1]:
             new = replace(target, system=replace(system, driver=driver, cuda=None))
             if _try(solve, requirements, new) is not None:
                 return None
@@ -464,11 +462,7 @@ def _loosen_on_branch(
             got = _versions(res)
             to = got.get(name, "?")
             branch = DriverBranchFix(
-                end.last_branch,
-                driver,
-                system.driver,
-                gpu or f"GPU of compute capability {cc}",
-                end.architecture,
+                end.branch.last_branch, driver, system.driver, end.gpu, end.branch.architecture
             )
             loosen = LoosenFix(text, name, to, got, caveat=_unchecked(name, to, new))
             return CombinedFix(branch, loosen, got)
@@ -716,18 +710,12 @@ def _driver_branch_fix(
     """The newest driver the data knows in the last branch that drives the target's GPU."""
     # lazy: only _driver_branch_fix needs compatlib.stack, which loads 11 modules that importing this one does not
     from compatlib.stack.choices import driver_choices
-    from compatlib.stack.knowledge import last_driver_branch
 
-    names = system.gpu_names or (None,) * len(system.gpus)
-    for cc, name in zip(system.gpus, names, strict=True):
-        end = last_driver_branch(cc)
-        if end is not None and end.last_branch == ceiling.branch:
-            gpu, arch = name or f"GPU of compute capability {cc}", end.architecture
-            break
-    else:
+    end = next((e for e in system.driver_ends() if e.branch.last_branch == ceiling.branch), None)
+    if end is None:
         return
     for driver in driver_choices(ceiling.branch)[:2]:
-        fix = DriverBranchFix(ceiling.branch, driver, current, gpu, arch)
+        fix = DriverBranchFix(ceiling.branch, driver, current, end.gpu, end.branch.architecture)
         new = replace(system, driver=driver, cuda=None)
         if search.verify(fix, replace(target, system=new)):
             return
