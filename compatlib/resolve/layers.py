@@ -395,9 +395,8 @@ class Layers:
         if derived is None:
             return []
         cuda = derived.cuda
-        shown = cuda.cuda if "." in cuda.cuda else f"{cuda.cuda}.x"
         why = (
-            f"its CUDA {shown} build (derived from its wheel's pins: {cuda.basis}; "
+            f"its CUDA {cuda.shown} build (derived from its wheel's pins: {cuda.basis}; "
             f"{derived.standing}, as of {derived.as_of})"
         )
         deps = self._driver_for(cuda.release, why)

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from compatlib._values import value
+from compatlib._values import replace, value
 from compatlib.errors import CompatError, InputError
 from compatlib.values.dotted import DottedVersion
 
@@ -188,9 +188,13 @@ class DerivedCuda:
         """A ``major.minor`` the CUDA is at least (``"13.0"`` for ``"13"``)."""
         return self.cuda if "." in self.cuda else f"{self.cuda}.0"
 
+    @property
+    def shown(self) -> str:
+        """The CUDA as said to people: ``"13.2"``, or ``"13.x"`` for a major alone."""
+        return self.cuda if "." in self.cuda else f"{self.cuda}.x"
+
     def __str__(self) -> str:
-        cuda = self.cuda if "." in self.cuda else f"{self.cuda}.x"
-        return f"CUDA {cuda} (from {self.basis})"
+        return f"CUDA {self.shown} (from {self.basis})"
 
 
 def _from_packages(pins: Mapping[str, str]) -> tuple[str, str] | None:
@@ -234,7 +238,7 @@ def derive_cuda(pins: Mapping[str, str], os: str = "linux") -> DerivedCuda | Non
         driver: str | None = min_driver(derived.release, os=os, compatibility="minor")
     except InputError:
         driver = None  # a CUDA major newer than the data
-    return DerivedCuda(derived.cuda, derived.basis, driver, derived.cudnn)
+    return replace(derived, driver=driver)
 
 
 @value
