@@ -50,11 +50,6 @@ __all__ = [
     "variant_hints",
 ]
 
-#: how much each kind of fix changes, least first: another build of the same
-#: release, then the machine's layers (driver before Python before the OS before
-#: the GPU), then two layers together, then the request itself
-_COST = {"variant": 0, "driver": 1, "cuda": 1, "python": 2, "glibc": 3, "gpu": 4}
-_COMBINED, _LOOSEN, _DROP = 5, 6, 7
 #: GPUs tried for a GPU fix, at most (each is one solve)
 _GPU_TRIES = 4
 
@@ -317,6 +312,23 @@ class CombinedFix(Fix):
         return {**self.first.change, **self.then.change}
 
 
+#: how much each kind of fix changes, least first: another build of the same
+#: release, then the machine's layers (driver before Python before the OS before
+#: the GPU), then two layers together, then the request itself
+_COST: Mapping[type[Fix], int] = {
+    VariantFix: 0,
+    DriverFix: 1,
+    DriverBranchFix: 1,
+    CudaFix: 1,
+    PythonFix: 2,
+    GlibcFix: 3,
+    GpuFix: 4,
+    CombinedFix: 5,
+    LoosenFix: 6,
+    DropFix: 7,
+}
+
+
 # -- finding them --------------------------------------------------------------------
 
 Solve = Callable[[Sequence[str], Target], Resolution]
@@ -359,13 +371,7 @@ def _ceilings(expl: Explanation) -> list[BranchCeiling]:
 
 
 def _cost(fix: Fix) -> int:
-    if isinstance(fix, CombinedFix):
-        return _COMBINED
-    if isinstance(fix, LoosenFix):
-        return _LOOSEN
-    if isinstance(fix, DropFix):
-        return _DROP
-    return _COST.get(fix.kind, _COMBINED)
+    return _COST.get(type(fix), _COST[CombinedFix])
 
 
 def _dominated(fix: Fix, fixes: Sequence[Fix]) -> bool:
