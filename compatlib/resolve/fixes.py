@@ -50,11 +50,6 @@ __all__ = [
     "variant_hints",
 ]
 
-#: how much each kind of fix changes, least first: another build of the same
-#: release, then the machine's layers (driver before Python before the OS before
-#: the GPU), then two layers together, then the request itself
-_COST = {"variant": 0, "driver": 1, "cuda": 1, "python": 2, "glibc": 3, "gpu": 4}
-_COMBINED, _LOOSEN, _DROP = 5, 6, 7
 #: GPUs tried for a GPU fix, at most (each is one solve)
 _GPU_TRIES = 4
 
@@ -317,6 +312,23 @@ class CombinedFix(Fix):
         return {**self.first.change, **self.then.change}
 
 
+#: how much each kind of fix changes, least first: another build of the same
+#: release, then the machine's layers (driver before Python before the OS before
+#: the GPU), then two layers together, then the request itself
+_COST: Mapping[type[Fix], int] = {
+    VariantFix: 0,
+    DriverFix: 1,
+    DriverBranchFix: 1,
+    CudaFix: 1,
+    PythonFix: 2,
+    GlibcFix: 3,
+    GpuFix: 4,
+    CombinedFix: 5,
+    LoosenFix: 6,
+    DropFix: 7,
+}
+
+
 # -- finding them --------------------------------------------------------------------
 
 Solve = Callable[[Sequence[str], Target], Resolution]
@@ -359,13 +371,7 @@ def _ceilings(expl: Explanation) -> list[BranchCeiling]:
 
 
 def _cost(fix: Fix) -> int:
-    if isinstance(fix, CombinedFix):
-        return _COMBINED
-    if isinstance(fix, LoosenFix):
-        return _LOOSEN
-    if isinstance(fix, DropFix):
-        return _DROP
-    return _COST.get(fix.kind, _COMBINED)
+    return _COST.get(type(fix), _COST[CombinedFix])
 
 
 def _dominated(fix: Fix, fixes: Sequence[Fix]) -> bool:
@@ -443,18 +449,16 @@ def _loosen_on_branch(
     verified; none where the branch alone suffices (a fix of its own)."""
     # lazy: only _loosen_on_branch needs compatlib.stack, which loads 11 modules that importing this one does not
     from compatlib.stack.choices import driver_choices
-    from compatlib.stack.knowledge import driver_supports_gpu, last_driver_branch
     from compatlib.stack.profile import SystemProfile
 
     system = target.system
     if not isinstance(system, SystemProfile) or system.driver is None:
         return None
-    names = system.gpu_names or (None,) * len(system.gpus)
-    for cc, gpu in zip(system.gpus, names, strict=True):
-        end = last_driver_branch(cc)
-        if end is None or driver_supports_gpu(system.driver, cc):
-            continue
-        for driver in driver_choices(end.last_branch)[:1]:
+    major = DottedVersion(system.driver).major
+    for end in system.driver_ends():
+        if major <= end.branch.last_branch:
+            continue  # the driver drives this GPU
+        for driver in driver_choices(end.branch.last_branch)[:1]:
             new = replace(target, system=replace(system, driver=driver, cuda=None))
             if _try(solve, requirements, new) is not None:
                 return None
@@ -464,11 +468,7 @@ def _loosen_on_branch(
             got = _versions(res)
             to = got.get(name, "?")
             branch = DriverBranchFix(
-                end.last_branch,
-                driver,
-                system.driver,
-                gpu or f"GPU of compute capability {cc}",
-                end.architecture,
+                end.branch.last_branch, driver, system.driver, end.gpu, end.branch.architecture
             )
             loosen = LoosenFix(text, name, to, got, caveat=_unchecked(name, to, new))
             return CombinedFix(branch, loosen, got)
@@ -716,18 +716,12 @@ def _driver_branch_fix(
     """The newest driver the data knows in the last branch that drives the target's GPU."""
     # lazy: only _driver_branch_fix needs compatlib.stack, which loads 11 modules that importing this one does not
     from compatlib.stack.choices import driver_choices
-    from compatlib.stack.knowledge import last_driver_branch
 
-    names = system.gpu_names or (None,) * len(system.gpus)
-    for cc, name in zip(system.gpus, names, strict=True):
-        end = last_driver_branch(cc)
-        if end is not None and end.last_branch == ceiling.branch:
-            gpu, arch = name or f"GPU of compute capability {cc}", end.architecture
-            break
-    else:
+    end = next((e for e in system.driver_ends() if e.branch.last_branch == ceiling.branch), None)
+    if end is None:
         return
     for driver in driver_choices(ceiling.branch)[:2]:
-        fix = DriverBranchFix(ceiling.branch, driver, current, gpu, arch)
+        fix = DriverBranchFix(ceiling.branch, driver, current, end.gpu, end.branch.architecture)
         new = replace(system, driver=driver, cuda=None)
         if search.verify(fix, replace(target, system=new)):
             return

@@ -395,9 +395,8 @@ class Layers:
         if derived is None:
             return []
         cuda = derived.cuda
-        shown = cuda.cuda if "." in cuda.cuda else f"{cuda.cuda}.x"
         why = (
-            f"its CUDA {shown} build (derived from its wheel's pins: {cuda.basis}; "
+            f"its CUDA {cuda.shown} build (derived from its wheel's pins: {cuda.basis}; "
             f"{derived.standing}, as of {derived.as_of})"
         )
         deps = self._driver_for(cuda.release, why)
@@ -446,20 +445,17 @@ class _DriverLimit:
 
 def _driver_limits(system: SystemProfile | None) -> tuple[_DriverLimit, ...]:
     """The target's GPUs that newer driver branches no longer drive (a K80: past 470)."""
-    if system is None or not system.gpus:
+    if system is None:
         return ()
-    # lazy: only _driver_limits needs compatlib.stack.knowledge, which loads 11 modules that importing this one does not
-    from compatlib.stack.knowledge import last_driver_branch
-
-    names = system.gpu_names or (None,) * len(system.gpus)
-    limits: dict[str, _DriverLimit] = {}
-    for cc, name in zip(system.gpus, names, strict=True):
-        end = last_driver_branch(cc)
-        if end is not None and cc not in limits:
-            gpu = name or f"GPU of compute capability {cc}"
-            ceiling = BranchCeiling(end.last_branch)
-            limits[cc] = _DriverLimit(DottedVersion(cc), gpu, end.architecture, ceiling)
-    return tuple(limits.values())
+    return tuple(
+        _DriverLimit(
+            DottedVersion(end.compute_capability),
+            end.gpu,
+            end.branch.architecture,
+            BranchCeiling(end.branch.last_branch),
+        )
+        for end in system.driver_ends()
+    )
 
 
 # CUDA 11/12 runtime wheels carry a -cuNN suffix; from CUDA 13 the name has none

@@ -113,7 +113,12 @@ def _smallest_vm(name: str, families: frozenset[str]) -> AzureVmSize | None:
         for s in azure_vm_sizes()
         if s.gpu == name and s.status == "available" and s.gpu_partition is None
     ]
-    return min(sizes, key=lambda s: (_family(s.series) not in families, s.gpus), default=None)
+    return min(sizes, key=lambda s: _vm_rank(s, families), default=None)
+
+
+def _vm_rank(vm: AzureVmSize, families: frozenset[str]) -> tuple[bool, int]:
+    """Smaller is nearer: a size in one of ``families`` first, then fewer GPUs."""
+    return (_family(vm.series) not in families, vm.gpus)
 
 
 def gpu_choices(
@@ -149,10 +154,6 @@ def gpu_choices(
         return (bool(families) and _family(choice.vm.series) not in families, near, -n)
 
     return tuple(sorted(best.values(), key=rank))
-
-
-def _vm_rank(vm: AzureVmSize, families: frozenset[str]) -> tuple[bool, int]:
-    return (_family(vm.series) not in families, vm.gpus)
 
 
 def _release_of(name: str | None) -> OsRelease | None:

@@ -26,12 +26,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from compatlib._values import value
+from compatlib._values import replace, value
 from compatlib.errors import CompatError, InputError
 from compatlib.values.dotted import DottedVersion
 
 if TYPE_CHECKING:
-    from compatlib.values.pep508 import Marker
+    from compatlib.values.pep508 import Marker, Requirement
 
 __all__ = [
     "CUDA_EXTRAS",
@@ -88,12 +88,10 @@ def linux_environments(pythons: Iterable[str]) -> list[dict[str, str]]:
     ]
 
 
-def _spec_text(requirement: object) -> str:
+def _spec_text(requirement: Requirement) -> str:
     """A specifier, lower bound first (``>=13.0.3,<14``) as the data files write it;
     ``>=0`` for none."""
-    from packaging.specifiers import SpecifierSet  # lazy: as the PEP 508 parser uses it
-
-    spec = getattr(requirement, "specifier", SpecifierSet())
+    spec = requirement.specifier
     lower = sorted((s for s in spec if s.operator in ("==", "===", ">=", "~=", ">")), key=str)
     rest = sorted((s for s in spec if s not in lower), key=str)
     return ",".join(str(s) for s in (*lower, *rest)) or ">=0"
@@ -190,9 +188,13 @@ class DerivedCuda:
         """A ``major.minor`` the CUDA is at least (``"13.0"`` for ``"13"``)."""
         return self.cuda if "." in self.cuda else f"{self.cuda}.0"
 
+    @property
+    def shown(self) -> str:
+        """The CUDA as said to people: ``"13.2"``, or ``"13.x"`` for a major alone."""
+        return self.cuda if "." in self.cuda else f"{self.cuda}.x"
+
     def __str__(self) -> str:
-        cuda = self.cuda if "." in self.cuda else f"{self.cuda}.x"
-        return f"CUDA {cuda} (from {self.basis})"
+        return f"CUDA {self.shown} (from {self.basis})"
 
 
 def _from_packages(pins: Mapping[str, str]) -> tuple[str, str] | None:
@@ -236,7 +238,7 @@ def derive_cuda(pins: Mapping[str, str], os: str = "linux") -> DerivedCuda | Non
         driver: str | None = min_driver(derived.release, os=os, compatibility="minor")
     except InputError:
         driver = None  # a CUDA major newer than the data
-    return DerivedCuda(derived.cuda, derived.basis, driver, derived.cudnn)
+    return replace(derived, driver=driver)
 
 
 @value

@@ -32,6 +32,7 @@ from compatlib.values.dotted import DottedVersion
 
 __all__ = [
     "CudaSupport",
+    "GpuDriverEnd",
     "SystemProfile",
     "driver_max_cuda",
     "parse_system",
@@ -75,6 +76,17 @@ class CudaSupport:
                 f"(beyond compatlib's data as of {self.as_of})"
             )
         return f"the target's CUDA (driver support) is {self.version}"
+
+
+@value
+class GpuDriverEnd:
+    """A GPU of the machine that newer NVIDIA driver branches no longer drive:
+    its ``compute_capability``, its name (``gpu``: the model where known, else
+    ``GPU of compute capability 3.7``) and the last ``branch`` that drives it."""
+
+    compute_capability: str
+    gpu: str
+    branch: knowledge.DriverBranch
 
 
 @value(slots=False)
@@ -150,6 +162,20 @@ class SystemProfile:
         if runs is None or runs.newest_known is None:
             return None
         return CudaSupport(runs.newest_known, runs.beyond_data, self.driver, runs.as_of)
+
+    def driver_ends(self) -> tuple[GpuDriverEnd, ...]:
+        """The machine's GPUs, one per compute capability, that a last driver
+        branch is recorded for (a K80: 470), as
+        :func:`compatlib.stack.knowledge.last_driver_branch` gives it."""
+        names = self.gpu_names or (None,) * len(self.gpus)
+        found: dict[str, GpuDriverEnd] = {}
+        for cc, name in zip(self.gpus, names, strict=True):
+            if cc in found:
+                continue
+            end = knowledge.last_driver_branch(cc)
+            if end is not None:
+                found[cc] = GpuDriverEnd(cc, name or f"GPU of compute capability {cc}", end)
+        return tuple(found.values())
 
     def driver_cuda(self) -> knowledge.DriverCuda | None:
         """What CUDA the driver runs, with whether it may run CUDA releases newer

@@ -99,23 +99,16 @@ def undriven_gpus(system: SystemProfile) -> tuple[str, ...]:
     """The system's GPUs its driver cannot drive at all, each said with the last
     branch that does: "the NVIDIA driver 550.54.15 does not support the Tesla K80
     (Kepler; last supported by the 470 driver branch)"."""
-    # lazy: only undriven_gpus needs compatlib.stack.knowledge, which loads 2 modules that importing this one does not
-    from compatlib.stack.knowledge import last_driver_branch
-
     if system.driver is None:
         return ()
     major = DottedVersion(system.driver).major
-    names = system.gpu_names or (None,) * len(system.gpus)
-    out: dict[str, str] = {}
-    for cc, name in zip(system.gpus, names, strict=True):
-        end = last_driver_branch(cc)
-        if end is not None and major > end.last_branch and cc not in out:
-            gpu = name or f"GPU of compute capability {cc}"
-            out[cc] = (
-                f"the NVIDIA driver {system.driver} does not support the {gpu} "
-                f"({end.architecture}; last supported by the {end.last_branch} driver branch)"
-            )
-    return tuple(out.values())
+    return tuple(
+        f"the NVIDIA driver {system.driver} does not support the {end.gpu} "
+        f"({end.branch.architecture}; last supported by the {end.branch.last_branch} "
+        "driver branch)"
+        for end in system.driver_ends()
+        if major > end.branch.last_branch
+    )
 
 
 @value

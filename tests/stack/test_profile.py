@@ -117,6 +117,20 @@ def test_driver_gives_max_cuda() -> None:
     assert p.max_cuda() == "12.2"
 
 
+def test_driver_ends_once_per_compute_capability() -> None:
+    k80 = parse_system("gpu=K80,driver=550.54.15").driver_ends()
+    assert [(e.compute_capability, e.gpu, e.branch.last_branch) for e in k80] == [
+        ("3.7", "Tesla K80", 470)
+    ]
+    mixed = SystemProfile(gpus=("3.7", "3.7", "8.0", "5.2")).driver_ends()
+    assert [(e.compute_capability, e.gpu, e.branch.architecture) for e in mixed] == [
+        ("3.7", "GPU of compute capability 3.7", "Kepler"),
+        ("5.2", "GPU of compute capability 5.2", "Maxwell"),
+    ]
+    assert parse_system("gpu=A100").driver_ends() == ()
+    assert SystemProfile().driver_ends() == ()
+
+
 def test_presets_merge_with_pairs_later_items_win() -> None:
     p = parse_system("azure:Standard_NC24ads_A100_v4,os=ubuntu22.04,driver=535.104.05")
     assert p.gpus == ("8.0",)

@@ -457,20 +457,15 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
 
     def _pythons_with_wheels(self, rel: IndexRelease) -> list[str]:
         """The Python versions some wheel of ``rel`` is built for, on this platform."""
-        # lazy: only _pythons_with_wheels needs compatlib.values.tags, which loads 1 module that importing this one does not
-        from compatlib.values.tags import TagRanker
-
         tag_sets = []
         for art in rel.artifacts:
             parsed = parse_dist_filename(art.filename)
             if parsed is not None and parsed.kind == "wheel":
                 tag_sets.append(parsed.tags)
-        found: list[str] = []
-        for py in PYTHONS:
-            ranker = TagRanker.for_target(replace(self.target, python=py, glibc=self._tag_glibc))
-            if any(ranker.rank(tags) is not None for tags in tag_sets):
-                found.append(py)
-        return found
+        glibc = self._tag_glibc
+        return [
+            py for py in PYTHONS if _fits(tag_sets, replace(self.target, python=py, glibc=glibc))
+        ]
 
     def _active(self, marker: Marker | None, extra: str | None) -> bool:
         """Is a requirement active for this package (or for this extra only)?"""
@@ -611,20 +606,13 @@ def _files_elsewhere(tag_sets: Sequence[frozenset[Tag]], target: Target) -> tupl
     and what to do: ``("wheels only for osx-arm64 or win-64", "solve for ...")``.
     Checked in this order: a newer glibc than the assumed one, other Pythons on
     the target's platform, other platforms for the target's Python."""
-    # lazy: only _files_elsewhere needs compatlib.values.tags, which loads 1 module that importing this one does not
-    from compatlib.values.tags import TagRanker
-
-    def fits(t: Target) -> bool:
-        ranker = TagRanker.for_target(t)
-        return any(ranker.rank(tags) is not None for tags in tag_sets)
-
     py = target.python_version
     here = f"{py.major}.{py.minor}"
     assumed = target.assumed_glibc
-    if assumed is not None and fits(replace(target, glibc=ANY_GLIBC)):
+    if assumed is not None and _fits(tag_sets, replace(target, glibc=ANY_GLIBC)):
         return f"wheels only for a glibc newer than {assumed}, the one assumed", GLIBC_ADVICE
     glibc = target.known_glibc or ANY_GLIBC
-    pythons = [p for p in PYTHONS if fits(replace(target, python=p, glibc=glibc))]
+    pythons = [p for p in PYTHONS if _fits(tag_sets, replace(target, python=p, glibc=glibc))]
     if pythons:
         return (
             f"wheels only for Python {_or(pythons)} on {target.subdir}",
@@ -633,7 +621,7 @@ def _files_elsewhere(tag_sets: Sequence[frozenset[Tag]], target: Target) -> tupl
     platforms = [
         sub
         for sub in PLATFORMS
-        if sub != target.subdir and fits(replace(target, platform=sub, glibc=ANY_GLIBC))
+        if sub != target.subdir and _fits(tag_sets, replace(target, platform=sub, glibc=ANY_GLIBC))
     ]
     if platforms:
         return (
@@ -650,19 +638,24 @@ def _other_platforms(tag_sets: Sequence[frozenset[Tag]], target: Target) -> str:
     """``; wheels for osx-arm64 or win-64``: the platforms (conda subdirs) the
     rejected wheels fit with the target's Python; empty when they fit none, or
     the target's own platform (another part of the tag is wrong then)."""
-    # lazy: only _other_platforms needs compatlib.values.tags, which loads 1 module that importing this one does not
-    from compatlib.values.tags import TagRanker
-
     if not tag_sets:
         return ""
     found = []
     for sub in PLATFORMS:
-        ranker = TagRanker.for_target(replace(target, platform=sub, glibc=ANY_GLIBC))
-        if any(ranker.rank(tags) is not None for tags in tag_sets):
+        if _fits(tag_sets, replace(target, platform=sub, glibc=ANY_GLIBC)):
             if sub == target.subdir:
                 return ""
             found.append(sub)
     return f"; wheels for {_or(found)}" if found else ""
+
+
+def _fits(tag_sets: Sequence[frozenset[Tag]], target: Target) -> bool:
+    """Does some wheel (``tag_sets``: the tags of each) install on ``target``?"""
+    # lazy: only _fits needs compatlib.values.tags, which loads 1 module that importing this one does not
+    from compatlib.values.tags import TagRanker
+
+    ranker = TagRanker.for_target(target)
+    return any(ranker.rank(tags) is not None for tags in tag_sets)
 
 
 def _or(items: Sequence[str]) -> str:
