@@ -949,16 +949,17 @@ def _torch_warning(
 def _torch_fix(public: str, target: Target, system: SystemProfile) -> str:
     """Which CUDA build of torch ``public`` would run on the system, and where
     it comes from (else the newest build that does)."""
+    from compatlib.stack.frameworks import PYTORCH_INDEX  # lazy: as in _gpu_build
     from compatlib.stack.query import newest_build  # lazy: as in _gpu_build
 
     chosen = _gpu_build("torch", public, target, system)
     if chosen is None:
         verdict, _ = newest_build("torch", system, _python(target))
         if verdict is None:
-            return "pick a CUDA variant from https://download.pytorch.org/whl/"
+            return f"pick a CUDA variant from {PYTORCH_INDEX}"
         chosen = verdict.build
     pin = f"torch=={chosen.version}+{chosen.variant}"
-    index = chosen.index_url or f"https://download.pytorch.org/whl/{chosen.variant}"
+    index = chosen.served_from or PYTORCH_INDEX  # set for every torch build
     return (
         f"require {pin} (CUDA {chosen.cuda}) and add --index {index} "
         "with --index-strategy best-match"

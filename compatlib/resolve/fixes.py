@@ -537,22 +537,16 @@ def _variant_fix(
 
 
 #: where PyTorch publishes each build variant (``cu118``, ``cpu``) of its releases
-_PYTORCH_INDEX = "https://download.pytorch.org/whl/"
-
-
 def _index_url(name: str, public: str, variant: str) -> str | None:
     """The package index that serves a build variant: the knowledge base's, else
     PyTorch's index for torch (every torch variant is published there)."""
     # lazy: only _index_url needs compatlib.stack.frameworks, which loads 10 modules that importing this one does not
-    from compatlib.stack.frameworks import build
+    from compatlib.stack.frameworks import PYTORCH_INDEX, build
 
     try:
-        url = build(name, public, variant).index_url
+        return build(name, public, variant).served_from
     except InputError:
-        url = None
-    if url is None and name == "torch":
-        url = _PYTORCH_INDEX + variant
-    return url
+        return PYTORCH_INDEX + variant if name == "torch" else None
 
 
 def variant_hints(

@@ -32,6 +32,7 @@ from compatlib.errors import InputError
 from compatlib.values.dotted import DottedVersion
 
 __all__ = [
+    "PYTORCH_INDEX",
     "FrameworkBuild",
     "NvidiaPin",
     "build",
@@ -45,6 +46,10 @@ __all__ = [
     "variants",
     "versions",
 ]
+
+#: PyTorch's package index: every torch build variant is published under it
+#: (``PYTORCH_INDEX + "cu118"``), https://pytorch.org/get-started/previous-versions/
+PYTORCH_INDEX = "https://download.pytorch.org/whl/"
 
 _FILES = {"pytorch": "pytorch.yaml", "tensorflow": "tensorflow.yaml", "jax": "jax.yaml"}
 _ALIASES = {
@@ -123,6 +128,14 @@ class FrameworkBuild:
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     arch_checked: bool = False
+
+    @property
+    def served_from(self) -> str | None:
+        """The package index that serves this build: its record's ``index_url``,
+        else PyTorch's index for a torch variant; ``None``: the default index."""
+        if self.index_url is not None:
+            return self.index_url
+        return PYTORCH_INDEX + self.variant if self.package == "torch" else None
 
     @property
     def is_gpu(self) -> bool:
