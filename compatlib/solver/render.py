@@ -23,6 +23,7 @@ from compatlib.solver.tree import (
     TermInfo,
     UnavailableNode,
 )
+from compatlib.solver.words import join_words
 
 __all__ = ["describe_node", "render_text"]
 
@@ -42,12 +43,6 @@ def _pos(t: TermInfo) -> str:
 def _neg(t: TermInfo) -> str:
     """The negated term: what it requires instead."""
     return _versions(t.package, t.complement, t.complement_single)
-
-
-def _join(items: list[str], word: str = "and") -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
 #: the request, never listed: the requirements a conflict involves are each
@@ -156,7 +151,7 @@ def _unmet(node: DependencyNode) -> str:
 def _what_exists(package: str, versions: tuple[str, ...]) -> str:
     """``a has only 1.0 and 2.0``; ``a has 7 versions, 2.0 to 3.0`` when many."""
     if len(versions) <= 3:
-        return f"{package} has only " + _join(list(versions))
+        return f"{package} has only " + join_words(list(versions))
     return f"{package} has {len(versions)} versions, {versions[0]} to {versions[-1]}"
 
 
@@ -175,10 +170,10 @@ def _describe_terms(terms: tuple[TermInfo, ...]) -> str:
         return f"{_REQUEST} cannot be satisfied"
     if has_root:
         if not pos and neg:
-            return f"{_REQUEST} requires " + _join([_neg(t) for t in neg], "or")
+            return f"{_REQUEST} requires " + join_words([_neg(t) for t in neg], "or")
         if pos and not neg:
-            return _join([_short(t) for t in pos]) + f" cannot be used with {_REQUEST}"
-        return f"{_REQUEST} requires " + _join(
+            return join_words([_short(t) for t in pos]) + f" cannot be used with {_REQUEST}"
+        return f"{_REQUEST} requires " + join_words(
             [_neg(t) for t in neg] + [f"not {_pos(t)}" for t in pos], "or"
         )
     if len(pos) == 1 and not neg:
@@ -189,15 +184,17 @@ def _describe_terms(terms: tuple[TermInfo, ...]) -> str:
             return f"no version of {t.package} can be used"
         return f"{_subject(t)} cannot be used"
     if not pos:
-        return _join([_neg(t) for t in neg], "or") + (
+        return join_words([_neg(t) for t in neg], "or") + (
             " is required" if len(neg) == 1 else " must hold"
         )
     if len(pos) == 1:
-        return f"{_subject(pos[0])} requires " + _join([_neg(t) for t in neg], "or")
+        return f"{_subject(pos[0])} requires " + join_words([_neg(t) for t in neg], "or")
     if not neg:
-        return _join([_short(t) for t in pos]) + " cannot be used together"
+        return join_words([_short(t) for t in pos]) + " cannot be used together"
     return (
-        _join([_short(t) for t in pos]) + " together require " + _join([_neg(t) for t in neg], "or")
+        join_words([_short(t) for t in pos])
+        + " together require "
+        + join_words([_neg(t) for t in neg], "or")
     )
 
 

@@ -36,6 +36,7 @@ from compatlib.solver.tree import (
     TermInfo,
     UnavailableNode,
 )
+from compatlib.solver.words import join_words
 
 __all__ = ["build_explanation", "render_bits"]
 
@@ -119,12 +120,12 @@ def _merge_texts(texts: list[str]) -> str:
     middles = [" ".join(w[head : len(w) - tail]) for w in words]
     if not all(middles):
         return " or ".join(texts)
-    parts = words[0][:head] + [_or(middles)] + (words[0][len(words[0]) - tail :] if tail else [])
+    parts = (
+        words[0][:head]
+        + [join_words(middles, "or")]
+        + (words[0][len(words[0]) - tail :] if tail else [])
+    )
     return " ".join(parts)
-
-
-def _or(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def build_explanation(failure: SolverFailure, request: Sequence[str] = ()) -> Explanation:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 from compatlib.resolve.keys import PYTHON, PYTHONS, LayerKey, PipKey
 from compatlib.resolve.layers import ArchSet, BranchCeiling, Floor, Layers, OrNewer
 from compatlib.solver.provider import BaseProvider, Dependency, DependencyKind, Unavailable
+from compatlib.solver.words import join_words
 from compatlib.sources.memory import IndexRelease, Repository
 from compatlib.values.dotted import DottedVersion
 from compatlib.values.target import ANY_GLIBC, GLIBC_ADVICE, PLATFORMS, Target
@@ -615,7 +616,7 @@ def _files_elsewhere(tag_sets: Sequence[frozenset[Tag]], target: Target) -> tupl
     pythons = [p for p in PYTHONS if _fits(tag_sets, replace(target, python=p, glibc=glibc))]
     if pythons:
         return (
-            f"wheels only for Python {_or(pythons)} on {target.subdir}",
+            f"wheels only for Python {join_words(pythons, 'or')} on {target.subdir}",
             f"the target's Python is {here}: use one of those (--python) or another version",
         )
     platforms = [
@@ -625,7 +626,7 @@ def _files_elsewhere(tag_sets: Sequence[frozenset[Tag]], target: Target) -> tupl
     ]
     if platforms:
         return (
-            f"wheels only for {_or(platforms)}",
+            f"wheels only for {join_words(platforms, 'or')}",
             f"the target is {target.subdir}: solve for one of those (--platform) "
             "or use another version",
         )
@@ -646,7 +647,7 @@ def _other_platforms(tag_sets: Sequence[frozenset[Tag]], target: Target) -> str:
             if sub == target.subdir:
                 return ""
             found.append(sub)
-    return f"; wheels for {_or(found)}" if found else ""
+    return f"; wheels for {join_words(found, 'or')}" if found else ""
 
 
 def _fits(tag_sets: Sequence[frozenset[Tag]], target: Target) -> bool:
@@ -656,10 +657,6 @@ def _fits(tag_sets: Sequence[frozenset[Tag]], target: Target) -> bool:
 
     ranker = TagRanker.for_target(target)
     return any(ranker.rank(tags) is not None for tags in tag_sets)
-
-
-def _or(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def _mismatch(
