@@ -8,6 +8,11 @@ lists the same files, an index page the same rows, a wheel the same
 scanned once, each page fetched and parsed once, and each file's metadata read
 once per run; each repository applies its own target (wheel tags, the Python's
 ``Requires-Python``) on top of the shared data.
+
+Failures are kept too: a page or file that could not be read (a network error
+included, after the fetcher's own retries) stays unreadable for the rest of the
+run, so that every target of one lock sees the same sources; a later run tries
+again.
 """
 
 from __future__ import annotations
