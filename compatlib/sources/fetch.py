@@ -257,6 +257,27 @@ def _cache_key(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
+def _still_fresh(meta: Mapping[str, Any]) -> bool:
+    """Whether a cache entry is within the ``max-age`` its server gave it."""
+    max_age = meta.get("max_age")
+    stored_at = meta.get("stored_at")
+    return (
+        isinstance(max_age, int)
+        and isinstance(stored_at, (int, float))
+        and time.time() < stored_at + max_age
+    )
+
+
+def _validators(meta: Mapping[str, Any]) -> dict[str, str]:
+    """The conditional-request headers a cache entry's validators give."""
+    headers: dict[str, str] = {}
+    if meta.get("etag"):
+        headers["If-None-Match"] = str(meta["etag"])
+    if meta.get("last_modified"):
+        headers["If-Modified-Since"] = str(meta["last_modified"])
+    return headers
+
+
 def _max_age(cache_control: str | None) -> int | None:
     if not cache_control:
         return None
@@ -438,18 +459,9 @@ class Fetcher:
         headers: dict[str, str] = {"Accept": accept} if accept else {}
         if cached is not None:
             meta, form = cached
-            max_age = meta.get("max_age")
-            stored_at = meta.get("stored_at")
-            if (
-                isinstance(max_age, int)
-                and isinstance(stored_at, (int, float))
-                and time.time() < stored_at + max_age
-            ):
+            if _still_fresh(meta):
                 return value, False
-            if meta.get("etag"):
-                headers["If-None-Match"] = str(meta["etag"])
-            if meta.get("last_modified"):
-                headers["If-Modified-Since"] = str(meta["last_modified"])
+            headers.update(_validators(meta))
         status, resp_headers, content = self._request(url, headers, allow_not_modified=True)
         cache_control = resp_headers.get("cache-control", "")
         if status == 304:
@@ -570,18 +582,9 @@ class Fetcher:
             headers["Accept-Encoding"] = "gzip"
         if cached is not None:
             meta, body = cached
-            max_age = meta.get("max_age")
-            stored_at = meta.get("stored_at")
-            if (
-                isinstance(max_age, int)
-                and isinstance(stored_at, (int, float))
-                and time.time() < stored_at + max_age
-            ):
+            if _still_fresh(meta):
                 return Response(redact_url(url), 200, body, str(meta.get("content_type", "")), True)
-            if meta.get("etag"):
-                headers["If-None-Match"] = str(meta["etag"])
-            if meta.get("last_modified"):
-                headers["If-Modified-Since"] = str(meta["last_modified"])
+            headers.update(_validators(meta))
         status, resp_headers, content = self._request(url, headers, allow_not_modified=True)
         if status == 304:
             if cached is None:
