@@ -27,11 +27,15 @@ def compatlib_cmd(
     out: Path,
     *,
     python: str,
-    glibc: str,
+    glibc: str | None,
     sources: Sequence[str] = (),
+    options: Sequence[str] = (),
 ) -> list[str]:
     """``compatlib lock``; ``sources`` are extra options (``--find-links DIR``,
-    ``--offline``); none: the default index."""
+    ``--offline``); none: the default index. With ``glibc``, for linux-64 with
+    that glibc; without, ``options`` say the targets (``--platform ...
+    --universal``)."""
+    target = ["--platform", "linux-64", "--system", f"glibc={glibc}"] if glibc else []
     return [
         sys.executable,
         "-m",
@@ -43,10 +47,8 @@ def compatlib_cmd(
         str(cache),
         "--python",
         python,
-        "--platform",
-        "linux-64",
-        "--system",
-        f"glibc={glibc}",
+        *target,
+        *options,
         "-o",
         str(out),
     ]
@@ -58,22 +60,25 @@ def uv_cmd(
     out: Path,
     *,
     python: str,
-    glibc: str,
+    glibc: str | None,
     sources: Sequence[str] = (),
     hashes: bool = False,
+    options: Sequence[str] = (),
 ) -> list[str]:
-    """``uv pip compile`` of ``reqs`` (written beside ``out``), as compatlib_cmd."""
+    """``uv pip compile`` of ``reqs`` (written beside ``out``), as compatlib_cmd
+    (``options``: ``--universal``)."""
     req = out.with_suffix(".in")
     req.write_text("\n".join(reqs) + "\n")
+    platform = ["--python-platform", f"x86_64-manylinux_{glibc.replace('.', '_')}"] if glibc else []
     return [
         find_uv(),
         "pip",
         "compile",
         *(["--generate-hashes"] if hashes else []),
+        *options,
         "--python-version",
         python,
-        "--python-platform",
-        f"x86_64-manylinux_{glibc.replace('.', '_')}",
+        *platform,
         *sources,
         "--no-header",
         "--no-annotate",

@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _peers import find_uv
+from _peers import compatlib_cmd, find_uv, uv_cmd
 from bench_index import Sample, run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,46 +94,16 @@ def _sources(name: str, tool: str) -> list[str]:
 
 
 def command(tool: str, name: str, cache: Path, out: Path) -> list[str]:
-    reqs = SETS[name]
+    reqs, sources = SETS[name], _sources(name, tool)
     if tool == "uv":
-        req = out.with_suffix(".in")
-        req.write_text("\n".join(reqs) + "\n")
-        return [
-            find_uv(),
-            "pip",
-            "compile",
-            "--universal",
-            "--python-version",
-            LOWEST,
-            *_sources(name, tool),
-            "--no-header",
-            "--no-annotate",
-            "--cache-dir",
-            str(cache),
-            "-o",
-            str(out),
-            str(req),
-        ]
+        return uv_cmd(
+            reqs, cache, out, python=LOWEST, glibc=None, sources=sources, options=["--universal"]
+        )
     plats = [x for p in PLATFORMS for x in ("--platform", p)]
-    return [
-        sys.executable,
-        "-m",
-        "compatlib",
-        "lock",
-        *reqs,
-        *_sources(name, tool),
-        "--cache-dir",
-        str(cache),
-        "--python",
-        LOWEST,
-        *plats,
-        "--universal",
-        "--requires-python",
-        RANGE,
-        "-q",
-        "-o",
-        str(out),
-    ]
+    options = [*plats, "--universal", "--requires-python", RANGE, "-q"]
+    return compatlib_cmd(
+        reqs, cache, out, python=LOWEST, glibc=None, sources=sources, options=options
+    )
 
 
 def pins(tool: str, out: Path) -> set[tuple[str, str]]:
