@@ -15,17 +15,20 @@ from compatlib.resolve.conda_solve import solve_conda
 from compatlib.resolve.keys import CUDA, CondaKey
 from compatlib.resolve.layers import Floor, Layers, OrNewer, derive_framework_cuda
 from compatlib.resolve.providers.conda import (
-    OR_NEWER_BUILD,
     CondaProvider,
+    OrNewerRecord,
+    parse_virtual_package,
     target_virtual_packages,
 )
 from compatlib.solver.render import render_text
 from compatlib.sources.conda import Channel
 from compatlib.sources.conda.matchspec import MatchSpec
+from compatlib.sources.conda.records import PackageRecord
 from compatlib.sources.memory import Artifact
 from compatlib.sources.memory import IndexRelease as R
 from compatlib.stack.knowledge import as_of, cuda_releases
 from compatlib.stack.profile import parse_system
+from compatlib.values.conda_version import parse_conda_version
 from compatlib.values.dotted import DottedVersion
 
 NEWEST = cuda_releases()[-1].major_minor  # the newest CUDA the data knows
@@ -120,7 +123,8 @@ def _channel(root: Path) -> Path:
 
 def test_conda_cuda_of_a_driver_beyond_the_data_is_open(tmp_path: Path) -> None:
     (cuda,) = [r for r in target_virtual_packages(_target(BEYOND)) if r.name == "__cuda"]
-    assert (str(cuda.version), cuda.build) == (NEWEST, OR_NEWER_BUILD)
+    assert isinstance(cuda, OrNewerRecord)
+    assert (str(cuda.version), cuda.build) == (NEWEST, "0")  # a virtual package's build
     channel = _channel(tmp_path / "ch")
     res = solve_conda(["next-lib", "this-lib"], channels=channel, target=_target(BEYOND))
     assert res.versions == {"next-lib": "1.0", "this-lib": "1.0"}
@@ -139,6 +143,7 @@ def test_conda_cuda_stays_exact_for_a_known_driver_or_a_given_cuda(tmp_path: Pat
             solve_conda(["next-lib"], channels=channel, target=_target(system))
     (cuda,) = [r for r in target_virtual_packages(_target(OLD)) if r.name == "__cuda"]
     assert (str(cuda.version), cuda.build) == ("12.2", "0")
+    assert not isinstance(cuda, OrNewerRecord)
 
 
 def test_conda_open_match_reads_only_name_and_version(tmp_path: Path) -> None:
@@ -150,6 +155,24 @@ def test_conda_open_match_reads_only_name_and_version(tmp_path: Path) -> None:
     assert not provider.contains(key, MatchSpec.parse("__cuda <12"), cuda)
     assert not provider.contains(key, MatchSpec.parse("__cuda >=99=0"), cuda)  # a build named
     assert provider.record_text(cuda) == f"{NEWEST} or newer"
+
+
+def test_a_build_string_named_or_newer_means_nothing(tmp_path: Path) -> None:
+    """Open-endedness is a type, not a build string: a real package built as
+    ``or_newer``, or a virtual package given so, matches and reads as any other."""
+    real = PackageRecord(name="lib", version=parse_conda_version("1.0"), build="or_newer")
+    given = parse_virtual_package("__cuda=12.1=or_newer", "linux-64")
+    provider = CondaProvider(Channel.load(_channel(tmp_path / "ch")), virtual=[given])
+    assert not provider.contains(CondaKey("lib"), MatchSpec.parse("lib >=2"), real)
+    assert provider.contains(CondaKey("lib"), MatchSpec.parse("lib 1.0 or_newer"), real)
+    assert provider.record_text(real) == "1.0"
+    key = CondaKey("__cuda")
+    assert not provider.contains(key, MatchSpec.parse("__cuda >=13"), given)
+    assert provider.contains(key, MatchSpec.parse("__cuda >=12"), given)
+    assert provider.record_text(given) == "12.1 or_newer"
+    assert provider.fixed_value(key) == (
+        "the target's __cuda (CUDA version the driver supports) is 12.1 or_newer"
+    )
 
 
 # -- a framework release the data lacks, derived from its pins ------------------------------

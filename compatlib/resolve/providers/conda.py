@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from compatlib._values import fields, value
 from compatlib.errors import InputError
 from compatlib.resolve.keys import CondaKey
 from compatlib.solver.provider import BaseProvider, Dependency, DependencyKind, Unavailable
@@ -46,10 +47,10 @@ if TYPE_CHECKING:
     from compatlib.values.target import Target
 
 __all__ = [
-    "OR_NEWER_BUILD",
     "VIRTUAL_NAMES",
     "CondaDependency",
     "CondaProvider",
+    "OrNewerRecord",
     "parse_virtual_package",
     "target_virtual_packages",
 ]
@@ -67,9 +68,12 @@ VIRTUAL_NAMES = {
 }
 
 
-#: the build string of a virtual package whose version is known only from below: the
-#: ``__cuda`` of a driver newer than compatlib's data (it runs that CUDA or newer)
-OR_NEWER_BUILD = "or_newer"
+@value
+class OrNewerRecord(PackageRecord):
+    """A virtual package known only from below: the ``__cuda`` of a driver newer
+    than compatlib's data, which runs that CUDA or a newer one. Its own type, not
+    a build string, says so: no real or user-given record can pass for one."""
+
 
 #: a dependency between conda packages
 CondaDependency: TypeAlias = "Dependency[CondaKey, MatchSpec]"
@@ -83,7 +87,7 @@ def target_virtual_packages(target: Target) -> list[PackageRecord]:
     (an explicit ``cuda``, else the newest CUDA its driver runs). conda itself
     reports the driver's own CUDA version; for a driver newer than compatlib's
     data, whose number the profile does not give, ``__cuda`` is that newest
-    known version, open upward (build :data:`OR_NEWER_BUILD`): it meets
+    known version, open upward (an :class:`OrNewerRecord`): it meets
     ``__cuda >=X`` for any ``X``, as the driver may. ``__glibc``
     from ``target.glibc`` or the profile's glibc; ``__archspec`` from the
     profile's ``cpu`` (a microarchitecture name) or else its ``arch``. Facts the
@@ -105,9 +109,7 @@ def target_virtual_packages(target: Target) -> list[PackageRecord]:
     records = virtual_packages(target.subdir, facts)
     if support is not None and support.open:
         records = [
-            virtual_record(r.name, str(r.version), OR_NEWER_BUILD, r.subdir)
-            if r.name == "__cuda"
-            else r
+            OrNewerRecord(**{n: getattr(r, n) for n in fields(r)}) if r.name == "__cuda" else r
             for r in records
         ]
     return records
@@ -228,7 +230,7 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         return got
 
     def contains(self, package: CondaKey, constraint: MatchSpec, candidate: PackageRecord) -> bool:
-        if candidate.build == OR_NEWER_BUILD and candidate.is_virtual:
+        if isinstance(candidate, OrNewerRecord):
             return _or_newer_match(constraint, candidate)
         return constraint.match(candidate)
 
@@ -269,7 +271,7 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         """``version`` when no other record of the package shares it, else
         ``version build``."""
         if rec.is_virtual:
-            if rec.build == OR_NEWER_BUILD:
+            if isinstance(rec, OrNewerRecord):
                 return f"{rec.version} or newer"
             return str(rec.version) if rec.build == "0" else f"{rec.version} {rec.build}"
         shared = self._shared_versions.get(rec.name)
@@ -293,7 +295,7 @@ class CondaProvider(BaseProvider[CondaKey, PackageRecord, MatchSpec]):
         if rec is None:
             return f"the target has no {name}{about}"
         text = f"the target's {name}{about} is {self.record_text(rec)}"
-        if rec.build == OR_NEWER_BUILD:
+        if isinstance(rec, OrNewerRecord):
             # lazy: only an open virtual package reads the data's date
             from compatlib.stack.knowledge import as_of
 
