@@ -802,13 +802,16 @@ def knowledge_warnings(lock: Lock, targets: Sequence[Target]) -> list[str]:
     than the data covers (its CUDA was taken as the newest known or newer, so
     needs of newer CUDA releases counted as met), and each framework release the
     data lacks, whose CUDA needs were derived from its wheel's pins."""
+    # lazy: the profile's module is loaded already where a target has one
+    from compatlib.stack.profile import target_profile
+
     out: list[str] = []
     seen: set[str] = set()
     for target in targets:
         if target.subdir in seen:
             continue
         seen.add(target.subdir)
-        system = target.system
+        system = target_profile(target)
         support = system.cuda_support() if system is not None else None
         if support is not None and support.open:
             out.append(
@@ -827,8 +830,9 @@ def _derived_notes(lock: Lock, target: Target) -> list[str]:
     # lazy: the derivation loads only once a lock is built
     from compatlib.resolve.layers import derive_framework_cuda
     from compatlib.stack.derive import CUDA_EXTRAS, unrecorded
+    from compatlib.stack.profile import target_profile
 
-    system = target.system
+    system = target_profile(target)
     gpu_target = system is not None and bool(system.gpus or system.driver)
     notes: list[str] = []
     for p in lock.packages:
@@ -868,9 +872,11 @@ def gpu_warnings(lock: Lock, targets: Sequence[Target]) -> list[str]:
     ``jaxlib`` without a CUDA plugin. Each says what would give a GPU build
     (the CUDA variant of that release that runs on the system, from the
     knowledge base, and where it comes from)."""
+    from compatlib.stack.profile import target_profile  # lazy: as in knowledge_warnings
+
     out: list[str] = []
     for target in targets:
-        system = target.system
+        system = target_profile(target)
         if system is None or not (system.gpus or system.driver or system.cuda):
             continue
         if target.subdir.startswith("osx"):

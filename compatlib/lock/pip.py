@@ -701,9 +701,9 @@ def _lock_universal(
 
 def _with_system_glibc(target: Target) -> Target:
     """``target`` with the glibc of its system profile when it names none itself."""
-    glibc = getattr(target.system, "glibc", None)
+    glibc = target.known_glibc
     if target.glibc is None and glibc is not None:
-        return replace(target, glibc=str(glibc))
+        return replace(target, glibc=glibc)
     return target
 
 

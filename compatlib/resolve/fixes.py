@@ -479,7 +479,9 @@ def _unchecked(name: str, version: str, target: Target) -> str:
     """For a GPU target, what the data cannot say of framework release
     ``name`` ``version`` ("torch 1.12.1 is not in compatlib's data, as of ...,
     so whether it runs on this driver and GPU was not checked"); else ""."""
-    system = target.system
+    from compatlib.stack.profile import target_profile  # lazy: as in _layer_fixes
+
+    system = target_profile(target)
     if system is None or not (system.gpus or system.driver):
         return ""
     standing = unrecorded(name, version)

@@ -22,6 +22,7 @@ from compatlib.errors import InputError
 
 if TYPE_CHECKING:
     from compatlib.stack import knowledge
+    from compatlib.values.target import Target
 else:
     # the knowledge base module (its records and regexes) loads on first use, so
     # a plain ``glibc=2.36`` profile costs nothing
@@ -39,6 +40,7 @@ __all__ = [
     "preset",
     "presets",
     "profile_from_dict",
+    "target_profile",
 ]
 
 _KEYS = ("os", "glibc", "driver", "gpu", "cuda", "arch", "cpu", "description")
@@ -213,6 +215,14 @@ class SystemProfile:
         if self.description is not None:
             out["description"] = self.description
         return out
+
+
+def target_profile(target: Target) -> SystemProfile | None:
+    """The system profile of ``target``; ``None`` when it has none, or when its
+    ``system`` is some other object giving only the facts a
+    :class:`~compatlib.values.target.Target` itself reads (its glibc)."""
+    system = target.system
+    return system if isinstance(system, SystemProfile) else None
 
 
 def _check_version(value: str, name: str, source: str) -> None:

@@ -7,14 +7,14 @@ Markers are evaluated for the target, never for the host unless asked
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Protocol
 
 from packaging.version import InvalidVersion, Version
 
 from compatlib._values import field, value
 from compatlib.errors import InputError
 
-__all__ = ["ANY_GLIBC", "DEFAULT_GLIBC", "GLIBC_ADVICE", "PLATFORMS", "Target"]
+__all__ = ["ANY_GLIBC", "DEFAULT_GLIBC", "GLIBC_ADVICE", "PLATFORMS", "SystemFacts", "Target"]
 
 #: conda subdir -> (sys_platform, platform_system, platform_machine, os_name)
 PLATFORMS: dict[str, tuple[str, str, str, str]] = {
@@ -66,6 +66,17 @@ def _check_glibc(glibc: str) -> None:
         )
 
 
+class SystemFacts(Protocol):
+    """What a :class:`Target` reads of its system: the machine's glibc, if known.
+
+    :class:`compatlib.stack.profile.SystemProfile` is one (and the one the higher
+    layers take); this layer names only what it reads, as it may not import stack.
+    """
+
+    @property
+    def glibc(self) -> str | None: ...
+
+
 def _host_platform() -> str:
     # lazy: only _host_platform needs platform, which loads 1 module that importing this one does not
     import platform as _platform
@@ -89,7 +100,8 @@ class Target:
     usual deployment target; use :meth:`current` for the host).
     ``glibc``: the C library version wheels are selected for (``None``: the
     system's, else :data:`DEFAULT_GLIBC` is assumed on Linux).
-    ``system``: a system profile from :mod:`compatlib.stack` (driver, GPU, ...).
+    ``system``: a system profile from :mod:`compatlib.stack` (driver, GPU, ...); typed
+    here by what this class reads of it (:class:`SystemFacts`).
     ``markers``: extra marker variables that override the derived ones.
     """
 
@@ -97,7 +109,7 @@ class Target:
     platform: str | None = None
     implementation: str = "cpython"
     glibc: str | None = None
-    system: Any = None
+    system: SystemFacts | None = None
     markers: tuple[tuple[str, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -155,8 +167,7 @@ class Target:
         when neither gives one."""
         if self.glibc is not None:
             return self.glibc
-        glibc = getattr(self.system, "glibc", None)
-        return None if glibc is None else str(glibc)
+        return None if self.system is None else self.system.glibc
 
     @property
     def assumed_glibc(self) -> str | None:

@@ -13,7 +13,9 @@ from compatlib.stack.profile import (
     preset,
     presets,
     profile_from_dict,
+    target_profile,
 )
+from compatlib.values.target import SystemFacts, Target
 
 
 def test_default_profile_knows_nothing() -> None:
@@ -265,3 +267,24 @@ def test_profiles_are_frozen_and_hashable() -> None:
     with pytest.raises(AttributeError):
         p.os = "debian12"  # type: ignore[misc]
     assert hash(p) == hash(parse_system("ubuntu22.04"))
+
+
+class _GlibcOnly:
+    """System facts that are not a profile: only what a Target reads."""
+
+    glibc: str | None = "2.31"
+
+
+def test_a_target_types_its_system_by_what_it_reads() -> None:
+    """``Target.system`` is a :class:`SystemFacts` (values may not import stack):
+    a profile is one, and :func:`target_profile` gives it back to the layers that
+    read more of it; other facts give their glibc and no profile."""
+    profile = SystemProfile(glibc="2.35", driver="550.54.14")
+    facts: SystemFacts = profile
+    assert Target(system=facts).known_glibc == "2.35"
+    assert target_profile(Target(system=profile)) is profile
+    only = Target(system=_GlibcOnly())
+    assert (only.known_glibc, only.assumed_glibc) == ("2.31", None)
+    assert target_profile(only) is None
+    assert target_profile(Target()) is None
+    assert Target(system=SystemProfile()).known_glibc is None

@@ -95,10 +95,15 @@ def target_virtual_packages(target: Target) -> list[PackageRecord]:
     cannot detect them.
     """
     facts: dict[str, str] = {}
-    system: SystemProfile | None = target.system
-    glibc = target.glibc or (system.glibc if system is not None else None)
+    glibc = target.known_glibc
     if glibc:
         facts["glibc"] = glibc
+    system: SystemProfile | None = None
+    if target.system is not None:
+        # lazy: only a target with a system reads it as a profile (whose module is loaded then)
+        from compatlib.stack.profile import target_profile
+
+        system = target_profile(target)
     support = system.cuda_support() if system is not None else None
     if system is not None:
         if support is not None:

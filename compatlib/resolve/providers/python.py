@@ -32,6 +32,7 @@ from compatlib.values.filenames import canonicalize_name, parse_dist_filename
 from compatlib.values.pep508 import InvalidRequirement, Marker, Requirement, parse_requirement
 
 if TYPE_CHECKING:
+    from compatlib.stack.profile import SystemProfile
     from compatlib.values.filenames import Tag
     from compatlib.values.tags import TagRanker
 from compatlib.resolve.keys import PYTHON, PYTHONS, LayerKey, PipKey
@@ -132,7 +133,13 @@ class PythonProvider(BaseProvider[PipPackageKey, PipCandidate, PipConstraint]):
         self._marker_cache: dict[tuple[str, str], bool] = {}
         self._ranker: TagRanker | None = None
         self._yanked_cache: dict[tuple[str, Version], bool] = {}
-        self.layers = Layers(target, target.system)
+        system: SystemProfile | None = None
+        if target.system is not None:
+            # lazy: only a target with a system reads it as a profile (whose module is loaded then)
+            from compatlib.stack.profile import target_profile
+
+            system = target_profile(target)
+        self.layers = Layers(target, system)
 
     # -- provider protocol -------------------------------------------------------
     def candidates(self, package: PipPackageKey) -> Sequence[PipCandidate]:
