@@ -525,8 +525,8 @@ def lock_pip(
         prefetch=prefetch,
         verify_metadata=verify_metadata,
     )
-    universal_range = (universal, requires_python)
-    packages, system = _lock_each(run, inputs, all_constraints, targets, universal_range, sources)
+    span = _UniversalSpan(requires_python) if universal else None
+    packages, system = _lock_each(run, inputs, all_constraints, targets, span, sources)
     return Lock.of(
         packages,
         system_requirements=system,
@@ -537,7 +537,7 @@ def lock_pip(
             prereleases=pre,
             strategy=strategy,
             index_strategy=index_strategy,
-            extra={"universal": _universal_spec(requires_python, targets)} if universal else None,
+            extra=None if span is None else {"universal": span.spec(targets)},
         ),
     )
 
@@ -569,12 +569,12 @@ def _lock_each(
     inputs: PipInputs,
     constraints: Sequence[str],
     targets: Sequence[Target],
-    universal_range: tuple[bool, str | None],
+    span: _UniversalSpan | None,
     sources: SharedSources | None = None,
 ) -> tuple[list[LockedPackage], dict[str, dict[str, str]]]:
     """The packages of every target (``run`` solves one) and what each
-    platform needs of the system; ``universal_range``: whether the lock is
-    universal, and its ``requires_python``.
+    platform needs of the system; ``span``: the Pythons of a universal lock
+    (``None``: each target's own Python only).
 
     The PyPI repositories of every target and Python share one
     :class:`~compatlib.sources.pypi.shared.SharedSources` (``sources``, else
@@ -583,19 +583,18 @@ def _lock_each(
     once per run. A single solve keeps the cache's per-target page form,
     which holds only the files its target can use."""
     own = None
-    if sources is None and (universal_range[0] or len(targets) > 1):  # one solve: nothing to share
+    if sources is None and (span is not None or len(targets) > 1):  # one solve: nothing to share
         # lazy: only _lock_each needs compatlib.sources.pypi.shared, which loads 1 module that importing this one does not
         from compatlib.sources.pypi.shared import SharedSources
 
         sources = own = SharedSources()
     run = functools.partial(run, shared=sources)
-    universal, requires_python = universal_range
     packages: list[LockedPackage] = []
     system: dict[str, dict[str, str]] = {}
     try:
         for tgt in targets:
-            if universal:
-                found, needs = _lock_universal(run, inputs, constraints, tgt, requires_python)
+            if span is not None:
+                found, needs = _lock_universal(run, inputs, constraints, tgt, span)
             else:
                 found, needs = run(tgt)
             packages.extend(found)
@@ -647,12 +646,24 @@ def _universal_spec(requires_python: str | None, targets: Sequence[Target]) -> s
     return f">={lowest.major}.{lowest.minor}" if lowest is not None else ">=3.8"
 
 
+@value
+class _UniversalSpan:
+    """The Pythons a universal lock covers: ``requires_python``, else (``None``)
+    from the lowest target's Python up."""
+
+    requires_python: str | None
+
+    def spec(self, targets: Sequence[Target]) -> str:
+        """The specifier for ``targets`` (see :func:`_universal_spec`)."""
+        return _universal_spec(self.requires_python, targets)
+
+
 def _lock_universal(
     run: Any,
     inputs: PipInputs,
     constraints: Sequence[str],
     target: Target,
-    requires_python: str | None,
+    span: _UniversalSpan,
 ) -> tuple[list[LockedPackage], dict[str, str]]:
     """One platform of a universal lock: a solve per class of Pythons the markers
     tell apart (the requirements', then those of every release read, until no
@@ -660,7 +671,7 @@ def _lock_universal(
     # lazy: only _lock_universal needs compatlib.resolve.universal, which loads 3 modules that importing this one does not
     from compatlib.resolve.universal import markers_of, python_classes, python_ranges
 
-    spec = _universal_spec(requires_python, [target])
+    spec = span.spec([target])
     texts: list[str] = [*inputs.requirements, *constraints]
     forks: dict[str, tuple[list[LockedPackage], dict[str, str]]] = {}
     for _round in range(8):
