@@ -1,17 +1,33 @@
-"""The command lines of compatlib and its peers, and reading their answers back,
-shared by the lock benchmarks (local folders: bench_lock.py; the default index:
-bench_index.py). Each locks for CPython ``python`` on x86_64 Linux with ``glibc``."""
+"""The command lines of compatlib and its peers, reading their answers back, and
+the timed samples of a run, shared by the lock benchmarks (local folders:
+bench_lock.py; the default index: bench_index.py and bench_universal.py). Each
+locks for CPython ``python`` on x86_64 Linux with ``glibc``."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import statistics
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
+
+
+@dataclass
+class Sample:
+    """One timed run: its wall time and its own peak resident memory."""
+
+    seconds: float
+    rss_mb: float
+
+
+def median(samples: Sequence[Sample]) -> float:
+    """The median wall time of ``samples``."""
+    return statistics.median(s.seconds for s in samples)
 
 
 def find_uv() -> str:

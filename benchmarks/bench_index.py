@@ -35,7 +35,6 @@ import os
 import platform
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _peers import compatlib_cmd, find_uv, read_versions, uv_cmd
+from _peers import Sample, compatlib_cmd, find_uv, median, read_versions, uv_cmd
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -72,12 +71,6 @@ SETS: dict[str, list[str]] = {
     "tensorflow": ["tensorflow"],
 }
 TOOLS = ("compatlib", "uv", "uv --generate-hashes")
-
-
-@dataclass
-class Sample:
-    seconds: float
-    rss_mb: float
 
 
 @dataclass
@@ -181,10 +174,6 @@ def bench(names: Sequence[str], repeat: int) -> list[Row]:
     return rows
 
 
-def _median(samples: Sequence[Sample]) -> float:
-    return statistics.median(s.seconds for s in samples)
-
-
 def _spread(samples: Sequence[Sample]) -> str:
     times = sorted(s.seconds for s in samples)
     return f"{times[0]:.2f}-{times[-1]:.2f}" if len(times) > 1 else f"{times[0]:.2f}"
@@ -209,8 +198,8 @@ def _agree(row: Row) -> str:
 
 
 def _line(row: Row) -> str:
-    c, u = _median(row.cold["compatlib"]), _median(row.cold["uv"])
-    cw, uw = _median(row.warm["compatlib"]), _median(row.warm["uv"])
+    c, u = median(row.cold["compatlib"]), median(row.cold["uv"])
+    cw, uw = median(row.warm["compatlib"]), median(row.warm["uv"])
     return (
         f"{row.name:12s} {len(row.versions['compatlib']):3d} pkgs  cold {c:.2f}s vs uv {u:.2f}s "
         f"({c / u:.1f}x)  warm {cw:.2f}s vs {uw:.2f}s ({cw / uw:.1f}x)  "
@@ -228,8 +217,8 @@ def table(rows: Sequence[Row]) -> str:
     )
     lines = [head, "|" + "---|" * 13]
     for r in rows:
-        c, u, h = (_median(r.cold[t]) for t in TOOLS)
-        cw, uw, hw = (_median(r.warm[t]) for t in TOOLS)
+        c, u, h = (median(r.cold[t]) for t in TOOLS)
+        cw, uw, hw = (median(r.warm[t]) for t in TOOLS)
         lines.append(
             f"| {r.name} | {len(r.versions['compatlib'])} "
             f"| {c:.2f} s ({_spread(r.cold['compatlib'])}) | {u:.2f} s ({_spread(r.cold['uv'])}) "
@@ -239,10 +228,10 @@ def table(rows: Sequence[Row]) -> str:
             f"| {r.cache_mb['compatlib']:.0f} / {r.cache_mb['uv']:.0f} "
             f"| {_rss(r.cold['compatlib']):.0f} / {_rss(r.cold['uv']):.0f} | {_agree(r)} |"
         )
-    tc = sum(_median(r.cold["compatlib"]) for r in rows)
-    tu = sum(_median(r.cold["uv"]) for r in rows)
-    twc = sum(_median(r.warm["compatlib"]) for r in rows)
-    twu = sum(_median(r.warm["uv"]) for r in rows)
+    tc = sum(median(r.cold["compatlib"]) for r in rows)
+    tu = sum(median(r.cold["uv"]) for r in rows)
+    twc = sum(median(r.warm["compatlib"]) for r in rows)
+    twu = sum(median(r.warm["uv"]) for r in rows)
     lines.append(
         f"| **all** | | {tc:.2f} s | {tu:.2f} s | | **{tc / tu:.1f}x** "
         f"| {twc:.2f} s | {twu:.2f} s | | **{twc / twu:.1f}x** | | | |"

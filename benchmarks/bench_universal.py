@@ -33,7 +33,6 @@ import argparse
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,8 +41,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _peers import compatlib_cmd, find_uv, uv_cmd
-from bench_index import Sample, run
+from _peers import Sample, compatlib_cmd, find_uv, median, uv_cmd
+from bench_index import run
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -168,10 +167,6 @@ def bench(names: Sequence[str], repeat: int, baseline: Path | None) -> list[Row]
     return rows
 
 
-def _median(samples: Sequence[Sample]) -> float:
-    return statistics.median(s.seconds for s in samples)
-
-
 def _agree(row: Row) -> str:
     ours, theirs = row.pins["compatlib"], row.pins["uv"]
     if ours == theirs:
@@ -189,14 +184,14 @@ def _agree(row: Row) -> str:
 
 
 def _line(row: Row) -> str:
-    c, u = _median(row.cold["compatlib"]), _median(row.cold["uv"])
-    cw, uw = _median(row.warm["compatlib"]), _median(row.warm["uv"])
+    c, u = median(row.cold["compatlib"]), median(row.cold["uv"])
+    cw, uw = median(row.warm["compatlib"]), median(row.warm["uv"])
     text = (
         f"{row.name:12s} {len(row.pins['compatlib']):3d} pins  cold {c:.2f}s vs uv {u:.2f}s "
         f"({c / u:.1f}x)  warm {cw:.2f}s vs {uw:.2f}s ({cw / uw:.1f}x)"
     )
     if "baseline" in row.cold:
-        b, bw = _median(row.cold["baseline"]), _median(row.warm["baseline"])
+        b, bw = median(row.cold["baseline"]), median(row.warm["baseline"])
         text += f"  baseline {b:.2f}s/{bw:.2f}s ({b / u:.1f}x/{bw / uw:.1f}x)"
     return text + f"  same: {_agree(row)}"
 
@@ -210,15 +205,15 @@ def table(rows: Sequence[Row]) -> str:
     head += "| same pins |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
-        c, u = _median(r.cold["compatlib"]), _median(r.cold["uv"])
-        cw, uw = _median(r.warm["compatlib"]), _median(r.warm["uv"])
+        c, u = median(r.cold["compatlib"]), median(r.cold["uv"])
+        cw, uw = median(r.warm["compatlib"]), median(r.warm["uv"])
         line = (
             f"| {r.name} | {len(r.pins['compatlib'])} / {len(r.pins['uv'])} "
             f"| {c:.2f} s | {u:.2f} s | **{c / u:.1f}x** "
             f"| {cw:.2f} s | {uw:.2f} s | **{cw / uw:.1f}x** "
         )
         if base:
-            b, bw = _median(r.cold["baseline"]), _median(r.warm["baseline"])
+            b, bw = median(r.cold["baseline"]), median(r.warm["baseline"])
             line += f"| {b:.2f} s, {bw:.2f} s ({b / u:.1f}x, {bw / uw:.1f}x) "
         lines.append(line + f"| {_agree(r)} |")
     return "\n".join(lines)
