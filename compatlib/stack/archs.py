@@ -179,14 +179,34 @@ def runs_on(
 _OPEN = 10**6  # a minor above every real one: "X.x" is (X, 0) .. (X, _OPEN)
 
 
-def _text(lo: tuple[int, int], hi_major: int) -> str:
+def _text(lo: tuple[int, int], hi_major: int, known: Collection[tuple[int, int]]) -> str:
+    """One span: ``5.0-9.x``, ``8.x``, ``8.6-8.x``; a span within one major that
+    reaches no known compute capability above its lowest reads as that one: ``3.7``
+    (a major the data does not know keeps its open end)."""
     start = f"{lo[0]}.{lo[1]}"
     if lo[0] == hi_major:
-        return f"{lo[0]}.x" if lo[1] == 0 else f"{start}-{lo[0]}.x"
+        if lo[1] == 0:
+            return f"{lo[0]}.x"
+        minors = [m for major, m in known if major == lo[0]]
+        if minors and max(minors) <= lo[1]:
+            return start
+        return f"{start}-{lo[0]}.x"
     return f"{start}-{hi_major}.x"
 
 
-def describe_arch_list(arch_list: Sequence[str] | str) -> str:
+@lru_cache(maxsize=1)
+def _known_compute_capabilities() -> frozenset[tuple[int, int]]:
+    # lazy: the knowledge base imports this module (the rules); what exists is its data
+    from compatlib.stack.knowledge import cuda_architectures
+
+    return frozenset(
+        split_compute_capability(a.compute_capability)[:2] for a in cuda_architectures()
+    )
+
+
+def describe_arch_list(
+    arch_list: Sequence[str] | str, known: Collection[tuple[int, int]] | None = None
+) -> str:
     """The GPUs an architecture list runs on, as ranges for explanations.
 
     ``["5.0", "6.0", "7.0", "7.5", "8.0", "8.6", "9.0"]`` is ``"compute capability
@@ -194,7 +214,11 @@ def describe_arch_list(arch_list: Sequence[str] | str) -> str:
     are in it), ``["7.5", "8.0", "8.6", "9.0", "10.0", "12.0+PTX"]`` is ``"compute
     capability 7.5-10.x, 12.x, and newer through PTX"``; architecture-specific
     targets are named exactly (``"9.0 only (sm_90a)"``). Jetson (Tegra) GPUs inside a
-    range still need machine code for exactly their compute capability.
+    range still need machine code for exactly their compute capability. A range
+    within one major that no compute capability in ``known`` (default: the
+    knowledge base's) lies above reads as its one compute capability: ``["3.7",
+    "5.0"]`` is ``"compute capability 3.7, 5.x"``, where ``["8.6"]`` stays
+    ``"8.6-8.x"`` (8.7 and 8.9 run it).
     """
     targets = parse_arch_list(arch_list)
     exact = sorted({(t.compute_capability, t.sass) for t in targets if t.variant == "a"})
@@ -213,7 +237,9 @@ def describe_arch_list(arch_list: Sequence[str] | str) -> str:
             merged[-1] = (first, max(last, lo[0]))
         else:
             merged.append((lo, lo[0]))
-    parts = [_text(lo, last) for lo, last in merged]
+    if known is None:
+        known = _known_compute_capabilities()
+    parts = [_text(lo, last, known) for lo, last in merged]
     if ptx_from is not None:
         joined = bool(merged) and merged[-1][1] + 1 >= ptx_from[0] and merged[-1][0] <= ptx_from
         if joined:

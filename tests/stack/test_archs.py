@@ -142,7 +142,7 @@ def test_real_cards_on_real_torch_builds(
     ("version", "variant", "text"),
     [
         ("2.3.1", "cu121", "compute capability 5.0-9.x"),
-        ("2.0.0", "cu118", "compute capability 3.7-3.x, 5.0-9.x"),
+        ("2.0.0", "cu118", "compute capability 3.7, 5.0-9.x"),
         ("2.7.0", "cu128", "compute capability 7.5-10.x, 12.x, and newer through PTX"),
         ("2.15.0", "cu132", "compute capability 7.5-10.x, 12.x"),
     ],
@@ -157,7 +157,10 @@ def test_real_torch_arch_lists_render_as_ranges(version: str, variant: str, text
         (["8.0", "9.0+PTX"], "compute capability 8.0-9.x, and newer through PTX"),
         (["compute_90"], "compute capability 9.0 and newer through PTX"),
         (["5.0", "compute_70", "9.0"], "compute capability 5.x, 7.0 and newer through PTX"),
-        (["8.6"], "compute capability 8.6-8.x"),
+        (["8.6"], "compute capability 8.6-8.x"),  # 8.7 and 8.9 run it
+        (["3.7", "5.0"], "compute capability 3.7, 5.x"),  # no 3.x above 3.7
+        (["3.5"], "compute capability 3.5-3.x"),
+        (["13.1"], "compute capability 13.1-13.x"),  # a major the data does not know
         (["sm_100f"], "compute capability 10.x"),
         (
             ["8.0", "sm_90a", "compute_100a"],
@@ -167,6 +170,16 @@ def test_real_torch_arch_lists_render_as_ranges(version: str, variant: str, text
 )
 def test_describe_arch_list(arch_list: list[str], text: str) -> None:
     assert describe_arch_list(arch_list) == text
+
+
+def test_a_span_of_one_known_compute_capability_reads_as_it() -> None:
+    """Within one major, a range reads as its lowest compute capability alone when
+    none known lies above it; spans over majors or minors keep their wording."""
+    known = [(8, 0), (8, 6), (9, 0)]
+    assert describe_arch_list(["8.6"], known) == "compute capability 8.6"
+    assert describe_arch_list(["8.0"], known) == "compute capability 8.x"
+    assert describe_arch_list(["8.6", "9.0"], known) == "compute capability 8.6-9.x"
+    assert describe_arch_list(["8.6"], [(8, 6), (8, 9)]) == "compute capability 8.6-8.x"
 
 
 def test_explanations_give_ranges_not_exact_values() -> None:
