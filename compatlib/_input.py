@@ -25,11 +25,14 @@ import json
 import os
 import re
 import sys
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from compatlib.errors import InputError
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
     import yaml
 
 __all__ = [
@@ -46,6 +49,7 @@ __all__ = [
     "load_yaml",
     "read_bytes",
     "read_text",
+    "recorded_reads",
 ]
 
 MAX_FILE_BYTES = 256 * 2**20
@@ -84,7 +88,40 @@ def read_bytes(
             source=source,
             expected=f"a file of at most {_size(limit)}",
         )
+    reads = _READS.get()
+    if reads is not None:
+        reads[source] = data
     return data
+
+
+#: where :func:`read_bytes` keeps what it reads, inside :func:`recorded_reads`
+_READS: ContextVar[dict[str, bytes] | None] = ContextVar("compatlib_reads", default=None)
+
+
+class _Recording:
+    def __init__(self) -> None:
+        self.reads: dict[str, bytes] = {}
+        self._token: Any = None
+
+    def __enter__(self) -> dict[str, bytes]:
+        self._token = _READS.set(self.reads)
+        return self.reads
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        _READS.reset(self._token)
+
+
+def recorded_reads() -> _Recording:
+    """``with recorded_reads() as reads:`` keeps every file :func:`read_bytes` reads
+    inside the block (``reads``: path as given -> its bytes), so that a caller that
+    parses files through a reader can scan the same bytes without reading them
+    again (``compatlib doctor``). Per thread and task (a context variable)."""
+    return _Recording()
 
 
 def _size(n: int) -> str:

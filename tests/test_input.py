@@ -21,6 +21,7 @@ from compatlib._input import (
     load_yaml,
     read_bytes,
     read_text,
+    recorded_reads,
 )
 from compatlib.errors import InputError
 
@@ -59,6 +60,19 @@ def test_invalid_utf8_names_line_and_column() -> None:
 def test_byte_order_mark_is_dropped(tmp_path: Path) -> None:
     (tmp_path / "f").write_bytes(b"\xef\xbb\xbfname: x\n")
     assert read_text(tmp_path / "f") == "name: x\n"
+
+
+def test_reads_are_recorded_only_inside_the_block(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_bytes(b"one\n")
+    b.write_bytes(b"two\n")
+    with recorded_reads() as outer:
+        assert read_text(a) == "one\n"
+        with recorded_reads() as inner:
+            read_bytes(b)
+    read_bytes(a)
+    assert outer == {str(a): b"one\n"}
+    assert inner == {str(b): b"two\n"}
 
 
 # -- nesting ----------------------------------------------------------------------------

@@ -377,14 +377,26 @@ def diagnose_spec(spec: Spec, texts: dict[str, str]) -> list[Finding]:
 
 
 def diagnose(paths: Sequence[str | Path]) -> list[Finding]:
-    """Read each spec file as ``compatlib lock`` would and return every finding."""
+    """Read each spec file as ``compatlib lock`` would and return every finding.
+
+    Each file is read once: the text the reader parsed is the text scanned for
+    tokens and plain http (kept as it is read, :func:`compatlib._input.recorded_reads`).
+    """
     # lazy: only diagnose needs compatlib._input, which loads 1 module that importing this one does not
-    from compatlib._input import read_text
+    from compatlib._input import decode_text, read_text, recorded_reads
 
     findings: list[Finding] = []
     for path in paths:
-        spec = read_spec(path)
-        files = spec.sources or (str(path),)
-        texts = {f: read_text(f, what="spec file") for f in files}
+        with recorded_reads() as reads:
+            spec = read_spec(path)
+        texts: dict[str, str] = {}
+        for file in spec.sources or (str(path),):
+            data = reads.get(file)
+            # a file the reader named but did not read itself is read here
+            texts[file] = (
+                read_text(file, what="spec file")
+                if data is None
+                else decode_text(data, source=file, what="spec file")
+            )
         findings += diagnose_spec(spec, texts)
     return findings

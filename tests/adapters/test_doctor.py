@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -145,3 +149,71 @@ def test_cli_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_every_code_has_a_severity() -> None:
     assert set(CODES.values()) <= {"error", "warning", "info"}
+
+
+#: the files opened while a test counts them (None: not counting)
+_OPENED: list[str] | None = None
+_HOOKED = False
+
+
+def _on_audit(event: str, args: tuple[Any, ...]) -> None:
+    if event == "open" and _OPENED is not None and isinstance(args[0], (str, os.PathLike)):
+        _OPENED.append(os.fspath(args[0]))
+
+
+def _opens(paths: list[Path]) -> tuple[list[tuple[str, str, int | None]], Counter[str]]:
+    """The findings for ``paths`` and how often each file under their folder was opened
+    (by the interpreter's own audit event: nothing stands in for the reading)."""
+    global _OPENED, _HOOKED
+    if not _HOOKED:  # an audit hook stays for the process: one, idle unless counting
+        sys.addaudithook(_on_audit)
+        _HOOKED = True
+    _OPENED = []
+    try:
+        found = [(f.code, Path(f.source).name, f.line) for f in diagnose(paths)]
+        opened = list(_OPENED)
+    finally:
+        _OPENED = None
+    folder = str(paths[0].parent)
+    return found, Counter(Path(p).name for p in opened if p.startswith(folder))
+
+
+def test_each_spec_file_is_read_once(tmp_path: Path) -> None:
+    """The text the reader parsed is the text scanned: every file (an included one
+    too) is opened once, and what is found in each stays where it was."""
+    _write(tmp_path, "base.txt", f"# {GITHUB_TOKEN}\nnumpy==2.2.6\n")
+    req = _write(tmp_path, "requirements.txt", "-r base.txt\npandas\n")
+    env = _write(
+        tmp_path,
+        "environment.yml",
+        "channels: [conda-forge, nodefaults]\ndependencies:\n  - python=3.11\n"
+        "  - pip=25.1\n  - pip:\n    - --trusted-host example.com\n",
+    )
+    toml = _write(
+        tmp_path,
+        "pyproject.toml",
+        f'[project]\nname = "x"\nversion = "1"\n# {GITHUB_TOKEN}\ndependencies = ["six"]\n',
+    )
+    _write(
+        tmp_path,
+        "conda.yml",
+        f"# {GITHUB_TOKEN}\nchannels: [conda-forge, nodefaults]\ndependencies:\n"
+        "  - python=3.10\n  - pip=24.0\n",
+    )
+    azure = _write(
+        tmp_path,
+        "azure.yml",
+        "$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\n"
+        "name: train\nimage: mcr.microsoft.com/azureml/curated/acpt:1\nconda_file: conda.yml\n",
+    )
+    found, opened = _opens([req, env, toml, azure])
+    assert found == [
+        ("CL001", "base.txt", 1),
+        ("CL010", "requirements.txt", 2),
+        ("CL002", "environment.yml", 6),
+        ("CL001", "pyproject.toml", 4),
+        ("CL010", "pyproject.toml", 5),
+        ("CL001", "conda.yml", 1),
+    ]
+    names = ("base.txt", "requirements.txt", "environment.yml", "pyproject.toml")
+    assert opened == dict.fromkeys((*names, "azure.yml", "conda.yml"), 1)
