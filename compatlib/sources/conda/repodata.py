@@ -53,6 +53,7 @@ from compatlib._input import load_json
 from compatlib.errors import InputError
 from compatlib.sources.conda.naming import KNOWN_SUBDIRS, canonical_channel_name, strip_credentials
 from compatlib.sources.conda.records import PackageRecord
+from compatlib.sources.conda.scan import scan_document
 from compatlib.sources.conda.sparse import RepodataIndex, SparseRepodata, index_document
 from compatlib.values.urls import join_url, path_to_url, split_url, url_to_path
 
@@ -71,6 +72,7 @@ __all__ = [
     "load_sparse_repodata",
     "parse_repodata",
     "read_repodata_bytes",
+    "repodata_text",
 ]
 
 # Looked for in a subdir folder, in this order.
@@ -100,6 +102,11 @@ def _bounded(step: Any, source: str) -> bytes:
 
 def read_repodata_bytes(raw: bytes, source: str) -> Any:
     """Decompress (bz2, zstd, gzip: by content) and decode JSON, with located errors."""
+    return load_json(repodata_text(raw, source), source=source, expected="a repodata.json document")
+
+
+def repodata_text(raw: bytes, source: str) -> str:
+    """Decompress (bz2, zstd, gzip: by content) and decode UTF-8, with located errors."""
     data = raw
     try:
         if raw.startswith(_ZSTD_MAGIC):
@@ -131,12 +138,11 @@ def read_repodata_bytes(raw: bytes, source: str) -> Any:
             f"cannot decompress repodata: {exc}", source=source, expected="valid compressed JSON"
         ) from None
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
             f"repodata is not UTF-8 (byte {exc.start})", source=source, expected="UTF-8 JSON"
         ) from None
-    return load_json(text, source=source, expected="a repodata.json document")
 
 
 def _resolve_base_url(meta: Mapping[str, Any], location_url: str, subdir: str) -> str:
@@ -315,23 +321,32 @@ def _indexed(
             if loaded is not None:
                 return _remember(key, loaded, len(data))
     raw = read if isinstance(read, bytes) else read()
-    size = 8 * len(raw)  # decoded JSON takes several times its text
-    with _gc_paused():
-        index = index_document(read_repodata_bytes(raw, source), source)
-        if not cache:
-            return index
-        if len(raw) >= DISK_CACHE_MIN_BYTES:
-            try:
-                data = index.dump(key)
-            except ValueError:  # a value marshal cannot write: keep the decoded index
-                data = b""
-            if data:
-                with contextlib.suppress(OSError):  # a read-only cache costs time only
-                    folder.mkdir(parents=True, exist_ok=True)
-                    write_atomic(_cache_file(folder, location), data, durable=False)
+    text = repodata_text(raw, source)
+    scanned = scan_document(text)
+    if scanned is not None:
+        # the text and the places of its entries: a little more than the text
+        index, size = RepodataIndex.from_scan(scanned), 2 * len(text)
+    else:
+        with _gc_paused():
+            decoded = load_json(text, source=source, expected="a repodata.json document")
+            index = index_document(decoded, source)
+        size = 8 * len(text)  # decoded JSON takes several times its text
+    if not cache:
+        return index
+    if len(raw) >= DISK_CACHE_MIN_BYTES:
+        try:
+            data = index.dump(key)
+        except ValueError:  # a value marshal cannot write: keep the index in memory only
+            data = b""
+        if data:
+            with contextlib.suppress(OSError):  # a read-only cache costs time only
+                folder.mkdir(parents=True, exist_ok=True)
+                write_atomic(_cache_file(folder, location), data, durable=False)
+            if scanned is None:
                 # the dumped form is a fraction of the decoded JSON's memory, and
                 # the decoded entries go now, unseen by the collector
-                compact = RepodataIndex.load(data, key)
+                with _gc_paused():
+                    compact = RepodataIndex.load(data, key)
                 if compact is not None:
                     index, size = compact, len(data)
     return _remember(key, index, size)

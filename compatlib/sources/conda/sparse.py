@@ -26,22 +26,23 @@ import contextlib
 import marshal
 import sys
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NoReturn
 
 from compatlib.errors import InputError
 from compatlib.sources.conda.records import PackageRecord, record_from_json, split_filename
+from compatlib.sources.conda.scan import ScannedDocument
 
 __all__ = ["RepodataIndex", "SparseRepodata", "document_meta", "index_document", "package_maps"]
 
 #: one raw entry: (section, file name, the record's JSON object)
 Entry = tuple[str, str, Any]
 
-#: first line of a dumped index: the format and the ``marshal`` flavour it depends on
-DUMP_MAGIC = (
-    f"compatlib-conda-index 2 py{sys.version_info[0]}.{sys.version_info[1]} "
-    f"marshal{marshal.version}\n"
-).encode()
+_FLAVOUR = f"py{sys.version_info[0]}.{sys.version_info[1]} marshal{marshal.version}\n"
+#: first line of a dumped index of decoded entries: the format and the ``marshal`` flavour
+DUMP_MAGIC = f"compatlib-conda-index 2 {_FLAVOUR}".encode()
+#: first line of a dumped index of places in the document's text
+TEXT_MAGIC = f"compatlib-conda-places 1 {_FLAVOUR}".encode()
 
 
 def document_meta(doc: Mapping[str, Any], source: str) -> Mapping[str, Any]:
@@ -95,23 +96,30 @@ def package_maps(doc: Any, source: str) -> list[tuple[str, Mapping[str, Any]]]:
 
 
 class RepodataIndex:
-    """The entries of one decoded repodata document, grouped by lowercased name.
+    """The entries of one repodata document, grouped by lowercased name.
 
     Source-independent: the same index serves every location the document is
     read from. ``meta`` is the document's ``info``/``metadata`` object (``None``
     for a plain ``{filename: record}`` index), ``count`` the number of entries
     kept, ``subdirs`` the entries' own ``subdir`` values and ``lacks_subdir``
     whether some entry names none (it takes the document's).
+
+    The entries are held one of three ways: decoded (``entries``), as
+    ``marshal`` spans of a cached body (``blob`` and ``spans``), or as places in
+    the document's text (``scanned``, from
+    :func:`~compatlib.sources.conda.scan.scan_document`). The latter two decode
+    a name's entries the first time they are asked for.
     """
 
     __slots__ = (
         "_blob",
         "_entries",
+        "_lacks_subdir",
+        "_scanned",
         "_spans",
+        "_subdirs",
         "count",
-        "lacks_subdir",
         "meta",
-        "subdirs",
         "views",
     )
 
@@ -121,37 +129,80 @@ class RepodataIndex:
         *,
         meta: Mapping[str, Any] | None,
         count: int,
-        subdirs: frozenset[str],
+        subdirs: frozenset[str] | None,
         lacks_subdir: bool,
         blob: bytes | memoryview = b"",
         spans: dict[str, tuple[int, int, int]] | None = None,
+        scanned: ScannedDocument | None = None,
     ) -> None:
         self._entries = entries
         self._blob = blob
         self._spans = spans
+        self._scanned = scanned
         self.meta = meta
         self.count = count
-        self.subdirs = subdirs
-        self.lacks_subdir = lacks_subdir
+        self._subdirs = subdirs
+        self._lacks_subdir = lacks_subdir
         #: the :class:`SparseRepodata` made of this index, by where they were read
         self.views: dict[tuple[str, ...], SparseRepodata] = {}
 
+    @classmethod
+    def from_scan(cls, scanned: ScannedDocument) -> RepodataIndex:
+        """The index of a document found by :func:`~compatlib.sources.conda.scan.scan_document`."""
+        return cls(
+            {},
+            meta=scanned.meta,
+            count=scanned.count,
+            subdirs=scanned.subdirs,
+            lacks_subdir=scanned.lacks_subdir,
+            scanned=scanned,
+        )
+
+    def _keys(self) -> Mapping[str, object]:
+        if self._scanned is not None:
+            return self._scanned.groups
+        if self._spans is not None:
+            return self._spans
+        return self._entries
+
     def names(self) -> tuple[str, ...]:
         """Package names, sorted."""
-        if self._spans is not None:
-            return tuple(sorted(self._spans))
-        return tuple(sorted(self._entries))
+        return tuple(sorted(self._keys()))
 
     def __contains__(self, name: object) -> bool:
-        if self._spans is not None:
-            return name in self._spans
-        return name in self._entries
+        return name in self._keys()
 
-    def entries(self, name: str) -> list[Entry]:
-        """The raw entries of ``name`` (lowercased); empty when absent."""
+    @property
+    def subdirs(self) -> frozenset[str]:
+        """The entries' own ``subdir`` values."""
+        if self._subdirs is None:
+            self._subdirs, self._lacks_subdir = _subdirs_of(
+                entry for name in self.names() for _s, _f, entry in self.entries(name)
+            )
+        return self._subdirs
+
+    @property
+    def lacks_subdir(self) -> bool:
+        """Whether some entry names no subdir of its own."""
+        self.subdirs  # noqa: B018 - computes both when the scan could not tell
+        return self._lacks_subdir
+
+    def entries(self, name: str, source: str = "<repodata>") -> list[Entry]:
+        """The raw entries of ``name`` (lowercased); empty when absent. ``source``
+        names the document in the error a damaged entry raises."""
         got = self._entries.get(name)
-        if got is not None or self._spans is None:
-            return got or []
+        if got is not None:
+            return got
+        if self._scanned is not None:
+            numbers = self._scanned.groups.get(name)
+            if numbers is None:
+                return []
+            got = self._scanned.entries(numbers, source)
+            _check_names(name, got, source)
+            self._entries[name] = got
+            return got
+        if self._spans is None:
+            return []
         span = self._spans.get(name)
         if span is None:
             return []
@@ -171,32 +222,42 @@ class RepodataIndex:
 
     # -- the cached form ---------------------------------------------------------
     def dump(self, key: str) -> bytes:
-        """The index as bytes for a cache file; ``key`` identifies the document."""
-        body: list[bytes] = []
-        spans: dict[str, tuple[int, int, int]] = {}
-        offset = 0
-        for name in sorted(self._entries if self._spans is None else self._spans):
-            chunk = marshal.dumps(self.entries(name))
-            spans[name] = (offset, len(chunk), zlib.crc32(chunk))
-            offset += len(chunk)
-            body.append(chunk)
-        header = marshal.dumps(
-            {
-                "key": key,
-                "meta": None if self.meta is None else dict(self.meta),
-                "count": self.count,
-                "subdirs": sorted(self.subdirs),
-                "lacks_subdir": self.lacks_subdir,
-                "spans": spans,
-                "body": offset,
-            }
-        )
+        """The index as bytes for a cache file; ``key`` identifies the document.
+
+        An index of places keeps them and the text; any other, ``marshal`` spans
+        of each name's entries.
+        """
+        header: dict[str, Any] = {
+            "key": key,
+            "meta": None if self.meta is None else dict(self.meta),
+            "count": self.count,
+            "subdirs": None if self._subdirs is None else sorted(self._subdirs),
+            "lacks_subdir": self._lacks_subdir,
+        }
+        if self._scanned is not None:
+            body = [self._scanned.text.encode("utf-8")]
+            header["scan"] = self._scanned.state()
+            magic = TEXT_MAGIC
+        else:
+            body = []
+            spans: dict[str, tuple[int, int, int]] = {}
+            offset = 0
+            for name in self.names():
+                chunk = marshal.dumps(self.entries(name))
+                spans[name] = (offset, len(chunk), zlib.crc32(chunk))
+                offset += len(chunk)
+                body.append(chunk)
+            header["spans"] = spans
+            magic = DUMP_MAGIC
+        header["body"] = sum(len(b) for b in body)
+        header["crc"] = zlib.crc32(body[0]) if self._scanned is not None else 0
+        raw = marshal.dumps(header)
         return b"".join(
             [
-                DUMP_MAGIC,
-                len(header).to_bytes(8, "little"),
-                zlib.crc32(header).to_bytes(4, "little"),
-                header,
+                magic,
+                len(raw).to_bytes(8, "little"),
+                zlib.crc32(raw).to_bytes(4, "little"),
+                raw,
                 *body,
             ]
         )
@@ -204,9 +265,10 @@ class RepodataIndex:
     @classmethod
     def load(cls, data: bytes, key: str) -> RepodataIndex | None:
         """An index from :meth:`dump`'s bytes; ``None`` unless it is intact and for ``key``."""
-        if not data.startswith(DUMP_MAGIC):
+        text_form = data.startswith(TEXT_MAGIC)
+        if not (text_form or data.startswith(DUMP_MAGIC)):
             return None
-        at = len(DUMP_MAGIC)
+        at = len(TEXT_MAGIC if text_form else DUMP_MAGIC)
         size = int.from_bytes(data[at : at + 8], "little")
         crc = int.from_bytes(data[at + 8 : at + 12], "little")
         view = memoryview(data)
@@ -222,22 +284,42 @@ class RepodataIndex:
             isinstance(header, dict)
             and header.get("key") == key
             and header.get("body") == len(body)
-            and isinstance(header.get("spans"), dict)
+            and isinstance(header.get("scan" if text_form else "spans"), dict)
             and isinstance(header.get("meta"), (dict, type(None)))
             and isinstance(header.get("count"), int)
-            and isinstance(header.get("subdirs"), list)
+            and isinstance(header.get("subdirs"), (list, type(None)))
         ):
             return None
-        spans: dict[str, tuple[int, int, int]] = header["spans"]
-        return cls(
-            {},
-            meta=header["meta"],
-            count=header["count"],
-            subdirs=frozenset(header["subdirs"]),
-            lacks_subdir=bool(header.get("lacks_subdir")),
-            blob=body,
-            spans=spans,
-        )
+        subdirs = header["subdirs"]
+        common: dict[str, Any] = {
+            "meta": header["meta"],
+            "count": header["count"],
+            "subdirs": None if subdirs is None else frozenset(subdirs),
+            "lacks_subdir": bool(header.get("lacks_subdir")),
+        }
+        if not text_form:
+            return cls({}, blob=body, spans=header["spans"], **common)
+        if zlib.crc32(body) != header.get("crc"):
+            return None
+        try:
+            text = str(body, "utf-8")
+        except UnicodeDecodeError:
+            return None
+        scanned = ScannedDocument.from_state(text, header["scan"])
+        return None if scanned is None else cls({}, scanned=scanned, **common)
+
+
+def _check_names(name: str, entries: list[Entry], source: str) -> None:
+    """Refuse an entry found under ``name`` (by its file name) that names another package."""
+    for section, fn, entry in entries:
+        own = entry.get("name") if type(entry) is dict else None
+        if type(own) is str and own.lower() != name:
+            raise InputError(
+                f"entry {fn!r} names package {own!r}, not the one its file name gives",
+                source=source,
+                field=f"{section}.{fn}",
+                expected=f"name: {name!r}",
+            )
 
 
 def _is_entry(item: Any) -> bool:
@@ -265,8 +347,6 @@ def index_document(doc: Any, source: str) -> RepodataIndex:
     for _section, mapping in maps:
         conda_stems.update(fn[: -len(".conda")] for fn in mapping if fn.endswith(".conda"))
     groups: dict[str, list[Entry]] = {}
-    subdirs: set[str] = set()
-    lacks_subdir = False
     several = len(maps) > 1
     chosen: set[str] = set()
     count = 0
@@ -296,18 +376,21 @@ def index_document(doc: Any, source: str) -> RepodataIndex:
                 groups[key] = [(section, fn, entry)]
             else:
                 group.append((section, fn, entry))
-            own = entry.get("subdir")
-            if own and type(own) is str:
-                subdirs.add(own)
-            else:
-                lacks_subdir = True
-    return RepodataIndex(
-        groups,
-        meta=meta,
-        count=count,
-        subdirs=frozenset(subdirs),
-        lacks_subdir=lacks_subdir,
-    )
+    subdirs, lacks_subdir = _subdirs_of(e for g in groups.values() for _s, _f, e in g)
+    return RepodataIndex(groups, meta=meta, count=count, subdirs=subdirs, lacks_subdir=lacks_subdir)
+
+
+def _subdirs_of(entries: Iterable[Any]) -> tuple[frozenset[str], bool]:
+    """The ``subdir`` values of decoded entries, and whether one has none."""
+    found: set[str] = set()
+    lacks = False
+    for entry in entries:
+        own = entry.get("subdir") if isinstance(entry, Mapping) else None
+        if own and type(own) is str:
+            found.add(own)
+        else:
+            lacks = True
+    return frozenset(found), lacks
 
 
 def _raise_for(fn: str, entry: Any, section: str, source: str) -> NoReturn:
@@ -370,7 +453,9 @@ class SparseRepodata:
                     source=self.source,
                     field=f"{section}.{fn}" if section else fn,
                 )
-                for section, fn, entry in sorted(self.index.entries(key), key=_by_filename)
+                for section, fn, entry in sorted(
+                    self.index.entries(key, self.source), key=_by_filename
+                )
             )
             self._built[key] = got
         return got
