@@ -255,11 +255,11 @@ def clear_memory_cache() -> None:
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while a document is decoded and indexed.
+    """The cyclic garbage collector paused while a document is scanned or decoded.
 
-    Decoding makes hundreds of thousands of containers at once, none of them
-    garbage, and each collection their allocation triggers walks them all again
-    (on a 5 MB document, up to as long as the decoding itself).
+    Both make hundreds of thousands of objects at once, none of them garbage,
+    and each collection their allocation triggers walks them all again (on a
+    5 MB document, up to as long as the decoding itself).
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -322,7 +322,8 @@ def _indexed(
                 return _remember(key, loaded, len(data))
     raw = read if isinstance(read, bytes) else read()
     text = repodata_text(raw, source)
-    scanned = scan_document(text)
+    with _gc_paused():
+        scanned = scan_document(text)
     if scanned is not None:
         # the text and the places of its entries: a little more than the text
         index, size = RepodataIndex.from_scan(scanned), 2 * len(text)

@@ -36,6 +36,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from compatlib._input import MAX_DEPTH, json_depth
 from compatlib.errors import InputError
 
 __all__ = ["SECTIONS", "Run", "ScannedDocument", "scan_document"]
@@ -212,8 +213,12 @@ class ScannedDocument:
         text = self.text
         begin = len(text) - self._before[first]  # after the "," or "{" before the first key
         end = last_end if last_end >= 0 else len(text) - 1 - self._before[stop]
+        chunk = "{" + text[begin:end] + "}"
+        if json_depth(chunk.encode("utf-8", "surrogatepass")) > MAX_DEPTH:
+            message = f"JSON nested more than {MAX_DEPTH} levels"
+            raise self._damaged(first, self._start(first), message, source)
         try:
-            return _DECODER.decode("{" + text[begin:end] + "}")
+            return _DECODER.decode(chunk)
         except json.JSONDecodeError as exc:
             pos = begin + exc.pos - 1
             message = f"invalid JSON: {exc.msg}"
@@ -309,10 +314,13 @@ def _top_level(
             first, k, last_end, at = got
             runs.append((key, first, k, last_end))
         else:
+            begin = at
             try:
                 top[key], at = _scan_once(text, at)
             except (StopIteration, ValueError, RecursionError):
                 return None
+            if json_depth(text[begin:at].encode("utf-8", "surrogatepass")) >= MAX_DEPTH:
+                return None  # the decoder's check says where
         at = _space(text, at)
         if text.startswith(",", at):
             at = _space(text, at + 1)

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from compatlib._input import MAX_DEPTH
 from compatlib.errors import InputError
 from compatlib.sources.conda import repodata
 from compatlib.sources.conda.repodata import clear_memory_cache, load_sparse_repodata
@@ -266,3 +267,21 @@ def test_a_scanned_index_is_cached_as_its_text_and_places(tmp_path: Path) -> Non
     clear_memory_cache()
     (third,) = load_sparse_repodata(path, cache_dir=cache)
     assert third.records("p7") == first.records("p7")
+
+
+def test_nesting_is_bounded_in_entries_and_top_level_values() -> None:
+    deep = "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5)
+    text = json.dumps(_BASE).replace('"name": "b",', f'"name": "b", "x": {deep},')
+    scanned = _scanned(text)
+    assert scanned is not None
+    assert [e[1] for e in scanned.entries("a")] == ["a-1.0-0.tar.bz2"]
+    with pytest.raises(InputError, match=f"more than {MAX_DEPTH} levels") as info:
+        scanned.entries("b", "rd.json")
+    assert info.value.field == "packages.b-1.0-0.tar.bz2"
+    # in a top-level value: the document is left to the decoder, which says where
+    text = json.dumps(_BASE).replace(
+        '"subdir": "linux-64"}', f'"subdir": "linux-64", "x": {deep}}}', 1
+    )
+    assert scan_document(text) is None
+    with pytest.raises(InputError, match=f"more than {MAX_DEPTH} levels"):
+        repodata.read_repodata_bytes(text.encode(), "rd.json")
