@@ -404,7 +404,16 @@ def _dumped_index() -> bytes:
     return index_document(json.loads(REPODATA), "rd.json").dump("key")
 
 
-@given(_damaged(_dumped_index()))
+def _dumped_scan() -> bytes:
+    from compatlib.sources.conda.scan import scan_document
+    from compatlib.sources.conda.sparse import RepodataIndex
+
+    scanned = scan_document(REPODATA)
+    assert scanned is not None
+    return RepodataIndex.from_scan(scanned).dump("key")
+
+
+@given(st.one_of(_damaged(_dumped_index()), _damaged(_dumped_scan())))
 def test_cached_conda_index(data: bytes) -> None:
     """A damaged cache entry is refused, whole or per name, never decoded into garbage."""
     from compatlib.sources.conda.sparse import RepodataIndex
@@ -414,6 +423,24 @@ def test_cached_conda_index(data: bytes) -> None:
         return
     for name in index.names():
         _survives(lambda name=name: index.entries(name))
+
+
+@given(mutated(REPODATA))
+def test_repodata_scanned(text: str) -> None:
+    """The scan declines or finds entries; a name's records then build or raise InputError."""
+    from compatlib.sources.conda.repodata import document_view
+    from compatlib.sources.conda.scan import scan_document
+    from compatlib.sources.conda.sparse import RepodataIndex
+
+    scanned = scan_document(text)
+    if scanned is None:
+        return
+    try:
+        view = document_view(RepodataIndex.from_scan(scanned), source="rd.json")
+    except CompatError:  # a bad base_url, reported as the decoded path reports it
+        return
+    for name in view.names():
+        _survives(lambda name=name: view.records(name))
 
 
 def _snapshot_sample() -> str:

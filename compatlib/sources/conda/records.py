@@ -193,7 +193,12 @@ def _opt_int(value: Any, source: str | None, where: str, key: str) -> int | None
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _field_error(source, where, key, f"expected a number, got {value!r}", "int")
-    return int(value)
+    try:
+        return int(value)
+    except OverflowError:  # 1e999 decodes to infinity
+        raise _field_error(
+            source, where, key, f"expected a finite number, got {value!r}", "int"
+        ) from None
 
 
 def _noarch(value: Any, source: str | None, where: str, key: str) -> str | None:

@@ -366,6 +366,11 @@ def test_invalid_json_points_at_line_and_column(tmp_path: Path) -> None:
             "expected a number",
         ),
         (
+            {"packages": {"a-1-0.tar.bz2": {"timestamp": float("inf")}}},  # 1e999 in the text
+            "packages.a-1-0.tar.bz2.timestamp",
+            "expected a finite number",
+        ),
+        (
             {"packages": {"a-1-0.tar.bz2": {"noarch": "java"}}},
             "packages.a-1-0.tar.bz2.noarch",
             "unknown noarch type",
