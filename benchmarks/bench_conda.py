@@ -89,6 +89,39 @@ PROBLEMS: dict[str, Problem] = {
     ),
 }
 
+#: a big channel, as conda-forge's subdirs are (100-300 MB): the ``main`` subdir
+#: and 19 renamed copies of its entries, written once into the temporary folder
+BIG = Path(tempfile.gettempdir()) / "compatlib-bench-conda" / "defaults-main-x20-osx-64.json"
+BIG_COPIES = 20
+BIG_LABEL = "defaults x20 (108 MB, made here): python=3.6 numpy pandas scikit-learn"
+PROBLEMS[BIG_LABEL] = (
+    [("pkgs/main", [str(BIG)])],
+    ["python=3.6", "numpy", "pandas", "scikit-learn"],
+    (),
+)
+
+
+def big_document() -> None:
+    """Write :data:`BIG` unless it is there: copy 0 keeps the names, copy i
+    renames every package to ``<name>-copy<i>`` (so the solve reaches copy 0)."""
+    if BIG.exists():
+        return
+    doc = json.loads((CHANNELS / MAIN).read_text(encoding="utf-8"))
+    packages: dict[str, Any] = {}
+    for i in range(BIG_COPIES):
+        for fn, entry in doc["packages"].items():
+            if i == 0:
+                packages[fn] = entry
+                continue
+            name = f"{entry['name']}-copy{i}"
+            packages[name + fn[len(entry["name"]) :]] = {**entry, "name": name}
+    doc["packages"] = packages
+    BIG.parent.mkdir(parents=True, exist_ok=True)
+    part = BIG.with_suffix(".part")
+    part.write_text(json.dumps(doc, indent=2, sort_keys=True), encoding="utf-8")
+    part.replace(BIG)
+
+
 Answer = list[tuple[str, str, str]] | None  # (name, version, build); None: unsatisfiable
 
 
@@ -345,7 +378,9 @@ def render(
         "and indexes the repodata on every run; `disk cache`: the indexed repodata is read back "
         "from compatlib's cache folder (any run after the first on a machine); `in memory`: the "
         "index is already in the process (a process that solves more than once). rattler reads "
-        "`SparseRepoData` each run. Ratios are compatlib / rattler.",
+        "`SparseRepoData` each run. Ratios are compatlib / rattler. `all real` sums the "
+        "problems on real repodata; the last row is a channel of the size of conda-forge's "
+        "subdirs made here from the `main` subdir (it and 19 renamed copies of its entries).",
         "",
         "In one process:",
         "",
@@ -353,18 +388,21 @@ def render(
         "| py-rattler | ratio (no cache) | ratio (disk cache) | answers |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for r in inproc:
+    real = [r for r in inproc if r["problem"] != BIG_LABEL]
+    for r in [*real, None, *(r for r in inproc if r["problem"] == BIG_LABEL)]:
+        if r is None:  # the total over the real repodata, then the big channel made here
+            tot = {k: sum(r[k] for r in real) for k in ("cold", "disk", "memory", "rattler")}
+            lines.append(
+                f"| **all real** | | {_s(tot['cold'])} | {_s(tot['disk'])} | "
+                f"{_s(tot['memory'])} | {_s(tot['rattler'])} | "
+                f"{tot['cold'] / tot['rattler']:.1f}x | {tot['disk'] / tot['rattler']:.1f}x | |"
+            )
+            continue
         lines.append(
             f"| {r['problem']} | {r['records']} | {_s(r['cold'])} | {_s(r['disk'])} | "
             f"{_s(r['memory'])} | {_s(r['rattler'])} | {r['cold'] / r['rattler']:.1f}x | "
             f"{r['disk'] / r['rattler']:.1f}x | {r['answers']} |"
         )
-    tot = {k: sum(r[k] for r in inproc) for k in ("cold", "disk", "memory", "rattler")}
-    lines.append(
-        f"| **all** | | {_s(tot['cold'])} | {_s(tot['disk'])} | {_s(tot['memory'])} | "
-        f"{_s(tot['rattler'])} | {tot['cold'] / tot['rattler']:.1f}x | "
-        f"{tot['disk'] / tot['rattler']:.1f}x | |"
-    )
     if procs:
         lines += [
             "",
@@ -374,17 +412,21 @@ def render(
             "| ratio (empty cache) | ratio (disk cache) | answers |",
             "|---|---:|---:|---:|---:|---:|---|",
         ]
-        for r in procs:
+        real = [r for r in procs if r["problem"] != BIG_LABEL]
+        for r in [*real, None, *(r for r in procs if r["problem"] == BIG_LABEL)]:
+            if r is None:
+                tot = {k: sum(r[k] for r in real) for k in ("cold", "disk", "rattler")}
+                lines.append(
+                    f"| **all real** | {_s(tot['cold'])} | {_s(tot['disk'])} | "
+                    f"{_s(tot['rattler'])} | {tot['cold'] / tot['rattler']:.1f}x | "
+                    f"{tot['disk'] / tot['rattler']:.1f}x | |"
+                )
+                continue
             lines.append(
                 f"| {r['problem']} | {_s(r['cold'])} | {_s(r['disk'])} | {_s(r['rattler'])} | "
                 f"{r['cold'] / r['rattler']:.1f}x | {r['disk'] / r['rattler']:.1f}x | "
                 f"{r['answers']} |"
             )
-        tot = {k: sum(r[k] for r in procs) for k in ("cold", "disk", "rattler")}
-        lines.append(
-            f"| **all** | {_s(tot['cold'])} | {_s(tot['disk'])} | {_s(tot['rattler'])} | "
-            f"{tot['cold'] / tot['rattler']:.1f}x | {tot['disk'] / tot['rattler']:.1f}x | |"
-        )
     return "\n".join(lines) + "\n"
 
 
@@ -406,6 +448,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         child(tool, label, rest[0] if rest else None)
     if not (CHANNELS / MAIN).exists():
         sys.exit(f"peer repodata not found in {CHANNELS}: nothing to measure")
+    big_document()
     try:
         import rattler  # noqa: F401
     except ImportError:

@@ -75,8 +75,8 @@ _scanstring: Any = json.decoder.scanstring  # type: ignore[attr-defined]
 _first_group = operator.itemgetter(1)
 _name_group = operator.itemgetter(3)
 _before_group = operator.itemgetter(4)
-_match_start = operator.methodcaller("start")
 _before_start = operator.methodcaller("start", 4)
+_is_conda = operator.methodcaller("startswith", _CONDA)
 
 
 #: a section: (its key, its first entry, one past its last, the end of its last entry)
@@ -100,7 +100,6 @@ class ScannedDocument:
         "_keys",
         "_last",
         "_runs",
-        "_starts",
         "count",
         "groups",
         "lacks_subdir",
@@ -112,7 +111,7 @@ class ScannedDocument:
     def __init__(
         self,
         text: str,
-        places: tuple[list[str], list[int], list[int], str],
+        places: tuple[list[str], list[int], str],
         runs: list[Run],
         groups: dict[str, list[int]],
         *,
@@ -122,10 +121,9 @@ class ScannedDocument:
         lacks_subdir: bool,
     ) -> None:
         self.text = text
-        #: reversed file names, starts of the objects and of the characters
-        #: before the keys (both counted back from the end of the text), and
-        #: those characters
-        self._keys, self._starts, self._before, self._last = places
+        #: reversed file names, where the characters before the keys are
+        #: (counted back from the end of the text), and those characters
+        self._keys, self._before, self._last = places
         self._runs = runs
         self.groups = groups
         self.count = count
@@ -136,7 +134,7 @@ class ScannedDocument:
     def state(self) -> dict[str, Any]:
         """What :meth:`from_state` needs besides the text, as plain data."""
         return {
-            "places": (self._keys, self._starts, self._before, self._last),
+            "places": (self._keys, self._before, self._last),
             "runs": self._runs,
             "groups": self.groups,
             "count": self.count,
@@ -149,11 +147,11 @@ class ScannedDocument:
     def from_state(cls, text: str, state: Mapping[str, Any]) -> ScannedDocument | None:
         """The document :meth:`state` describes; ``None`` when it does not fit ``text``."""
         try:
-            keys, starts, before, last = state["places"]
+            keys, before, last = state["places"]
             subdirs = state["subdirs"]
             found = cls(
                 text,
-                (list(keys), list(starts), list(before), str(last)),
+                (list(keys), list(before), str(last)),
                 [(str(n), int(lo), int(hi), int(end)) for n, lo, hi, end in state["runs"]],
                 dict(state["groups"]),
                 count=int(state["count"]),
@@ -164,7 +162,7 @@ class ScannedDocument:
         except (KeyError, TypeError, ValueError):
             return None
         size = len(found._keys)
-        if not (len(found._starts) == len(found._before) == size == len(found._last)):
+        if not (len(found._before) == size == len(found._last)):
             return None
         if not all(0 <= lo <= hi <= size and end <= len(text) for _n, lo, hi, end in found._runs):
             return None
@@ -206,7 +204,7 @@ class ScannedDocument:
         return out
 
     def _start(self, i: int) -> int:
-        return len(self.text) - 1 - self._starts[i]
+        return _value_start(self.text, self._keys, self._before, i)
 
     def _decode_span(self, first: int, stop: int, last_end: int, source: str) -> Any:
         """Decode entries ``first`` to ``stop`` (exclusive) as one object."""
@@ -240,28 +238,33 @@ def _space(text: str, at: int) -> int:
     return at if found is None else found.end()
 
 
-def _find_entries(text: str) -> tuple[list[str], list[int], list[int], str, list[str]]:
+def _find_entries(text: str) -> tuple[list[str], list[int], str, list[str]]:
     """Every entry key in ``text``, in document order: reversed file names,
-    starts of the objects and of the characters before the keys (both counted
-    backwards from the end), those characters, and the reversed package names."""
+    where the characters before the keys are (counted back from the end),
+    those characters, and the reversed package names."""
     matches = list(_REVERSED_KEY.finditer(text[::-1]))
     matches.reverse()
     return (
         list(map(_first_group, matches)),
-        list(map(_match_start, matches)),
         list(map(_before_start, matches)),
         "".join(map(_before_group, matches)),
         list(map(_name_group, matches)),
     )
 
 
+def _value_start(text: str, keys: list[str], before: list[int], i: int) -> int:
+    """Where the object of entry ``i`` opens: past its key, the colon and spaces."""
+    opening = text.index('"', len(text) - before[i])
+    return text.index("{", opening + len(keys[i]) + 2)
+
+
 def _section(
-    text: str, start: int, places: tuple[list[str], list[int], list[int], str], k: int
+    text: str, start: int, places: tuple[list[str], list[int], str], k: int
 ) -> tuple[int, int, int, int] | None:
     """The entries of the section whose object opens at ``start``: the first,
     one past the last, the end of the last, and the position after the
     section; ``None`` when the section is not laid out as usual."""
-    _keys, starts, before, last = places
+    keys, before, last = places
     at = _space(text, start + 1)
     if text.startswith("}", at):
         return k, k, at, at + 1
@@ -272,9 +275,9 @@ def _section(
         return None  # the first key is not an entry key
     stop = last.find("{", k + 1)
     stop = len(last) if stop < 0 else stop
-    first_value = len(text) - 1 - starts[k]
+    first_value = _value_start(text, keys, before, k)
     try:
-        _obj, end = _scan_once(text, len(text) - 1 - starts[stop - 1])
+        _obj, end = _scan_once(text, _value_start(text, keys, before, stop - 1))
     except (StopIteration, ValueError, RecursionError):
         return None
     after = _space(text, end)
@@ -287,7 +290,7 @@ def _section(
 
 
 def _top_level(
-    text: str, places: tuple[list[str], list[int], list[int], str]
+    text: str, places: tuple[list[str], list[int], str]
 ) -> tuple[list[Run], dict[str, Any]] | None:
     """The sections and the other top-level values decoded; ``None`` for an
     unusual layout."""
@@ -338,9 +341,12 @@ def _group(
     of its stem, with how many are kept; ``None`` when a file name is given twice."""
     ordered = sorted(runs, key=lambda r: SECTIONS.index(r[0]))
     kept = [i for _n, lo, hi, _e in ordered for i in range(lo, hi)]
-    if len(set(map(keys.__getitem__, kept))) != len(kept):
+    named = list(map(keys.__getitem__, kept))
+    if len(set(named)) != len(named):
         return None
-    conda_stems = {keys[i][len(_CONDA) :] for i in kept if keys[i].startswith(_CONDA)}
+    conda_stems: set[str] = set()
+    if any(map(_is_conda, named)):
+        conda_stems = {key[len(_CONDA) :] for key in named if key.startswith(_CONDA)}
     if conda_stems:
         kept = [
             i
@@ -374,13 +380,13 @@ def _subdirs(
 def scan_document(text: str) -> ScannedDocument | None:
     """Find the entries of a repodata document; ``None`` when it is not laid
     out as repodata usually is (decode it whole instead)."""
-    keys, starts, before, last, names = _find_entries(text)
-    places = (keys, starts, before, last)
+    keys, before, last, names = _find_entries(text)
+    places = (keys, before, last)
     walked = _top_level(text, places)
     if walked is None:
         return None
     runs, top = walked
-    spans = [(len(text) - 1 - starts[lo], end) for _n, lo, hi, end in runs if hi > lo]
+    spans = [(_value_start(text, keys, before, lo), end) for _n, lo, hi, end in runs if hi > lo]
     if not runs or any(key in SECTIONS for key in top):
         return None  # no sections, or one that is not an object (the decoder's error)
     meta = top.get("info")
@@ -397,7 +403,7 @@ def scan_document(text: str) -> ScannedDocument | None:
     if guess is None and total:
         first = next(lo for _n, lo, hi, _e in runs if hi > lo)
         with contextlib.suppress(StopIteration, ValueError, RecursionError):
-            entry = _scan_once(text, len(text) - 1 - starts[first])[0]
+            entry = _scan_once(text, _value_start(text, keys, before, first))[0]
             guess = entry.get("subdir") if type(entry) is dict else None
     subdirs, lacks = _subdirs(text, spans, total, guess if type(guess) is str else "")
     return ScannedDocument(
