@@ -305,8 +305,10 @@ def _indexed(
 ) -> RepodataIndex:
     """The index of the document ``key`` names (a validator: size and time, or
     a content hash), read from ``location``: from memory, the disk cache, or
-    ``read`` (the document's bytes, or a function that reads them), decoded,
-    indexed, then cached when ``cache``."""
+    ``read`` (the document's bytes, or a function that reads them), scanned
+    or decoded, then cached when ``cache``. The disk cache of a scanned
+    document that ``read`` reads again as it is (an uncompressed local file)
+    holds only the places of its entries, not a copy of its text."""
     if cache:
         hit = _memory.get(key)
         if hit is not None:
@@ -317,9 +319,10 @@ def _indexed(
         except OSError:
             data = b""
         if data:
-            loaded = RepodataIndex.load(data, key)
+            again = None if isinstance(read, bytes) else lambda: repodata_text(read(), source)
+            loaded = RepodataIndex.load(data, key, again)
             if loaded is not None:
-                return _remember(key, loaded, len(data))
+                return _remember(key, loaded, loaded.held_bytes or len(data))
     raw = read if isinstance(read, bytes) else read()
     text = repodata_text(raw, source)
     with _gc_paused():
@@ -335,8 +338,9 @@ def _indexed(
     if not cache:
         return index
     if len(raw) >= DISK_CACHE_MIN_BYTES:
+        rereadable = not isinstance(read, bytes) and raw.startswith(b"{")
         try:
-            data = index.dump(key)
+            data = index.dump(key, with_text=not rereadable)
         except ValueError:  # a value marshal cannot write: keep the index in memory only
             data = b""
         if data:

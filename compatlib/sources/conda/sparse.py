@@ -26,7 +26,7 @@ import contextlib
 import marshal
 import sys
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NoReturn
 
 from compatlib.errors import InputError
@@ -158,6 +158,13 @@ class RepodataIndex:
             scanned=scanned,
         )
 
+    @property
+    def held_bytes(self) -> int:
+        """About how much memory the index holds (0: not known, it holds decoded entries)."""
+        if self._scanned is not None:
+            return 2 * len(self._scanned.text)  # the text, and the places of its entries
+        return len(self._blob)
+
     def _keys(self) -> Mapping[str, object]:
         if self._scanned is not None:
             return self._scanned.groups
@@ -221,11 +228,13 @@ class RepodataIndex:
         return loaded
 
     # -- the cached form ---------------------------------------------------------
-    def dump(self, key: str) -> bytes:
+    def dump(self, key: str, *, with_text: bool = True) -> bytes:
         """The index as bytes for a cache file; ``key`` identifies the document.
 
-        An index of places keeps them and the text; any other, ``marshal`` spans
-        of each name's entries.
+        An index of places keeps them and, ``with_text``, the text (without it,
+        :meth:`load` must be given the text again: a local file the key
+        identifies is read again rather than copied); any other index keeps
+        ``marshal`` spans of each name's entries.
         """
         header: dict[str, Any] = {
             "key": key,
@@ -235,8 +244,10 @@ class RepodataIndex:
             "lacks_subdir": self._lacks_subdir,
         }
         if self._scanned is not None:
-            body = [self._scanned.text.encode("utf-8")]
+            text = self._scanned.text
+            body = [text.encode("utf-8")] if with_text else []
             header["scan"] = self._scanned.state()
+            header["text"] = len(text)
             magic = TEXT_MAGIC
         else:
             body = []
@@ -250,7 +261,7 @@ class RepodataIndex:
             header["spans"] = spans
             magic = DUMP_MAGIC
         header["body"] = sum(len(b) for b in body)
-        header["crc"] = zlib.crc32(body[0]) if self._scanned is not None else 0
+        header["crc"] = zlib.crc32(body[0]) if self._scanned is not None and body else 0
         raw = marshal.dumps(header)
         return b"".join(
             [
@@ -263,8 +274,11 @@ class RepodataIndex:
         )
 
     @classmethod
-    def load(cls, data: bytes, key: str) -> RepodataIndex | None:
-        """An index from :meth:`dump`'s bytes; ``None`` unless it is intact and for ``key``."""
+    def load(
+        cls, data: bytes, key: str, text: Callable[[], str] | None = None
+    ) -> RepodataIndex | None:
+        """An index from :meth:`dump`'s bytes; ``None`` unless it is intact and for
+        ``key``. ``text`` gives the document's text for an index dumped without it."""
         text_form = data.startswith(TEXT_MAGIC)
         if not (text_form or data.startswith(DUMP_MAGIC)):
             return None
@@ -299,13 +313,20 @@ class RepodataIndex:
         }
         if not text_form:
             return cls({}, blob=body, spans=header["spans"], **common)
-        if zlib.crc32(body) != header.get("crc"):
+        if not body:
+            if text is None:
+                return None
+            document = text()
+        elif zlib.crc32(body) != header.get("crc"):
             return None
-        try:
-            text = str(body, "utf-8")
-        except UnicodeDecodeError:
+        else:
+            try:
+                document = str(body, "utf-8")
+            except UnicodeDecodeError:
+                return None
+        if len(document) != header.get("text"):
             return None
-        scanned = ScannedDocument.from_state(text, header["scan"])
+        scanned = ScannedDocument.from_state(document, header["scan"])
         return None if scanned is None else cls({}, scanned=scanned, **common)
 
 

@@ -8,6 +8,7 @@ place; skipped when absent) and on documents generated in many layouts.
 
 from __future__ import annotations
 
+import bz2
 import json
 import os
 import string
@@ -243,30 +244,52 @@ def _big_text(n: int = 3000) -> str:
     return json.dumps({"info": {"subdir": "linux-64"}, "packages": packages}, indent=1)
 
 
-def test_a_scanned_index_is_cached_as_its_text_and_places(tmp_path: Path) -> None:
+def test_a_scanned_file_is_cached_as_the_places_of_its_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A local JSON file is read again rather than copied into the cache; a
+    compressed one is cached with its text, checked by CRC-32."""
+    monkeypatch.setattr(repodata, "DISK_CACHE_MIN_BYTES", 0)  # the archive is small
     path = tmp_path / "repodata.json"
     path.write_text(_big_text())
+    packed = tmp_path / "packed" / "repodata.json.bz2"
+    packed.parent.mkdir()
+    packed.write_bytes(bz2.compress(path.read_bytes()))
     old = path.stat().st_mtime_ns - 60 * 10**9
-    os.utime(path, ns=(old, old))
+    for p in (path, packed):
+        os.utime(p, ns=(old, old))
     cache = tmp_path / "cache"
     clear_memory_cache()
     (first,) = load_sparse_repodata(path, cache_dir=cache)
     (entry,) = (cache / "conda-index").iterdir()
     data = entry.read_bytes()
     assert data.startswith(TEXT_MAGIC)
+    assert len(data) < path.stat().st_size // 2  # the places only
     clear_memory_cache()
     (again,) = load_sparse_repodata(path, cache_dir=cache)
     assert again.index is not first.index
     assert again.records("p7") == first.records("p7")
     assert len(again) == len(first) == 3000
-    # a flipped byte in the text: the entry is refused and the document read again
-    at = len(data) - 500
-    entry.write_bytes(data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :])
-    key = next(iter(repodata._memory))
-    assert RepodataIndex.load(entry.read_bytes(), key) is None
+    # the compressed document: its text is in the cache entry
     clear_memory_cache()
-    (third,) = load_sparse_repodata(path, cache_dir=cache)
-    assert third.records("p7") == first.records("p7")
+    (squeezed,) = load_sparse_repodata(packed, cache_dir=cache)
+    (entry2,) = [e for e in (cache / "conda-index").iterdir() if e != entry]
+    data2 = entry2.read_bytes()
+    assert len(data2) > path.stat().st_size
+    clear_memory_cache()
+    (back,) = load_sparse_repodata(packed, cache_dir=cache)
+    assert back.records("p7") == squeezed.records("p7")
+    assert [r.filename for r in back.records("p7")] == [r.filename for r in first.records("p7")]
+    # a flipped byte in the cached text: the entry is refused, the document read again
+    at = len(data2) - 500
+    entry2.write_bytes(data2[:at] + bytes([data2[at] ^ 0x01]) + data2[at + 1 :])
+    key = next(iter(repodata._memory))
+    assert RepodataIndex.load(entry2.read_bytes(), key) is None
+    clear_memory_cache()
+    (third,) = load_sparse_repodata(packed, cache_dir=cache)
+    assert third.records("p7") == squeezed.records("p7")
+    # an entry of places alone needs the text given back, of the same length
+    assert RepodataIndex.load(data, "anything") is None
 
 
 def test_nesting_is_bounded_in_entries_and_top_level_values() -> None:
