@@ -197,7 +197,7 @@ class ScannedDocument:
             names = [self._keys[k][::-1] for k in range(first, stop)]
             values = self._decode_span(first, stop, last_end if stop == run_end else -1, source)
             if len(values) != len(names) or not all(n in values for n in names):
-                message = "damaged repodata: the entries here are not the ones found there"
+                message = "damaged repodata: these entries are not the ones its keys were found for"
                 raise self._damaged(first, self._start(first), message, source)
             out.extend((section, n, values[n]) for n in names)
             i = j
@@ -254,8 +254,10 @@ def _find_entries(text: str) -> tuple[list[str], list[int], str, list[str]]:
 
 def _value_start(text: str, keys: list[str], before: list[int], i: int) -> int:
     """Where the object of entry ``i`` opens: past its key, the colon and spaces."""
-    opening = text.index('"', len(text) - before[i])
-    return text.index("{", opening + len(keys[i]) + 2)
+    after = len(text) - before[i]
+    opening = text.find('"', after)
+    brace = text.find("{", opening + len(keys[i]) + 2) if opening >= 0 else -1
+    return brace if brace >= 0 else after  # a text that changed under its places
 
 
 def _section(

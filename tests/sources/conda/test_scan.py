@@ -308,3 +308,19 @@ def test_nesting_is_bounded_in_entries_and_top_level_values() -> None:
     assert scan_document(text) is None
     with pytest.raises(InputError, match=f"more than {MAX_DEPTH} levels"):
         repodata.read_repodata_bytes(text.encode(), "rd.json")
+
+
+def test_places_read_back_over_a_text_that_changed_raise_input_errors() -> None:
+    """A file rewritten in place at the same size and time (its cache entry
+    trusted, as make trusts times): what no longer fits is an InputError."""
+    text = json.dumps(_BASE, indent=1)
+    scanned = _scanned(text)
+    assert scanned is not None
+    data = scanned.dump("k", with_text=False)
+    moved = text.replace('"b-1.0-0.tar.bz2"', '"b-1.0-1.tar.bz2"')
+    assert len(moved) == len(text)
+    back = RepodataIndex.load(data, "k", lambda: moved)
+    assert back is not None
+    with pytest.raises(InputError, match=r"damaged repodata|invalid JSON"):
+        [back.entries(name, "rd.json") for name in back.names()]
+    assert RepodataIndex.load(data, "k", lambda: text + " ") is None  # another length
