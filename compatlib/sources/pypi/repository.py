@@ -104,7 +104,9 @@ _NO_SDIST = "only an sdist (sdist metadata disabled)"
 #: the cache's form of a page for every target: a wheel row's last field is
 #: its tag triple (an sdist's is ``""``), ranked per target by ``_for_target``
 _ALL_TARGETS = f"{PACKED_FORM}:all-targets"
-_TAIL_BYTES = 128 * 1024  # the end of the central directory, and all of a small one
+_TAIL_BYTES = 128 * 1024
+_BAD_TAGS = object()  # a wheel filename whose tags do not parse
+_NOT_PLAIN = object()  # not "name-version-tags.whl" (a build tag, or no tags)  # the end of the central directory, and all of a small one
 
 
 class UnknownReleaseError(CompatError, KeyError):
@@ -587,8 +589,17 @@ class PyPIRepository(Repository):
             # is parsed once (through the first filename that has it) and each
             # triple ranked once; other filenames are parsed whole.
             pairs: dict[tuple[str, str], str | None] = {}  # -> normalized version
-            triples: dict[str, int | None] = {}  # -> rank (None: not for the target)
-            bad = -1  # a triple that is not one
+            # a wheel filename's tail after "name-version-" ("cp311-cp311-linux_x86_64.whl")
+            # -> its triple's rank (None: not for the target), _BAD_TAGS or _NOT_PLAIN
+            tails: dict[str, object] = {}
+
+            def tail_rank(tail: str) -> object:
+                if tail.count("-") != 2:
+                    return _NOT_PLAIN  # a build tag, or not a wheel filename at all
+                try:
+                    return ranker.rank(parse_tag(tail[:-4]))
+                except ValueError:
+                    return _BAD_TAGS
 
             def version_text(filename: str) -> str | None:
                 parsed = parse_dist_filename(filename)
@@ -599,28 +610,23 @@ class PyPIRepository(Repository):
             def select(filename: str) -> list[Any] | None:
                 nonlocal count
                 if filename.endswith(".whl"):
-                    parts = filename[:-4].split("-")
-                    if len(parts) == 5:
-                        triple = f"{parts[2]}-{parts[3]}-{parts[4]}"
-                        rank = triples.get(triple, bad)
-                        if rank == bad:
-                            try:
-                                rank = ranker.rank(parse_tag(triple))
-                            except ValueError:
-                                rank = bad
-                            triples[triple] = rank
-                        if rank == bad:
-                            return None  # an invalid filename: not a file of any project
-                        pair = (parts[0], parts[1])
-                        if pair in pairs:
-                            text = pairs[pair]
-                        else:
+                    pieces = filename.split("-", 2)
+                    tail = pieces[-1]
+                    rank = tails.get(tail, tails)
+                    if rank is tails:
+                        rank = tails[tail] = tail_rank(tail)
+                    if rank is _BAD_TAGS:
+                        return None  # an invalid filename: not a file of any project
+                    if rank is not _NOT_PLAIN:
+                        pair = (pieces[0], pieces[1])
+                        text = pairs.get(pair, "")
+                        if text == "":
                             text = pairs[pair] = version_text(filename)
                         if text is None:
                             return None
                         count += 1
                         if every:
-                            return [text, triple]
+                            return [text, tail[:-4]]
                         if rank is None:
                             skipped.setdefault(text, _NO_WHEEL)
                             return None

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 from pypi_builders import Entry, ServerState, build_sdist, build_wheel, sha256_file, write_index
 
 from compatlib.lock.pip import lock_pip
@@ -228,3 +229,82 @@ def test_metadata_cache_follows_the_file_hash(tmp_path: Path, http_server: Serve
         state.root, {"moving": [Entry(build_wheel(files, "moving", "1.0", requires=["b"]))]}
     )
     assert _repo(tmp_path, index).release("moving", "1.0").requires == ("b",)
+
+
+#: filenames a page may list: plain wheels fit and unfit, compressed tag sets,
+#: build tags, bad tags, other projects, odd spellings of one version, sdists
+_ODD_FILENAMES = (
+    "odd-1.0-py3-none-any.whl",
+    "odd-1.0.tar.gz",
+    "odd-1.0.0-py2.py3-none-any.whl",  # the same version as 1.0, spelled otherwise
+    "odd-2.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+    "odd-2.0-cp311-cp311-win_amd64.whl",
+    "odd-2.0-1-cp311-cp311-manylinux_2_17_x86_64.whl",  # build tag: parsed whole
+    "odd-2.0-2abc-py3-none-any.whl",
+    "odd-3.0-cp312-cp312-manylinux_2_17_x86_64.whl",  # no file of 3.0 fits
+    "odd-3.0-cp311-cp311-macosx_11_0_arm64.whl",
+    "odd-4.0-py3-none.whl",  # too few tags: not a wheel filename
+    "odd-4.0-py3-none-any-extra.whl",  # too many parts with a bad build tag
+    "odd-4.0-p-y-3.whl",  # tags that do not parse
+    "odd-4.0-.whl",
+    "odd-5.0.whl",
+    "Odd-5.0-py3-none-any.whl",  # another spelling of the project's name
+    "other-6.0-py3-none-any.whl",  # another project
+    "odd-6.0.zip",
+    "odd-7.0a1-py3-none-any.whl",
+    "odd-7.0-py3-none-any.exe",
+    "odd-x.y.z-py3-none-any.whl",  # no version
+)
+
+
+@pytest.mark.parametrize("sdists", [True, False])
+def test_page_files_are_selected_as_a_parse_of_each_filename(
+    tmp_path: Path, http_server: Server, sdists: bool
+) -> None:
+    # the page reader parses each (name, version) pair and tag triple once; what
+    # it keeps must be what parsing every filename whole keeps
+    from compatlib.sources.pypi import SharedSources
+    from compatlib.values.filenames import parse_dist_filename
+    from compatlib.values.tags import TagRanker
+
+    base, state = http_server
+    folder = state.root / "simple" / "odd"
+    folder.mkdir(parents=True)
+    files = [
+        {"filename": f, "url": f"../../files/{f}", "hashes": {"sha256": f"{i:064x}"}}
+        for i, f in enumerate(_ODD_FILENAMES)
+    ]
+    (folder / "index.json").write_text(json.dumps({"meta": {"api-version": "1.1"}, "files": files}))
+    ranker = TagRanker.for_target(TARGET)
+    expected: dict[str, list[str]] = {}
+    left_out: set[str] = set()
+    for f in _ODD_FILENAMES:
+        parsed = parse_dist_filename(f)
+        if parsed is None or parsed.name != "odd":
+            continue
+        text = str(parsed.version)
+        fits = ranker.rank(parsed.tags) is not None if parsed.kind == "wheel" else sdists
+        if fits:
+            expected.setdefault(text, []).append(f)
+        else:
+            left_out.add(text)
+    index = f"{base}/simple/"
+    for shared in (None, SharedSources()):  # this target's rows; rows for every target
+        repo = _repo(
+            tmp_path / str(shared is None), index, allow_sdist_metadata=sdists, shared=shared
+        )
+        versions = repo.versions("odd")
+        got = {
+            v: sorted(c.file.filename for c in repo._project("odd").candidates(v)) for v in versions
+        }
+        assert {Version(v) for v in got} == {Version(v) for v in expected}
+        assert sorted(f for fs in got.values() for f in fs) == sorted(
+            f for fs in expected.values() for f in fs
+        )
+        kept = {Version(v) for v in versions}
+        assert {Version(v) for v, _ in repo.skipped_versions("odd")} == {
+            Version(v) for v in left_out if Version(v) not in kept
+        }
+        assert repo._project("odd").count == sum(
+            1 for f in _ODD_FILENAMES if (p := parse_dist_filename(f)) and p.name == "odd"
+        )
