@@ -414,6 +414,13 @@ def test_prefetching_repository_swallows_background_errors(wheels: Path, tmp_pat
     ahead.start(["base"])  # after close: ignored, no error
 
 
+@pytest.mark.parametrize(("cores", "threads"), [(None, 2), (1, 2), (2, 3), (4, 5), (7, 8), (64, 8)])
+def test_read_ahead_threads_follow_the_cores(cores: int | None, threads: int) -> None:
+    from compatlib.lock.pip import read_ahead_threads
+
+    assert read_ahead_threads(cores) == threads
+
+
 def test_too_new_wheels_are_explained_by_glibc(wheels: Path, tmp_path: Path) -> None:
     profile = parse_system("glibc=2.36")
     target = Target(python="3.11", platform="linux-64", glibc=profile.glibc, system=profile)
