@@ -435,21 +435,37 @@ class PrefetchingRepository:
                 self._pool.submit(self._fetch, name)
 
     def _fetch(self, name: str) -> None:
-        # lazy: only _fetch needs packaging, which loads 2 modules that importing this one does not
+        with contextlib.suppress(Exception):  # errors surface in the solver's own call
+            version = self._newest(name, self.repository.versions(name))
+            if version is not None:
+                self.release(name, version)
+
+    def _newest(self, name: str, versions: Sequence[str]) -> str | None:
+        """The newest version the solver can take: not yanked, and (where the
+        index says) for the target's Python; among the stable versions, or
+        among all when none is stable. Versions are parsed from the newest
+        down only until one is found (botocore lists thousands)."""
+        # lazy: only _newest needs packaging, which loads 2 modules that importing this one does not
         from packaging.version import Version
 
-        with contextlib.suppress(Exception):  # errors surface in the solver's own call
-            versions = self.repository.versions(name)
-            stable = [v for v in versions if not Version(v).is_prerelease] or versions
-            # the newest the solver can take: not yanked, and (where the index
-            # says) for the target's Python
-            for version in reversed(stable):
-                if self.repository.is_yanked(name, version):
-                    continue
-                if self.repository.python_excluded(name, version):
-                    continue
-                self.release(name, version)
-                break
+        def usable(version: str) -> bool:
+            return not (
+                self.repository.is_yanked(name, version)
+                or self.repository.python_excluded(name, version)
+            )
+
+        any_stable = False
+        for version in reversed(versions):
+            if Version(version).is_prerelease:
+                continue
+            any_stable = True
+            if usable(version):
+                return version
+        if not any_stable:
+            for version in reversed(versions):
+                if usable(version):
+                    return version
+        return None
 
     def close(self) -> None:
         """Stop reading ahead: queued fetches are cancelled, running ones finish."""

@@ -400,6 +400,37 @@ def test_reading_ahead_over_http_changes_nothing_but_the_order(
     assert "/simple/docs-only/" not in pages  # an extra's requirement is not read ahead
 
 
+def test_reading_ahead_takes_the_newest_usable_version(
+    tmp_path: Path, http_server: tuple[str, ServerState]
+) -> None:
+    # the newest stable version that is neither yanked nor for another Python;
+    # prereleases only where there is no stable version at all
+    from compatlib.lock.pip import PrefetchingRepository
+    from compatlib.sources.pypi import PyPIRepository
+
+    base, state = http_server
+    files = state.root / "files"
+    specs = {
+        "mixed": [("1.0", {}), ("2.0", {}), ("3.0", {"yanked": True}), ("4.0rc1", {})],
+        "newpy": [("1.0", {}), ("2.0", {"requires_python": ">=3.13"}), ("2.1b1", {})],
+        "pre": [("1.0a1", {}), ("1.0b2", {}), ("1.0rc1", {"yanked": "broken"})],
+        "gone": [("1.0", {"yanked": True}), ("2.0rc1", {})],
+    }
+    projects = {
+        name: [Entry(build_wheel(files, name, v), **kw) for v, kw in versions]
+        for name, versions in specs.items()
+    }
+    write_index(state.root, projects, flavour="json")
+    repo = PyPIRepository([f"{base}/simple/"], target=PY311, cache_dir=tmp_path / "c")
+    ahead = PrefetchingRepository(repo, PY311, max_workers=1)
+    try:
+        newest = {name: ahead._newest(name, repo.versions(name)) for name in specs}
+    finally:
+        ahead.close()
+        repo.close()
+    assert newest == {"mixed": "2.0", "newpy": "1.0", "pre": "1.0b2", "gone": None}
+
+
 def test_prefetching_repository_swallows_background_errors(wheels: Path, tmp_path: Path) -> None:
     from compatlib.lock.pip import PrefetchingRepository
     from compatlib.sources.pypi import PyPIRepository
