@@ -19,6 +19,7 @@ answer is compared: a row whose versions differ says so.
     python benchmarks/bench_index.py --sets web torch   # some sets
     python benchmarks/bench_index.py --write-docs       # also update docs/benchmarks.md
     python benchmarks/bench_index.py --profile web      # cProfile one warm compatlib run
+    python benchmarks/bench_index.py --profile web --cold  # ... the cold one, all threads
 
 compatlib runs from bytecode, as an installed package does: the script compiles
 ``compatlib/`` once before timing (where ``PYTHONDONTWRITEBYTECODE`` is set, every
@@ -250,19 +251,39 @@ def write_docs(text: str) -> None:
     write_section(DOCS, START, END, text)
 
 
-def profile(name: str) -> None:
-    """cProfile one warm compatlib run of set ``name`` in this process."""
+def profile(name: str, *, cold: bool = False) -> None:
+    """cProfile one warm compatlib run of set ``name`` in this process (``cold``:
+    the cold run, every thread's calls added up; a thread's time includes its
+    waits for the interpreter lock, so compare counts and shares, not seconds)."""
     import cProfile
     import pstats
+    import threading
 
     from compatlib.cli import main
 
     work = Path(tempfile.mkdtemp(prefix="bench-index-profile-"))
     args = command("compatlib", SETS[name], work / "cache", work / "out.json")[3:]
-    main(args)  # cold: fills the cache
+    threads: list[cProfile.Profile] = []
+    run_thread = threading.Thread.run
+    if cold:
+
+        def profiled(self: threading.Thread) -> None:
+            prof = cProfile.Profile()
+            threads.append(prof)
+            prof.runcall(run_thread, self)
+
+        threading.Thread.run = profiled  # type: ignore[method-assign]
+    else:
+        main(args)  # cold: fills the cache
     prof = cProfile.Profile()
-    prof.runcall(main, args)
-    pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+    try:
+        prof.runcall(main, args)
+    finally:
+        threading.Thread.run = run_thread  # type: ignore[method-assign]
+    stats = pstats.Stats(prof)
+    for other in threads:
+        stats.add(other)
+    stats.sort_stats("cumulative").print_stats(40)
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -272,9 +293,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool and set")
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--profile", choices=sorted(SETS), help="profile one warm run")
+    parser.add_argument("--cold", action="store_true", help="with --profile: the cold run")
     args = parser.parse_args(argv)
     if args.profile:
-        profile(args.profile)
+        profile(args.profile, cold=args.cold)
         return 0
     names = args.sets or list(SETS)
     rows = bench(names, args.repeat)
