@@ -374,8 +374,9 @@ def render(
         "",
         f"`{command}`, on the project's 2-core machine (py-rattler {version}, Python "
         f"{platform.python_version()}); median of {repeat} runs per cell, seconds. Each run "
-        "loads the channels from the peer repodata and solves. `no cache`: compatlib parses "
-        "and indexes the repodata on every run; `disk cache`: the indexed repodata is read back "
+        "loads the channels from the peer repodata and solves. `no cache`: compatlib reads "
+        "the repodata on every run (scans its text; decodes the entries the solve reaches); "
+        "`disk cache`: the indexed repodata is read back "
         "from compatlib's cache folder (any run after the first on a machine); `in memory`: the "
         "index is already in the process (a process that solves more than once). rattler reads "
         "`SparseRepoData` each run. Ratios are compatlib / rattler. `all real` sums the "
