@@ -47,9 +47,11 @@ __all__ = [
     "load_json",
     "load_toml",
     "load_yaml",
+    "located_error",
     "read_bytes",
     "read_text",
     "recorded_reads",
+    "refuse_json_constant",
 ]
 
 MAX_FILE_BYTES = 256 * 2**20
@@ -276,7 +278,8 @@ def _escaped(text: str, quote: int) -> bool:
     return (quote - 1 - k) % 2 == 1
 
 
-def _refuse_constant(name: str) -> NoReturn:
+def refuse_json_constant(name: str) -> NoReturn:
+    """A ``parse_constant`` for :mod:`json` that refuses ``NaN`` and ``Infinity``."""
     raise ValueError(name)
 
 
@@ -293,7 +296,7 @@ def load_json(
     if isinstance(text, bytes):
         text = decode_text(text, source=source, what="JSON text")
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=refuse_json_constant)
     except json.JSONDecodeError as exc:
         raise _json_error(exc, what, source, expected) from None
     except ValueError as exc:
@@ -305,22 +308,32 @@ def load_json(
 
 
 def _json_error(exc: json.JSONDecodeError, what: str, source: str, expected: str) -> InputError:
-    """The located error of ``exc``, with the line it is on: a window of 120
-    characters around the column of a long line (minified JSON is one line),
-    the column then counted in the window."""
-    lines = exc.doc.splitlines()
-    line_text = lines[exc.lineno - 1] if 0 < exc.lineno <= len(lines) else None
-    column = exc.colno
-    if line_text is not None and len(line_text) > 200:
-        start = max(0, exc.colno - 60)
-        line_text = line_text[start : start + 120]
-        column = exc.colno - start
+    """The located error of ``exc`` (see :func:`located_error`)."""
+    return located_error(exc.doc, exc.pos, f"{what}: {exc.msg}", source=source, expected=expected)
+
+
+def located_error(
+    text: str, pos: int, message: str, *, source: str, expected: str, field: str | None = None
+) -> InputError:
+    """An :class:`InputError` at offset ``pos`` of ``text``, with its line,
+    column and the line it is on: a window of 120 characters around the column
+    of a long line (minified JSON is one line), the column then counted in the
+    window."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    line_end = text.find("\n", pos)
+    shown = text[line_start : line_end if line_end >= 0 else len(text)].rstrip("\r")
+    column = pos - line_start + 1
+    if len(shown) > 200:
+        window = max(0, column - 60)
+        shown = shown[window : window + 120]
+        column -= window
     return InputError(
-        f"{what}: {exc.msg}",
+        message,
         source=source,
-        line=exc.lineno,
+        field=field,
+        line=text.count("\n", 0, pos) + 1,
         column=column,
-        text=line_text,
+        text=shown,
         expected=expected,
     )
 

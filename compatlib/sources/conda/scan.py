@@ -36,7 +36,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from compatlib._input import MAX_DEPTH, json_depth
+from compatlib._input import MAX_DEPTH, json_depth, located_error, refuse_json_constant
 from compatlib.errors import InputError
 
 __all__ = ["SECTIONS", "Run", "ScannedDocument", "scan_document"]
@@ -65,11 +65,7 @@ _COMMA = re.compile(_WS + "," + _WS)
 _SPACE = re.compile(_WS)
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+_DECODER = json.JSONDecoder(parse_constant=refuse_json_constant)
 _scan_once: Any = _DECODER.scan_once  # type: ignore[attr-defined]
 _scanstring: Any = json.decoder.scanstring  # type: ignore[attr-defined]
 _first_group = operator.itemgetter(1)
@@ -414,22 +410,6 @@ def scan_document(text: str) -> ScannedDocument | None:
 
 
 def _located(text: str, pos: int, message: str, source: str, field: str) -> InputError:
-    """An error at ``pos`` of ``text``: line, column and the line (a window of
-    120 characters around the column of a long line)."""
-    line_start = text.rfind("\n", 0, pos) + 1
-    line_end = text.find("\n", pos)
-    shown = text[line_start : line_end if line_end >= 0 else len(text)]
-    column = pos - line_start + 1
-    if len(shown) > 200:
-        window = max(0, column - 60)
-        shown = shown[window : window + 120]
-        column -= window
-    return InputError(
-        message,
-        source=source,
-        field=field,
-        line=text.count("\n", 0, pos) + 1,
-        column=column,
-        text=shown,
-        expected="a repodata.json document",
+    return located_error(
+        text, pos, message, source=source, field=field, expected="a repodata.json document"
     )
