@@ -107,11 +107,16 @@ def read_repodata_bytes(raw: bytes, source: str) -> Any:
 
 def repodata_text(raw: bytes, source: str) -> str:
     """Decompress (bz2, zstd, gzip: by content) and decode UTF-8, with located errors."""
+    return _utf8(_decompressed(raw, source), source)
+
+
+def _decompressed(raw: bytes, source: str) -> bytes:
+    """``raw`` decompressed by its content (bz2, zstd, gzip); ``raw`` itself when plain."""
     data = raw
     try:
         if raw.startswith(_ZSTD_MAGIC):
             try:
-                # lazy: only read_repodata_bytes needs zstandard, which loads 3 modules that importing this one does not
+                # lazy: only _decompressed needs zstandard, which loads 3 modules that importing this one does not
                 import zstandard
             except ImportError:
                 raise InputError(
@@ -126,7 +131,7 @@ def repodata_text(raw: bytes, source: str) -> str:
             bobj = bz2.BZ2Decompressor()
             data = _bounded(lambda n: bobj.decompress(raw, n), source)
         elif raw.startswith(_GZIP_MAGIC):
-            # lazy: only read_repodata_bytes needs zlib, which loads 1 module that importing this one does not
+            # lazy: only _decompressed needs zlib, which loads 1 module that importing this one does not
             import zlib
 
             gobj = zlib.decompressobj(wbits=31)
@@ -137,6 +142,10 @@ def repodata_text(raw: bytes, source: str) -> str:
         raise InputError(
             f"cannot decompress repodata: {exc}", source=source, expected="valid compressed JSON"
         ) from None
+    return data
+
+
+def _utf8(data: bytes, source: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -324,7 +333,8 @@ def _indexed(
             if loaded is not None:
                 return _remember(key, loaded, loaded.held_bytes or len(data))
     raw = read if isinstance(read, bytes) else read()
-    text = repodata_text(raw, source)
+    plain = _decompressed(raw, source)
+    text = _utf8(plain, source)
     with _gc_paused():
         scanned = scan_document(text)
     if scanned is not None:
@@ -338,7 +348,7 @@ def _indexed(
     if not cache:
         return index
     if len(raw) >= DISK_CACHE_MIN_BYTES:
-        rereadable = not isinstance(read, bytes) and raw.startswith(b"{")
+        rereadable = not isinstance(read, bytes) and plain is raw
         try:
             data = index.dump(key, with_text=not rereadable)
         except ValueError:  # a value marshal cannot write: keep the index in memory only
