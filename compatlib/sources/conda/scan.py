@@ -34,12 +34,12 @@ import json
 import operator
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from compatlib._input import MAX_DEPTH, json_depth, located_error, refuse_json_constant
 from compatlib.errors import InputError
 
-__all__ = ["SECTIONS", "Run", "ScannedDocument", "scan_document"]
+__all__ = ["SECTIONS", "Run", "Scan", "ScannedDocument", "scan_document"]
 
 #: the sections that hold entries, in the order they are read (``.conda`` first)
 SECTIONS = ("packages.conda", "packages")
@@ -84,25 +84,11 @@ class ScannedDocument:
 
     Entries are numbered in document order; ``groups`` maps each lowercased
     package name to the numbers of its entries (after conda's rule that a
-    ``.conda`` file shadows the ``.tar.bz2`` of the same stem), ``count`` is
-    how many are kept, ``meta`` is the ``info`` (else ``metadata``) object or
-    ``None``, and ``subdirs`` and ``lacks_subdir`` are the entries' own subdir
-    values and whether some entry has none, or ``None`` and ``False`` when the
-    text does not tell them at a glance. :meth:`entries` decodes entries.
+    ``.conda`` file shadows the ``.tar.bz2`` of the same stem). :meth:`entries`
+    decodes entries.
     """
 
-    __slots__ = (
-        "_before",
-        "_keys",
-        "_last",
-        "_runs",
-        "count",
-        "groups",
-        "lacks_subdir",
-        "meta",
-        "subdirs",
-        "text",
-    )
+    __slots__ = ("_before", "_keys", "_last", "_runs", "groups", "text")
 
     def __init__(
         self,
@@ -110,11 +96,6 @@ class ScannedDocument:
         places: tuple[list[str], list[int], str],
         runs: list[Run],
         groups: dict[str, list[int]],
-        *,
-        count: int,
-        meta: Mapping[str, Any] | None,
-        subdirs: frozenset[str] | None,
-        lacks_subdir: bool,
     ) -> None:
         self.text = text
         #: reversed file names, where the characters before the keys are
@@ -122,10 +103,11 @@ class ScannedDocument:
         self._keys, self._before, self._last = places
         self._runs = runs
         self.groups = groups
-        self.count = count
-        self.meta = meta
-        self.subdirs = subdirs
-        self.lacks_subdir = lacks_subdir
+
+    @property
+    def count(self) -> int:
+        """How many entries are kept."""
+        return sum(map(len, self.groups.values()))
 
     def state(self) -> dict[str, Any]:
         """What :meth:`from_state` needs besides the text, as plain data."""
@@ -133,10 +115,6 @@ class ScannedDocument:
             "places": (self._keys, self._before, self._last),
             "runs": self._runs,
             "groups": self.groups,
-            "count": self.count,
-            "meta": None if self.meta is None else dict(self.meta),
-            "subdirs": None if self.subdirs is None else sorted(self.subdirs),
-            "lacks_subdir": self.lacks_subdir,
         }
 
     @classmethod
@@ -144,16 +122,11 @@ class ScannedDocument:
         """The document :meth:`state` describes; ``None`` when it does not fit ``text``."""
         try:
             keys, before, last = state["places"]
-            subdirs = state["subdirs"]
             found = cls(
                 text,
                 (list(keys), list(before), str(last)),
                 [(str(n), int(lo), int(hi), int(end)) for n, lo, hi, end in state["runs"]],
                 dict(state["groups"]),
-                count=int(state["count"]),
-                meta=state["meta"],
-                subdirs=None if subdirs is None else frozenset(subdirs),
-                lacks_subdir=bool(state["lacks_subdir"]),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -332,11 +305,9 @@ def _top_level(
     return None
 
 
-def _group(
-    keys: list[str], names: list[str], runs: list[Run]
-) -> tuple[dict[str, list[int]], int] | None:
+def _group(keys: list[str], names: list[str], runs: list[Run]) -> dict[str, list[int]] | None:
     """Entry numbers by lowercased name, a ``.conda`` shadowing the ``.tar.bz2``
-    of its stem, with how many are kept; ``None`` when a file name is given twice."""
+    of its stem; ``None`` when a file name is given twice."""
     ordered = sorted(runs, key=lambda r: SECTIONS.index(r[0]))
     kept = [i for _n, lo, hi, _e in ordered for i in range(lo, hi)]
     named = list(map(keys.__getitem__, kept))
@@ -357,7 +328,7 @@ def _group(
         name[::-1]: list(numbers)
         for name, numbers in itertools.groupby(kept, key=lowered.__getitem__)
     }
-    return groups, len(kept)
+    return groups
 
 
 def _subdirs(
@@ -375,7 +346,19 @@ def _subdirs(
     return None, False
 
 
-def scan_document(text: str) -> ScannedDocument | None:
+class Scan(NamedTuple):
+    """What :func:`scan_document` finds: the places of the entries, the
+    ``info`` (else ``metadata``) object, and the entries' own subdir values and
+    whether some entry has none (``None`` and ``False`` when the text does not
+    tell them at a glance: decode the entries to know)."""
+
+    document: ScannedDocument
+    meta: Mapping[str, Any]
+    subdirs: frozenset[str] | None
+    lacks_subdir: bool
+
+
+def scan_document(text: str) -> Scan | None:
     """Find the entries of a repodata document; ``None`` when it is not laid
     out as repodata usually is (decode it whole instead)."""
     keys, before, last, names = _find_entries(text)
@@ -392,10 +375,9 @@ def scan_document(text: str) -> ScannedDocument | None:
         meta = top.get("metadata", {})
     if not isinstance(meta, Mapping):
         return None  # the decoder's error
-    grouped = _group(keys, names, runs)
-    if grouped is None:
+    groups = _group(keys, names, runs)
+    if groups is None:
         return None
-    groups, count = grouped
     total = sum(hi - lo for _n, lo, hi, _e in runs)
     guess = meta.get("subdir")
     if guess is None and total:
@@ -404,9 +386,7 @@ def scan_document(text: str) -> ScannedDocument | None:
             entry = _scan_once(text, _value_start(text, keys, before, first))[0]
             guess = entry.get("subdir") if type(entry) is dict else None
     subdirs, lacks = _subdirs(text, spans, total, guess if type(guess) is str else "")
-    return ScannedDocument(
-        text, places, runs, groups, count=count, meta=meta, subdirs=subdirs, lacks_subdir=lacks
-    )
+    return Scan(ScannedDocument(text, places, runs, groups), meta, subdirs, lacks)
 
 
 def _located(text: str, pos: int, message: str, source: str, field: str) -> InputError:

@@ -31,7 +31,7 @@ from typing import Any, NoReturn
 
 from compatlib.errors import InputError
 from compatlib.sources.conda.records import PackageRecord, record_from_json, split_filename
-from compatlib.sources.conda.scan import ScannedDocument
+from compatlib.sources.conda.scan import Scan, ScannedDocument
 
 __all__ = ["RepodataIndex", "SparseRepodata", "document_meta", "index_document", "package_maps"]
 
@@ -147,15 +147,15 @@ class RepodataIndex:
         self.views: dict[tuple[str, ...], SparseRepodata] = {}
 
     @classmethod
-    def from_scan(cls, scanned: ScannedDocument) -> RepodataIndex:
+    def from_scan(cls, scan: Scan) -> RepodataIndex:
         """The index of a document found by :func:`~compatlib.sources.conda.scan.scan_document`."""
         return cls(
             {},
-            meta=scanned.meta,
-            count=scanned.count,
-            subdirs=scanned.subdirs,
-            lacks_subdir=scanned.lacks_subdir,
-            scanned=scanned,
+            meta=scan.meta,
+            count=scan.document.count,
+            subdirs=scan.subdirs,
+            lacks_subdir=scan.lacks_subdir,
+            scanned=scan.document,
         )
 
     @property
