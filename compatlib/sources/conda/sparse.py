@@ -182,17 +182,20 @@ class RepodataIndex:
     @property
     def subdirs(self) -> frozenset[str]:
         """The entries' own ``subdir`` values."""
-        if self._subdirs is None:
-            self._subdirs, self._lacks_subdir = _subdirs_of(
-                entry for name in self.names() for _s, _f, entry in self.entries(name)
-            )
-        return self._subdirs
+        return self._subdir_facts()[0]
 
     @property
     def lacks_subdir(self) -> bool:
         """Whether some entry names no subdir of its own."""
-        self.subdirs  # noqa: B018 - computes both when the scan could not tell
-        return self._lacks_subdir
+        return self._subdir_facts()[1]
+
+    def _subdir_facts(self) -> tuple[frozenset[str], bool]:
+        """Both subdir facts, from every entry when the scan could not tell them."""
+        if self._subdirs is None:
+            self._subdirs, self._lacks_subdir = _subdirs_of(
+                entry for name in self.names() for _s, _f, entry in self.entries(name)
+            )
+        return self._subdirs, self._lacks_subdir
 
     def entries(self, name: str, source: str = "<repodata>") -> list[Entry]:
         """The raw entries of ``name`` (lowercased); empty when absent. ``source``
