@@ -539,12 +539,19 @@ class Fetcher:
             return None
         return meta, body
 
-    def _write_cache(self, url: str, accept: str, meta: dict[str, Any], body: bytes) -> None:
+    def _write_cache(
+        self, url: str, accept: str, meta: dict[str, Any], body: bytes | None
+    ) -> None:
+        """Store ``body`` and ``meta``; ``body=None``: only ``meta`` changed (a
+        revalidation), and the stored body and its digest stay."""
         meta_path, body_path = self._cache_paths(url, accept)
-        meta = {**meta, "url": _stored_url(url), "sha256": hashlib.sha256(body).hexdigest()}
+        meta = {**meta, "url": _stored_url(url)}
+        if body is not None:
+            meta["sha256"] = hashlib.sha256(body).hexdigest()
         try:
             meta_path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(body_path, body)
+            if body is not None:
+                atomic_write(body_path, body)
             atomic_write(meta_path, json.dumps(meta, sort_keys=True).encode())
         except OSError:
             pass  # a read-only or full cache folder must not fail a resolve
@@ -594,7 +601,7 @@ class Fetcher:
             meta["stored_at"] = time.time()
             if age is not None:
                 meta["max_age"] = age
-            self._write_cache(url, accept, meta, body)
+            self._write_cache(url, accept, meta, None)  # the body on disk is still the one
             return Response(redact_url(url), 200, body, str(meta.get("content_type", "")), True)
         content_type = resp_headers.get("content-type", "")
         new_meta: dict[str, Any] = {

@@ -178,3 +178,21 @@ def test_index_of_fetched_repodata_is_cached_beside_the_http_cache(
     again = Channel.load(f"{base}/forge", "linux-64", fetcher=_fetcher(tmp_path, offline=True))
     assert list(again) == list(first)
     assert sorted((tmp_path / "cache" / "conda-index").iterdir()) == entries
+
+
+def test_a_304_rewrites_the_cache_entry_not_the_body(tmp_path: Path, http_server: Server) -> None:
+    base, state = http_server
+    _publish(state)
+    url = f"{base}/forge/linux-64/repodata.json"
+    first = load_repodata(url, fetcher=_fetcher(tmp_path))
+    (body,) = (tmp_path / "cache").rglob("*.body")
+    (meta,) = (p for p in (tmp_path / "cache" / "http").rglob("*.json"))
+    before = body.stat().st_ino, body.stat().st_mtime_ns
+    stored = json.loads(meta.read_text())["stored_at"]
+    again = load_repodata(url, fetcher=_fetcher(tmp_path))
+    assert again == first
+    assert "If-None-Match" in state.requests("repodata.json")[-1]["headers"]
+    assert (body.stat().st_ino, body.stat().st_mtime_ns) == before  # not written again
+    assert json.loads(meta.read_text())["stored_at"] > stored  # the revalidation is kept
+    offline = load_repodata(url, fetcher=_fetcher(tmp_path, offline=True))
+    assert offline == first  # the entry still reads back whole
