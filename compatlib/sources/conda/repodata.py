@@ -304,6 +304,10 @@ def _remember(key: str, index: RepodataIndex, size: int) -> RepodataIndex:
     return index
 
 
+def _bytes(read: bytes | Callable[[], bytes]) -> bytes:
+    return read if isinstance(read, bytes) else read()
+
+
 def _indexed(
     key: str,
     location: str,
@@ -316,8 +320,9 @@ def _indexed(
     a content hash), read from ``location``: from memory, the disk cache, or
     ``read`` (the document's bytes, or a function that reads them), scanned
     or decoded, then cached when ``cache``. The disk cache of a scanned
-    document that ``read`` reads again as it is (an uncompressed local file)
-    holds only the places of its entries, not a copy of its text."""
+    document that was not compressed holds only the places of its entries, not
+    a copy of its text: ``read`` gives the text again (a fetched document's
+    bytes are in hand, from the HTTP cache; a local file is read again)."""
     if cache:
         hit = _memory.get(key)
         if hit is not None:
@@ -328,11 +333,10 @@ def _indexed(
         except OSError:
             data = b""
         if data:
-            again = None if isinstance(read, bytes) else lambda: repodata_text(read(), source)
-            loaded = RepodataIndex.load(data, key, again)
+            loaded = RepodataIndex.load(data, key, lambda: repodata_text(_bytes(read), source))
             if loaded is not None:
                 return _remember(key, loaded, loaded.held_bytes or len(data))
-    raw = read if isinstance(read, bytes) else read()
+    raw = _bytes(read)
     plain = _decompressed(raw, source)
     text = _utf8(plain, source)
     with _gc_paused():
@@ -348,7 +352,7 @@ def _indexed(
     if not cache:
         return index
     if len(raw) >= DISK_CACHE_MIN_BYTES:
-        rereadable = not isinstance(read, bytes) and plain is raw
+        rereadable = plain is raw  # the bytes in hand, or the file, give the text again
         try:
             data = index.dump(key, with_text=not rereadable)
         except ValueError:  # a value marshal cannot write: keep the index in memory only
