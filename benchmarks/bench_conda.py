@@ -3,6 +3,7 @@
     python benchmarks/bench_conda.py                 # print the tables
     python benchmarks/bench_conda.py --write-docs    # also update docs/benchmarks.md
     python benchmarks/bench_conda.py --repeat 9      # more runs per cell (median)
+    python benchmarks/bench_conda.py --http          # the repodata served over HTTP
 
 The problems read the peer repodata in place (``../shared/peer-suites/conda/channels``;
 the script says so and stops when it is absent). Each run loads the channels and
@@ -43,6 +44,8 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 CHANNELS = ROOT.parent / "shared" / "peer-suites" / "conda" / "channels"
 START = "<!-- bench_conda:start -->"
 END = "<!-- bench_conda:end -->"
+HTTP_START = "<!-- bench_conda_http:start -->"
+HTTP_END = "<!-- bench_conda_http:end -->"
 
 MAIN = "conda-benchmarks__defaults-main-osx-64-2018.json"
 PYTORCH = "rattler__pytorch-channel-linux-64.json"
@@ -136,23 +139,31 @@ def _subdir(filename: str) -> str:
 
 
 def solve_compatlib(
-    problem: Problem, *, cache: bool = True, cache_dir: str | None = None
+    problem: Problem, *, cache: bool = True, cache_dir: str | None = None, base_url: str = ""
 ) -> Answer:
-    """Load the problem's channels sparsely and solve with compatlib."""
+    """Load the problem's channels sparsely and solve with compatlib (from
+    ``base_url`` over HTTP, with a fetcher caching in ``cache_dir``, when given)."""
     from compatlib.resolve.conda_solve import solve_conda
     from compatlib.solver.errors import UnsatisfiableError
     from compatlib.sources.conda import Channel
     from compatlib.sources.conda.channel import Channels
     from compatlib.sources.conda.repodata import load_sparse_repodata
+    from compatlib.sources.fetch import Fetcher
 
     channels, specs, virtual = problem
+    fetcher = Fetcher(cache_dir=cache_dir, progress=False) if base_url else None
     loaded = []
     for name, files in channels:
         docs = [
             doc
             for f in files
             for doc in load_sparse_repodata(
-                CHANNELS / f, _subdir(f), channel=name, cache=cache, cache_dir=cache_dir
+                f"{base_url}/{f}" if base_url else CHANNELS / f,
+                _subdir(f),
+                channel=name,
+                cache=cache,
+                cache_dir=cache_dir,
+                fetcher=fetcher,
             )
         ]
         loaded.append(Channel(name=name, documents=docs))
@@ -315,6 +326,86 @@ def _child(args: list[str], env: dict[str, str]) -> tuple[float, Answer]:
     return elapsed, None if answer is None else [tuple(x) for x in answer]
 
 
+def over_http(repeat: int) -> list[dict[str, Any]]:
+    """The real problems with the repodata served over HTTP from this machine
+    (a threaded ``http.server``, which answers If-Modified-Since): cold (empty
+    HTTP and index caches: fetch, scan, write both) and warm (both caches
+    filled, a new process's memory: revalidate, read the index back), next to
+    the local file with an empty cache and rattler on the local file."""
+    import functools
+    import http.server
+    import threading
+
+    from compatlib.sources.conda.repodata import clear_memory_cache
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(CHANNELS))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    rows = []
+    try:
+        for label, problem in PROBLEMS.items():
+            if label == BIG_LABEL:
+                continue
+            warm_dir = tempfile.mkdtemp(prefix="bench-conda-http-")
+            want = solve_compatlib(problem, cache_dir=warm_dir, base_url=base)
+            times: dict[str, list[float]] = {"cold": [], "warm": [], "local": [], "rattler": []}
+            for _ in range(repeat):
+                for mode in times:
+                    clear_memory_cache()
+                    start = time.perf_counter()
+                    got = _http_run(mode, problem, base, warm_dir)
+                    times[mode].append(time.perf_counter() - start)
+                    if mode != "rattler":
+                        assert got == want, (label, mode)
+            rows.append({"problem": label, **{m: statistics.median(t) for m, t in times.items()}})
+    finally:
+        server.shutdown()
+    return rows
+
+
+def _http_run(mode: str, problem: Problem, base: str, warm_dir: str) -> Answer:
+    """One run of :func:`over_http`'s ``mode``."""
+    if mode == "rattler":
+        return solve_rattler(problem)
+    if mode == "warm":
+        return solve_compatlib(problem, cache_dir=warm_dir, base_url=base)
+    fresh = tempfile.mkdtemp(prefix=f"bench-conda-{mode}-")
+    return solve_compatlib(problem, cache_dir=fresh, base_url=base if mode == "cold" else "")
+
+
+def render_http(rows: list[dict[str, Any]], command: str, repeat: int) -> str:
+    lines = [
+        f"`{command}`: the real problems with their repodata served over HTTP from this "
+        f"machine (`http.server`, which answers If-Modified-Since); median of {repeat} "
+        "runs, seconds, in one process. `cold`: empty HTTP and index caches (fetch, scan, "
+        "write both); `warm`: both caches filled, the process's memory empty (revalidate, "
+        "read the index back); `local`: the same document as a local file, empty cache; "
+        "rattler reads the local file. Ratios are compatlib / rattler.",
+        "",
+        "| problem | over HTTP, cold | over HTTP, warm | local file, empty cache | py-rattler (local) "
+        "| ratio (cold) | ratio (warm) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['problem']} | {_s(r['cold'])} | {_s(r['warm'])} | {_s(r['local'])} | "
+            f"{_s(r['rattler'])} | {r['cold'] / r['rattler']:.1f}x | "
+            f"{r['warm'] / r['rattler']:.1f}x |"
+        )
+    tot = {k: sum(r[k] for r in rows) for k in ("cold", "warm", "local", "rattler")}
+    lines.append(
+        f"| **all real** | {_s(tot['cold'])} | {_s(tot['warm'])} | {_s(tot['local'])} | "
+        f"{_s(tot['rattler'])} | {tot['cold'] / tot['rattler']:.1f}x | "
+        f"{tot['warm'] / tot['rattler']:.1f}x |"
+    )
+    return "\n".join(lines) + "\n"
+
+
 def as_processes(repeat: int, cache_dir: str) -> list[dict[str, Any]]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
@@ -442,6 +533,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-processes", action="store_true", help="only the in-process table")
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument(
+        "--http", action="store_true", help="only the table of repodata served over HTTP"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -457,6 +551,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     command = "python benchmarks/bench_conda.py" + "".join(
         f" {a}" for a in (argv if argv is not None else sys.argv[1:])
     )
+    if args.http:
+        text = render_http(over_http(args.repeat), command, args.repeat)
+        sys.stdout.write(text)
+        if args.write_docs:
+            from _docs import write_section  # benchmarks/_docs.py, beside this script
+
+            write_section(DOCS, HTTP_START, HTTP_END, text)
+        sys.stdout.flush()
+        os._exit(0)  # py-rattler 0.28 can crash while the interpreter shuts down
     with tempfile.TemporaryDirectory(prefix="bench-conda-") as cache_dir:
         inproc = in_process(args.repeat, cache_dir)
         procs = [] if args.no_processes else as_processes(args.repeat, cache_dir)
