@@ -539,9 +539,7 @@ class Fetcher:
             return None
         return meta, body
 
-    def _write_cache(
-        self, url: str, accept: str, meta: dict[str, Any], body: bytes | None
-    ) -> None:
+    def _write_cache(self, url: str, accept: str, meta: dict[str, Any], body: bytes | None) -> None:
         """Store ``body`` and ``meta``; ``body=None``: only ``meta`` changed (a
         revalidation), and the stored body and its digest stay."""
         meta_path, body_path = self._cache_paths(url, accept)
