@@ -30,6 +30,20 @@ def median(samples: Sequence[Sample]) -> float:
     return statistics.median(s.seconds for s in samples)
 
 
+def peer_env(root: Path | None = None) -> dict[str, str]:
+    """The environment a timed lock runs in: no uv configuration or index settings
+    from the caller's shell, bytecode written (as an installed package has it);
+    ``root``: the compatlib checkout to run (on ``PYTHONPATH``)."""
+    env = dict(os.environ)
+    env["UV_NO_CONFIG"] = "1"
+    for var in ("UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS", "PIP_FIND_LINKS"):
+        env.pop(var, None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if root is not None:
+        env["PYTHONPATH"] = str(root)
+    return env
+
+
 def find_uv() -> str:
     exe = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
     if not os.access(exe, os.X_OK):

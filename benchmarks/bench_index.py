@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _peers import Sample, compatlib_cmd, find_uv, median, read_versions, uv_cmd
+from _peers import Sample, compatlib_cmd, find_uv, median, peer_env, read_versions, uv_cmd
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -144,11 +144,7 @@ def _du(path: Path) -> float:
 
 def bench(names: Sequence[str], repeat: int) -> list[Row]:
     work = Path(tempfile.mkdtemp(prefix="bench-index-"))
-    env = dict(os.environ)
-    env["UV_NO_CONFIG"] = "1"
-    for var in ("UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS", "PIP_FIND_LINKS"):
-        env.pop(var, None)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = peer_env()
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", str(ROOT / "compatlib")], env=env, check=True
     )

@@ -41,7 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _peers import Sample, compatlib_cmd, find_uv, median, uv_cmd
+from _peers import Sample, compatlib_cmd, find_uv, median, peer_env, uv_cmd
 from bench_index import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,16 +123,6 @@ def pins(tool: str, out: Path) -> set[tuple[str, str]]:
     return found
 
 
-def _env(root: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["UV_NO_CONFIG"] = "1"
-    for var in ("UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS", "PIP_FIND_LINKS"):
-        env.pop(var, None)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPATH"] = str(root)
-    return env
-
-
 def bench(names: Sequence[str], repeat: int, baseline: Path | None) -> list[Row]:
     work = Path(tempfile.mkdtemp(prefix="bench-universal-"))
     roots = {"compatlib": ROOT, "uv": ROOT}
@@ -141,7 +131,7 @@ def bench(names: Sequence[str], repeat: int, baseline: Path | None) -> list[Row]
     for root in {ROOT, *roots.values()}:
         subprocess.run(
             [sys.executable, "-m", "compileall", "-q", str(root / "compatlib")],
-            env=_env(root),
+            env=peer_env(root),
             check=True,
         )
     rows = []
@@ -155,7 +145,7 @@ def bench(names: Sequence[str], repeat: int, baseline: Path | None) -> list[Row]
                     cache = run_dir / "cache"
                     out = run_dir / ("out.txt" if tool == "uv" else "out.json")
                     cmd = command(tool, name, cache, out)
-                    env = _env(root)
+                    env = peer_env(root)
                     row.cold.setdefault(tool, []).append(run(cmd, env))
                     row.warm.setdefault(tool, []).append(run(cmd, env))
                     row.pins[tool] = pins(tool, out)
@@ -247,7 +237,7 @@ def counts(names: Sequence[str], baseline: Path | None) -> str:
                 cmd = command("compatlib", name, work / "cache", work / "out.json")[3:]
                 done = subprocess.run(
                     [sys.executable, "-c", _COUNT, *cmd],
-                    env=_env(root),
+                    env=peer_env(root),
                     capture_output=True,
                     text=True,
                     check=True,

@@ -9,43 +9,13 @@ random registries with conflicts, backjumps and unavailable candidates.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 
 import pytest
 
-from compatlib.solver.provider import BaseProvider, Dependency, Unavailable
+from compatlib.solver.provider import Dependency
 from compatlib.solver.pubgrub import Solver, SolverFailure
 
-Range = tuple[int, int]  # lo <= candidate < hi
-Registry = dict[str, list[list[tuple[str, Range, bool]] | None]]  # None: unavailable
-
-
-class RangeProvider(BaseProvider[str, int, Range]):
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
-
-    def candidates(self, package: str) -> Sequence[int]:
-        return range(len(self.registry.get(package, [])))
-
-    def contains(self, package: str, constraint: Range, candidate: int) -> bool:
-        return constraint[0] <= candidate < constraint[1]
-
-    def dependencies(
-        self, package: str, candidate: int
-    ) -> Sequence[Dependency[str, Range]] | Unavailable:
-        deps = self.registry[package][candidate]
-        if deps is None:
-            return Unavailable("broken")
-        return [
-            Dependency(d, r, f"{d}[{r[0]},{r[1]})", "constrains" if c else "requires")
-            for d, r, c in deps
-        ]
-
-    def package_text(self, package: str) -> str:
-        return package
-
-    def version_text(self, package: str, candidate: int) -> str:
-        return str(candidate)
+from .range_provider import Range, RangeProvider, Registry
 
 
 class ScanSolver(Solver[str, int, Range]):

@@ -9,48 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections import Counter
-from collections.abc import Sequence
 
 from compatlib import Index, Target, UnsatisfiableError, solve
-from compatlib.solver.provider import BaseProvider, Dependency, Unavailable
+from compatlib.solver.provider import Dependency
 from compatlib.solver.pubgrub import DerivedCause, Solver, SolverFailure
 from compatlib.sources.memory import IndexRelease
 
-Range = tuple[int, int]  # lo <= candidate < hi
-Registry = dict[str, list[list[tuple[str, Range]]]]
-
-
-class CountingProvider(BaseProvider[str, int, Range]):
-    """Candidates ``0..n-1`` per package; counts the dependency questions."""
-
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
-        self.asked: Counter[tuple[str, int]] = Counter()
-
-    def candidates(self, package: str) -> Sequence[int]:
-        return range(len(self.registry.get(package, [])))
-
-    def contains(self, package: str, constraint: Range, candidate: int) -> bool:
-        return constraint[0] <= candidate < constraint[1]
-
-    def dependencies(
-        self, package: str, candidate: int
-    ) -> Sequence[Dependency[str, Range]] | Unavailable:
-        self.asked[(package, candidate)] += 1
-        return [
-            Dependency(d, r, f"{d}[{r[0]},{r[1]})") for d, r in self.registry[package][candidate]
-        ]
-
-    def package_text(self, package: str) -> str:
-        return package
-
-    def version_text(self, package: str, candidate: int) -> str:
-        return str(candidate)
+from .range_provider import Range, RangeProvider, Registry
 
 
 class Recording(Solver[str, int, Range]):
-    def __init__(self, provider: CountingProvider) -> None:
+    def __init__(self, provider: RangeProvider) -> None:
         super().__init__(provider)
         self.decided: list[int] = []
         self.backjumps = 0
@@ -69,8 +38,8 @@ def test_dependencies_that_clash_together_are_not_decided() -> None:
     only together they rule ``a 1`` out. The solver learns that on the spot (a
     resolvent of the two dependencies) and takes ``a 0`` without deciding ``a 1``
     and backjumping."""
-    reg: Registry = {"a": [[], [("b", (1, 2)), ("b", (0, 1))]], "b": [[], []]}
-    solver = Recording(CountingProvider(reg))
+    reg: Registry = {"a": [[], [("b", (1, 2), False), ("b", (0, 1), False)]], "b": [[], []]}
+    solver = Recording(RangeProvider(reg))
     result = solver.solve([Dependency("a", (0, 2), "a")])
     assert result.decisions == {"a": 0}
     assert solver.backjumps == 0
@@ -110,9 +79,8 @@ def _registry(rng: random.Random, size: int) -> Registry:
             deps = []
             for _ in range(rng.randint(2, 3) if i < size - 1 else 0):
                 lo = rng.randint(0, 3)
-                deps.append(
-                    (f"p{rng.randint(i + 1, min(size - 1, i + 5))}", (lo, rng.randint(lo + 1, 4)))
-                )
+                name = f"p{rng.randint(i + 1, min(size - 1, i + 5))}"
+                deps.append((name, (lo, rng.randint(lo + 1, 4)), False))
             cands.append(deps)
         reg[f"p{i}"] = cands
     return reg
@@ -123,7 +91,7 @@ def test_a_candidate_decided_again_asks_for_its_dependencies_once() -> None:
     redecided = 0
     for _ in range(60):
         reg = _registry(rng, 12)
-        provider = CountingProvider(reg)
+        provider = RangeProvider(reg)
         solver = Recording(provider)
         with contextlib.suppress(SolverFailure):
             solver.solve([Dependency(p, (0, 4), p) for p in reg])

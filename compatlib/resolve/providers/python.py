@@ -19,7 +19,7 @@ Packages are :class:`~compatlib.resolve.keys.PipKey` s and the system layers'
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -626,11 +626,7 @@ def _files_elsewhere(tag_sets: Sequence[frozenset[Tag]], target: Target) -> tupl
             f"wheels only for Python {join_words(pythons, 'or')} on {target.subdir}",
             f"the target's Python is {here}: use one of those (--python) or another version",
         )
-    platforms = [
-        sub
-        for sub in PLATFORMS
-        if sub != target.subdir and _fits(tag_sets, replace(target, platform=sub, glibc=ANY_GLIBC))
-    ]
+    platforms = [sub for sub in _platforms_fitting(tag_sets, target) if sub != target.subdir]
     if platforms:
         return (
             f"wheels only for {join_words(platforms, 'or')}",
@@ -649,12 +645,20 @@ def _other_platforms(tag_sets: Sequence[frozenset[Tag]], target: Target) -> str:
     if not tag_sets:
         return ""
     found = []
+    for sub in _platforms_fitting(tag_sets, target):
+        if sub == target.subdir:
+            return ""
+        found.append(sub)
+    return f"; wheels for {join_words(found, 'or')}" if found else ""
+
+
+def _platforms_fitting(tag_sets: Sequence[frozenset[Tag]], target: Target) -> Iterator[str]:
+    """The platforms (conda subdirs, in :data:`PLATFORMS` order) some wheel of
+    ``tag_sets`` installs on with the target's Python and any glibc; lazily,
+    so a caller may stop at the first that settles its question."""
     for sub in PLATFORMS:
         if _fits(tag_sets, replace(target, platform=sub, glibc=ANY_GLIBC)):
-            if sub == target.subdir:
-                return ""
-            found.append(sub)
-    return f"; wheels for {join_words(found, 'or')}" if found else ""
+            yield sub
 
 
 def _fits(tag_sets: Sequence[frozenset[Tag]], target: Target) -> bool:

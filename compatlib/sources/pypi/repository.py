@@ -104,9 +104,9 @@ _NO_SDIST = "only an sdist (sdist metadata disabled)"
 #: the cache's form of a page for every target: a wheel row's last field is
 #: its tag triple (an sdist's is ``""``), ranked per target by ``_for_target``
 _ALL_TARGETS = f"{PACKED_FORM}:all-targets"
-_TAIL_BYTES = 128 * 1024
+_TAIL_BYTES = 128 * 1024  # the end of the central directory, and all of a small one
 _BAD_TAGS = object()  # a wheel filename whose tags do not parse
-_NOT_PLAIN = object()  # not "name-version-tags.whl" (a build tag, or no tags)  # the end of the central directory, and all of a small one
+_NOT_PLAIN = object()  # not "name-version-tags.whl" (a build tag, or no tags)
 
 
 class UnknownReleaseError(CompatError, KeyError):
