@@ -88,7 +88,7 @@ def _single(bits: int, versions: Sequence[str]) -> str | None:
     picked = [versions[i] for i in range(len(versions)) if (bits >> i) & 1]
     if len(picked) != count:
         return None
-    return ", ".join(picked[:-1]) + " or " + picked[-1]
+    return join_words(picked, "or")
 
 
 def _versions_label(bits: int, versions: Sequence[str]) -> str:
@@ -266,9 +266,7 @@ class _TreeBuilder:
         texts = list(dict.fromkeys(seen or ()))
         if len(texts) < 2:
             return None
-        if len(texts) == 2:
-            return f"both {texts[0]} and {texts[1]}"
-        return ", ".join(texts[:-1]) + " and " + texts[-1]
+        return f"both {texts[0]} and {texts[1]}" if len(texts) == 2 else join_words(texts)
 
     def requirement_node(
         self, nid: int, terms: tuple[TermInfo, ...], cause: RequirementCause
