@@ -449,10 +449,10 @@ def _loosen_on_branch(
     verified; none where the branch alone suffices (a fix of its own)."""
     # lazy: only _loosen_on_branch needs compatlib.stack, which loads 11 modules that importing this one does not
     from compatlib.stack.choices import driver_choices
-    from compatlib.stack.profile import SystemProfile
+    from compatlib.stack.profile import target_profile
 
-    system = target.system
-    if not isinstance(system, SystemProfile) or system.driver is None:
+    system = target_profile(target)
+    if system is None or system.driver is None:
         return None
     major = DottedVersion(system.driver).major
     for end in system.driver_ends():
@@ -564,9 +564,9 @@ def variant_hints(
     without that index among the sources, solving again cannot prove them.
     """
     # lazy: only variant_hints needs compatlib.stack, which loads 11 modules that importing this one does not
-    from compatlib.stack.profile import SystemProfile
+    from compatlib.stack.profile import target_profile
 
-    system = target.system if isinstance(target.system, SystemProfile) else None
+    system = target_profile(target)
     gpu_layers = any(k in (DRIVER, CUDA) or k.layer == "cuda_arch" for k in _layers_in(explanation))
     if system is None or not gpu_layers or any(isinstance(f, VariantFix) for f in fixes):
         return ()
@@ -653,11 +653,11 @@ def _layer_fixes(
 ) -> list[Fix]:
     """Fixes that change one system layer the explanation names (see :class:`_LayerSearch`)."""
     # lazy: only _layer_fixes needs compatlib.stack.profile, which loads 9 modules that importing this one does not
-    from compatlib.stack.profile import SystemProfile
+    from compatlib.stack.profile import target_profile
 
     search = _LayerSearch(requirements, solve, depth)
     layers = _layers_in(explanation)
-    system = target.system if isinstance(target.system, SystemProfile) else None
+    system = target_profile(target)
     if system is not None:
         ceilings = _ceilings(explanation)
         if DRIVER in layers and system.driver is not None:
@@ -669,9 +669,8 @@ def _layer_fixes(
             _cuda_fix(explanation, target, system, system.cuda, search)
         if (ceilings or any(k.layer == "cuda_arch" for k in layers)) and system.gpus:
             _gpu_fix(target, system, search)
-    glibc = target.glibc or (system.glibc if system is not None else None)
-    if GLIBC in layers and glibc is not None:
-        _glibc_fix(explanation, target, system, glibc, search)
+    if GLIBC in layers and target.known_glibc is not None:
+        _glibc_fix(explanation, target, system, target.known_glibc, search)
     if PYTHON in layers:
         _python_fix(target, search)
     return search.fixes
