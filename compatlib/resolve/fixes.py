@@ -538,7 +538,6 @@ def _variant_fix(
     return False
 
 
-#: where PyTorch publishes each build variant (``cu118``, ``cpu``) of its releases
 def _index_url(name: str, public: str, variant: str) -> str | None:
     """The package index that serves a build variant: the knowledge base's, else
     PyTorch's index for torch (every torch variant is published there)."""
