@@ -14,7 +14,6 @@ explanation's requirement facts: their package keys and typed constraints
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -726,15 +725,13 @@ def _gpu_fix(target: Target, system: SystemProfile, search: _LayerSearch) -> Non
     # lazy: only _gpu_fix needs compatlib.stack.choices, which loads 11 modules that importing this one does not
     from compatlib.stack.choices import gpu_choices
 
-    preset = re.match(r"azure:(Standard_\w+)", system.source)
-    current_vm = preset.group(1) if preset else None
     one_generation = len(set(system.gpus)) == 1
     names = system.gpu_names or ()
     choices = gpu_choices(system.gpus, names, exclude_current=one_generation)
     for choice in choices[:_GPU_TRIES]:
         g = choice.gpu
         new = replace(system, gpus=(g.compute_capability,), gpu_names=(g.name,))
-        fix = GpuFix(g.name, g.compute_capability, choice.vm.name, current_vm)
+        fix = GpuFix(g.name, g.compute_capability, choice.vm.name, system.azure_vm)
         if search.verify(fix, replace(target, system=new)):
             return
 

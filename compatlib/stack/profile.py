@@ -100,7 +100,9 @@ class SystemProfile:
     unknown). ``cuda`` is a CUDA version the machine provides (for example
     ``CONDA_OVERRIDE_CUDA``); :meth:`max_cuda` falls back to the driver's newest.
     ``arch`` is the CPU architecture (``"x86_64"``), ``cpu`` an archspec
-    microarchitecture name. ``source`` says where the profile came from.
+    microarchitecture name. ``source`` says where the profile came from, and
+    ``azure_vm`` the Azure VM size (``Standard_NC6s_v2``) when it came from that
+    size's preset.
     """
 
     os: str | None = None
@@ -114,6 +116,7 @@ class SystemProfile:
     source: str = "<unspecified>"
     description: str | None = None
     notes: tuple[str, ...] = field(default=())
+    azure_vm: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("glibc", "driver", "cuda"):
@@ -187,7 +190,7 @@ class SystemProfile:
     def merged(self, other: SystemProfile) -> SystemProfile:
         """This profile with every field ``other`` knows taken from ``other``."""
         changes: dict[str, Any] = {}
-        for name in ("os", "glibc", "driver", "cuda", "arch", "cpu", "description"):
+        for name in ("os", "glibc", "driver", "cuda", "arch", "cpu", "description", "azure_vm"):
             value = getattr(other, name)
             if value is not None:
                 changes[name] = value
@@ -419,6 +422,7 @@ def _azure_preset(size_name: str) -> SystemProfile:
         gpu_names=(model.name,) * size.gpus,
         arch=arch,
         source=f"azure:{size.name}",
+        azure_vm=size.name,
         description=f"Azure {size.name}: {size.gpus} x {model.name}{share}, "
         f"compute capability {model.compute_capability}",
         notes=(f"{size.name} is in series {size.series}, status {size.status}",)

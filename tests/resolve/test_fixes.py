@@ -91,6 +91,16 @@ def test_the_gpu_fix_names_the_azure_preset_it_replaces() -> None:
     )
 
 
+def test_the_gpu_fix_names_the_azure_preset_wherever_the_spec_gives_it() -> None:
+    # the preset after an OS: the profile's source then starts "os:ubuntu22.04"
+    expl = _fail(
+        "ubuntu22.04,azure:Standard_NC6s_v2,driver=580.65.06",
+        ["torch 2.9.0+cu130"],
+        ["torch==2.9.0+cu130"],
+    )
+    assert expl.fixes[0].text.startswith("move from Standard_NC6s_v2 to a ")
+
+
 def test_the_glibc_fix_names_an_os_release_and_an_azure_ml_image() -> None:
     expl = _fail(
         "os=ubuntu18.04,driver=535.104.05,gpu=A100", ["torch 2.7.1"], ["torch==2.7.1"], "3.10"

@@ -38,6 +38,14 @@ def test_azure_preset() -> None:
     assert "A100" in p.description
 
 
+def test_an_azure_preset_records_its_vm_size_through_merges() -> None:
+    assert preset("azure:standard_nc6s_v2").azure_vm == "Standard_NC6s_v2"
+    assert parse_system("ubuntu22.04,azure:Standard_NC6s_v2").azure_vm == "Standard_NC6s_v2"
+    assert parse_system("azure:Standard_NC6s_v2,driver=580.65.06").azure_vm == "Standard_NC6s_v2"
+    assert parse_system("gpu:T4").azure_vm is None
+    assert "azure_vm" not in preset("azure:Standard_NC6s_v2").to_dict()
+
+
 def test_azure_preset_gpu_count_and_case() -> None:
     p = preset("azure:standard_nd96isr_h100_v5")
     assert p.gpus == ("9.0",) * 8
