@@ -900,10 +900,6 @@ def _gpu_text(system: SystemProfile) -> str:
     return "; ".join(parts)
 
 
-def _python(target: Target) -> str:
-    return f"{target.python_version.major}.{target.python_version.minor}"
-
-
 def _gpu_build(
     framework: str, version: str, target: Target, system: SystemProfile
 ) -> FrameworkBuild | None:
@@ -919,7 +915,7 @@ def _gpu_build(
         return None
     for name in reversed(names):  # the newest CUDA first
         candidate = build(framework, version, name)
-        if candidate.is_gpu and check_build(candidate, system, _python(target)).works:
+        if candidate.is_gpu and check_build(candidate, system, target.python_series).works:
             return candidate
     return None
 
@@ -960,7 +956,7 @@ def _torch_fix(public: str, target: Target, system: SystemProfile) -> str:
 
     chosen = _gpu_build("torch", public, target, system)
     if chosen is None:
-        verdict, _ = newest_build("torch", system, _python(target))
+        verdict, _ = newest_build("torch", system, target.python_series)
         if verdict is None:
             return f"pick a CUDA variant from {PYTORCH_INDEX}"
         chosen = verdict.build

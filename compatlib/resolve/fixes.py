@@ -568,10 +568,9 @@ def variant_hints(
     gpu_layers = any(k in (DRIVER, CUDA) or k.layer == "cuda_arch" for k in _layers_in(explanation))
     if system is None or not gpu_layers or any(isinstance(f, VariantFix) for f in fixes):
         return ()
-    python = f"{target.python_version.major}.{target.python_version.minor}"
     hints: list[str] = []
     for text in requirements:
-        hint = _variant_hint(text, system, python)
+        hint = _variant_hint(text, system, target.python_series)
         if hint is not None:
             hints.append(hint)
     return tuple(hints)
@@ -770,7 +769,7 @@ def _glibc_fix(
 
 
 def _python_fix(target: Target, search: _LayerSearch) -> None:
-    current = f"{target.python_version.major}.{target.python_version.minor}"
+    current = target.python_series
     for py in _nearest(current, PYTHONS):  # nearest to the target's first
         if search.verify(PythonFix(py, current), replace(target, python=py)):
             return

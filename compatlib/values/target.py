@@ -158,6 +158,13 @@ class Target:
         return Version(self.python)
 
     @property
+    def python_series(self) -> str:
+        """The Python's ``major.minor`` (``"3.12"`` for 3.12.4), as the
+        ``python_version`` marker and the knowledge base's build records read it."""
+        pv = self.python_version
+        return f"{pv.major}.{pv.minor}"
+
+    @property
     def subdir(self) -> str:
         return self.platform or DEFAULT_PLATFORM
 
@@ -188,7 +195,7 @@ class Target:
         sys_platform, system, machine, os_name = PLATFORMS[self.subdir]
         impl = self.implementation.lower()
         env = {
-            "python_version": f"{pv.major}.{pv.minor}",
+            "python_version": self.python_series,
             "python_full_version": str(pv),
             "implementation_name": impl,
             "implementation_version": str(pv),
