@@ -453,10 +453,9 @@ def _loosen_on_branch(
     system = target_profile(target)
     if system is None or system.driver is None:
         return None
-    major = DottedVersion(system.driver).major
     for end in system.driver_ends():
-        if major <= end.branch.last_branch:
-            continue  # the driver drives this GPU
+        if end.branch.drives(system.driver):
+            continue
         for driver in driver_choices(end.branch.last_branch)[:1]:
             new = replace(target, system=replace(system, driver=driver, cuda=None))
             if _try(solve, requirements, new) is not None:

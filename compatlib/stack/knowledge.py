@@ -177,6 +177,11 @@ class DriverBranch:
     source: str
     note: str | None = None
 
+    def drives(self, driver: str) -> bool:
+        """Whether NVIDIA driver ``driver`` (``"470.82.01"``) is of this branch or
+        an older one, so that it drives these GPUs."""
+        return DottedVersion(driver).major <= self.last_branch
+
 
 @value(slots=False)
 class CudnnRelease:
@@ -1300,4 +1305,4 @@ def driver_supports_gpu(driver: str, compute_capability: str) -> bool:
     """Whether NVIDIA driver ``driver`` (``"550.54.15"``) drives GPUs of
     ``compute_capability``: its branch is no later than the architecture's last."""
     end = last_driver_branch(compute_capability)
-    return end is None or DottedVersion(driver).major <= end.last_branch
+    return end is None or end.drives(driver)

@@ -99,15 +99,15 @@ def undriven_gpus(system: SystemProfile) -> tuple[str, ...]:
     """The system's GPUs its driver cannot drive at all, each said with the last
     branch that does: "the NVIDIA driver 550.54.15 does not support the Tesla K80
     (Kepler; last supported by the 470 driver branch)"."""
-    if system.driver is None:
+    driver = system.driver
+    if driver is None:
         return ()
-    major = DottedVersion(system.driver).major
     return tuple(
-        f"the NVIDIA driver {system.driver} does not support the {end.gpu} "
+        f"the NVIDIA driver {driver} does not support the {end.gpu} "
         f"({end.branch.architecture}; last supported by the {end.branch.last_branch} "
         "driver branch)"
         for end in system.driver_ends()
-        if major > end.branch.last_branch
+        if not end.branch.drives(driver)
     )
 
 

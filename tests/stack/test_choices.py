@@ -89,3 +89,6 @@ def test_driver_branch_support_per_architecture() -> None:
     assert kb.driver_supports_gpu("470.82.01", "3.7")
     assert not kb.driver_supports_gpu("590.44.01", "7.0")
     assert kb.driver_supports_gpu("590.44.01", "7.5")
+    assert k80.drives("470.256.02")
+    assert k80.drives("390.157")
+    assert not k80.drives("535.104.05")
