@@ -72,7 +72,7 @@ def _short(t: TermInfo) -> str:
     return t.package if t.versions == "*" else _subject(t)
 
 
-def describe_node(node: Node, expl: DerivationTree) -> str:
+def describe_node(node: Node) -> str:
     """One incompatibility as a clause (no final period)."""
     if isinstance(node, DependencyNode):
         return _describe_dependency(node)
@@ -206,7 +206,7 @@ def render_text(expl: DerivationTree) -> str:
     """The whole explanation, one line per step."""
     root = expl.node(expl.root)
     if not isinstance(root, DerivedNode):
-        return _capitalize(describe_node(root, expl)) + "."
+        return _capitalize(describe_node(root)) + "."
     return _Report(expl).render(root)
 
 
@@ -247,9 +247,6 @@ class _Report:
             lines[0] = "Because" + lines[0][len("And because") :]
         return "\n".join(lines)
 
-    def describe(self, node: Node) -> str:
-        return describe_node(node, self.expl)
-
     def both(self, left: Node, right: Node) -> str:
         """Two external facts joined by "and", in one clause when they can be
         (after a reason why candidates cannot be used, a comma marks its end)."""
@@ -257,7 +254,7 @@ class _Report:
         if same is not None:
             return same
         comma = "," if isinstance(left, UnavailableNode) else ""
-        return f"{self.describe(left)}{comma} and {self.describe(right)}"
+        return f"{describe_node(left)}{comma} and {describe_node(right)}"
 
     def shared(self, node: Node) -> bool:
         return self.uses.get(node.id, 0) > 1
@@ -269,7 +266,7 @@ class _Report:
         self.lines.append(text)
 
     def ref(self, node: Node) -> str:
-        return f"{self.describe(node)} ({self.numbers[node.id]})"
+        return f"{describe_node(node)} ({self.numbers[node.id]})"
 
     def causes(self, node: DerivedNode) -> tuple[Node, Node]:
         return self.expl.node(node.causes[0]), self.expl.node(node.causes[1])
@@ -285,7 +282,7 @@ class _Report:
 
     def visit(self, node: DerivedNode, numbered: bool) -> _Steps:
         left, right = self.causes(node)
-        concl = self.describe(node)
+        concl = describe_node(node)
         if node.id == self.expl.root:
             concl = f"{_REQUEST} cannot be satisfied"
         if isinstance(left, DerivedNode) and isinstance(right, DerivedNode):
@@ -316,7 +313,7 @@ class _Report:
         self, node: DerivedNode, derived: DerivedNode, ext: Node, concl: str, numbered: bool
     ) -> _Steps:
         if derived.id in self.numbers:
-            text = f"Because {self.describe(ext)} and {self.ref(derived)}, {concl}."
+            text = f"Because {describe_node(ext)} and {self.ref(derived)}, {concl}."
             self.emit(text, node, numbered)
             return
         inner = None if self.shared(derived) else self._one_derived_cause(derived)
@@ -326,8 +323,8 @@ class _Report:
             inner_d, inner_e = inner
             if inner_d.id in self.numbers:
                 text = (
-                    f"Because {self.describe(inner_e)} and {self.ref(inner_d)}, "
-                    f"{self.describe(derived)}."
+                    f"Because {describe_node(inner_e)} and {self.ref(inner_d)}, "
+                    f"{describe_node(derived)}."
                 )
                 self.emit(text, derived, False)
             else:
@@ -337,4 +334,4 @@ class _Report:
                 return
         else:
             yield derived, self.shared(derived)
-        self.emit(f"And because {self.describe(ext)}, {concl}.", node, numbered)
+        self.emit(f"And because {describe_node(ext)}, {concl}.", node, numbered)
