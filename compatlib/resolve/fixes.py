@@ -596,7 +596,7 @@ def _variant_hint(text: str, system: SystemProfile, python: str) -> str | None:
                 continue
             if not check_build(b, system, python).works:
                 continue
-            url = _index_url("torch", public, b.variant)
+            url = b.served_from
             return (
                 f"torch {public} also has a {b.variant} build (CUDA {b.cuda}) that runs on this "
                 f"machine per the knowledge base; it is on the PyTorch index, which is not among "
